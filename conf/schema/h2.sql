@@ -1,0 +1,105 @@
+-- Parley schema for H2 (the embedded default), kept line for line beside postgres.sql: the Akka Persistence JDBC 5.2
+-- journal and snapshot store, the Akka Projections offset store, and Parley's read side. Applied at every start
+-- (parley.database.create-schema = on); every statement is idempotent.
+
+CREATE TABLE IF NOT EXISTS event_journal (
+  ordering BIGINT UNIQUE NOT NULL AUTO_INCREMENT,
+  persistence_id VARCHAR(255) NOT NULL,
+  sequence_number BIGINT NOT NULL,
+  deleted BOOLEAN DEFAULT FALSE NOT NULL,
+  writer VARCHAR(255) NOT NULL,
+  write_timestamp BIGINT,
+  adapter_manifest VARCHAR(255),
+  event_ser_id INTEGER NOT NULL,
+  event_ser_manifest VARCHAR(255) NOT NULL,
+  event_payload BLOB NOT NULL,
+  meta_ser_id INTEGER,
+  meta_ser_manifest VARCHAR(255),
+  meta_payload BLOB,
+  PRIMARY KEY (persistence_id, sequence_number)
+);
+
+CREATE UNIQUE INDEX IF NOT EXISTS event_journal_ordering_idx ON event_journal (ordering);
+
+CREATE TABLE IF NOT EXISTS event_tag (
+  event_id BIGINT,
+  tag VARCHAR(256),
+  PRIMARY KEY (event_id, tag),
+  CONSTRAINT fk_event_journal FOREIGN KEY (event_id) REFERENCES event_journal (ordering) ON DELETE CASCADE
+);
+
+CREATE TABLE IF NOT EXISTS snapshot (
+  persistence_id VARCHAR(255) NOT NULL,
+  sequence_number BIGINT NOT NULL,
+  created BIGINT NOT NULL,
+  snapshot_ser_id INTEGER NOT NULL,
+  snapshot_ser_manifest VARCHAR(255) NOT NULL,
+  snapshot_payload BLOB NOT NULL,
+  meta_ser_id INTEGER,
+  meta_ser_manifest VARCHAR(255),
+  meta_payload BLOB,
+  PRIMARY KEY (persistence_id, sequence_number)
+);
+
+CREATE TABLE IF NOT EXISTS akka_projection_offset_store (
+  projection_name VARCHAR(255) NOT NULL,
+  projection_key VARCHAR(255) NOT NULL,
+  current_offset VARCHAR(255) NOT NULL,
+  manifest VARCHAR(4) NOT NULL,
+  mergeable BOOLEAN NOT NULL,
+  last_updated BIGINT NOT NULL,
+  PRIMARY KEY (projection_name, projection_key)
+);
+
+CREATE INDEX IF NOT EXISTS projection_name_index ON akka_projection_offset_store (projection_name);
+
+CREATE TABLE IF NOT EXISTS akka_projection_management (
+  projection_name VARCHAR(255) NOT NULL,
+  projection_key VARCHAR(255) NOT NULL,
+  paused BOOLEAN NOT NULL,
+  last_updated BIGINT NOT NULL,
+  PRIMARY KEY (projection_name, projection_key)
+);
+
+-- Read side, written only by the conversation projection.
+CREATE TABLE IF NOT EXISTS parley_conversation (
+  conversation_id VARCHAR(64) PRIMARY KEY,
+  kind VARCHAR(16) NOT NULL,
+  title VARCHAR(200),
+  created_by VARCHAR(128) NOT NULL,
+  created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  last_seq BIGINT NOT NULL DEFAULT 0,
+  last_message_id VARCHAR(64),
+  last_sender_id VARCHAR(128),
+  last_preview VARCHAR(200),
+  last_deleted BOOLEAN NOT NULL DEFAULT FALSE,
+  last_activity_at TIMESTAMP WITH TIME ZONE NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS parley_conversation_member (
+  conversation_id VARCHAR(64) NOT NULL,
+  user_id VARCHAR(128) NOT NULL,
+  joined_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  delivered_up_to BIGINT NOT NULL DEFAULT 0,
+  read_up_to BIGINT NOT NULL DEFAULT 0,
+  unread_count BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (conversation_id, user_id)
+);
+
+CREATE INDEX IF NOT EXISTS parley_member_user_idx ON parley_conversation_member (user_id);
+
+CREATE TABLE IF NOT EXISTS parley_message (
+  conversation_id VARCHAR(64) NOT NULL,
+  seq BIGINT NOT NULL,
+  message_id VARCHAR(64) NOT NULL,
+  sender_id VARCHAR(128) NOT NULL,
+  client_msg_id VARCHAR(128),
+  content VARCHAR,
+  metadata VARCHAR,
+  created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  edited_at TIMESTAMP WITH TIME ZONE,
+  deleted_at TIMESTAMP WITH TIME ZONE,
+  PRIMARY KEY (conversation_id, seq)
+);
+
+CREATE UNIQUE INDEX IF NOT EXISTS parley_message_id_idx ON parley_message (conversation_id, message_id);

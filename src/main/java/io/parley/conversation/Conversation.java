@@ -1,0 +1,442 @@
+package io.parley.conversation;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.SnapshotAdapter;
+import akka.persistence.typed.javadsl.CommandHandlerWithReply;
+import akka.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import io.parley.CborSerializable;
+import io.parley.http.ApiError;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BiFunction;
+
+/**
+ * One conversation, event-sourced: its participants and their watermarks, the gapless message sequence, and the
+ * newest messages held in memory so that resume and the first history page need no database read.
+ */
+public final class Conversation
+    extends EventSourcedBehaviorWithEnforcedReplies<Conversation.Command, Conversation.Event, ConversationState> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Conversation");
+
+  public enum Kind {
+    DIRECT,
+    GROUP
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /** Every command acts on behalf of one user, who must be a participant unless the command creates. */
+  public sealed interface Command extends CborSerializable {
+    String userId();
+
+    ActorRef<Reply> replyTo();
+  }
+
+  public record Create(Kind kind, String title, String userId, List<String> participantIds, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record Get(String userId, ActorRef<Reply> replyTo) implements Command {}
+
+  public record AddParticipants(String userId, List<String> userIds, ActorRef<Reply> replyTo) implements Command {}
+
+  public record RemoveParticipant(String userId, String removedUserId, ActorRef<Reply> replyTo) implements Command {}
+
+  public record PostMessage(
+      String userId, String clientMsgId, String content, String metadata, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** {@code located} comes from the read side for a message older than the in-memory window, else it is null. */
+  public record EditMessage(
+      String userId, String messageId, String content, MessageLocation located, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record DeleteMessage(String userId, String messageId, MessageLocation located, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record MarkDelivered(String userId, long seq, ActorRef<Reply> replyTo) implements Command {}
+
+  public record MarkRead(String userId, long seq, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Messages with {@code afterSeq < seq < beforeSeq} from the window: the newest {@code limit} or the oldest. */
+  public record GetMessages(
+      String userId, long afterSeq, long beforeSeq, int limit, boolean newestFirst, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Where the read side says an old message is, and who wrote it. */
+  public record MessageLocation(long seq, String senderId, boolean deleted) implements CborSerializable {}
+
+  // ---------------------------------------------------------------- replies
+
+  public sealed interface Reply extends CborSerializable {}
+
+  public record Rejected(ApiError error, String message) implements Reply {}
+
+  public record Summary(ConversationView conversation) implements Reply {}
+
+  public record Posted(MessageView message, boolean duplicate) implements Reply {}
+
+  public record MessageChanged(MessageView message) implements Reply {}
+
+  /** The message is older than the window: the caller locates it on the read side and sends the command again. */
+  public record MessageNotHeld(String messageId) implements Reply {}
+
+  public record Watermarks(String userId, long deliveredUpTo, long readUpTo, long lastSeq) implements Reply {}
+
+  /** {@code oldestHeldSeq} is the first seq in the window; anything below it lives on the read side. */
+  public record Messages(List<MessageView> messages, long lastSeq, long oldestHeldSeq) implements Reply {}
+
+  // ---------------------------------------------------------------- events
+
+  public sealed interface Event extends CborSerializable {
+    String conversationId();
+
+    Instant at();
+  }
+
+  public record ConversationCreated(
+      String conversationId, Kind kind, String title, String createdBy, List<String> participants, Instant at)
+      implements Event {}
+
+  public record ParticipantsAdded(String conversationId, String addedBy, List<String> userIds, long readUpTo, Instant at)
+      implements Event {}
+
+  public record ParticipantRemoved(String conversationId, String removedBy, String userId, Instant at)
+      implements Event {}
+
+  public record MessagePosted(
+      String conversationId,
+      String messageId,
+      long seq,
+      String senderId,
+      String clientMsgId,
+      String content,
+      String metadata,
+      Instant at)
+      implements Event {}
+
+  public record MessageEdited(String conversationId, String messageId, long seq, String content, Instant at)
+      implements Event {}
+
+  public record MessageDeleted(String conversationId, String messageId, long seq, String senderId, Instant at)
+      implements Event {}
+
+  public record DeliveredUpTo(String conversationId, String userId, long seq, Instant at) implements Event {}
+
+  public record ReadUpTo(String conversationId, String userId, long seq, Instant at) implements Event {}
+
+  // ---------------------------------------------------------------- setup
+
+  public static void init(ActorSystem<?> system) {
+    ConversationSettings settings = ConversationSettings.fromConfig(system.settings().config());
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings)));
+  }
+
+  public static Behavior<Command> create(String conversationId, ConversationSettings settings) {
+    return new Conversation(conversationId, settings);
+  }
+
+  /** The tag of every event of a conversation: one of {@code tag-slices} slices, each with its own projection. */
+  public static String tagFor(String conversationId, int slices) {
+    return sliceTag(Math.floorMod(conversationId.hashCode(), slices));
+  }
+
+  public static String sliceTag(int slice) {
+    return "conversation-" + slice;
+  }
+
+  private final String conversationId;
+  private final ConversationSettings settings;
+  private final Set<String> tags;
+
+  private Conversation(String conversationId, ConversationSettings settings) {
+    super(PersistenceId.of(ENTITY_KEY.name(), conversationId));
+    this.conversationId = conversationId;
+    this.settings = settings;
+    this.tags = Set.of(tagFor(conversationId, settings.tagSlices()));
+  }
+
+  @Override
+  public ConversationState emptyState() {
+    return new ConversationState(conversationId);
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return tags;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  /** The state is mutated in place for speed, so a snapshot gets its own copy before it is serialized elsewhere. */
+  @Override
+  public SnapshotAdapter<ConversationState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(ConversationState state) {
+        return state.copy();
+      }
+
+      @Override
+      public ConversationState fromJournal(Object from) {
+        return (ConversationState) from;
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------- command handlers
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, ConversationState> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, ConversationState> builder = newCommandHandlerWithReplyBuilder();
+    builder
+        .forState(state -> !state.isCreated())
+        .onCommand(Create.class, this::create)
+        .onAnyCommand(command -> reject(command, ApiError.NOT_FOUND, "conversation not found"));
+    builder
+        .forState(ConversationState::isCreated)
+        .onCommand(Create.class, this::createAgain)
+        .onCommand(Get.class, participantOnly((state, get) -> Effect().reply(get.replyTo(), new Summary(state.view()))))
+        .onCommand(PostMessage.class, participantOnly(this::post))
+        .onCommand(GetMessages.class, participantOnly(this::messages))
+        .onCommand(MarkDelivered.class, participantOnly(this::markDelivered))
+        .onCommand(MarkRead.class, participantOnly(this::markRead))
+        .onCommand(EditMessage.class, participantOnly(this::edit))
+        .onCommand(DeleteMessage.class, participantOnly(this::delete))
+        .onCommand(AddParticipants.class, participantOnly(this::addParticipants))
+        .onCommand(RemoveParticipant.class, participantOnly(this::removeParticipant));
+    return builder.build();
+  }
+
+  /** A stranger learns nothing, not even that the conversation exists. */
+  private <C extends Command> BiFunction<ConversationState, C, ReplyEffect<Event, ConversationState>> participantOnly(
+      BiFunction<ConversationState, C, ReplyEffect<Event, ConversationState>> handler) {
+    return (state, command) ->
+        state.isMember(command.userId())
+            ? handler.apply(state, command)
+            : reject(command, ApiError.NOT_FOUND, "conversation not found");
+  }
+
+  private ReplyEffect<Event, ConversationState> create(ConversationState state, Create command) {
+    LinkedHashSet<String> participants = new LinkedHashSet<>();
+    participants.add(command.userId());
+    if (command.participantIds() != null) participants.addAll(command.participantIds());
+    String invalid = firstInvalidUserId(participants);
+    if (invalid != null) return reject(command, ApiError.BAD_REQUEST, "invalid user id: " + invalid);
+    String title = command.title() == null ? null : command.title().strip();
+    if (command.kind() == Kind.DIRECT) {
+      if (participants.size() != 2) {
+        return reject(command, ApiError.BAD_REQUEST, "a direct conversation has exactly two distinct participants");
+      }
+      title = null;
+    } else {
+      if (title == null || title.isEmpty()) return reject(command, ApiError.BAD_REQUEST, "a group needs a title");
+      if (title.codePointCount(0, title.length()) > settings.maxTitleLength()) {
+        return reject(command, ApiError.BAD_REQUEST, "title longer than " + settings.maxTitleLength());
+      }
+      if (participants.size() < 2) {
+        return reject(command, ApiError.BAD_REQUEST, "a group needs at least two participants");
+      }
+    }
+    if (participants.size() > settings.maxParticipants()) {
+      return reject(command, ApiError.BAD_REQUEST, "more than " + settings.maxParticipants() + " participants");
+    }
+    ConversationCreated created =
+        new ConversationCreated(
+            conversationId, command.kind(), title, command.userId(), List.copyOf(participants), Instant.now());
+    return Effect().persist(created).thenReply(command.replyTo(), s -> new Summary(s.view()));
+  }
+
+  /** Creating a direct conversation twice is how clients find it again; the same pair always lands here. */
+  private ReplyEffect<Event, ConversationState> createAgain(ConversationState state, Create command) {
+    if (state.kind() == Kind.DIRECT && command.kind() == Kind.DIRECT && state.isMember(command.userId())) {
+      return Effect().reply(command.replyTo(), new Summary(state.view()));
+    }
+    return reject(command, ApiError.CONFLICT, "conversation already exists");
+  }
+
+  private ReplyEffect<Event, ConversationState> post(ConversationState state, PostMessage command) {
+    String clientMsgId = command.clientMsgId();
+    if (clientMsgId != null) {
+      if (clientMsgId.isEmpty() || clientMsgId.length() > 128) {
+        return reject(command, ApiError.BAD_REQUEST, "clientMsgId must be 1 to 128 characters");
+      }
+      MessageView original = state.findByClientMsgId(command.userId(), clientMsgId);
+      if (original != null) return Effect().reply(command.replyTo(), new Posted(original, true));
+    }
+    String problem = contentProblem(command.content());
+    if (problem != null) return reject(command, ApiError.BAD_REQUEST, problem);
+    if (command.metadata() != null && command.metadata().length() > settings.maxMetadataBytes()) {
+      return reject(command, ApiError.TOO_LARGE, "metadata larger than " + settings.maxMetadataBytes() + " bytes");
+    }
+    MessagePosted posted =
+        new MessagePosted(
+            conversationId,
+            UUID.randomUUID().toString(),
+            state.lastSeq() + 1,
+            command.userId(),
+            clientMsgId,
+            command.content(),
+            command.metadata(),
+            Instant.now());
+    return Effect()
+        .persist(posted)
+        .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false));
+  }
+
+  private ReplyEffect<Event, ConversationState> edit(ConversationState state, EditMessage command) {
+    MessageLocation location = locate(state, command.messageId(), command.located());
+    if (location == null) return Effect().reply(command.replyTo(), new MessageNotHeld(command.messageId()));
+    if (!location.senderId().equals(command.userId())) {
+      return reject(command, ApiError.FORBIDDEN, "only the sender can edit a message");
+    }
+    if (location.deleted()) return reject(command, ApiError.CONFLICT, "message was deleted");
+    String problem = contentProblem(command.content());
+    if (problem != null) return reject(command, ApiError.BAD_REQUEST, problem);
+    MessageEdited edited =
+        new MessageEdited(conversationId, command.messageId(), location.seq(), command.content(), Instant.now());
+    return Effect()
+        .persist(edited)
+        .thenReply(command.replyTo(), s -> new MessageChanged(s.changedView(edited, location.senderId())));
+  }
+
+  private ReplyEffect<Event, ConversationState> delete(ConversationState state, DeleteMessage command) {
+    MessageLocation location = locate(state, command.messageId(), command.located());
+    if (location == null) return Effect().reply(command.replyTo(), new MessageNotHeld(command.messageId()));
+    if (!location.senderId().equals(command.userId())) {
+      return reject(command, ApiError.FORBIDDEN, "only the sender can delete a message");
+    }
+    MessageDeleted deleted =
+        new MessageDeleted(conversationId, command.messageId(), location.seq(), location.senderId(), Instant.now());
+    if (location.deleted()) {
+      return Effect().reply(command.replyTo(), new MessageChanged(state.changedView(deleted, location.senderId())));
+    }
+    return Effect()
+        .persist(deleted)
+        .thenReply(command.replyTo(), s -> new MessageChanged(s.changedView(deleted, location.senderId())));
+  }
+
+  /** The window is authoritative for the messages it holds; older ones are taken from the read side's answer. */
+  private static MessageLocation locate(ConversationState state, String messageId, MessageLocation fromReadSide) {
+    MessageView held = state.findByMessageId(messageId);
+    if (held != null) return new MessageLocation(held.seq(), held.senderId(), held.deleted());
+    if (fromReadSide != null && fromReadSide.seq() < state.oldestHeldSeq() && fromReadSide.seq() >= 1) {
+      return fromReadSide;
+    }
+    return null;
+  }
+
+  private ReplyEffect<Event, ConversationState> markDelivered(ConversationState state, MarkDelivered command) {
+    String problem = seqProblem(state, command.seq());
+    if (problem != null) return reject(command, ApiError.BAD_REQUEST, problem);
+    if (command.seq() <= state.member(command.userId()).deliveredUpTo()) {
+      return Effect().reply(command.replyTo(), state.watermarks(command.userId()));
+    }
+    return Effect()
+        .persist(new DeliveredUpTo(conversationId, command.userId(), command.seq(), Instant.now()))
+        .thenReply(command.replyTo(), s -> s.watermarks(command.userId()));
+  }
+
+  private ReplyEffect<Event, ConversationState> markRead(ConversationState state, MarkRead command) {
+    String problem = seqProblem(state, command.seq());
+    if (problem != null) return reject(command, ApiError.BAD_REQUEST, problem);
+    if (command.seq() <= state.member(command.userId()).readUpTo()) {
+      return Effect().reply(command.replyTo(), state.watermarks(command.userId()));
+    }
+    return Effect()
+        .persist(new ReadUpTo(conversationId, command.userId(), command.seq(), Instant.now()))
+        .thenReply(command.replyTo(), s -> s.watermarks(command.userId()));
+  }
+
+  private ReplyEffect<Event, ConversationState> addParticipants(ConversationState state, AddParticipants command) {
+    if (state.kind() == Kind.DIRECT) {
+      return reject(command, ApiError.BAD_REQUEST, "a direct conversation has exactly two participants");
+    }
+    if (command.userIds() == null || command.userIds().isEmpty()) {
+      return reject(command, ApiError.BAD_REQUEST, "userIds must name at least one user");
+    }
+    String invalid = firstInvalidUserId(command.userIds());
+    if (invalid != null) return reject(command, ApiError.BAD_REQUEST, "invalid user id: " + invalid);
+    List<String> newcomers = command.userIds().stream().distinct().filter(id -> !state.isMember(id)).toList();
+    if (newcomers.isEmpty()) return Effect().reply(command.replyTo(), new Summary(state.view()));
+    if (state.memberCount() + newcomers.size() > settings.maxParticipants()) {
+      return reject(command, ApiError.BAD_REQUEST, "more than " + settings.maxParticipants() + " participants");
+    }
+    ParticipantsAdded added =
+        new ParticipantsAdded(conversationId, command.userId(), newcomers, state.lastSeq(), Instant.now());
+    return Effect().persist(added).thenReply(command.replyTo(), s -> new Summary(s.view()));
+  }
+
+  private ReplyEffect<Event, ConversationState> removeParticipant(ConversationState state, RemoveParticipant command) {
+    if (state.kind() == Kind.DIRECT) {
+      return reject(command, ApiError.BAD_REQUEST, "a direct conversation has exactly two participants");
+    }
+    if (!state.isMember(command.removedUserId())) return reject(command, ApiError.NOT_FOUND, "not a participant");
+    boolean leaving = command.userId().equals(command.removedUserId());
+    if (!leaving && !command.userId().equals(state.createdBy())) {
+      return reject(command, ApiError.FORBIDDEN, "only the group's creator can remove other participants");
+    }
+    ParticipantRemoved removed =
+        new ParticipantRemoved(conversationId, command.userId(), command.removedUserId(), Instant.now());
+    return Effect().persist(removed).thenReply(command.replyTo(), s -> new Summary(s.view()));
+  }
+
+  private ReplyEffect<Event, ConversationState> messages(ConversationState state, GetMessages query) {
+    List<MessageView> page =
+        state.messagesBetween(query.afterSeq(), query.beforeSeq(), Math.max(0, query.limit()), query.newestFirst());
+    return Effect().reply(query.replyTo(), new Messages(page, state.lastSeq(), state.oldestHeldSeq()));
+  }
+
+  private String contentProblem(String content) {
+    if (content == null || content.isBlank()) return "content must be non-empty text";
+    if (content.codePointCount(0, content.length()) > settings.maxContentLength()) {
+      return "content longer than " + settings.maxContentLength() + " characters";
+    }
+    if (content.indexOf('\u0000') >= 0) return "content must not contain NUL characters";
+    return null;
+  }
+
+  private static String seqProblem(ConversationState state, long seq) {
+    if (seq < 0) return "seq must not be negative";
+    if (seq > state.lastSeq()) return "seq " + seq + " is beyond the last message (" + state.lastSeq() + ")";
+    return null;
+  }
+
+  private static String firstInvalidUserId(Iterable<String> userIds) {
+    for (String id : userIds) if (!ConversationIds.isUserId(id)) return String.valueOf(id);
+    return null;
+  }
+
+  private ReplyEffect<Event, ConversationState> reject(Command command, ApiError error, String message) {
+    return Effect().reply(command.replyTo(), new Rejected(error, message));
+  }
+
+  // ---------------------------------------------------------------- event handler
+
+  @Override
+  public EventHandler<ConversationState, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onAnyEvent(
+            (state, event) -> {
+              state.apply(event, settings);
+              return state;
+            });
+  }
+}

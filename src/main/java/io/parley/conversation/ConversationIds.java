@@ -1,0 +1,44 @@
+package io.parley.conversation;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Identifiers of conversations and users. A direct conversation's id is derived from its pair, which is what makes
+ * creating one idempotent across nodes without any lookup.
+ */
+public final class ConversationIds {
+  private static final Pattern CONVERSATION_ID = Pattern.compile("[dg]_[0-9a-f]{32}");
+  // Supabase user ids are UUIDs; other identity providers get the same safe, printable alphabet.
+  private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._:@|+-]{1,128}");
+
+  private ConversationIds() {}
+
+  public static String direct(String userA, String userB) {
+    String first = userA.compareTo(userB) <= 0 ? userA : userB;
+    String second = first.equals(userA) ? userB : userA;
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest((first + "\n" + second).getBytes(StandardCharsets.UTF_8));
+      return "d_" + HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JRE", e);
+    }
+  }
+
+  public static String newGroup() {
+    return "g_" + UUID.randomUUID().toString().replace("-", "");
+  }
+
+  public static boolean isConversationId(String id) {
+    return id != null && CONVERSATION_ID.matcher(id).matches();
+  }
+
+  public static boolean isUserId(String id) {
+    return id != null && USER_ID.matcher(id).matches();
+  }
+}

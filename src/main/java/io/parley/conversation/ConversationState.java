@@ -1,0 +1,219 @@
+package io.parley.conversation;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
+import io.parley.CborSerializable;
+import io.parley.conversation.Conversation.Event;
+import io.parley.conversation.Conversation.Kind;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/**
+ * What a {@link Conversation} knows between commands. It is mutated in place by the event handler only: copying a
+ * window of messages and a dedup table on every message would cost more than the write itself at full rate. Nothing
+ * mutable leaves the entity: replies carry immutable views, and snapshots a {@link #copy()}.
+ */
+@JsonAutoDetect(
+    fieldVisibility = Visibility.ANY,
+    getterVisibility = Visibility.NONE,
+    isGetterVisibility = Visibility.NONE)
+public final class ConversationState implements CborSerializable {
+
+  /** The original of a message whose clientMsgId may be retried, kept beyond the window at a fraction of its size. */
+  record Sent(String messageId, long seq, Instant at) implements CborSerializable {}
+
+  private String conversationId;
+  private Kind kind;
+  private String title;
+  private String createdBy;
+  private Instant createdAt;
+  private long lastSeq;
+  private LinkedHashMap<String, ConversationView.Participant> members = new LinkedHashMap<>();
+  /** The newest messages, oldest first, with consecutive seqs. */
+  private ArrayList<MessageView> recent = new ArrayList<>();
+  /** Keyed by sender and clientMsgId, in posting order so that the oldest entries go first. */
+  private LinkedHashMap<String, Sent> sentByClientMsgId = new LinkedHashMap<>();
+
+  @SuppressWarnings("unused") // for Jackson
+  private ConversationState() {}
+
+  ConversationState(String conversationId) {
+    this.conversationId = conversationId;
+  }
+
+  ConversationState copy() {
+    ConversationState copy = new ConversationState(conversationId);
+    copy.kind = kind;
+    copy.title = title;
+    copy.createdBy = createdBy;
+    copy.createdAt = createdAt;
+    copy.lastSeq = lastSeq;
+    copy.members = new LinkedHashMap<>(members);
+    copy.recent = new ArrayList<>(recent);
+    copy.sentByClientMsgId = new LinkedHashMap<>(sentByClientMsgId);
+    return copy;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  public boolean isCreated() {
+    return createdAt != null;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public String createdBy() {
+    return createdBy;
+  }
+
+  public long lastSeq() {
+    return lastSeq;
+  }
+
+  public boolean isMember(String userId) {
+    return userId != null && members.containsKey(userId);
+  }
+
+  public int memberCount() {
+    return members.size();
+  }
+
+  public ConversationView.Participant member(String userId) {
+    return members.get(userId);
+  }
+
+  public ConversationView view() {
+    return new ConversationView(
+        conversationId, kind, title, createdBy, createdAt, List.copyOf(members.values()), lastSeq);
+  }
+
+  public Conversation.Watermarks watermarks(String userId) {
+    ConversationView.Participant member = members.get(userId);
+    return new Conversation.Watermarks(userId, member.deliveredUpTo(), member.readUpTo(), lastSeq);
+  }
+
+  /** The first seq the window holds; {@code lastSeq + 1} when it holds none. */
+  public long oldestHeldSeq() {
+    return recent.isEmpty() ? lastSeq + 1 : recent.get(0).seq();
+  }
+
+  public MessageView messageAt(long seq) {
+    long index = seq - oldestHeldSeq();
+    return index >= 0 && index < recent.size() ? recent.get((int) index) : null;
+  }
+
+  public MessageView findByMessageId(String messageId) {
+    for (int i = recent.size() - 1; i >= 0; i--) {
+      if (recent.get(i).messageId().equals(messageId)) return recent.get(i);
+    }
+    return null;
+  }
+
+  /** The original message of a retried clientMsgId: whole when still in the window, else without its content. */
+  public MessageView findByClientMsgId(String senderId, String clientMsgId) {
+    Sent sent = sentByClientMsgId.get(dedupKey(senderId, clientMsgId));
+    if (sent == null) return null;
+    MessageView held = messageAt(sent.seq());
+    if (held != null) return held;
+    return new MessageView(conversationId, sent.messageId(), sent.seq(), senderId, clientMsgId, null, null, sent.at(),
+        null, null);
+  }
+
+  public List<MessageView> messagesBetween(long afterSeq, long beforeSeq, int limit, boolean newestFirst) {
+    long from = Math.max(afterSeq + 1, oldestHeldSeq());
+    long to = Math.min(beforeSeq - 1, lastSeq);
+    if (limit == 0 || from > to) return List.of();
+    if (to - from + 1 > limit) {
+      if (newestFirst) from = to - limit + 1;
+      else to = from + limit - 1;
+    }
+    int offset = (int) (from - oldestHeldSeq());
+    return List.copyOf(recent.subList(offset, offset + (int) (to - from + 1)));
+  }
+
+  /** The message after an edit or delete; for one older than the window, what the event itself says. */
+  public MessageView changedView(Event change, String senderId) {
+    if (change instanceof Conversation.MessageEdited edited) {
+      MessageView held = messageAt(edited.seq());
+      return held != null && !held.deleted()
+          ? held.edited(edited.content(), edited.at())
+          : new MessageView(conversationId, edited.messageId(), edited.seq(), senderId, null, edited.content(), null,
+              null, edited.at(), null);
+    }
+    Conversation.MessageDeleted deleted = (Conversation.MessageDeleted) change;
+    MessageView held = messageAt(deleted.seq());
+    if (held != null) return held.deleted() ? held : held.tombstone(deleted.at());
+    return new MessageView(conversationId, deleted.messageId(), deleted.seq(), senderId, null, null, null, null, null,
+        deleted.at());
+  }
+
+  // ---------------------------------------------------------------- event application
+
+  void apply(Event event, ConversationSettings settings) {
+    if (event instanceof Conversation.ConversationCreated e) {
+      kind = e.kind();
+      title = e.title();
+      createdBy = e.createdBy();
+      createdAt = e.at();
+      for (String userId : e.participants()) members.put(userId, new ConversationView.Participant(userId, e.at(), 0, 0));
+    } else if (event instanceof Conversation.ParticipantsAdded e) {
+      for (String userId : e.userIds()) {
+        members.put(userId, new ConversationView.Participant(userId, e.at(), e.readUpTo(), e.readUpTo()));
+      }
+    } else if (event instanceof Conversation.ParticipantRemoved e) {
+      members.remove(e.userId());
+    } else if (event instanceof Conversation.MessagePosted e) {
+      applyPosted(e, settings);
+    } else if (event instanceof Conversation.MessageEdited e) {
+      replaceHeld(e.seq(), held -> held.edited(e.content(), e.at()));
+    } else if (event instanceof Conversation.MessageDeleted e) {
+      replaceHeld(e.seq(), held -> held.tombstone(e.at()));
+    } else if (event instanceof Conversation.DeliveredUpTo e) {
+      advance(e.userId(), e.seq(), false);
+    } else if (event instanceof Conversation.ReadUpTo e) {
+      advance(e.userId(), e.seq(), true);
+    }
+  }
+
+  private void applyPosted(Conversation.MessagePosted e, ConversationSettings settings) {
+    lastSeq = e.seq();
+    recent.add(
+        new MessageView(conversationId, e.messageId(), e.seq(), e.senderId(), e.clientMsgId(), e.content(),
+            e.metadata(), e.at(), null, null));
+    // The window may have been larger when the snapshot was taken; trim to the configured size either way.
+    if (recent.size() > settings.recentWindow()) recent.subList(0, recent.size() - settings.recentWindow()).clear();
+    if (e.clientMsgId() != null) {
+      sentByClientMsgId.put(dedupKey(e.senderId(), e.clientMsgId()), new Sent(e.messageId(), e.seq(), e.at()));
+      Iterator<String> oldest = sentByClientMsgId.keySet().iterator();
+      while (sentByClientMsgId.size() > settings.dedupWindow() && oldest.hasNext()) {
+        oldest.next();
+        oldest.remove();
+      }
+    }
+    // Whoever writes a message has read everything before it.
+    advance(e.senderId(), e.seq(), true);
+  }
+
+  private void replaceHeld(long seq, java.util.function.UnaryOperator<MessageView> change) {
+    MessageView held = messageAt(seq);
+    if (held != null && !held.deleted()) recent.set((int) (seq - oldestHeldSeq()), change.apply(held));
+  }
+
+  /** Watermarks only move forward, and whatever is read has been delivered. */
+  private void advance(String userId, long seq, boolean read) {
+    ConversationView.Participant m = members.get(userId);
+    if (m == null) return;
+    long delivered = Math.max(m.deliveredUpTo(), seq);
+    long readUpTo = read ? Math.max(m.readUpTo(), seq) : m.readUpTo();
+    members.put(userId, new ConversationView.Participant(userId, m.joinedAt(), delivered, readUpTo));
+  }
+
+  private static String dedupKey(String senderId, String clientMsgId) {
+    return senderId + '\u0000' + clientMsgId;
+  }
+}

@@ -1,0 +1,268 @@
+package io.parley.conversation;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import akka.japi.function.Function;
+import akka.pattern.Patterns;
+import io.parley.conversation.Conversation.Command;
+import io.parley.conversation.Conversation.Reply;
+import io.parley.http.ApiError;
+import io.parley.http.ApiException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What REST and WebSocket callers can do with conversations. It hides where an answer comes from: the sharded entity
+ * for everything current, the read side for lists and for history older than the entity's window.
+ */
+public final class Conversations {
+
+  /** A page of history, oldest first; {@code hasMore} says whether older messages exist. */
+  public record HistoryPage(List<MessageView> messages, long lastSeq, boolean hasMore) {}
+
+  private static final int READ_SIDE_ATTEMPTS = 10;
+  private static final Duration READ_SIDE_RETRY = Duration.ofMillis(300);
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final ConversationReadModel readModel;
+  private final ConversationSettings settings;
+  private final Duration askTimeout;
+
+  public Conversations(ActorSystem<?> system, ConversationReadModel readModel) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    this.readModel = readModel;
+    this.settings = ConversationSettings.fromConfig(system.settings().config());
+    this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
+  }
+
+  public ConversationSettings settings() {
+    return settings;
+  }
+
+  public CompletionStage<ConversationView> createDirect(String userId, String otherUserId) {
+    if (!ConversationIds.isUserId(otherUserId)) {
+      return failed(ApiError.BAD_REQUEST, "invalid user id: " + otherUserId);
+    }
+    String id = ConversationIds.direct(userId, otherUserId);
+    return summary(
+        id, replyTo -> new Conversation.Create(Conversation.Kind.DIRECT, null, userId, List.of(otherUserId), replyTo));
+  }
+
+  public CompletionStage<ConversationView> createGroup(String userId, String title, List<String> participantIds) {
+    return summary(
+        ConversationIds.newGroup(),
+        replyTo -> new Conversation.Create(Conversation.Kind.GROUP, title, userId, participantIds, replyTo));
+  }
+
+  public CompletionStage<ConversationView> get(String userId, String conversationId) {
+    return summary(conversationId, replyTo -> new Conversation.Get(userId, replyTo));
+  }
+
+  public CompletionStage<ConversationView> addParticipants(String userId, String conversationId, List<String> ids) {
+    return summary(conversationId, replyTo -> new Conversation.AddParticipants(userId, ids, replyTo));
+  }
+
+  public CompletionStage<ConversationView> removeParticipant(String userId, String conversationId, String removed) {
+    return summary(conversationId, replyTo -> new Conversation.RemoveParticipant(userId, removed, replyTo));
+  }
+
+  public CompletionStage<List<ConversationSummary>> list(String userId, Instant before, int limit) {
+    return readModel.conversationsOf(userId, before, limit);
+  }
+
+  public CompletionStage<Conversation.Posted> post(
+      String userId, String conversationId, String clientMsgId, String content, String metadata) {
+    return ask(
+            conversationId,
+            replyTo -> new Conversation.PostMessage(userId, clientMsgId, content, metadata, replyTo),
+            Conversation.Posted.class)
+        .thenCompose(
+            posted ->
+                // A retry of a message older than the window: its content comes from the read side.
+                posted.duplicate() && posted.message().content() == null && posted.message().deletedAt() == null
+                    ? readModel
+                        .message(conversationId, posted.message().messageId())
+                        .thenApply(row -> row.map(m -> new Conversation.Posted(m, true)).orElse(posted))
+                    : CompletableFuture.completedFuture(posted));
+  }
+
+  public CompletionStage<MessageView> edit(String userId, String conversationId, String messageId, String content) {
+    return changeMessage(
+        conversationId,
+        messageId,
+        located -> replyTo -> new Conversation.EditMessage(userId, messageId, content, located, replyTo));
+  }
+
+  public CompletionStage<MessageView> delete(String userId, String conversationId, String messageId) {
+    return changeMessage(
+        conversationId,
+        messageId,
+        located -> replyTo -> new Conversation.DeleteMessage(userId, messageId, located, replyTo));
+  }
+
+  public CompletionStage<Conversation.Watermarks> markRead(String userId, String conversationId, long seq) {
+    return ask(
+        conversationId, replyTo -> new Conversation.MarkRead(userId, seq, replyTo), Conversation.Watermarks.class);
+  }
+
+  public CompletionStage<Conversation.Watermarks> markDelivered(String userId, String conversationId, long seq) {
+    return ask(
+        conversationId,
+        replyTo -> new Conversation.MarkDelivered(userId, seq, replyTo),
+        Conversation.Watermarks.class);
+  }
+
+  /** Messages with {@code afterSeq < seq}, oldest first, at most {@code limit}: what a resuming client missed. */
+  public CompletionStage<HistoryPage> since(String userId, String conversationId, long afterSeq, int limit) {
+    return ask(
+            conversationId,
+            replyTo -> new Conversation.GetMessages(userId, afterSeq, Long.MAX_VALUE, limit, false, replyTo),
+            Conversation.Messages.class)
+        .thenCompose(
+            held -> {
+              long missingUpTo = Math.min(held.oldestHeldSeq() - 1, afterSeq + limit);
+              if (afterSeq >= missingUpTo) {
+                return CompletableFuture.completedFuture(
+                    new HistoryPage(held.messages(), held.lastSeq(), afterSeq + held.messages().size() < held.lastSeq()));
+              }
+              int fromReadSide = (int) (missingUpTo - afterSeq);
+              return contiguousBefore(conversationId, missingUpTo + 1, fromReadSide, 0)
+                  .thenApply(
+                      older -> {
+                        List<MessageView> all = new ArrayList<>(older);
+                        for (MessageView m : held.messages()) if (all.size() < limit) all.add(m);
+                        long last = all.isEmpty() ? afterSeq : all.get(all.size() - 1).seq();
+                        return new HistoryPage(all, held.lastSeq(), last < held.lastSeq());
+                      });
+            });
+  }
+
+  /** The {@code limit} messages just below {@code beforeSeq} (newest when null), oldest first. */
+  public CompletionStage<HistoryPage> history(String userId, String conversationId, Long beforeSeq, int limit) {
+    long before = beforeSeq == null ? Long.MAX_VALUE : beforeSeq;
+    return ask(
+            conversationId,
+            replyTo -> new Conversation.GetMessages(userId, 0, before, limit, true, replyTo),
+            Conversation.Messages.class)
+        .thenCompose(
+            held -> {
+              long lowestHeld =
+                  held.messages().isEmpty()
+                      ? Math.min(before, held.lastSeq() + 1)
+                      : held.messages().get(0).seq();
+              int missing = (int) Math.min(limit - held.messages().size(), lowestHeld - 1);
+              if (missing <= 0) {
+                return CompletableFuture.completedFuture(
+                    new HistoryPage(held.messages(), held.lastSeq(), lowestHeld > 1));
+              }
+              return contiguousBefore(conversationId, lowestHeld, missing, 0)
+                  .thenApply(
+                      older -> {
+                        List<MessageView> all = new ArrayList<>(older);
+                        all.addAll(held.messages());
+                        return new HistoryPage(all, held.lastSeq(), all.get(0).seq() > 1);
+                      });
+            });
+  }
+
+  /**
+   * Exactly {@code count} messages below {@code beforeSeq} from the read side. Seqs have no gaps, so a short answer
+   * means the projection has not caught up yet: wait for it rather than hand out a history with a hole.
+   */
+  private CompletionStage<List<MessageView>> contiguousBefore(
+      String conversationId, long beforeSeq, int count, int attempt) {
+    return readModel
+        .messagesBefore(conversationId, beforeSeq, count)
+        .thenCompose(
+            rows -> {
+              boolean complete =
+                  rows.size() == count
+                      && (rows.isEmpty()
+                          || (rows.get(0).seq() == beforeSeq - count
+                              && rows.get(rows.size() - 1).seq() == beforeSeq - 1));
+              if (complete) return CompletableFuture.completedFuture(rows);
+              if (attempt + 1 >= READ_SIDE_ATTEMPTS) {
+                return failed(ApiError.UNAVAILABLE, "history is still being indexed; retry shortly");
+              }
+              return Patterns.after(
+                  READ_SIDE_RETRY,
+                  system.classicSystem().scheduler(),
+                  system.executionContext(),
+                  () -> contiguousBefore(conversationId, beforeSeq, count, attempt + 1));
+            });
+  }
+
+  /** Edits and deletes try the entity first; for a message older than its window, the read side says where it is. */
+  private CompletionStage<MessageView> changeMessage(
+      String conversationId,
+      String messageId,
+      java.util.function.Function<Conversation.MessageLocation, Function<ActorRef<Reply>, Command>> command) {
+    return askAny(conversationId, command.apply(null))
+        .thenCompose(
+            reply -> {
+              if (reply instanceof Conversation.MessageChanged changed) {
+                return CompletableFuture.completedFuture(changed.message());
+              }
+              if (!(reply instanceof Conversation.MessageNotHeld)) return unexpected(reply);
+              return readModel
+                  .message(conversationId, messageId)
+                  .thenCompose(
+                      row -> {
+                        if (row.isEmpty()) return failed(ApiError.NOT_FOUND, "message not found");
+                        MessageView original = row.get();
+                        Conversation.MessageLocation located =
+                            new Conversation.MessageLocation(original.seq(), original.senderId(), original.deleted());
+                        return ask(conversationId, command.apply(located), Conversation.MessageChanged.class)
+                            .thenApply(changed -> mergeChange(original, changed.message()));
+                      });
+            });
+  }
+
+  private static MessageView mergeChange(MessageView original, MessageView change) {
+    return change.deleted()
+        ? original.tombstone(change.deletedAt())
+        : original.edited(change.content(), change.editedAt());
+  }
+
+  private CompletionStage<ConversationView> summary(String conversationId, Function<ActorRef<Reply>, Command> command) {
+    return ask(conversationId, command, Conversation.Summary.class).thenApply(Conversation.Summary::conversation);
+  }
+
+  private <T extends Reply> CompletionStage<T> ask(
+      String conversationId, Function<ActorRef<Reply>, Command> command, Class<T> expected) {
+    return askAny(conversationId, command)
+        .thenCompose(reply -> expected.isInstance(reply) ? CompletableFuture.completedFuture(expected.cast(reply))
+            : unexpected(reply));
+  }
+
+  private CompletionStage<Reply> askAny(String conversationId, Function<ActorRef<Reply>, Command> command) {
+    // Garbage ids never reach sharding, so probing them cannot spawn entities.
+    if (!ConversationIds.isConversationId(conversationId)) return failed(ApiError.NOT_FOUND, "conversation not found");
+    EntityRef<Command> entity = sharding.entityRefFor(Conversation.ENTITY_KEY, conversationId);
+    return entity
+        .ask(command, askTimeout)
+        .exceptionallyCompose(
+            failure ->
+                failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException
+                    ? failed(ApiError.TIMEOUT, "the conversation did not answer in time; retry")
+                    : CompletableFuture.failedFuture(failure));
+  }
+
+  private static <T> CompletionStage<T> unexpected(Reply reply) {
+    if (reply instanceof Conversation.Rejected rejected) return failed(rejected.error(), rejected.message());
+    return failed(ApiError.INTERNAL, "unexpected reply " + reply.getClass().getSimpleName());
+  }
+
+  private static <T> CompletionStage<T> failed(ApiError error, String message) {
+    return CompletableFuture.failedFuture(new ApiException(error, message));
+  }
+}

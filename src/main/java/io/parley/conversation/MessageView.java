@@ -1,0 +1,31 @@
+package io.parley.conversation;
+
+import io.parley.CborSerializable;
+import java.time.Instant;
+
+/** One message as participants see it; a deleted message keeps its place in the history with no content. */
+public record MessageView(
+    String conversationId,
+    String messageId,
+    long seq,
+    String senderId,
+    String clientMsgId,
+    String content,
+    String metadata,
+    Instant at,
+    Instant editedAt,
+    Instant deletedAt)
+    implements CborSerializable {
+
+  public boolean deleted() {
+    return deletedAt != null;
+  }
+
+  MessageView edited(String newContent, Instant when) {
+    return new MessageView(conversationId, messageId, seq, senderId, clientMsgId, newContent, metadata, at, when, null);
+  }
+
+  MessageView tombstone(Instant when) {
+    return new MessageView(conversationId, messageId, seq, senderId, clientMsgId, null, null, at, editedAt, when);
+  }
+}

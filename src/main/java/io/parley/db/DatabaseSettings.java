@@ -1,0 +1,125 @@
+package io.parley.db;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Where the journal and the read side live, derived once from {@code parley.database}: the dialect, a JDBC URL with
+ * its credentials, and the Akka persistence and projection settings that follow from them.
+ */
+public record DatabaseSettings(
+    Dialect dialect,
+    String jdbcUrl,
+    String user,
+    String password,
+    boolean createSchema,
+    int journalPoolSize,
+    int readPoolSize,
+    Duration connectionTimeout) {
+
+  public enum Dialect {
+    H2("org.h2.Driver", "slick.jdbc.H2Profile$", "h2-dialect", "schema/h2.sql"),
+    POSTGRES("org.postgresql.Driver", "slick.jdbc.PostgresProfile$", "postgres-dialect", "schema/postgres.sql");
+
+    final String driver;
+    final String slickProfile;
+    final String projectionDialect;
+    final String schemaResource;
+
+    Dialect(String driver, String slickProfile, String projectionDialect, String schemaResource) {
+      this.driver = driver;
+      this.slickProfile = slickProfile;
+      this.projectionDialect = projectionDialect;
+      this.schemaResource = schemaResource;
+    }
+  }
+
+  public static DatabaseSettings fromConfig(Config config) {
+    Config db = config.getConfig("parley.database");
+    String url = db.getString("url").trim();
+    if (url.isEmpty()) {
+      throw new IllegalStateException(
+          "parley.database.url is empty: set DATABASE_URL (jdbc:postgresql://..., postgres://user:pass@host/db or jdbc:h2:...)");
+    }
+    String user = db.getString("user");
+    String password = db.getString("password");
+    if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+      ParsedUrl parsed = parsePostgresUri(url);
+      url = parsed.jdbcUrl;
+      if (user.isEmpty()) user = parsed.user;
+      if (password.isEmpty()) password = parsed.password;
+    }
+    Dialect dialect;
+    if (url.startsWith("jdbc:postgresql:")) {
+      dialect = Dialect.POSTGRES;
+    } else if (url.startsWith("jdbc:h2:")) {
+      dialect = Dialect.H2;
+      // The journal plugin quotes its lower-case table names; H2 would otherwise fold ours to upper case.
+      if (!url.toUpperCase(Locale.ROOT).contains("DATABASE_TO_UPPER")) url = url + ";DATABASE_TO_UPPER=false";
+    } else {
+      throw new IllegalStateException("Unsupported database URL (expected PostgreSQL or H2): " + redact(url));
+    }
+    return new DatabaseSettings(
+        dialect,
+        url,
+        user,
+        password,
+        db.getBoolean("create-schema"),
+        db.getInt("journal-pool-size"),
+        db.getInt("read-pool-size"),
+        db.getDuration("connection-timeout"));
+  }
+
+  /** The Akka settings that follow from this database; they take precedence over the loaded configuration. */
+  public Config akkaOverrides() {
+    Map<String, Object> values = new HashMap<>();
+    String slick = "akka-persistence-jdbc.shared-databases.slick.";
+    values.put(slick + "profile", dialect.slickProfile);
+    values.put(slick + "db.url", jdbcUrl);
+    values.put(slick + "db.user", user);
+    values.put(slick + "db.password", password);
+    values.put(slick + "db.driver", dialect.driver);
+    values.put(slick + "db.numThreads", journalPoolSize);
+    values.put(slick + "db.maxConnections", journalPoolSize);
+    values.put(slick + "db.minConnections", journalPoolSize);
+    values.put(slick + "db.connectionTimeout", connectionTimeout.toMillis());
+    values.put("akka.projection.jdbc.dialect", dialect.projectionDialect);
+    values.put("akka.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size", readPoolSize);
+    return ConfigFactory.parseMap(values, "parley.database");
+  }
+
+  /** The URL without credentials, for logs and health reports. */
+  public String describe() {
+    return dialect + " " + redact(jdbcUrl);
+  }
+
+  private record ParsedUrl(String jdbcUrl, String user, String password) {}
+
+  /** Accepts the {@code postgres://user:pass@host:port/db?params} form that Supabase and Heroku hand out. */
+  static ParsedUrl parsePostgresUri(String url) {
+    URI uri = URI.create(url);
+    if (uri.getHost() == null) throw new IllegalStateException("DATABASE_URL has no host: " + redact(url));
+    String user = "";
+    String password = "";
+    if (uri.getRawUserInfo() != null) {
+      String[] parts = uri.getRawUserInfo().split(":", 2);
+      user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+      if (parts.length > 1) password = URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
+    }
+    String port = uri.getPort() > 0 ? ":" + uri.getPort() : "";
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/postgres" : uri.getRawPath();
+    String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+    return new ParsedUrl("jdbc:postgresql://" + uri.getHost() + port + path + query, user, password);
+  }
+
+  static String redact(String url) {
+    return url.replaceAll("//[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
+  }
+}

@@ -1,0 +1,46 @@
+package io.parley.db;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Prepared statements reused for the length of one transaction: a projection group runs the same few statements
+ * hundreds of times, and preparing each once is most of what batching them would save.
+ */
+public final class Sql implements AutoCloseable {
+  private final Connection connection;
+  private final Map<String, PreparedStatement> prepared = new HashMap<>();
+
+  public Sql(Connection connection) {
+    this.connection = connection;
+  }
+
+  /** Runs an INSERT, UPDATE or DELETE and answers how many rows it touched. */
+  public int update(String sql, Object... parameters) throws SQLException {
+    PreparedStatement statement = prepared.get(sql);
+    if (statement == null) {
+      statement = connection.prepareStatement(sql);
+      prepared.put(sql, statement);
+    }
+    bind(statement, parameters);
+    return statement.executeUpdate();
+  }
+
+  public static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
+    for (int i = 0; i < parameters.length; i++) {
+      Object value = parameters[i];
+      // Timestamps are stored as UTC instants; both H2 and PostgreSQL accept java.sql.Timestamp for them.
+      statement.setObject(i + 1, value instanceof Instant instant ? Timestamp.from(instant) : value);
+    }
+  }
+
+  @Override
+  public void close() throws SQLException {
+    for (PreparedStatement statement : prepared.values()) statement.close();
+  }
+}

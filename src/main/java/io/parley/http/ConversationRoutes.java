@@ -1,0 +1,213 @@
+package io.parley.http;
+
+import static akka.http.javadsl.server.Directives.*;
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.auth.Principal;
+import io.parley.conversation.Conversations;
+import io.parley.http.ConversationWire.*;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+
+/** REST over conversations, under {@code /api/conversations}. A non-participant always sees 404. */
+public final class ConversationRoutes {
+  private final Conversations conversations;
+  private final Authentication authentication;
+  private final RequestBodies bodies;
+
+  public ConversationRoutes(Conversations conversations, Authentication authentication, RequestBodies bodies) {
+    this.conversations = conversations;
+    this.authentication = authentication;
+    this.bodies = bodies;
+  }
+
+  public Route route() {
+    return pathPrefix(
+        "conversations",
+        () ->
+            authentication.user(
+                user ->
+                    concat(
+                        pathEndOrSingleSlash(
+                            () ->
+                                concat(
+                                    post(() -> bodies.json(CreateConversation.class, body -> create(user, body))),
+                                    get(() -> list(user)))),
+                        pathPrefix(segment(), id -> conversation(user, id)))));
+  }
+
+  private Route conversation(Principal user, String id) {
+    String userId = user.userId();
+    return concat(
+        pathEndOrSingleSlash(
+            () -> get(() -> onSuccess(conversations.get(userId, id), view -> ok(ConversationBody.of(view))))),
+        pathPrefix(
+            "participants",
+            () ->
+                concat(
+                    pathEndOrSingleSlash(
+                        () ->
+                            post(
+                                () ->
+                                    bodies.json(
+                                        AddParticipants.class,
+                                        body ->
+                                            onSuccess(
+                                                conversations.addParticipants(userId, id, body.userIds()),
+                                                view -> ok(ConversationBody.of(view)))))),
+                    path(
+                        segment(),
+                        removed ->
+                            delete(
+                                () ->
+                                    onSuccess(
+                                        conversations.removeParticipant(userId, id, removed),
+                                        view -> ok(ConversationBody.of(view))))))),
+        pathPrefix(
+            "messages",
+            () ->
+                concat(
+                    pathEndOrSingleSlash(() -> concat(get(() -> history(userId, id)), post(() -> postMessage(userId, id)))),
+                    path(
+                        segment(),
+                        messageId ->
+                            concat(
+                                patch(
+                                    () ->
+                                        bodies.json(
+                                            EditMessage.class,
+                                            body ->
+                                                onSuccess(
+                                                    conversations.edit(userId, id, messageId, body.content()),
+                                                    message -> ok(Message.of(message))))),
+                                delete(
+                                    () ->
+                                        onSuccess(
+                                            conversations.delete(userId, id, messageId),
+                                            message -> ok(Message.of(message)))))))),
+        path(
+            "read",
+            () ->
+                post(
+                    () ->
+                        bodies.json(
+                            MarkRead.class,
+                            body -> {
+                              if (body.seq() == null) throw badRequest("field 'seq' is required");
+                              return onSuccess(
+                                  conversations.markRead(userId, id, body.seq()), w -> ok(Watermarks.of(w)));
+                            }))));
+  }
+
+  private Route create(Principal user, CreateConversation body) {
+    if ("direct".equals(body.type())) {
+      String other = body.userId();
+      if (other == null && body.participantIds() != null && body.participantIds().size() == 1) {
+        other = body.participantIds().get(0);
+      }
+      if (other == null) throw badRequest("field 'userId' is required for a direct conversation");
+      return onSuccess(
+          conversations.createDirect(user.userId(), other),
+          view -> complete(StatusCodes.OK, ConversationBody.of(view), Json.marshaller()));
+    }
+    if ("group".equals(body.type())) {
+      List<String> participants = body.participantIds() == null ? List.of() : body.participantIds();
+      return onSuccess(
+          conversations.createGroup(user.userId(), body.title(), participants),
+          view -> complete(StatusCodes.CREATED, ConversationBody.of(view), Json.marshaller()));
+    }
+    throw badRequest("field 'type' must be \"direct\" or \"group\"");
+  }
+
+  private Route list(Principal user) {
+    return parameterOptional(
+        "before",
+        before ->
+            parameterOptional(
+                "limit",
+                limit -> {
+                  int pageSize = pageSize(limit);
+                  Instant cursor = before.map(ConversationRoutes::instant).orElse(null);
+                  return onSuccess(
+                      conversations.list(user.userId(), cursor, pageSize),
+                      rows -> {
+                        List<ConversationListItem> items = rows.stream().map(ConversationListItem::of).toList();
+                        Instant next = items.size() == pageSize ? items.get(items.size() - 1).lastActivityAt() : null;
+                        return ok(new ConversationList(items, next));
+                      });
+                }));
+  }
+
+  private Route history(String userId, String id) {
+    return parameterOptional(
+        "before",
+        before ->
+            parameterOptional(
+                "limit",
+                limit -> {
+                  Long beforeSeq = before.map(value -> longParam("before", value, 1)).orElse(null);
+                  return onSuccess(
+                      conversations.history(userId, id, beforeSeq, pageSize(limit)),
+                      page -> ok(History.of(page)));
+                }));
+  }
+
+  private Route postMessage(String userId, String id) {
+    return bodies.json(
+        PostMessage.class,
+        body -> {
+          String metadata = metadata(body.metadata());
+          return onSuccess(
+              conversations.post(userId, id, body.clientMsgId(), body.content(), metadata),
+              posted ->
+                  complete(
+                      posted.duplicate() ? StatusCodes.OK : StatusCodes.CREATED,
+                      Message.of(posted.message()),
+                      Json.marshaller()));
+        });
+  }
+
+  /** Metadata is a small JSON object, stored as its compact text. */
+  private static String metadata(JsonNode metadata) {
+    if (metadata == null || metadata.isNull()) return null;
+    if (!metadata.isObject()) throw badRequest("field 'metadata' must be a JSON object");
+    return Json.write(metadata);
+  }
+
+  private int pageSize(Optional<String> limit) {
+    int max = conversations.settings().maxPageSize();
+    return limit.map(value -> (int) longParam("limit", value, 1)).map(n -> Math.min(n, max))
+        .orElse(conversations.settings().defaultPageSize());
+  }
+
+  private static long longParam(String name, String value, long min) {
+    try {
+      long parsed = Long.parseLong(value);
+      if (parsed < min) throw badRequest("query parameter '" + name + "' must be at least " + min);
+      return parsed;
+    } catch (NumberFormatException e) {
+      throw badRequest("query parameter '" + name + "' must be a whole number");
+    }
+  }
+
+  private static Instant instant(String value) {
+    try {
+      return Instant.parse(value);
+    } catch (DateTimeParseException e) {
+      throw badRequest("query parameter 'before' must be an ISO-8601 instant");
+    }
+  }
+
+  private static Route ok(Object body) {
+    return complete(StatusCodes.OK, body, Json.marshaller());
+  }
+
+  private static ApiException badRequest(String message) {
+    return new ApiException(ApiError.BAD_REQUEST, message);
+  }
+}

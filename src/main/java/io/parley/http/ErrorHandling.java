@@ -1,0 +1,91 @@
+package io.parley.http;
+
+import static akka.http.javadsl.server.Directives.complete;
+
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.headers.Allow;
+import akka.http.javadsl.server.AuthorizationFailedRejection;
+import akka.http.javadsl.server.ExceptionHandler;
+import akka.http.javadsl.server.MalformedQueryParamRejection;
+import akka.http.javadsl.server.MalformedRequestContentRejection;
+import akka.http.javadsl.server.MethodRejection;
+import akka.http.javadsl.server.MissingQueryParamRejection;
+import akka.http.javadsl.server.RejectionHandler;
+import akka.http.javadsl.server.UnsupportedRequestContentTypeRejection;
+import akka.http.scaladsl.model.EntityStreamSizeException;
+import akka.http.scaladsl.model.IllegalRequestException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place where failures and rejections become problem+json responses with a stable code. */
+public final class ErrorHandling {
+  private static final Logger log = LoggerFactory.getLogger(ErrorHandling.class);
+
+  private ErrorHandling() {}
+
+  public static final ExceptionHandler EXCEPTIONS =
+      ExceptionHandler.newBuilder().matchAny(failure -> complete(responseFor(failure))).build();
+
+  public static final RejectionHandler REJECTIONS =
+      RejectionHandler.newBuilder()
+          .handle(
+              MalformedRequestContentRejection.class,
+              r ->
+                  complete(
+                      unwrap(r.getCause() == null ? new IllegalArgumentException() : r.getCause())
+                              instanceof EntityStreamSizeException size
+                          ? responseFor(size)
+                          : Problem.response(ApiError.BAD_REQUEST, "malformed request body")))
+          .handle(
+              MalformedQueryParamRejection.class,
+              r -> complete(Problem.response(ApiError.BAD_REQUEST, "query parameter '" + r.parameterName() + "' is invalid")))
+          .handle(
+              MissingQueryParamRejection.class,
+              r -> complete(Problem.response(ApiError.BAD_REQUEST, "query parameter '" + r.parameterName() + "' is required")))
+          .handle(
+              UnsupportedRequestContentTypeRejection.class,
+              r -> complete(Problem.response(ApiError.UNSUPPORTED_MEDIA_TYPE, "send application/json")))
+          .handle(
+              AuthorizationFailedRejection.class,
+              r -> complete(Problem.response(ApiError.FORBIDDEN, "not allowed")))
+          .handleAll(
+              MethodRejection.class,
+              rejections ->
+                  complete(
+                      Problem.response(
+                              ApiError.METHOD_NOT_ALLOWED,
+                              "allowed: "
+                                  + rejections.stream()
+                                      .map(r -> r.supported().name())
+                                      .collect(Collectors.joining(", ")))
+                          .addHeader(
+                              Allow.create(rejections.stream().map(MethodRejection::supported).toArray(akka.http.javadsl.model.HttpMethod[]::new)))))
+          .handleNotFound(complete(Problem.response(ApiError.NOT_FOUND, "no such resource")))
+          .build()
+          .seal();
+
+  public static HttpResponse responseFor(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof ApiException api) return Problem.response(api);
+    if (cause instanceof EntityStreamSizeException size) {
+      return Problem.response(ApiError.TOO_LARGE, "request body larger than " + size.limit() + " bytes");
+    }
+    if (cause instanceof IllegalRequestException illegal) {
+      return Problem.response(ApiError.BAD_REQUEST, illegal.info().summary());
+    }
+    log.error("Unhandled failure while serving a request", cause);
+    return Problem.response(ApiError.INTERNAL, "internal error");
+  }
+
+  public static Throwable unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause.getCause() instanceof EntityStreamSizeException size) return size;
+    return cause;
+  }
+}

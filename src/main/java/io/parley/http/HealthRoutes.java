@@ -1,0 +1,69 @@
+package io.parley.http;
+
+import static akka.http.javadsl.server.Directives.*;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import io.parley.db.Database;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * {@code GET /api/health}: 200 when this node is an Up cluster member and its database answers, 503 otherwise, with
+ * the state of each part so that an operator sees which one is wrong.
+ */
+public final class HealthRoutes {
+  private final ActorSystem<?> system;
+  private final Executor blocking;
+
+  public HealthRoutes(ActorSystem<?> system) {
+    this.system = system;
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
+  }
+
+  public Route route() {
+    return path(
+        "health",
+        () ->
+            get(
+                () ->
+                    onSuccess(
+                        CompletableFuture.supplyAsync(this::report, blocking),
+                        report ->
+                            complete(
+                                "up".equals(report.get("status")) ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
+                                report,
+                                Json.marshaller()))));
+  }
+
+  private Map<String, Object> report() {
+    Database database = Database.get(system);
+    boolean databaseUp = database.isReachable();
+    Cluster cluster = Cluster.get(system);
+    MemberStatus selfStatus = cluster.selfMember().status();
+    boolean clusterUp = selfStatus == MemberStatus.up();
+
+    Map<String, Object> clusterReport = new LinkedHashMap<>();
+    clusterReport.put("self", cluster.selfMember().address().toString());
+    clusterReport.put("status", selfStatus.toString().toLowerCase(Locale.ROOT));
+    clusterReport.put("members", cluster.state().members().size());
+    clusterReport.put("unreachable", cluster.state().getUnreachable().size());
+
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("status", databaseUp && clusterUp ? "up" : "down");
+    report.put(
+        "database",
+        Map.of(
+            "status", databaseUp ? "up" : "down",
+            "dialect", database.settings().dialect().name().toLowerCase(Locale.ROOT)));
+    report.put("cluster", clusterReport);
+    return report;
+  }
+}

@@ -1,0 +1,95 @@
+package io.parley.http;
+
+import akka.http.javadsl.marshalling.Marshaller;
+import akka.http.javadsl.model.RequestEntity;
+import akka.http.javadsl.marshallers.jackson.Jackson;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
+import java.io.IOException;
+import java.util.stream.Collectors;
+
+/**
+ * The JSON of Parley's public wire formats. Strict about types, so that {@code "seq":"7"} is a clear 400 rather than a
+ * guess, and tolerant of unknown fields, so that newer clients keep working against older servers.
+ */
+public final class Json {
+  public static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new ParameterNamesModule())
+          .addModule(new Jdk8Module())
+          .addModule(new JavaTimeModule())
+          .addModule(new SimpleModule("strict-strings").addDeserializer(String.class, new StrictStringDeserializer()))
+          .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .serializationInclusion(JsonInclude.Include.ALWAYS)
+          .build();
+
+  private Json() {}
+
+  /** Jackson 2.13 turns {@code 42} or {@code true} into a string; a wire field typed as text must be text. */
+  private static final class StrictStringDeserializer extends StdScalarDeserializer<String> {
+    StrictStringDeserializer() {
+      super(String.class);
+    }
+
+    @Override
+    public String deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+      if (parser.hasToken(JsonToken.VALUE_STRING)) return parser.getText();
+      return (String) context.handleUnexpectedToken(String.class, parser);
+    }
+  }
+
+  public static <T> Marshaller<T, RequestEntity> marshaller() {
+    return Jackson.marshaller(MAPPER);
+  }
+
+  /** Parses a request body into {@code type}; a bad body becomes a 400 that names the offending field. */
+  public static <T> T parse(String body, Class<T> type) {
+    if (body == null || body.isBlank()) throw new ApiException(ApiError.BAD_REQUEST, "request body is empty");
+    try {
+      T value = MAPPER.readValue(body, type);
+      if (value == null) throw new ApiException(ApiError.BAD_REQUEST, "request body must be a JSON object");
+      return value;
+    } catch (JsonMappingException e) {
+      String path =
+          e.getPath().stream()
+              .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+              .collect(Collectors.joining("."));
+      String what = e.getOriginalMessage() == null ? "invalid value" : e.getOriginalMessage().split("\n")[0];
+      throw new ApiException(
+          ApiError.BAD_REQUEST, path.isEmpty() ? "malformed JSON: " + brief(what) : "field '" + path + "': " + brief(what));
+    } catch (IOException e) {
+      throw new ApiException(ApiError.BAD_REQUEST, "malformed JSON: " + brief(e.getMessage()));
+    }
+  }
+
+  public static String write(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (IOException e) {
+      throw new IllegalStateException("Wire records always serialize", e);
+    }
+  }
+
+  /** Jackson's messages can quote long stretches of input; people need the first line, not an echo of the body. */
+  private static String brief(String message) {
+    String line = message == null ? "" : message.split("\n")[0];
+    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+  }
+}

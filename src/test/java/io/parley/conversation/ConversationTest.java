@@ -1,0 +1,248 @@
+package io.parley.conversation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import com.typesafe.config.ConfigFactory;
+import io.parley.conversation.Conversation.*;
+import io.parley.http.ApiError;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The conversation entity on its own; the testkit also serializes every command, event, reply and state. */
+class ConversationTest {
+  private static final ConversationSettings SETTINGS =
+      new ConversationSettings(4000, 2048, 5, 200, 3, 4, 500, 4, 200, 50);
+
+  private static final ActorTestKit testKit =
+      ActorTestKit.create(
+          EventSourcedBehaviorTestKit.config()
+              .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))
+              .withFallback(ConfigFactory.load()));
+
+  private EventSourcedBehaviorTestKit<Command, Event, ConversationState> kit;
+
+  @BeforeEach
+  void fresh() {
+    kit =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), Conversation.create("g_" + "0".repeat(32), SETTINGS));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private void group(String creator, String... others) {
+    CommandResultWithReply<Command, Event, ConversationState, Reply> result =
+        kit.<Reply>runCommand(r -> new Create(Kind.GROUP, "Team", creator, List.of(others), r));
+    assertThat(result.reply()).isInstanceOf(Summary.class);
+  }
+
+  private Posted post(String sender, String clientMsgId, String content) {
+    return (Posted) kit.<Reply>runCommand(r -> new PostMessage(sender, clientMsgId, content, null, r)).reply();
+  }
+
+  private Rejected rejected(Reply reply) {
+    assertThat(reply).isInstanceOf(Rejected.class);
+    return (Rejected) reply;
+  }
+
+  @Test
+  void createsAGroupWithItsCreatorAndParticipants() {
+    var result = kit.<Reply>runCommand(r -> new Create(Kind.GROUP, " Team ", "ana", List.of("bo", "cy"), r));
+    ConversationView view = ((Summary) result.reply()).conversation();
+    assertThat(view.title()).isEqualTo("Team");
+    assertThat(view.participants()).extracting(ConversationView.Participant::userId).containsExactly("ana", "bo", "cy");
+    assertThat(result.event()).isInstanceOf(ConversationCreated.class);
+  }
+
+  @Test
+  void rejectsGroupsWithoutTitleOrSecondParticipant() {
+    assertThat(rejected(kit.<Reply>runCommand(r -> new Create(Kind.GROUP, " ", "ana", List.of("bo"), r)).reply()).error())
+        .isEqualTo(ApiError.BAD_REQUEST);
+    assertThat(rejected(kit.<Reply>runCommand(r -> new Create(Kind.GROUP, "T", "ana", List.of("ana"), r)).reply()).error())
+        .isEqualTo(ApiError.BAD_REQUEST);
+    assertThat(rejected(kit.<Reply>runCommand(r -> new Create(Kind.GROUP, "T", "ana", List.of("b o"), r)).reply()).message())
+        .contains("invalid user id");
+    assertThat(kit.getState().isCreated()).isFalse();
+  }
+
+  @Test
+  void directConversationCreatedTwiceIsTheSameConversation() {
+    var first = kit.<Reply>runCommand(r -> new Create(Kind.DIRECT, null, "ana", List.of("bo"), r));
+    var again = kit.<Reply>runCommand(r -> new Create(Kind.DIRECT, null, "bo", List.of("ana"), r));
+    assertThat(again.hasNoEvents()).isTrue();
+    assertThat(((Summary) again.reply()).conversation()).isEqualTo(((Summary) first.reply()).conversation());
+  }
+
+  @Test
+  void messagesGetGaplessSeqsAndTheSenderHasReadThem() {
+    group("ana", "bo");
+    assertThat(post("ana", "c1", "hello").message().seq()).isEqualTo(1);
+    assertThat(post("bo", "c1", "hi").message().seq()).isEqualTo(2);
+    assertThat(post("ana", null, "how are you").message().seq()).isEqualTo(3);
+    ConversationState state = kit.getState();
+    assertThat(state.lastSeq()).isEqualTo(3);
+    assertThat(state.member("ana").readUpTo()).isEqualTo(3);
+    assertThat(state.member("bo").readUpTo()).isEqualTo(2);
+  }
+
+  @Test
+  void retriedClientMsgIdReturnsTheOriginalWithoutANewEvent() {
+    group("ana", "bo");
+    Posted original = post("ana", "c1", "hello");
+    var retry = kit.<Reply>runCommand(r -> new PostMessage("ana", "c1", "hello", null, r));
+    assertThat(retry.hasNoEvents()).isTrue();
+    Posted again = (Posted) retry.reply();
+    assertThat(again.duplicate()).isTrue();
+    assertThat(again.message()).isEqualTo(original.message());
+    // The same clientMsgId from another sender is another message.
+    assertThat(post("bo", "c1", "hello").message().seq()).isEqualTo(2);
+  }
+
+  @Test
+  void dedupOutlivesTheWindowButNotItsOwnBound() {
+    group("ana", "bo");
+    Posted first = post("ana", "c1", "one");
+    for (int i = 2; i <= 4; i++) post("ana", "c" + i, "m" + i);
+    // Window is 3 messages, dedup is 4: c1 is out of the window but still remembered, without its content.
+    Posted retry = post("ana", "c1", "one");
+    assertThat(retry.duplicate()).isTrue();
+    assertThat(retry.message().messageId()).isEqualTo(first.message().messageId());
+    assertThat(retry.message().content()).isNull();
+    post("ana", "c5", "m5");
+    assertThat(post("ana", "c1", "one").duplicate()).isFalse();
+  }
+
+  @Test
+  void validatesContent() {
+    group("ana", "bo");
+    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("ana", "x", "  ", null, r)).reply()).error())
+        .isEqualTo(ApiError.BAD_REQUEST);
+    String tooLong = "é".repeat(4001);
+    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("ana", "x", tooLong, null, r)).reply()).message())
+        .contains("4000");
+    String emoji = "😀".repeat(4000); // 8000 UTF-16 units, 4000 characters
+    assertThat(post("ana", "e", emoji).message().seq()).isEqualTo(1);
+    String metadata = "{\"a\":\"" + "x".repeat(3000) + "\"}";
+    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("ana", "m", "hi", metadata, r)).reply()).error())
+        .isEqualTo(ApiError.TOO_LARGE);
+  }
+
+  @Test
+  void strangersSeeNotFound() {
+    group("ana", "bo");
+    post("ana", "c1", "secret");
+    assertThat(rejected(kit.<Reply>runCommand(r -> new Get("eve", r)).reply()).error()).isEqualTo(ApiError.NOT_FOUND);
+    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("eve", "c", "x", null, r)).reply()).error())
+        .isEqualTo(ApiError.NOT_FOUND);
+    assertThat(rejected(kit.<Reply>runCommand(r -> new GetMessages("eve", 0, Long.MAX_VALUE, 10, true, r)).reply()).error())
+        .isEqualTo(ApiError.NOT_FOUND);
+  }
+
+  @Test
+  void uncreatedConversationIsNotFound() {
+    assertThat(rejected(kit.<Reply>runCommand(r -> new Get("ana", r)).reply()).error()).isEqualTo(ApiError.NOT_FOUND);
+  }
+
+  @Test
+  void editAndDeleteOwnMessagesOnly() {
+    group("ana", "bo");
+    String id = post("ana", "c1", "helo").message().messageId();
+    assertThat(rejected(kit.<Reply>runCommand(r -> new EditMessage("bo", id, "x", null, r)).reply()).error())
+        .isEqualTo(ApiError.FORBIDDEN);
+    MessageView edited = ((MessageChanged) kit.<Reply>runCommand(r -> new EditMessage("ana", id, "hello", null, r)).reply()).message();
+    assertThat(edited.content()).isEqualTo("hello");
+    assertThat(edited.editedAt()).isNotNull();
+    MessageView deleted = ((MessageChanged) kit.<Reply>runCommand(r -> new DeleteMessage("ana", id, null, r)).reply()).message();
+    assertThat(deleted.deleted()).isTrue();
+    assertThat(deleted.content()).isNull();
+    assertThat(deleted.seq()).isEqualTo(1);
+    // Deleting twice is harmless, editing a tombstone is not allowed.
+    assertThat(kit.<Reply>runCommand(r -> new DeleteMessage("ana", id, null, r)).hasNoEvents()).isTrue();
+    assertThat(rejected(kit.<Reply>runCommand(r -> new EditMessage("ana", id, "again", null, r)).reply()).error())
+        .isEqualTo(ApiError.CONFLICT);
+    // The tombstone keeps its place in the history.
+    Messages history = (Messages) kit.<Reply>runCommand(r -> new GetMessages("bo", 0, Long.MAX_VALUE, 10, true, r)).reply();
+    assertThat(history.messages()).singleElement().satisfies(m -> assertThat(m.deleted()).isTrue());
+  }
+
+  @Test
+  void editsOlderThanTheWindowNeedTheReadSidesLocation() {
+    group("ana", "bo");
+    String old = post("ana", "c1", "old").message().messageId();
+    for (int i = 2; i <= 5; i++) post("bo", "c" + i, "m" + i);
+    Reply notHeld = kit.<Reply>runCommand(r -> new EditMessage("ana", old, "new", null, r)).reply();
+    assertThat(notHeld).isEqualTo(new MessageNotHeld(old));
+    MessageLocation located = new MessageLocation(1, "ana", false);
+    assertThat(rejected(kit.<Reply>runCommand(r -> new EditMessage("bo", old, "new", located, r)).reply()).error())
+        .isEqualTo(ApiError.FORBIDDEN);
+    var edited = kit.<Reply>runCommand(r -> new EditMessage("ana", old, "new", located, r));
+    assertThat(edited.event()).isEqualTo(new MessageEdited(kit.getState().view().conversationId(), old, 1, "new",
+        ((MessageEdited) edited.event()).at()));
+  }
+
+  @Test
+  void watermarksOnlyMoveForward() {
+    group("ana", "bo");
+    for (int i = 1; i <= 3; i++) post("ana", "c" + i, "m" + i);
+    var delivered = kit.<Reply>runCommand(r -> new MarkDelivered("bo", 3, r));
+    assertThat(delivered.reply()).isEqualTo(new Watermarks("bo", 3, 0, 3));
+    var read = kit.<Reply>runCommand(r -> new MarkRead("bo", 2, r));
+    assertThat(read.reply()).isEqualTo(new Watermarks("bo", 3, 2, 3));
+    var backwards = kit.<Reply>runCommand(r -> new MarkRead("bo", 1, r));
+    assertThat(backwards.hasNoEvents()).isTrue();
+    assertThat(backwards.reply()).isEqualTo(new Watermarks("bo", 3, 2, 3));
+    assertThat(rejected(kit.<Reply>runCommand(r -> new MarkRead("bo", 9, r)).reply()).error())
+        .isEqualTo(ApiError.BAD_REQUEST);
+    assertThat(rejected(kit.<Reply>runCommand(r -> new MarkRead("bo", -1, r)).reply()).error())
+        .isEqualTo(ApiError.BAD_REQUEST);
+  }
+
+  @Test
+  void membersAreAddedAndRemoved() {
+    group("ana", "bo");
+    post("ana", "c1", "before cy");
+    var added = kit.<Reply>runCommand(r -> new AddParticipants("bo", List.of("cy", "cy", "ana"), r));
+    assertThat(added.event()).isInstanceOf(ParticipantsAdded.class);
+    assertThat(kit.getState().member("cy").readUpTo()).isEqualTo(1);
+    assertThat(rejected(kit.<Reply>runCommand(r -> new RemoveParticipant("bo", "cy", r)).reply()).error())
+        .isEqualTo(ApiError.FORBIDDEN);
+    kit.<Reply>runCommand(r -> new RemoveParticipant("ana", "cy", r));
+    assertThat(kit.getState().isMember("cy")).isFalse();
+    kit.<Reply>runCommand(r -> new RemoveParticipant("bo", "bo", r));
+    assertThat(kit.getState().isMember("bo")).isFalse();
+    var tooMany = kit.<Reply>runCommand(r -> new AddParticipants("ana", List.of("a1", "a2", "a3", "a4", "a5"), r));
+    assertThat(rejected(tooMany.reply()).error()).isEqualTo(ApiError.BAD_REQUEST);
+  }
+
+  @Test
+  void windowServesTheNewestMessagesAndSaysWhereItStarts() {
+    group("ana", "bo");
+    for (int i = 1; i <= 5; i++) post("ana", "c" + i, "m" + i);
+    Messages newest = (Messages) kit.<Reply>runCommand(r -> new GetMessages("bo", 0, Long.MAX_VALUE, 2, true, r)).reply();
+    assertThat(newest.messages()).extracting(MessageView::seq).containsExactly(4L, 5L);
+    assertThat(newest.oldestHeldSeq()).isEqualTo(3);
+    Messages since = (Messages) kit.<Reply>runCommand(r -> new GetMessages("bo", 3, Long.MAX_VALUE, 10, false, r)).reply();
+    assertThat(since.messages()).extracting(MessageView::seq).containsExactly(4L, 5L);
+  }
+
+  @Test
+  void recoversTheSameStateFromItsEvents() {
+    group("ana", "bo");
+    for (int i = 1; i <= 5; i++) post(i % 2 == 0 ? "bo" : "ana", "c" + i, "m" + i);
+    kit.<Reply>runCommand(r -> new MarkRead("bo", 5, r));
+    ConversationView before = kit.getState().view();
+    List<MessageView> window = kit.getState().messagesBetween(0, Long.MAX_VALUE, 10, true);
+    kit.restart();
+    assertThat(kit.getState().view()).isEqualTo(before);
+    assertThat(kit.getState().messagesBetween(0, Long.MAX_VALUE, 10, true)).isEqualTo(window);
+    assertThat(post("ana", "c5", "m5").duplicate()).isTrue();
+  }
+}

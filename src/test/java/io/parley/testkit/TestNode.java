@@ -1,0 +1,55 @@
+package io.parley.testkit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.parley.ParleyNode;
+import java.net.URI;
+import java.util.Map;
+
+/** A real Parley node for tests: HTTP and remoting on free ports, a known HS256 secret, its own database. */
+public final class TestNode implements AutoCloseable {
+  public static final String JWT_SECRET = "test-secret-with-at-least-thirty-two-characters";
+
+  private final ParleyNode node;
+
+  private TestNode(ParleyNode node) {
+    this.node = node;
+  }
+
+  public static TestNode start(TestDatabase database) {
+    return start(database, ConfigFactory.empty());
+  }
+
+  public static TestNode start(TestDatabase database, Config overrides) {
+    Config config =
+        overrides
+            .withFallback(
+                ConfigFactory.parseMap(
+                    Map.of(
+                        "parley.http.interface", "127.0.0.1",
+                        "parley.http.port", 0,
+                        "akka.remote.artery.canonical.port", 0,
+                        "parley.cluster.join-self", true,
+                        "parley.database.url", database.url(),
+                        "parley.database.user", database.user(),
+                        "parley.database.create-schema", true,
+                        "parley.auth.jwt-secret", JWT_SECRET,
+                        "parley.auth.supabase-url", "")))
+            .withFallback(ConfigFactory.load());
+    return new TestNode(ParleyNode.start(ConfigFactory.load(config)));
+  }
+
+  public ParleyNode node() {
+    return node;
+  }
+
+  public URI uri(String path) {
+    var address = node.httpAddress();
+    return URI.create("http://127.0.0.1:" + address.getPort() + path);
+  }
+
+  @Override
+  public void close() {
+    node.close();
+  }
+}
