@@ -1,7 +1,5 @@
 package io.parley;
 
-import com.typesafe.config.ConfigFactory;
-
 /**
  * Starts a Parley node. The configuration file comes from {@code -Dconfig.file}: {@code conf/local.conf} for the
  * embedded default, {@code conf/application.conf} for production.
@@ -10,6 +8,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    ParleyNode.start(ConfigFactory.load());
+    ParleyNode.start(ParleyConfig.load());
   }
 }

@@ -3,7 +3,6 @@ package io.parley;
 import static akka.http.javadsl.server.Directives.*;
 
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
@@ -39,11 +38,25 @@ public final class ParleyNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ParleyNode.class);
 
   private final ActorSystem<Void> system;
-  private final CompletableFuture<ServerBinding> binding;
+  private final Conversations conversations;
+  private final CompletableFuture<ServerBinding> binding = new CompletableFuture<>();
 
-  private ParleyNode(ActorSystem<Void> system, CompletableFuture<ServerBinding> binding) {
+  private ParleyNode(ActorSystem<Void> system, AuthSettings auth, TokenVerifier verifier) {
     this.system = system;
-    this.binding = binding;
+    Config config = system.settings().config();
+    if (config.getBoolean("parley.cluster.join-self")) {
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    Conversation.init(system);
+    ConversationProjection.init(system);
+    this.conversations = new Conversations(system, new ConversationReadModel(system));
+    HttpServer.start(system, routes(auth, verifier))
+        .whenComplete(
+            (bound, failure) -> {
+              if (failure != null) binding.completeExceptionally(failure);
+              else binding.complete(bound);
+            });
   }
 
   /** Starts a node from a loaded configuration; the database's own settings are derived and take precedence. */
@@ -53,59 +66,42 @@ public final class ParleyNode implements AutoCloseable {
     AuthSettings auth = AuthSettings.fromConfig(config);
     TokenVerifier verifier = TokenVerifier.create(auth);
     Database.createSchemaIfConfigured(database);
-    CompletableFuture<ServerBinding> binding = new CompletableFuture<>();
-    ActorSystem<Void> system = ActorSystem.create(guardian(auth, verifier, binding), "parley", config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "parley", config);
     log.info("Parley node starting on {} with {}", Cluster.get(system).selfMember().address(), database.describe());
-    return new ParleyNode(system, binding);
+    return new ParleyNode(system, auth, verifier);
   }
 
-  private static Behavior<Void> guardian(
-      AuthSettings auth, TokenVerifier verifier, CompletableFuture<ServerBinding> binding) {
-    return Behaviors.setup(
-        context -> {
-          ActorSystem<Void> system = context.getSystem();
-          Config config = system.settings().config();
-          if (config.getBoolean("parley.cluster.join-self")) {
-            Cluster cluster = Cluster.get(system);
-            cluster.manager().tell(Join.create(cluster.selfMember().address()));
-          }
-          Conversation.init(system);
-          ConversationProjection.init(system);
-          Conversations conversations = new Conversations(system, new ConversationReadModel(system));
-
-          RequestBodies bodies = new RequestBodies(config.getBytes("parley.http.max-request-body"));
-          Authentication authentication = new Authentication(verifier);
-          Route api =
-              pathPrefix(
-                  "api",
-                  () ->
-                      concat(
-                          new HealthRoutes(system).route(),
-                          new ConversationRoutes(conversations, authentication, bodies).route()));
-          Route routes = api;
-          if (auth.devMode()) {
-            log.warn(
-                "\n*****************************************************************************\n"
-                    + "*  DEV MODE: no SUPABASE_JWT_SECRET or SUPABASE_URL is set. This node signs  *\n"
-                    + "*  tokens with a random secret of its own and serves POST /dev/token.        *\n"
-                    + "*  Never run it like this in production.                                     *\n"
-                    + "*****************************************************************************");
-            routes = concat(new DevTokenRoutes(new DevTokens(auth), bodies).route(), api);
-          }
-          Cors cors = new Cors(config.getString("parley.http.cors-origins"));
-          Route withCors = routes;
-          HttpServer.start(system, cors.route(() -> withCors))
-              .whenComplete(
-                  (bound, failure) -> {
-                    if (failure != null) binding.completeExceptionally(failure);
-                    else binding.complete(bound);
-                  });
-          return Behaviors.empty();
-        });
+  private Route routes(AuthSettings auth, TokenVerifier verifier) {
+    Config config = system.settings().config();
+    RequestBodies bodies = new RequestBodies(config.getBytes("parley.http.max-request-body"));
+    Authentication authentication = new Authentication(verifier);
+    Route api =
+        pathPrefix(
+            "api",
+            () ->
+                concat(
+                    new HealthRoutes(system).route(),
+                    new ConversationRoutes(conversations, authentication, bodies).route()));
+    Route routes = api;
+    if (auth.devMode()) {
+      log.warn(
+          "\n*****************************************************************************\n"
+              + "*  DEV MODE: no SUPABASE_JWT_SECRET or SUPABASE_URL is set. This node signs  *\n"
+              + "*  tokens with a random secret of its own and serves POST /dev/token.        *\n"
+              + "*  Never run it like this in production.                                     *\n"
+              + "*****************************************************************************");
+      routes = concat(new DevTokenRoutes(new DevTokens(auth), bodies).route(), api);
+    }
+    Route all = routes;
+    return new Cors(config.getString("parley.http.cors-origins")).route(() -> all);
   }
 
   public ActorSystem<Void> system() {
     return system;
+  }
+
+  public Conversations conversations() {
+    return conversations;
   }
 
   public CompletionStage<ServerBinding> binding() {

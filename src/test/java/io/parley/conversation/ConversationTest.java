@@ -6,6 +6,7 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import com.typesafe.config.ConfigFactory;
+import io.parley.ParleyConfig;
 import io.parley.conversation.Conversation.*;
 import io.parley.http.ApiError;
 import java.util.List;
@@ -20,9 +21,9 @@ class ConversationTest {
 
   private static final ActorTestKit testKit =
       ActorTestKit.create(
-          EventSourcedBehaviorTestKit.config()
-              .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))
-              .withFallback(ConfigFactory.load()));
+          ParleyConfig.load(
+              EventSourcedBehaviorTestKit.config()
+                  .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))));
 
   private EventSourcedBehaviorTestKit<Command, Event, ConversationState> kit;
 

@@ -2,6 +2,7 @@ package io.parley.testkit;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
 import java.net.URI;
 import java.util.Map;
@@ -22,8 +23,7 @@ public final class TestNode implements AutoCloseable {
 
   public static TestNode start(TestDatabase database, Config overrides) {
     Config config =
-        overrides
-            .withFallback(
+        overrides.withFallback(
                 ConfigFactory.parseMap(
                     Map.of(
                         "parley.http.interface", "127.0.0.1",
@@ -34,9 +34,8 @@ public final class TestNode implements AutoCloseable {
                         "parley.database.user", database.user(),
                         "parley.database.create-schema", true,
                         "parley.auth.jwt-secret", JWT_SECRET,
-                        "parley.auth.supabase-url", "")))
-            .withFallback(ConfigFactory.load());
-    return new TestNode(ParleyNode.start(ConfigFactory.load(config)));
+                        "parley.auth.supabase-url", "")));
+    return new TestNode(ParleyNode.start(ParleyConfig.load(config)));
   }
 
   public ParleyNode node() {

@@ -1,0 +1,182 @@
+package io.parley.auth;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.exceptions.SignatureVerificationException;
+import com.auth0.jwt.interfaces.DecodedJWT;
+import io.parley.http.ApiError;
+import io.parley.http.ApiException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Verifies Supabase access tokens for REST and WebSocket alike; thread-safe, one per node. The verifying algorithm
+ * comes from this server's configuration and the JWKS key, never from the token's header.
+ */
+public final class TokenVerifier {
+  private static final int MAX_TOKEN_LENGTH = 16 * 1024;
+  private static final Set<String> ACCEPTED_ALGORITHMS = Set.of("HS256", "RS256", "ES256");
+  /** The {@code iss} of Supabase's anon and service_role API keys, which are no user's session. */
+  private static final String API_KEY_ISSUER = "supabase";
+
+  /** What a token must be, besides well signed and within its lifetime. */
+  private enum Kind {
+    USER("authenticated"),
+    SERVICE("service_role");
+
+    final String role;
+
+    Kind(String role) {
+      this.role = role;
+    }
+  }
+
+  private final AuthSettings settings;
+  private final Optional<Algorithm> sharedSecret;
+  private final Optional<JwksKeyProvider> jwks;
+  private final Clock clock;
+
+  private TokenVerifier(
+      AuthSettings settings, Optional<Algorithm> sharedSecret, Optional<JwksKeyProvider> jwks, Clock clock) {
+    this.settings = settings;
+    this.sharedSecret = sharedSecret;
+    this.jwks = jwks;
+    this.clock = clock;
+  }
+
+  public static TokenVerifier create(AuthSettings settings) {
+    return create(settings, Clock.systemUTC());
+  }
+
+  /** Fails fast when the settings give no way to verify any token. */
+  public static TokenVerifier create(AuthSettings settings, Clock clock) {
+    if (!settings.hasJwtSecret() && !settings.hasJwks()) {
+      throw new IllegalStateException(
+          "No way to verify access tokens: set SUPABASE_JWT_SECRET (the project's legacy JWT secret) or SUPABASE_URL "
+              + "(https://<project>.supabase.co, whose JWKS holds the signing keys). For local use only, "
+              + "parley.auth.dev-mode-allowed = on makes the node sign its own tokens.");
+    }
+    Optional<Algorithm> sharedSecret =
+        settings.hasJwtSecret() ? Optional.of(Algorithm.HMAC256(settings.jwtSecret())) : Optional.empty();
+    Optional<JwksKeyProvider> jwks =
+        settings.hasJwks()
+            ? Optional.of(
+                new JwksKeyProvider(
+                    URI.create(settings.jwksUrl()), settings.jwksCacheTtl(), settings.jwksMinRefetchInterval(), clock))
+            : Optional.empty();
+    return new TokenVerifier(settings, sharedSecret, jwks, clock);
+  }
+
+  /** A signed-in user's access token: role {@code authenticated}. */
+  public Principal verifyUser(String token) {
+    return verify(token, Kind.USER);
+  }
+
+  /** Supabase's service_role key, or a service_role token the project issued. */
+  public Principal verifyService(String token) {
+    return verify(token, Kind.SERVICE);
+  }
+
+  private Principal verify(String token, Kind kind) {
+    DecodedJWT jwt = decode(token);
+    try {
+      verifierFor(jwt).verify(jwt);
+    } catch (SignatureVerificationException e) {
+      throw new ApiException(ApiError.TOKEN_BAD_SIGNATURE, "the token's signature does not match");
+    }
+    return principal(jwt, kind);
+  }
+
+  private static DecodedJWT decode(String token) {
+    if (token == null || token.isBlank()) throw new ApiException(ApiError.TOKEN_MISSING, "an access token is required");
+    // Bounds the work an attacker can make base64 and JSON parsing do.
+    if (token.length() > MAX_TOKEN_LENGTH) throw new ApiException(ApiError.TOKEN_MALFORMED, "the token is too long");
+    try {
+      return JWT.decode(token);
+    } catch (RuntimeException e) {
+      // Mostly JWTDecodeException, but not only: an exp beyond Instant's range throws DateTimeException.
+      throw new ApiException(ApiError.TOKEN_MALFORMED, "the token is not a well-formed JWT");
+    }
+  }
+
+  /** The header only names a candidate; the configured secret or the JWKS key decides how to verify. */
+  private Algorithm verifierFor(DecodedJWT jwt) {
+    String declared = jwt.getAlgorithm();
+    if (declared == null || !ACCEPTED_ALGORITHMS.contains(declared)) {
+      throw new ApiException(ApiError.TOKEN_ALGORITHM_REJECTED, "only HS256, RS256 and ES256 tokens are accepted");
+    }
+    if (declared.equals("HS256")) {
+      return sharedSecret.orElseThrow(
+          () -> new ApiException(ApiError.TOKEN_ALGORITHM_REJECTED, "HS256 tokens are not accepted by this server"));
+    }
+    JwksKeyProvider keys =
+        jwks.orElseThrow(
+            () ->
+                new ApiException(
+                    ApiError.TOKEN_ALGORITHM_REJECTED, declared + " tokens are not accepted by this server"));
+    if (jwt.getKeyId() == null) throw new ApiException(ApiError.TOKEN_KEY_UNKNOWN, "the token names no signing key");
+    Algorithm key = keys.key(jwt.getKeyId());
+    if (!key.getName().equals(declared)) {
+      throw new ApiException(ApiError.TOKEN_ALGORITHM_REJECTED, "the token's algorithm does not match its signing key");
+    }
+    return key;
+  }
+
+  private Principal principal(DecodedJWT jwt, Kind kind) {
+    Instant now = clock.instant();
+    Instant expiresAt = jwt.getExpiresAtAsInstant();
+    if (expiresAt == null) throw new ApiException(ApiError.TOKEN_MISSING_CLAIM, "the token has no exp claim");
+    // Subtracting from now: adding to an exp near Instant.MAX would overflow.
+    if (!expiresAt.isAfter(now.minus(settings.leeway()))) {
+      throw new ApiException(ApiError.TOKEN_EXPIRED, "the token has expired");
+    }
+    Instant notBefore = jwt.getNotBeforeAsInstant();
+    if (notBefore != null && notBefore.isAfter(now.plus(settings.leeway()))) {
+      throw new ApiException(ApiError.TOKEN_NOT_YET_VALID, "the token is not valid yet");
+    }
+    // Before aud, iss and sub: Supabase's anon and service_role keys lack them, and "wrong role" is the useful answer.
+    String role = jwt.getClaim("role").asString();
+    if (!kind.role.equals(role)) {
+      throw new ApiException(ApiError.TOKEN_ROLE_REJECTED, "this needs a token with role " + kind.role);
+    }
+    if (kind == Kind.USER) checkUserSession(jwt);
+    else checkServiceIssuer(jwt);
+    return new Principal(
+        jwt.getSubject(),
+        role,
+        nonBlank(jwt.getClaim("email").asString()),
+        expiresAt,
+        jwt.getClaim("session_id").asString());
+  }
+
+  private void checkUserSession(DecodedJWT jwt) {
+    List<String> audience = jwt.getAudience();
+    if (audience == null || !audience.contains(settings.audience())) {
+      throw new ApiException(ApiError.TOKEN_BAD_AUDIENCE, "the token is not meant for " + settings.audience());
+    }
+    Optional<String> issuer = settings.issuer();
+    if (issuer.isPresent() && !issuer.get().equals(jwt.getIssuer())) throw badIssuer();
+    if (nonBlank(jwt.getSubject()) == null) {
+      throw new ApiException(ApiError.TOKEN_MISSING_CLAIM, "the token has no sub claim");
+    }
+  }
+
+  /** Supabase's API keys carry no sub or aud, and the issuer {@code supabase} rather than the auth server's. */
+  private void checkServiceIssuer(DecodedJWT jwt) {
+    Optional<String> issuer = settings.issuer();
+    String actual = jwt.getIssuer();
+    if (issuer.isPresent() && !issuer.get().equals(actual) && !API_KEY_ISSUER.equals(actual)) throw badIssuer();
+  }
+
+  private static ApiException badIssuer() {
+    return new ApiException(ApiError.TOKEN_BAD_ISSUER, "the token was not issued by this project");
+  }
+
+  private static String nonBlank(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+}

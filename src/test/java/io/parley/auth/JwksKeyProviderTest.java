@@ -1,0 +1,220 @@
+package io.parley.auth;
+
+import static io.parley.auth.Rejections.rejectionOf;
+import static io.parley.auth.SigningKeys.userClaims;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.auth0.jwt.algorithms.Algorithm;
+import io.parley.http.ApiError;
+import java.security.KeyPair;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Fetching, caching and rate-limited refetching of the project's JWKS, against a real local HTTP endpoint. */
+class JwksKeyProviderTest {
+  private static final Instant START = Instant.parse("2030-06-01T12:00:00Z");
+  private static final Duration TTL = Duration.ofMinutes(10);
+  private static final Duration MIN_REFETCH_INTERVAL = Duration.ofSeconds(30);
+
+  private static SigningKeys keys;
+
+  private final MutableClock clock = new MutableClock(START);
+  private JwksServer server;
+  private TokenVerifier verifier;
+
+  @BeforeAll
+  static void generateKeys() {
+    keys = new SigningKeys();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new JwksServer(keys.jwks());
+    AuthSettings settings =
+        TestAuth.settings(
+            Map.of(
+                "supabase-url", TestAuth.SUPABASE_URL,
+                "jwks-url", server.url(),
+                "jwks-cache-ttl", "10 minutes",
+                "jwks-min-refetch-interval", "30s"));
+    verifier = TokenVerifier.create(settings, clock);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  /** A token for a user, valid at the clock's current time. */
+  private String rs256() {
+    return keys.rs256(userClaims("user-1", clock.instant()));
+  }
+
+  private String es256() {
+    return keys.es256(userClaims("user-1", clock.instant()));
+  }
+
+  private String unknownKid(String kid) {
+    return SigningKeys.sign(keys.rsaSigner(), kid, userClaims("user-1", clock.instant()));
+  }
+
+  @Test
+  void fetchesTheJwksOnceAndServesLaterTokensFromTheCache() {
+    verifier.verifyUser(rs256());
+    verifier.verifyUser(es256());
+    verifier.verifyUser(rs256());
+
+    assertThat(server.requests()).isEqualTo(1);
+  }
+
+  @Test
+  void refetchesOnceForAnUnknownKidThenRateLimitsFurtherRefetches() {
+    verifier.verifyUser(rs256());
+    clock.advance(MIN_REFETCH_INTERVAL);
+
+    assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up-1"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(server.requests()).isEqualTo(2);
+
+    clock.advance(MIN_REFETCH_INTERVAL.minusSeconds(1));
+    assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up-2"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up-3"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(server.requests()).isEqualTo(2);
+
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up-4"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(server.requests()).isEqualTo(3);
+  }
+
+  @Test
+  void findsARotatedInKeyByRefetching() {
+    verifier.verifyUser(rs256());
+    KeyPair rotated = SigningKeys.rsaKeyPair();
+    RSAPublicKey publicKey = (RSAPublicKey) rotated.getPublic();
+    server.serve(SigningKeys.jwks(List.of(keys.rsaJwk(), SigningKeys.rsaJwk("rsa-key-2", publicKey))));
+    clock.advance(MIN_REFETCH_INTERVAL);
+
+    String token =
+        SigningKeys.sign(
+            Algorithm.RSA256(publicKey, (RSAPrivateKey) rotated.getPrivate()),
+            "rsa-key-2",
+            userClaims("user-9", clock.instant()));
+
+    assertThat(verifier.verifyUser(token).userId()).isEqualTo("user-9");
+    assertThat(server.requests()).isEqualTo(2);
+  }
+
+  @Test
+  void refreshesTheCacheOnceTheTtlHasPassed() {
+    verifier.verifyUser(rs256());
+    clock.advance(TTL.minusSeconds(1));
+    verifier.verifyUser(rs256());
+    assertThat(server.requests()).isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(1));
+    verifier.verifyUser(rs256());
+    assertThat(server.requests()).isEqualTo(2);
+  }
+
+  @Test
+  void stopsAcceptingAKeyRemovedFromTheJwksOnceTheTtlHasPassed() {
+    verifier.verifyUser(rs256());
+    server.serve(SigningKeys.jwks(List.of(keys.ecJwk())));
+    clock.advance(TTL);
+
+    assertThat(rejectionOf(verifier::verifyUser, rs256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(verifier.verifyUser(es256()).userId()).isEqualTo("user-1");
+  }
+
+  @Test
+  void keepsServingCachedKeysWhenTheJwksServerFails() {
+    verifier.verifyUser(rs256());
+    server.answerWithStatus(500);
+    clock.advance(TTL);
+
+    assertThat(verifier.verifyUser(rs256()).userId()).isEqualTo("user-1");
+    assertThat(server.requests()).isEqualTo(2);
+    assertThat(verifier.verifyUser(es256()).userId()).isEqualTo("user-1");
+    assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(server.requests()).as("failed refreshes are rate limited too").isEqualTo(2);
+  }
+
+  @Test
+  void keepsServingCachedKeysWhenTheJwksServerAnswersGarbage() {
+    verifier.verifyUser(rs256());
+    server.serve("<html>maintenance</html>");
+    clock.advance(TTL);
+
+    assertThat(verifier.verifyUser(rs256()).userId()).isEqualTo("user-1");
+    assertThat(server.requests()).isEqualTo(2);
+  }
+
+  @Test
+  void reportsAnUnknownKeyWhenTheFirstFetchFails() {
+    server.answerWithStatus(503);
+
+    assertThat(rejectionOf(verifier::verifyUser, rs256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+  }
+
+  @Test
+  void reportsAnUnknownKeyWhenTheJwksServerIsUnreachable() {
+    String url = server.url();
+    server.close();
+    TokenVerifier unreachable =
+        TokenVerifier.create(
+            TestAuth.settings(Map.of("supabase-url", TestAuth.SUPABASE_URL, "jwks-url", url)), clock);
+
+    assertThat(rejectionOf(unreachable::verifyUser, rs256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+  }
+
+  @Test
+  void concurrentCallersShareOneFetch() throws Exception {
+    CountDownLatch release = server.holdAnswers();
+    Queue<Object> outcomes = new ConcurrentLinkedQueue<>();
+    List<Thread> callers = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String token = i % 2 == 0 ? rs256() : es256();
+      Thread caller =
+          new Thread(
+              () -> {
+                try {
+                  outcomes.add(verifier.verifyUser(token));
+                } catch (RuntimeException e) {
+                  outcomes.add(e);
+                }
+              });
+      caller.start();
+      callers.add(caller);
+    }
+    awaitAllWaiting(callers);
+    release.countDown();
+    for (Thread caller : callers) caller.join(10_000);
+
+    assertThat(outcomes).hasSize(8).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(Principal.class));
+    assertThat(server.requests()).isEqualTo(1);
+  }
+
+  /** Every caller is parked on the one fetch under way (or on the lock in front of it). */
+  private static void awaitAllWaiting(List<Thread> callers) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!callers.stream().allMatch(JwksKeyProviderTest::isWaiting)) {
+      if (System.nanoTime() > deadline) throw new AssertionError("callers did not all wait for the fetch");
+      Thread.sleep(10);
+    }
+  }
+
+  private static boolean isWaiting(Thread thread) {
+    return thread.getState() == Thread.State.WAITING || thread.getState() == Thread.State.BLOCKED;
+  }
+}

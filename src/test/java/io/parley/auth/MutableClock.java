@@ -1,0 +1,35 @@
+package io.parley.auth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/** A clock that tests move by hand, so that expiry and cache lifetimes need no sleeping. */
+final class MutableClock extends Clock {
+  private volatile Instant now;
+
+  MutableClock(Instant start) {
+    this.now = start;
+  }
+
+  void advance(Duration duration) {
+    now = now.plus(duration);
+  }
+
+  @Override
+  public Instant instant() {
+    return now;
+  }
+
+  @Override
+  public ZoneId getZone() {
+    return ZoneOffset.UTC;
+  }
+
+  @Override
+  public Clock withZone(ZoneId zone) {
+    throw new UnsupportedOperationException("tests use UTC");
+  }
+}

@@ -1,0 +1,186 @@
+package io.parley.auth;
+
+import static io.parley.auth.Rejections.rejectionOf;
+import static io.parley.auth.SigningKeys.hs256;
+import static io.parley.auth.SigningKeys.userClaims;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.http.ApiError;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Lifetime, audience, issuer, subject and role of well-signed tokens (HS256 here; the checks do not depend on it). */
+class TokenClaimsTest {
+  private static final Instant NOW = Instant.parse("2030-06-01T12:00:00Z");
+
+  private final MutableClock clock = new MutableClock(NOW);
+  private final AuthSettings settings =
+      TestAuth.settings(Map.of("jwt-secret", TestAuth.SECRET, "supabase-url", TestAuth.SUPABASE_URL, "leeway", "10s"));
+  private final TokenVerifier verifier = TokenVerifier.create(settings, clock);
+  private final DevTokens supabase = new DevTokens(settings, clock);
+
+  private static String userTokenWith(String claim, Object value) {
+    Map<String, Object> claims = userClaims("user-1", NOW);
+    if (value == null) claims.remove(claim);
+    else claims.put(claim, value);
+    return hs256(claims);
+  }
+
+  @Test
+  void rejectsAnExpiredToken() {
+    String token = userTokenWith("exp", NOW.minusSeconds(11).getEpochSecond());
+
+    assertThat(rejectionOf(verifier::verifyUser, token)).isEqualTo(ApiError.TOKEN_EXPIRED);
+  }
+
+  @Test
+  void acceptsATokenExpiredJustInsideTheLeeway() {
+    String token = userTokenWith("exp", NOW.minusSeconds(9).getEpochSecond());
+
+    assertThat(verifier.verifyUser(token).userId()).isEqualTo("user-1");
+  }
+
+  @Test
+  void rejectsATokenExpiredExactlyByTheLeeway() {
+    String token = userTokenWith("exp", NOW.minusSeconds(10).getEpochSecond());
+
+    assertThat(rejectionOf(verifier::verifyUser, token)).isEqualTo(ApiError.TOKEN_EXPIRED);
+  }
+
+  @Test
+  void rejectsAValidTokenOnceTheClockPassesItsExpiry() {
+    String token = hs256(userClaims("user-1", NOW));
+    clock.advance(Duration.ofSeconds(3600 + 10));
+
+    assertThat(rejectionOf(verifier::verifyUser, token)).isEqualTo(ApiError.TOKEN_EXPIRED);
+  }
+
+  @Test
+  void rejectsATokenWithoutExp() {
+    assertThat(rejectionOf(verifier::verifyUser, userTokenWith("exp", null))).isEqualTo(ApiError.TOKEN_MISSING_CLAIM);
+  }
+
+  @Test
+  void rejectsANotBeforeBeyondTheLeeway() {
+    String token = userTokenWith("nbf", NOW.plusSeconds(11).getEpochSecond());
+
+    assertThat(rejectionOf(verifier::verifyUser, token)).isEqualTo(ApiError.TOKEN_NOT_YET_VALID);
+  }
+
+  @Test
+  void acceptsANotBeforeWithinTheLeeway() {
+    assertThat(verifier.verifyUser(userTokenWith("nbf", NOW.plusSeconds(9).getEpochSecond())).userId())
+        .isEqualTo("user-1");
+  }
+
+  @Test
+  void rejectsAnotherAudience() {
+    assertThat(rejectionOf(verifier::verifyUser, userTokenWith("aud", "anon"))).isEqualTo(ApiError.TOKEN_BAD_AUDIENCE);
+  }
+
+  @Test
+  void rejectsATokenWithoutAudience() {
+    assertThat(rejectionOf(verifier::verifyUser, userTokenWith("aud", null))).isEqualTo(ApiError.TOKEN_BAD_AUDIENCE);
+  }
+
+  @Test
+  void acceptsAnAudienceListThatContainsTheConfiguredAudience() {
+    String token = userTokenWith("aud", List.of("other", "authenticated"));
+
+    assertThat(verifier.verifyUser(token).userId()).isEqualTo("user-1");
+  }
+
+  @Test
+  void requiresTheConfiguredAudience() {
+    AuthSettings custom = TestAuth.settings(Map.of("jwt-secret", TestAuth.SECRET, "audience", "parley"));
+    TokenVerifier strict = TokenVerifier.create(custom, clock);
+
+    assertThat(rejectionOf(strict::verifyUser, hs256(userClaims("user-1", NOW))))
+        .isEqualTo(ApiError.TOKEN_BAD_AUDIENCE);
+    assertThat(strict.verifyUser(userTokenWith("aud", "parley")).userId()).isEqualTo("user-1");
+  }
+
+  @Test
+  void rejectsAnotherIssuer() {
+    String token = userTokenWith("iss", "https://other.supabase.co/auth/v1");
+
+    assertThat(rejectionOf(verifier::verifyUser, token)).isEqualTo(ApiError.TOKEN_BAD_ISSUER);
+  }
+
+  @Test
+  void rejectsATokenWithoutIssuerWhenTheProjectIsKnown() {
+    assertThat(rejectionOf(verifier::verifyUser, userTokenWith("iss", null))).isEqualTo(ApiError.TOKEN_BAD_ISSUER);
+  }
+
+  @Test
+  void ignoresTheIssuerWhenNoSupabaseUrlIsConfigured() {
+    TokenVerifier secretOnly = TokenVerifier.create(TestAuth.secretOnly(), clock);
+
+    assertThat(secretOnly.verifyUser(userTokenWith("iss", "anything")).userId()).isEqualTo("user-1");
+  }
+
+  @Test
+  void rejectsATokenWithoutSub() {
+    assertThat(rejectionOf(verifier::verifyUser, userTokenWith("sub", null))).isEqualTo(ApiError.TOKEN_MISSING_CLAIM);
+  }
+
+  @Test
+  void rejectsABlankSub() {
+    assertThat(rejectionOf(verifier::verifyUser, userTokenWith("sub", "  "))).isEqualTo(ApiError.TOKEN_MISSING_CLAIM);
+  }
+
+  @Test
+  void rejectsATokenWithoutRole() {
+    assertThat(rejectionOf(verifier::verifyUser, userTokenWith("role", null))).isEqualTo(ApiError.TOKEN_ROLE_REJECTED);
+  }
+
+  @Test
+  void rejectsSupabasesAnonKeyAsAUser() {
+    Map<String, Object> anonKey =
+        Map.of(
+            "iss", "supabase",
+            "ref", "abcd",
+            "role", "anon",
+            "iat", NOW.minusSeconds(86_400).getEpochSecond(),
+            "exp", NOW.plusSeconds(315_360_000).getEpochSecond());
+
+    assertThat(rejectionOf(verifier::verifyUser, hs256(anonKey))).isEqualTo(ApiError.TOKEN_ROLE_REJECTED);
+    assertThat(rejectionOf(verifier::verifyService, hs256(anonKey))).isEqualTo(ApiError.TOKEN_ROLE_REJECTED);
+  }
+
+  @Test
+  void rejectsTheServiceRoleKeyAsAUser() {
+    assertThat(rejectionOf(verifier::verifyUser, supabase.mintService())).isEqualTo(ApiError.TOKEN_ROLE_REJECTED);
+  }
+
+  @Test
+  void acceptsTheServiceRoleKeyAsAService() {
+    Principal service = verifier.verifyService(supabase.mintService());
+
+    assertThat(service.role()).isEqualTo("service_role");
+    assertThat(service.userId()).isNull();
+  }
+
+  @Test
+  void rejectsAServiceRoleTokenFromAnotherIssuer() {
+    Map<String, Object> claims = userClaims("user-1", NOW);
+    claims.put("role", "service_role");
+    claims.put("iss", "https://other.supabase.co/auth/v1");
+
+    assertThat(rejectionOf(verifier::verifyService, hs256(claims))).isEqualTo(ApiError.TOKEN_BAD_ISSUER);
+  }
+
+  @Test
+  void rejectsAUserTokenAsAService() {
+    assertThat(rejectionOf(verifier::verifyService, hs256(userClaims("user-1", NOW))))
+        .isEqualTo(ApiError.TOKEN_ROLE_REJECTED);
+  }
+
+  @Test
+  void reportsAnEmptyEmailAsNone() {
+    assertThat(verifier.verifyUser(userTokenWith("email", "")).email()).isNull();
+  }
+}
