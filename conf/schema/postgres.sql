@@ -61,19 +61,15 @@ CREATE TABLE IF NOT EXISTS akka_projection_management (
   PRIMARY KEY (projection_name, projection_key)
 );
 
--- Read side, written only by the conversation projection.
+-- Read side, written only by the conversation projection. A posted message is one INSERT and nothing else: the
+-- last message, unread counts and the sender's own read watermark are derived when a list is read, so a group of
+-- any size costs the same to write to.
 CREATE TABLE IF NOT EXISTS parley_conversation (
   conversation_id VARCHAR(64) PRIMARY KEY,
   kind VARCHAR(16) NOT NULL,
-  title VARCHAR(200),
+  title VARCHAR(800),
   created_by VARCHAR(128) NOT NULL,
-  created_at TIMESTAMP WITH TIME ZONE NOT NULL,
-  last_seq BIGINT NOT NULL DEFAULT 0,
-  last_message_id VARCHAR(64),
-  last_sender_id VARCHAR(128),
-  last_preview VARCHAR(200),
-  last_deleted BOOLEAN NOT NULL DEFAULT FALSE,
-  last_activity_at TIMESTAMP WITH TIME ZONE NOT NULL
+  created_at TIMESTAMP WITH TIME ZONE NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS parley_conversation_member (
@@ -82,7 +78,6 @@ CREATE TABLE IF NOT EXISTS parley_conversation_member (
   joined_at TIMESTAMP WITH TIME ZONE NOT NULL,
   delivered_up_to BIGINT NOT NULL DEFAULT 0,
   read_up_to BIGINT NOT NULL DEFAULT 0,
-  unread_count BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (conversation_id, user_id)
 );
 
@@ -103,3 +98,14 @@ CREATE TABLE IF NOT EXISTS parley_message (
 );
 
 CREATE UNIQUE INDEX IF NOT EXISTS parley_message_id_idx ON parley_message (conversation_id, message_id);
+
+-- A sender's newest message in a conversation: everything before it counts as read by them.
+CREATE INDEX IF NOT EXISTS parley_message_sender_idx ON parley_message (conversation_id, sender_id, seq);
+
+-- Deleted messages, so that unread counts can leave them out without scanning the history.
+CREATE TABLE IF NOT EXISTS parley_message_tombstone (
+  conversation_id VARCHAR(64) NOT NULL,
+  seq BIGINT NOT NULL,
+  sender_id VARCHAR(128) NOT NULL,
+  PRIMARY KEY (conversation_id, seq)
+);

@@ -49,7 +49,7 @@ public final class ParleyNode implements AutoCloseable {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     Conversation.init(system);
-    ConversationProjection.init(system);
+    if (config.getBoolean("parley.projection.enabled")) ConversationProjection.init(system);
     this.conversations = new Conversations(system, new ConversationReadModel(system));
     HttpServer.start(system, routes(auth, verifier))
         .whenComplete(

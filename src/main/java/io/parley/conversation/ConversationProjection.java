@@ -41,7 +41,6 @@ public final class ConversationProjection
     extends JdbcHandler<List<EventEnvelope<Event>>, PlainJdbcSession> {
 
   static final String NAME = "conversations";
-  static final int PREVIEW_LENGTH = 200;
 
   public static void init(ActorSystem<?> system) {
     ConversationSettings settings = ConversationSettings.fromConfig(system.settings().config());
@@ -77,17 +76,25 @@ public final class ConversationProjection
         connection -> {
           try (Sql sql = new Sql(connection)) {
             for (EventEnvelope<Event> envelope : envelopes) apply(sql, envelope.event());
+            sql.flush();
           }
           return null;
         });
   }
 
   private static void apply(Sql sql, Event event) throws SQLException {
-    if (event instanceof ConversationCreated e) {
+    if (event instanceof MessagePosted e) {
+      // The hot path: one batched INSERT, nothing to update.
+      sql.batch(
+          "INSERT INTO parley_message (conversation_id, seq, message_id, sender_id, client_msg_id, content, metadata,"
+              + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          e.conversationId(), e.seq(), e.messageId(), e.senderId(), e.clientMsgId(), e.content(), e.metadata(),
+          e.at());
+    } else if (event instanceof ConversationCreated e) {
       sql.update(
-          "INSERT INTO parley_conversation (conversation_id, kind, title, created_by, created_at, last_seq,"
-              + " last_deleted, last_activity_at) VALUES (?, ?, ?, ?, ?, 0, FALSE, ?)",
-          e.conversationId(), e.kind().name(), e.title(), e.createdBy(), e.at(), e.at());
+          "INSERT INTO parley_conversation (conversation_id, kind, title, created_by, created_at)"
+              + " VALUES (?, ?, ?, ?, ?)",
+          e.conversationId(), e.kind().name(), e.title(), e.createdBy(), e.at());
       for (String userId : e.participants()) addMember(sql, e.conversationId(), userId, 0, e);
     } else if (event instanceof ParticipantsAdded e) {
       for (String userId : e.userIds()) addMember(sql, e.conversationId(), userId, e.readUpTo(), e);
@@ -95,89 +102,40 @@ public final class ConversationProjection
       sql.update(
           "DELETE FROM parley_conversation_member WHERE conversation_id = ? AND user_id = ?",
           e.conversationId(), e.userId());
-    } else if (event instanceof MessagePosted e) {
-      posted(sql, e);
     } else if (event instanceof MessageEdited e) {
+      sql.update(
+          "UPDATE parley_message SET content = ?, edited_at = ?"
+              + " WHERE conversation_id = ? AND seq = ? AND deleted_at IS NULL",
+          e.content(), e.at(), e.conversationId(), e.seq());
+    } else if (event instanceof MessageDeleted e) {
       int changed =
           sql.update(
-              "UPDATE parley_message SET content = ?, edited_at = ?"
+              "UPDATE parley_message SET content = NULL, metadata = NULL, deleted_at = ?"
                   + " WHERE conversation_id = ? AND seq = ? AND deleted_at IS NULL",
-              e.content(), e.at(), e.conversationId(), e.seq());
+              e.at(), e.conversationId(), e.seq());
       if (changed > 0) {
         sql.update(
-            "UPDATE parley_conversation SET last_preview = ? WHERE conversation_id = ? AND last_seq = ?",
-            preview(e.content()), e.conversationId(), e.seq());
+            "INSERT INTO parley_message_tombstone (conversation_id, seq, sender_id) VALUES (?, ?, ?)",
+            e.conversationId(), e.seq(), e.senderId());
       }
-    } else if (event instanceof MessageDeleted e) {
-      deleted(sql, e);
     } else if (event instanceof DeliveredUpTo e) {
       sql.update(
           "UPDATE parley_conversation_member SET delivered_up_to = GREATEST(delivered_up_to, ?)"
               + " WHERE conversation_id = ? AND user_id = ?",
           e.seq(), e.conversationId(), e.userId());
     } else if (event instanceof ReadUpTo e) {
-      markRead(sql, e.conversationId(), e.userId(), e.seq());
+      sql.update(
+          "UPDATE parley_conversation_member SET read_up_to = GREATEST(read_up_to, ?),"
+              + " delivered_up_to = GREATEST(delivered_up_to, ?) WHERE conversation_id = ? AND user_id = ?",
+          e.seq(), e.seq(), e.conversationId(), e.userId());
     }
   }
 
   private static void addMember(Sql sql, String conversationId, String userId, long readUpTo, Event e)
       throws SQLException {
     sql.update(
-        "INSERT INTO parley_conversation_member (conversation_id, user_id, joined_at, delivered_up_to, read_up_to,"
-            + " unread_count) VALUES (?, ?, ?, ?, ?, 0)",
+        "INSERT INTO parley_conversation_member (conversation_id, user_id, joined_at, delivered_up_to, read_up_to)"
+            + " VALUES (?, ?, ?, ?, ?)",
         conversationId, userId, e.at(), readUpTo, readUpTo);
-  }
-
-  private static void posted(Sql sql, MessagePosted e) throws SQLException {
-    sql.update(
-        "INSERT INTO parley_message (conversation_id, seq, message_id, sender_id, client_msg_id, content, metadata,"
-            + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        e.conversationId(), e.seq(), e.messageId(), e.senderId(), e.clientMsgId(), e.content(), e.metadata(),
-        e.at());
-    sql.update(
-        "UPDATE parley_conversation SET last_seq = ?, last_message_id = ?, last_sender_id = ?, last_preview = ?,"
-            + " last_deleted = FALSE, last_activity_at = ? WHERE conversation_id = ?",
-        e.seq(), e.messageId(), e.senderId(), preview(e.content()), e.at(), e.conversationId());
-    sql.update(
-        "UPDATE parley_conversation_member SET unread_count = unread_count + 1"
-            + " WHERE conversation_id = ? AND user_id <> ?",
-        e.conversationId(), e.senderId());
-    // As in the entity: whoever writes a message has read everything before it, and it is the newest message.
-    sql.update(
-        "UPDATE parley_conversation_member SET delivered_up_to = ?, read_up_to = ?, unread_count = 0"
-            + " WHERE conversation_id = ? AND user_id = ?",
-        e.seq(), e.seq(), e.conversationId(), e.senderId());
-  }
-
-  private static void deleted(Sql sql, MessageDeleted e) throws SQLException {
-    int changed =
-        sql.update(
-            "UPDATE parley_message SET content = NULL, metadata = NULL, deleted_at = ?"
-                + " WHERE conversation_id = ? AND seq = ? AND deleted_at IS NULL",
-            e.at(), e.conversationId(), e.seq());
-    if (changed == 0) return;
-    sql.update(
-        "UPDATE parley_conversation SET last_preview = NULL, last_deleted = TRUE"
-            + " WHERE conversation_id = ? AND last_seq = ?",
-        e.conversationId(), e.seq());
-    sql.update(
-        "UPDATE parley_conversation_member SET unread_count = unread_count - 1"
-            + " WHERE conversation_id = ? AND user_id <> ? AND read_up_to < ? AND unread_count > 0",
-        e.conversationId(), e.senderId(), e.seq());
-  }
-
-  private static void markRead(Sql sql, String conversationId, String userId, long seq) throws SQLException {
-    sql.update(
-        "UPDATE parley_conversation_member SET read_up_to = GREATEST(read_up_to, ?),"
-            + " delivered_up_to = GREATEST(delivered_up_to, ?),"
-            + " unread_count = (SELECT COUNT(*) FROM parley_message m WHERE m.conversation_id = ? AND m.seq > ?"
-            + " AND m.sender_id <> ? AND m.deleted_at IS NULL)"
-            + " WHERE conversation_id = ? AND user_id = ? AND read_up_to < ?",
-        seq, seq, conversationId, seq, userId, conversationId, userId, seq);
-  }
-
-  static String preview(String content) {
-    if (content == null || content.codePointCount(0, content.length()) <= PREVIEW_LENGTH) return content;
-    return content.substring(0, content.offsetByCodePoints(0, PREVIEW_LENGTH));
   }
 }

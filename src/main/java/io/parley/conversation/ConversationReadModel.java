@@ -12,7 +12,9 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -29,6 +31,8 @@ public final class ConversationReadModel {
       "conversation_id, message_id, seq, sender_id, client_msg_id, content, metadata, created_at, edited_at,"
           + " deleted_at";
 
+  private static final int PREVIEW_LENGTH = 200;
+
   private final DataSource dataSource;
   private final Executor blocking;
 
@@ -37,28 +41,119 @@ public final class ConversationReadModel {
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
   }
 
-  /** The user's conversations, most recently active first; {@code before} continues from an earlier page. */
+  /**
+   * The user's conversations, most recently active first; {@code before} continues from an earlier page. Unread is
+   * derived: everything after the user's read watermark (or their own newest message, whichever is later) was
+   * written by someone else, less what was deleted.
+   */
   public CompletionStage<List<ConversationSummary>> conversationsOf(String userId, Instant before, int limit) {
     return query(
         connection -> {
+          String activity = "COALESCE(x.created_at, c.created_at)";
           String sql =
-              "SELECT c.conversation_id, c.kind, c.title, c.created_by, c.created_at, c.last_seq, c.last_message_id,"
-                  + " c.last_sender_id, c.last_preview, c.last_deleted, c.last_activity_at, m.unread_count,"
-                  + " m.read_up_to, m.delivered_up_to"
-                  + " FROM parley_conversation_member m JOIN parley_conversation c"
-                  + " ON c.conversation_id = m.conversation_id WHERE m.user_id = ?"
-                  + (before == null ? "" : " AND c.last_activity_at < ?")
-                  + " ORDER BY c.last_activity_at DESC, c.conversation_id DESC LIMIT ?";
+              "SELECT c.conversation_id, c.kind, c.title, c.created_by, c.created_at, m.read_up_to,"
+                  + " m.delivered_up_to, x.seq AS last_seq, x.message_id, x.sender_id, x.content, x.deleted_at,"
+                  + " " + activity + " AS last_activity_at,"
+                  + " (SELECT MAX(o.seq) FROM parley_message o"
+                  + "   WHERE o.conversation_id = m.conversation_id AND o.sender_id = m.user_id) AS own_last"
+                  + " FROM parley_conversation_member m"
+                  + " JOIN parley_conversation c ON c.conversation_id = m.conversation_id"
+                  + " LEFT JOIN parley_message x ON x.conversation_id = m.conversation_id AND x.seq ="
+                  + "   (SELECT MAX(y.seq) FROM parley_message y WHERE y.conversation_id = m.conversation_id)"
+                  + " WHERE m.user_id = ?"
+                  + (before == null ? "" : " AND " + activity + " < ?")
+                  + " ORDER BY last_activity_at DESC, c.conversation_id DESC LIMIT ?";
+          List<Row> rows = new ArrayList<>();
           try (PreparedStatement statement = connection.prepareStatement(sql)) {
             if (before == null) Sql.bind(statement, userId, limit);
             else Sql.bind(statement, userId, before, limit);
-            List<ConversationSummary> rows = new ArrayList<>();
             try (ResultSet rs = statement.executeQuery()) {
-              while (rs.next()) rows.add(summary(rs));
+              while (rs.next()) rows.add(row(rs));
             }
-            return rows;
           }
+          Map<String, List<Long>> deletedByOthers = deletedByOthers(connection, userId, rows);
+          List<ConversationSummary> summaries = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            long readUpTo = Math.max(row.readUpTo, row.ownLast);
+            long deletedUnread =
+                deletedByOthers.getOrDefault(row.conversationId, List.of()).stream().filter(seq -> seq > readUpTo).count();
+            long unread = Math.max(0, row.lastSeq - readUpTo - deletedUnread);
+            summaries.add(row.summary(readUpTo, unread));
+          }
+          return summaries;
         });
+  }
+
+  /** Seqs of others' deleted messages after the user's stored read watermark, for the conversations of a page. */
+  private static Map<String, List<Long>> deletedByOthers(Connection connection, String userId, List<Row> rows)
+      throws SQLException {
+    if (rows.isEmpty()) return Map.of();
+    String in = String.join(", ", Collections.nCopies(rows.size(), "?"));
+    Object[] parameters = new Object[rows.size() + 2];
+    parameters[0] = userId;
+    parameters[1] = userId;
+    for (int i = 0; i < rows.size(); i++) parameters[i + 2] = rows.get(i).conversationId;
+    Map<String, List<Long>> result = new HashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT t.conversation_id, t.seq FROM parley_message_tombstone t"
+                + " JOIN parley_conversation_member m ON m.conversation_id = t.conversation_id AND m.user_id = ?"
+                + " WHERE t.seq > m.read_up_to AND t.sender_id <> ? AND t.conversation_id IN (" + in + ")")) {
+      Sql.bind(statement, parameters);
+      try (ResultSet rs = statement.executeQuery()) {
+        while (rs.next()) result.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(rs.getLong(2));
+      }
+    }
+    return result;
+  }
+
+  /** One row of the list query, before unread is worked out. */
+  private record Row(
+      String conversationId,
+      Conversation.Kind kind,
+      String title,
+      String createdBy,
+      Instant createdAt,
+      long readUpTo,
+      long deliveredUpTo,
+      long lastSeq,
+      ConversationSummary.LastMessage lastMessage,
+      long ownLast,
+      Instant lastActivityAt) {
+
+    ConversationSummary summary(long effectiveReadUpTo, long unread) {
+      return new ConversationSummary(
+          conversationId, kind, title, createdBy, createdAt, lastSeq, lastMessage, unread, effectiveReadUpTo,
+          Math.max(deliveredUpTo, effectiveReadUpTo), lastActivityAt);
+    }
+  }
+
+  private static Row row(ResultSet rs) throws SQLException {
+    String lastMessageId = rs.getString("message_id");
+    boolean deleted = rs.getTimestamp("deleted_at") != null;
+    ConversationSummary.LastMessage last =
+        lastMessageId == null
+            ? null
+            : new ConversationSummary.LastMessage(
+                lastMessageId, rs.getLong("last_seq"), rs.getString("sender_id"),
+                deleted ? null : preview(rs.getString("content")), deleted);
+    return new Row(
+        rs.getString("conversation_id"),
+        Conversation.Kind.valueOf(rs.getString("kind")),
+        rs.getString("title"),
+        rs.getString("created_by"),
+        instant(rs, "created_at"),
+        rs.getLong("read_up_to"),
+        rs.getLong("delivered_up_to"),
+        rs.getLong("last_seq"),
+        last,
+        rs.getLong("own_last"),
+        instant(rs, "last_activity_at"));
+  }
+
+  static String preview(String content) {
+    if (content == null || content.codePointCount(0, content.length()) <= PREVIEW_LENGTH) return content;
+    return content.substring(0, content.offsetByCodePoints(0, PREVIEW_LENGTH));
   }
 
   /** Up to {@code limit} messages just below {@code beforeSeq}, oldest first. */
@@ -112,31 +207,6 @@ public final class ConversationReadModel {
           }
         },
         blocking);
-  }
-
-  private static ConversationSummary summary(ResultSet rs) throws SQLException {
-    String lastMessageId = rs.getString("last_message_id");
-    ConversationSummary.LastMessage last =
-        lastMessageId == null
-            ? null
-            : new ConversationSummary.LastMessage(
-                lastMessageId,
-                rs.getLong("last_seq"),
-                rs.getString("last_sender_id"),
-                rs.getString("last_preview"),
-                rs.getBoolean("last_deleted"));
-    return new ConversationSummary(
-        rs.getString("conversation_id"),
-        Conversation.Kind.valueOf(rs.getString("kind")),
-        rs.getString("title"),
-        rs.getString("created_by"),
-        instant(rs, "created_at"),
-        rs.getLong("last_seq"),
-        last,
-        rs.getLong("unread_count"),
-        rs.getLong("read_up_to"),
-        rs.getLong("delivered_up_to"),
-        instant(rs, "last_activity_at"));
   }
 
   private static MessageView message(ResultSet rs) throws SQLException {

@@ -82,6 +82,7 @@ public final class Database implements Extension {
     config.setConnectionTimeout(settings.connectionTimeout().toMillis());
     // Projections commit their handler's writes and the offset in one transaction.
     config.setAutoCommit(false);
+    settings.dialect().driverProperties.forEach(config::addDataSourceProperty);
     return new HikariDataSource(config);
   }
 

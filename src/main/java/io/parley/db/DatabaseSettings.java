@@ -25,19 +25,32 @@ public record DatabaseSettings(
     Duration connectionTimeout) {
 
   public enum Dialect {
-    H2("org.h2.Driver", "slick.jdbc.H2Profile$", "h2-dialect", "schema/h2.sql"),
-    POSTGRES("org.postgresql.Driver", "slick.jdbc.PostgresProfile$", "postgres-dialect", "schema/postgres.sql");
+    H2("org.h2.Driver", "slick.jdbc.H2Profile$", "h2-dialect", "schema/h2.sql", Map.of()),
+    // A JDBC batch of INSERTs becomes one multi-row INSERT: the journal's and the projection's writes are batches.
+    POSTGRES(
+        "org.postgresql.Driver",
+        "slick.jdbc.PostgresProfile$",
+        "postgres-dialect",
+        "schema/postgres.sql",
+        Map.of("reWriteBatchedInserts", "true"));
 
     final String driver;
     final String slickProfile;
     final String projectionDialect;
     final String schemaResource;
+    final Map<String, String> driverProperties;
 
-    Dialect(String driver, String slickProfile, String projectionDialect, String schemaResource) {
+    Dialect(
+        String driver,
+        String slickProfile,
+        String projectionDialect,
+        String schemaResource,
+        Map<String, String> driverProperties) {
       this.driver = driver;
       this.slickProfile = slickProfile;
       this.projectionDialect = projectionDialect;
       this.schemaResource = schemaResource;
+      this.driverProperties = driverProperties;
     }
   }
 
@@ -90,6 +103,7 @@ public record DatabaseSettings(
     values.put(slick + "db.maxConnections", journalPoolSize);
     values.put(slick + "db.minConnections", journalPoolSize);
     values.put(slick + "db.connectionTimeout", connectionTimeout.toMillis());
+    dialect.driverProperties.forEach((key, value) -> values.put(slick + "db.properties." + key, value));
     values.put("akka.projection.jdbc.dialect", dialect.projectionDialect);
     values.put("akka.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size", readPoolSize);
     return ConfigFactory.parseMap(values, "parley.database");

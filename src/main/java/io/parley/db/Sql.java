@@ -9,8 +9,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Prepared statements reused for the length of one transaction: a projection group runs the same few statements
- * hundreds of times, and preparing each once is most of what batching them would save.
+ * Prepared statements reused for the length of one transaction, and consecutive runs of the same INSERT sent as one
+ * JDBC batch: a projection group runs the same few statements hundreds of times.
  */
 public final class Sql implements AutoCloseable {
   private final Connection connection;
@@ -20,15 +20,43 @@ public final class Sql implements AutoCloseable {
     this.connection = connection;
   }
 
-  /** Runs an INSERT, UPDATE or DELETE and answers how many rows it touched. */
+  private PreparedStatement pendingBatch;
+
+  /**
+   * Runs an INSERT, UPDATE or DELETE and answers how many rows it touched. Batched statements go first, so that
+   * statements run in the order they were given.
+   */
   public int update(String sql, Object... parameters) throws SQLException {
+    flush();
+    PreparedStatement statement = statement(sql);
+    bind(statement, parameters);
+    return statement.executeUpdate();
+  }
+
+  /** Adds a statement to a JDBC batch that runs at the next {@link #update}, {@link #flush} or other batch. */
+  public void batch(String sql, Object... parameters) throws SQLException {
+    PreparedStatement statement = statement(sql);
+    if (pendingBatch != statement) flush();
+    bind(statement, parameters);
+    statement.addBatch();
+    pendingBatch = statement;
+  }
+
+  public void flush() throws SQLException {
+    if (pendingBatch != null) {
+      PreparedStatement batch = pendingBatch;
+      pendingBatch = null;
+      batch.executeBatch();
+    }
+  }
+
+  private PreparedStatement statement(String sql) throws SQLException {
     PreparedStatement statement = prepared.get(sql);
     if (statement == null) {
       statement = connection.prepareStatement(sql);
       prepared.put(sql, statement);
     }
-    bind(statement, parameters);
-    return statement.executeUpdate();
+    return statement;
   }
 
   public static void bind(PreparedStatement statement, Object... parameters) throws SQLException {

@@ -43,6 +43,7 @@ public final class PostMessageBench {
     settings.put("akka.remote.artery.canonical.port", 0);
     settings.put("parley.cluster.join-self", true);
     settings.put("parley.auth.jwt-secret", "bench-secret-bench-secret-bench-secret");
+    settings.put("parley.projection.enabled", !"off".equals(options.get("projection")));
     if (options.containsKey("journal-pool")) settings.put("parley.database.journal-pool-size", options.get("journal-pool"));
     if (options.containsKey("batch-size")) settings.put("jdbc-journal.batchSize", options.get("batch-size"));
     if (options.containsKey("parallelism")) settings.put("jdbc-journal.parallelism", options.get("parallelism"));

@@ -1,0 +1,273 @@
+package io.parley.http;
+
+import static io.parley.http.ApiError.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.auth0.jwt.algorithms.Algorithm;
+import com.typesafe.config.ConfigFactory;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.HttpApi.Response;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestJwksServer;
+import io.parley.testkit.TestKeys;
+import io.parley.testkit.TestNode;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Authentication of the REST API over a real socket: one node that knows the project's HS256 secret and fetches its
+ * RS256 and ES256 keys from a local Supabase-like JWKS endpoint. Every token is signed for real.
+ */
+class AuthRoutesTest {
+  private static final String ROUTE = "/api/conversations";
+  private static final TestKeys KEYS = new TestKeys();
+  private static final Algorithm SECRET = Algorithm.HMAC256(TestNode.JWT_SECRET);
+
+  private static TestJwksServer jwks;
+  private static TestDatabase database;
+  private static TestNode node;
+  private static HttpApi api;
+
+  @BeforeAll
+  static void start() {
+    jwks = new TestJwksServer(KEYS.jwks());
+    database = TestDatabase.h2();
+    node =
+        TestNode.start(
+            database,
+            ConfigFactory.parseMap(
+                Map.of(
+                    "parley.auth.jwt-secret", TestNode.JWT_SECRET,
+                    "parley.auth.supabase-url", jwks.supabaseUrl())));
+    api = new HttpApi(node::uri);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) node.close();
+    if (database != null) database.close();
+    if (jwks != null) jwks.close();
+  }
+
+  /** The access token claims Supabase Auth issues for a user signed in with a password. */
+  private static Map<String, Object> claims() {
+    long now = Instant.now().getEpochSecond();
+    Map<String, Object> claims = new LinkedHashMap<>();
+    claims.put("aud", "authenticated");
+    claims.put("exp", now + 3600);
+    claims.put("iat", now);
+    claims.put("iss", jwks.supabaseUrl() + "/auth/v1");
+    claims.put("sub", "ana");
+    claims.put("email", "ana@example.test");
+    claims.put("phone", "");
+    claims.put("role", "authenticated");
+    claims.put("aal", "aal1");
+    claims.put("session_id", "0b6e3f7e-4a0c-4d2b-9a55-2f3c9d7e1a10");
+    claims.put("is_anonymous", false);
+    return claims;
+  }
+
+  private static Map<String, Object> with(String claim, Object value) {
+    Map<String, Object> claims = claims();
+    claims.put(claim, value);
+    return claims;
+  }
+
+  private static Map<String, Object> without(String claim) {
+    Map<String, Object> claims = claims();
+    claims.remove(claim);
+    return claims;
+  }
+
+  /** An API key as Supabase mints them: the project secret, issuer "supabase", a project ref, no sub and no aud. */
+  private static String supabaseApiKey(String role) {
+    long now = Instant.now().getEpochSecond();
+    Map<String, Object> claims = new LinkedHashMap<>();
+    claims.put("iss", "supabase");
+    claims.put("ref", "abcdefghijklmnopqrst");
+    claims.put("role", role);
+    claims.put("iat", now);
+    claims.put("exp", now + 10L * 365 * 24 * 3600);
+    return TestKeys.sign(SECRET, null, claims);
+  }
+
+  private static String hs256(Map<String, Object> claims) {
+    return TestKeys.sign(SECRET, null, claims);
+  }
+
+  private static String rs256(Map<String, Object> claims) {
+    return TestKeys.sign(KEYS.rsaSigner(), TestKeys.RSA_KID, claims);
+  }
+
+  private static String es256(Map<String, Object> claims) {
+    return TestKeys.sign(KEYS.ecSigner(), TestKeys.EC_KID, claims);
+  }
+
+  /** The same header and signature over another payload: ana's signature on a token that now says mallory. */
+  private static String tamperedPayload(String token) {
+    String[] parts = token.split("\\.");
+    return parts[0] + "." + TestKeys.base64(TestKeys.utf8(TestKeys.json(with("sub", "mallory")))) + "." + parts[2];
+  }
+
+  /** One character changed in the middle of the signature, where every bit of it counts. */
+  private static String tamperedSignature(String token) {
+    int dot = token.lastIndexOf('.');
+    int at = dot + (token.length() - dot) / 2;
+    char replacement = token.charAt(at) == 'A' ? 'B' : 'A';
+    return token.substring(0, at) + replacement + token.substring(at + 1);
+  }
+
+  /** A signed token whose bytes are chosen by hand, for claims a JWT library refuses to write. */
+  private static String hs256HandBuilt(String payloadJson) {
+    String header = TestKeys.base64(TestKeys.utf8("{\"alg\":\"HS256\",\"typ\":\"JWT\"}"));
+    String payload = TestKeys.base64(TestKeys.utf8(payloadJson));
+    byte[] signature = SECRET.sign(TestKeys.utf8(header), TestKeys.utf8(payload));
+    return header + "." + payload + "." + TestKeys.base64(signature);
+  }
+
+  private static Arguments token(String name, Supplier<String> token) {
+    return Arguments.of(name, token);
+  }
+
+  private static Arguments rejected(String name, Supplier<String> token, ApiError expected) {
+    return Arguments.of(name, token, expected);
+  }
+
+  static Stream<Arguments> validTokens() {
+    long now = Instant.now().getEpochSecond();
+    return Stream.of(
+        token("HS256 with the project secret", () -> hs256(claims())),
+        token("RS256 with the JWKS RSA key", () -> rs256(claims())),
+        token("ES256 with the JWKS P-256 key", () -> es256(claims())),
+        token("expired 3s ago, within the 10s leeway", () -> hs256(with("exp", now - 3))),
+        token("nbf 3s ahead, within the 10s leeway", () -> rs256(with("nbf", now + 3))));
+  }
+
+  static Stream<Arguments> rejectedTokens() {
+    long now = Instant.now().getEpochSecond();
+    Map<String, Object> none = Map.of("alg", "none", "typ", "JWT");
+    byte[] rsaPublicDer = KEYS.rsaPublic().getEncoded();
+    return Stream.of(
+        rejected("alg none", () -> TestKeys.handBuilt(none, claims(), ""), TOKEN_ALGORITHM_REJECTED),
+        rejected(
+            "alg None with a made-up signature",
+            () -> TestKeys.handBuilt(Map.of("alg", "None"), claims(), "c2ln"),
+            TOKEN_ALGORITHM_REJECTED),
+        rejected("HS512 with the project secret", () -> TestKeys.sign(Algorithm.HMAC512(TestNode.JWT_SECRET), null, claims()), TOKEN_ALGORITHM_REJECTED),
+        rejected("RS256 header naming the EC key", () -> TestKeys.sign(KEYS.rsaSigner(), TestKeys.EC_KID, claims()), TOKEN_ALGORITHM_REJECTED),
+        rejected("ES256 header naming the RSA key", () -> TestKeys.sign(KEYS.ecSigner(), TestKeys.RSA_KID, claims()), TOKEN_ALGORITHM_REJECTED),
+        // Key confusion: the RSA public key is public, so an HMAC keyed with it must never verify. The verifier
+        // keys HS256 with the configured secret only, so the signature simply does not match.
+        rejected("HS256 keyed with the RSA public key (DER bytes)", () -> TestKeys.sign(Algorithm.HMAC256(rsaPublicDer), null, claims()), TOKEN_BAD_SIGNATURE),
+        rejected("HS256 keyed with the RSA public key (DER bytes), RSA kid", () -> TestKeys.sign(Algorithm.HMAC256(rsaPublicDer), TestKeys.RSA_KID, claims()), TOKEN_BAD_SIGNATURE),
+        rejected("HS256 keyed with the RSA public key (PEM text)", () -> TestKeys.sign(Algorithm.HMAC256(KEYS.rsaPublicPem()), null, claims()), TOKEN_BAD_SIGNATURE),
+        rejected("HS256 keyed with the RSA public key (PEM text), RSA kid", () -> TestKeys.sign(Algorithm.HMAC256(KEYS.rsaPublicPem()), TestKeys.RSA_KID, claims()), TOKEN_BAD_SIGNATURE),
+        rejected("HS256 with another secret", () -> TestKeys.sign(Algorithm.HMAC256("another-secret-of-at-least-thirty-two-chars"), null, claims()), TOKEN_BAD_SIGNATURE),
+        rejected("expired HS256", () -> hs256(with("exp", now - 60)), TOKEN_EXPIRED),
+        rejected("expired ES256", () -> es256(with("exp", now - 60)), TOKEN_EXPIRED),
+        rejected("nbf in the future", () -> hs256(with("nbf", now + 300)), TOKEN_NOT_YET_VALID),
+        rejected("wrong aud", () -> hs256(with("aud", "anon")), TOKEN_BAD_AUDIENCE),
+        rejected("no aud", () -> rs256(without("aud")), TOKEN_BAD_AUDIENCE),
+        rejected("wrong iss", () -> hs256(with("iss", "https://attacker.supabase.co/auth/v1")), TOKEN_BAD_ISSUER),
+        rejected("iss without /auth/v1", () -> es256(with("iss", jwks.supabaseUrl())), TOKEN_BAD_ISSUER),
+        rejected("no iss", () -> hs256(without("iss")), TOKEN_BAD_ISSUER),
+        rejected("missing exp", () -> hs256(without("exp")), TOKEN_MISSING_CLAIM),
+        rejected("missing sub", () -> rs256(without("sub")), TOKEN_MISSING_CLAIM),
+        rejected("blank sub", () -> hs256(with("sub", " ")), TOKEN_MISSING_CLAIM),
+        rejected("Supabase anon key", () -> supabaseApiKey("anon"), TOKEN_ROLE_REJECTED),
+        rejected("Supabase service_role key", () -> supabaseApiKey("service_role"), TOKEN_ROLE_REJECTED),
+        rejected("user token without role", () -> hs256(without("role")), TOKEN_ROLE_REJECTED),
+        rejected("tampered payload HS256", () -> tamperedPayload(hs256(claims())), TOKEN_BAD_SIGNATURE),
+        rejected("tampered payload RS256", () -> tamperedPayload(rs256(claims())), TOKEN_BAD_SIGNATURE),
+        rejected("tampered payload ES256", () -> tamperedPayload(es256(claims())), TOKEN_BAD_SIGNATURE),
+        rejected("tampered signature HS256", () -> tamperedSignature(hs256(claims())), TOKEN_BAD_SIGNATURE),
+        rejected("tampered signature RS256", () -> tamperedSignature(rs256(claims())), TOKEN_BAD_SIGNATURE),
+        rejected("tampered signature ES256", () -> tamperedSignature(es256(claims())), TOKEN_BAD_SIGNATURE),
+        rejected("signature stripped", () -> hs256(claims()).replaceAll("\\.[^.]*$", "."), TOKEN_BAD_SIGNATURE),
+        rejected("unknown kid", () -> TestKeys.sign(TestKeys.strangerRsaSigner(), "no-such-key", claims()), TOKEN_KEY_UNKNOWN),
+        rejected("RS256 without kid", () -> TestKeys.sign(KEYS.rsaSigner(), null, claims()), TOKEN_KEY_UNKNOWN),
+        rejected("garbage word", () -> "garbage", TOKEN_MALFORMED),
+        rejected("garbage three parts", () -> "not.a.jwt", TOKEN_MALFORMED),
+        rejected("garbage symbols", () -> "%%%.$$$.###", TOKEN_MALFORMED),
+        rejected("header only", () -> "eyJhbGciOiJIUzI1NiJ9", TOKEN_MALFORMED),
+        rejected("two parts", () -> "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmEifQ", TOKEN_MALFORMED),
+        rejected("payload not JSON", () -> "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2lnbmF0dXJl", TOKEN_MALFORMED),
+        rejected("signed, exp not a number", () -> hs256HandBuilt("{\"sub\":\"ana\",\"exp\":\"tomorrow\"}"), TOKEN_MALFORMED),
+        // The JWT library reads a non-text aud as absent and a non-text sub as blank: rejected all the same.
+        rejected("signed, aud a number", () -> hs256HandBuilt(TestKeys.json(with("aud", 7))), TOKEN_BAD_AUDIENCE),
+        rejected("signed, sub an object", () -> hs256HandBuilt(TestKeys.json(with("sub", Map.of("id", "ana")))), TOKEN_MISSING_CLAIM));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("validTokens")
+  void acceptsAProperlySignedUserToken(String name, Supplier<String> token) {
+    Response response = api.get(ROUTE, token.get());
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    assertThat(response.contentType()).startsWith("application/json");
+  }
+
+  @ParameterizedTest(name = "{0} -> {2}")
+  @MethodSource("rejectedTokens")
+  void rejectsABadTokenWithItsStableCode(String name, Supplier<String> token, ApiError expected) {
+    String bad = token.get();
+
+    assertRejected(api.get(ROUTE, bad), bad, expected);
+  }
+
+  @Test
+  void requestWithoutAuthorizationIsTokenMissing() {
+    assertRejected(api.get(ROUTE, null), null, TOKEN_MISSING);
+  }
+
+  @Test
+  void authorizationWithAnotherSchemeIsTokenMissing() {
+    String token = hs256(claims());
+    Response response = api.send(api.request(ROUTE, null).header("Authorization", "Basic " + token).GET());
+
+    assertRejected(response, token, TOKEN_MISSING);
+  }
+
+  @Test
+  void bearerSchemeIsCaseInsensitive() {
+    Response response = api.send(api.request(ROUTE, null).header("Authorization", "bearer " + es256(claims())).GET());
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+  }
+
+  @Test
+  void tokensFromTheJwksAreVerifiedWithKeysFetchedFromTheProject() {
+    assertThat(api.get(ROUTE, rs256(claims())).status()).isEqualTo(200);
+
+    assertThat(jwks.requests()).as("JWKS fetches").isPositive();
+  }
+
+  private static void assertRejected(Response response, String token, ApiError expected) {
+    assertThat(response.status()).as(response.body()).isEqualTo(401);
+    assertThat(response.contentType()).startsWith("application/problem+json");
+    assertThat(response.raw().headers().firstValue("WWW-Authenticate"))
+        .hasValueSatisfying(value -> assertThat(value).startsWith("Bearer"));
+    assertThat(response.code()).as(response.body()).isEqualTo(expected.code());
+    assertThat(response.json().path("status").asInt()).isEqualTo(401);
+    if (token == null) return;
+    // Neither the token nor any sizeable piece of it comes back, in the body or in the challenge.
+    String challenge = response.raw().headers().firstValue("WWW-Authenticate").orElse("");
+    assertThat(response.body()).doesNotContain(token);
+    assertThat(challenge).doesNotContain(token);
+    for (String part : token.split("\\.")) {
+      if (part.length() >= 12) {
+        assertThat(response.body()).doesNotContain(part);
+        assertThat(challenge).doesNotContain(part);
+      }
+    }
+  }
+}
