@@ -36,6 +36,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DevTokenRoutesTest {
   private static final File PRODUCTION_CONF = new File("conf/application.conf");
   private static final String ANA = "{\"userId\":\"ana\",\"email\":\"ana@example.test\"}";
+  /**
+   * A node closed a moment after it started can still hold sharding messages for a coordinator that is not up yet, and
+   * would wait out the 10s default of this phase; the nodes started by single tests need not.
+   */
+  private static final String SHORT_LIVED_SHUTDOWN =
+      "akka.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout";
 
   private static TestDatabase database;
   private static TestNode devNode;
@@ -125,7 +131,9 @@ class DevTokenRoutesTest {
   void devModeAllowedButSecretConfiguredServesNoDevToken() {
     try (TestDatabase db = TestDatabase.h2();
         TestNode node =
-            TestNode.start(db, ConfigFactory.parseMap(Map.of("parley.auth.dev-mode-allowed", true)))) {
+            TestNode.start(
+                db,
+                ConfigFactory.parseMap(Map.of("parley.auth.dev-mode-allowed", true, SHORT_LIVED_SHUTDOWN, "1s")))) {
       HttpApi api = new HttpApi(node::uri);
 
       Response response = api.post("/dev/token", null, ANA);
@@ -174,7 +182,8 @@ class DevTokenRoutesTest {
                   "parley.http.interface", "127.0.0.1",
                   "parley.http.port", 0,
                   "akka.remote.artery.canonical.port", 0,
-                  "parley.cluster.join-self", true));
+                  "parley.cluster.join-self", true,
+                  SHORT_LIVED_SHUTDOWN, "1s"));
       assertThat(config.getString("parley.database.url")).startsWith(db.url());
       try (ParleyNode node = ParleyNode.start(config)) {
         HttpApi api =
