@@ -1,21 +1,13 @@
 package io.parley.auth;
 
+import com.auth0.jwk.InvalidPublicKeyException;
+import com.auth0.jwk.Jwk;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.math.BigInteger;
-import java.security.AlgorithmParameters;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECParameterSpec;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
-import java.security.spec.RSAPublicKeySpec;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +21,6 @@ import org.slf4j.LoggerFactory;
 final class JsonWebKeys {
   private static final Logger log = LoggerFactory.getLogger(JsonWebKeys.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final ECParameterSpec P256 = p256();
 
   private JsonWebKeys() {}
 
@@ -44,47 +35,24 @@ final class JsonWebKeys {
     return Map.copyOf(verifiers);
   }
 
+  /** jwks-rsa builds the public key; the key's own type and curve, never the token, decide the algorithm. */
+  @SuppressWarnings("unchecked")
   private static Optional<Algorithm> verifier(String kid, JsonNode jwk) {
     String use = jwk.path("use").textValue();
     if (use != null && !use.equals("sig")) return Optional.empty();
     String kty = jwk.path("kty").textValue();
     String alg = jwk.path("alg").textValue();
     try {
+      Jwk key = Jwk.fromValues(JSON.convertValue(jwk, Map.class));
       if ("RSA".equals(kty) && (alg == null || alg.equals("RS256"))) {
-        return Optional.of(Algorithm.RSA256(rsaKey(jwk)));
+        return Optional.of(Algorithm.RSA256((RSAPublicKey) key.getPublicKey(), null));
       }
       if ("EC".equals(kty) && "P-256".equals(jwk.path("crv").textValue()) && (alg == null || alg.equals("ES256"))) {
-        return Optional.of(Algorithm.ECDSA256(ecKey(jwk)));
+        return Optional.of(Algorithm.ECDSA256((ECPublicKey) key.getPublicKey(), null));
       }
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
+    } catch (InvalidPublicKeyException | RuntimeException e) { // jwks-rsa throws NPEs on missing members
       log.warn("Ignoring JWKS key {}: {}", kid, e.getMessage());
     }
     return Optional.empty();
-  }
-
-  private static RSAPublicKey rsaKey(JsonNode jwk) throws GeneralSecurityException {
-    var spec = new RSAPublicKeySpec(unsigned(jwk, "n"), unsigned(jwk, "e"));
-    return (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(spec);
-  }
-
-  private static ECPublicKey ecKey(JsonNode jwk) throws GeneralSecurityException {
-    var spec = new ECPublicKeySpec(new ECPoint(unsigned(jwk, "x"), unsigned(jwk, "y")), P256);
-    return (ECPublicKey) KeyFactory.getInstance("EC").generatePublic(spec);
-  }
-
-  private static BigInteger unsigned(JsonNode jwk, String member) {
-    String value = jwk.path(member).textValue();
-    if (value == null) throw new IllegalArgumentException("member " + member + " is missing");
-    return new BigInteger(1, Base64.getUrlDecoder().decode(value));
-  }
-
-  private static ECParameterSpec p256() {
-    try {
-      AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
-      parameters.init(new ECGenParameterSpec("secp256r1"));
-      return parameters.getParameterSpec(ECParameterSpec.class);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this JVM does not support the P-256 curve", e);
-    }
   }
 }

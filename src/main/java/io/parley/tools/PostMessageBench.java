@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Measures the sustained rate of persisted messages: one node, {@code --conversations} conversations, messages posted
  * through the same service the REST and WebSocket routes use, with {@code --in-flight} outstanding at a time. A message
- * counts once the journal has stored it. Run: {@code java -cp target/parley.jar io.parley.tools.PostMessageBench
- * --database-url jdbc:postgresql://127.0.0.1:5432/test --conversations 1000 --seconds 30}
+ * counts once the journal has stored it. With {@code --recovery N} it instead writes N messages to one conversation
+ * and times its recovery after restarts. Commands and results: docs/benchmarks.md.
  */
 public final class PostMessageBench {
   private PostMessageBench() {}
@@ -49,6 +49,10 @@ public final class PostMessageBench {
     if (options.containsKey("parallelism")) settings.put("jdbc-journal.parallelism", options.get("parallelism"));
     Config config = ParleyConfig.load(ConfigFactory.parseMap(settings));
 
+    if (options.containsKey("recovery")) {
+      recovery(config, Integer.parseInt(options.get("recovery")), inFlight);
+      System.exit(0);
+    }
     try (ParleyNode node = ParleyNode.start(config)) {
       awaitUp(node);
       Conversations conversations = node.conversations();
@@ -113,6 +117,42 @@ public final class PostMessageBench {
           failed.get());
     }
     System.exit(0);
+  }
+
+  /**
+   * Writes {@code messages} messages to one conversation, then restarts the node as many times as asked and times the
+   * first answer of the conversation: recovery from its newest snapshot plus the events after it.
+   */
+  private static void recovery(Config config, int messages, int inFlight) throws Exception {
+    String id;
+    long start = System.nanoTime();
+    try (ParleyNode node = ParleyNode.start(config)) {
+      awaitUp(node);
+      Conversations conversations = node.conversations();
+      id = conversations.createGroup("rec-a", "recovery", List.of("rec-b")).toCompletableFuture().get().conversationId();
+      Semaphore permits = new Semaphore(inFlight);
+      for (int n = 0; n < messages; n++) {
+        permits.acquire();
+        conversations
+            .post(n % 2 == 0 ? "rec-a" : "rec-b", id, "r" + n, "recovery message " + n, null)
+            .whenComplete((posted, failure) -> permits.release());
+      }
+      permits.acquire(inFlight);
+    }
+    System.out.printf(
+        Locale.ROOT, "wrote %d messages to %s in %.1f s%n", messages, id, (System.nanoTime() - start) / 1e9);
+    for (int run = 1; run <= 3; run++) {
+      try (ParleyNode node = ParleyNode.start(config)) {
+        awaitUp(node);
+        // Warm sharding up with another conversation, so that only the big one's recovery is timed.
+        node.conversations().get("rec-a", "g_" + "0".repeat(32)).toCompletableFuture().exceptionally(e -> null).get();
+        long before = System.nanoTime();
+        long lastSeq = node.conversations().get("rec-a", id).toCompletableFuture().get().lastSeq();
+        System.out.printf(
+            Locale.ROOT, "restart %d: first answer after %.0f ms (lastSeq %d)%n",
+            run, (System.nanoTime() - before) / 1e6, lastSeq);
+      }
+    }
   }
 
   private static void awaitUp(ParleyNode node) throws InterruptedException {

@@ -15,6 +15,7 @@ import io.parley.ParleyNode;
 import io.parley.auth.AuthSettings;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.HttpApi.Response;
+import io.parley.testkit.NodeReadiness;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
@@ -36,12 +37,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DevTokenRoutesTest {
   private static final File PRODUCTION_CONF = new File("conf/application.conf");
   private static final String ANA = "{\"userId\":\"ana\",\"email\":\"ana@example.test\"}";
-  /**
-   * A node closed a moment after it started can still hold sharding messages for a coordinator that is not up yet, and
-   * would wait out the 10s default of this phase; the nodes started by single tests need not.
-   */
-  private static final String SHORT_LIVED_SHUTDOWN =
-      "akka.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout";
 
   private static TestDatabase database;
   private static TestNode devNode;
@@ -131,9 +126,7 @@ class DevTokenRoutesTest {
   void devModeAllowedButSecretConfiguredServesNoDevToken() {
     try (TestDatabase db = TestDatabase.h2();
         TestNode node =
-            TestNode.start(
-                db,
-                ConfigFactory.parseMap(Map.of("parley.auth.dev-mode-allowed", true, SHORT_LIVED_SHUTDOWN, "1s")))) {
+            TestNode.start(db, ConfigFactory.parseMap(Map.of("parley.auth.dev-mode-allowed", true)))) {
       HttpApi api = new HttpApi(node::uri);
 
       Response response = api.post("/dev/token", null, ANA);
@@ -143,6 +136,7 @@ class DevTokenRoutesTest {
       assertThat(api.get("/api/conversations", TestTokens.user("ana")).status()).isEqualTo(200);
       String devToken = dev.post("/dev/token", null, ANA).json().path("access_token").asText();
       assertThat(api.get("/api/conversations", devToken).code()).isEqualTo(ApiError.TOKEN_BAD_SIGNATURE.code());
+      NodeReadiness.awaitSettled(node.node());
     }
   }
 
@@ -182,8 +176,7 @@ class DevTokenRoutesTest {
                   "parley.http.interface", "127.0.0.1",
                   "parley.http.port", 0,
                   "akka.remote.artery.canonical.port", 0,
-                  "parley.cluster.join-self", true,
-                  SHORT_LIVED_SHUTDOWN, "1s"));
+                  "parley.cluster.join-self", true));
       assertThat(config.getString("parley.database.url")).startsWith(db.url());
       try (ParleyNode node = ParleyNode.start(config)) {
         HttpApi api =
@@ -194,6 +187,7 @@ class DevTokenRoutesTest {
         assertThat(response.status()).as(response.body()).isEqualTo(404);
         assertThat(response.code()).isEqualTo(ApiError.NOT_FOUND.code());
         assertThat(api.get("/api/conversations", TestTokens.user("ana")).status()).isEqualTo(200);
+        NodeReadiness.awaitSettled(node);
       }
     }
   }
