@@ -16,7 +16,9 @@ import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.parley.CborSerializable;
 import io.parley.http.ApiError;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -91,8 +93,11 @@ public final class Conversation
 
   public record MessageChanged(MessageView message) implements Reply {}
 
-  /** The message is older than the window: the caller locates it on the read side and sends the command again. */
-  public record MessageNotHeld(String messageId) implements Reply {}
+  /**
+   * The message is not in the window: the caller locates it on the read side, which holds every message below
+   * {@code oldestHeldSeq} once it has caught up, and sends the command again.
+   */
+  public record MessageNotHeld(String messageId, long oldestHeldSeq) implements Reply {}
 
   public record Watermarks(String userId, long deliveredUpTo, long readUpTo, long lastSeq) implements Reply {}
 
@@ -259,7 +264,7 @@ public final class Conversation
     }
     ConversationCreated created =
         new ConversationCreated(
-            conversationId, command.kind(), title, command.userId(), List.copyOf(participants), Instant.now());
+            conversationId, command.kind(), title, command.userId(), List.copyOf(participants), now());
     return Effect().persist(created).thenReply(command.replyTo(), s -> new Summary(s.view()));
   }
 
@@ -282,7 +287,8 @@ public final class Conversation
     }
     String problem = contentProblem(command.content());
     if (problem != null) return reject(command, ApiError.BAD_REQUEST, problem);
-    if (command.metadata() != null && command.metadata().length() > settings.maxMetadataBytes()) {
+    if (command.metadata() != null
+        && command.metadata().getBytes(StandardCharsets.UTF_8).length > settings.maxMetadataBytes()) {
       return reject(command, ApiError.TOO_LARGE, "metadata larger than " + settings.maxMetadataBytes() + " bytes");
     }
     MessagePosted posted =
@@ -294,7 +300,7 @@ public final class Conversation
             clientMsgId,
             command.content(),
             command.metadata(),
-            Instant.now());
+            now());
     return Effect()
         .persist(posted)
         .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false));
@@ -302,7 +308,7 @@ public final class Conversation
 
   private ReplyEffect<Event, ConversationState> edit(ConversationState state, EditMessage command) {
     MessageLocation location = locate(state, command.messageId(), command.located());
-    if (location == null) return Effect().reply(command.replyTo(), new MessageNotHeld(command.messageId()));
+    if (location == null) return Effect().reply(command.replyTo(), new MessageNotHeld(command.messageId(), state.oldestHeldSeq()));
     if (!location.senderId().equals(command.userId())) {
       return reject(command, ApiError.FORBIDDEN, "only the sender can edit a message");
     }
@@ -310,7 +316,7 @@ public final class Conversation
     String problem = contentProblem(command.content());
     if (problem != null) return reject(command, ApiError.BAD_REQUEST, problem);
     MessageEdited edited =
-        new MessageEdited(conversationId, command.messageId(), location.seq(), command.content(), Instant.now());
+        new MessageEdited(conversationId, command.messageId(), location.seq(), command.content(), now());
     return Effect()
         .persist(edited)
         .thenReply(command.replyTo(), s -> new MessageChanged(s.changedView(edited, location.senderId())));
@@ -318,12 +324,12 @@ public final class Conversation
 
   private ReplyEffect<Event, ConversationState> delete(ConversationState state, DeleteMessage command) {
     MessageLocation location = locate(state, command.messageId(), command.located());
-    if (location == null) return Effect().reply(command.replyTo(), new MessageNotHeld(command.messageId()));
+    if (location == null) return Effect().reply(command.replyTo(), new MessageNotHeld(command.messageId(), state.oldestHeldSeq()));
     if (!location.senderId().equals(command.userId())) {
       return reject(command, ApiError.FORBIDDEN, "only the sender can delete a message");
     }
     MessageDeleted deleted =
-        new MessageDeleted(conversationId, command.messageId(), location.seq(), location.senderId(), Instant.now());
+        new MessageDeleted(conversationId, command.messageId(), location.seq(), location.senderId(), now());
     if (location.deleted()) {
       return Effect().reply(command.replyTo(), new MessageChanged(state.changedView(deleted, location.senderId())));
     }
@@ -349,7 +355,7 @@ public final class Conversation
       return Effect().reply(command.replyTo(), state.watermarks(command.userId()));
     }
     return Effect()
-        .persist(new DeliveredUpTo(conversationId, command.userId(), command.seq(), Instant.now()))
+        .persist(new DeliveredUpTo(conversationId, command.userId(), command.seq(), now()))
         .thenReply(command.replyTo(), s -> s.watermarks(command.userId()));
   }
 
@@ -360,7 +366,7 @@ public final class Conversation
       return Effect().reply(command.replyTo(), state.watermarks(command.userId()));
     }
     return Effect()
-        .persist(new ReadUpTo(conversationId, command.userId(), command.seq(), Instant.now()))
+        .persist(new ReadUpTo(conversationId, command.userId(), command.seq(), now()))
         .thenReply(command.replyTo(), s -> s.watermarks(command.userId()));
   }
 
@@ -379,7 +385,7 @@ public final class Conversation
       return reject(command, ApiError.BAD_REQUEST, "more than " + settings.maxParticipants() + " participants");
     }
     ParticipantsAdded added =
-        new ParticipantsAdded(conversationId, command.userId(), newcomers, state.lastSeq(), Instant.now());
+        new ParticipantsAdded(conversationId, command.userId(), newcomers, state.lastSeq(), now());
     return Effect().persist(added).thenReply(command.replyTo(), s -> new Summary(s.view()));
   }
 
@@ -393,7 +399,7 @@ public final class Conversation
       return reject(command, ApiError.FORBIDDEN, "only the group's creator can remove other participants");
     }
     ParticipantRemoved removed =
-        new ParticipantRemoved(conversationId, command.userId(), command.removedUserId(), Instant.now());
+        new ParticipantRemoved(conversationId, command.userId(), command.removedUserId(), now());
     return Effect().persist(removed).thenReply(command.replyTo(), s -> new Summary(s.view()));
   }
 
@@ -421,6 +427,11 @@ public final class Conversation
   private static String firstInvalidUserId(Iterable<String> userIds) {
     for (String id : userIds) if (!ConversationIds.isUserId(id)) return String.valueOf(id);
     return null;
+  }
+
+  /** Event times in microseconds, the precision both databases keep, so live and stored views agree to the digit. */
+  private static Instant now() {
+    return Instant.now().truncatedTo(ChronoUnit.MICROS);
   }
 
   private ReplyEffect<Event, ConversationState> reject(Command command, ApiError error, String message) {

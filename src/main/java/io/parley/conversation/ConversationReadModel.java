@@ -42,11 +42,14 @@ public final class ConversationReadModel {
   }
 
   /**
-   * The user's conversations, most recently active first; {@code before} continues from an earlier page. Unread is
+   * The user's conversations, most recently active first; {@code after} continues from an earlier page. Unread is
    * derived: everything after the user's read watermark (or their own newest message, whichever is later) was
    * written by someone else, less what was deleted.
    */
-  public CompletionStage<List<ConversationSummary>> conversationsOf(String userId, Instant before, int limit) {
+  /** Where a page of the list ended: the next page holds the conversations ordered after this one. */
+  public record ListCursor(Instant lastActivityAt, String conversationId) {}
+
+  public CompletionStage<List<ConversationSummary>> conversationsOf(String userId, ListCursor after, int limit) {
     return query(
         connection -> {
           String activity = "COALESCE(x.created_at, c.created_at)";
@@ -61,12 +64,17 @@ public final class ConversationReadModel {
                   + " LEFT JOIN parley_message x ON x.conversation_id = m.conversation_id AND x.seq ="
                   + "   (SELECT MAX(y.seq) FROM parley_message y WHERE y.conversation_id = m.conversation_id)"
                   + " WHERE m.user_id = ?"
-                  + (before == null ? "" : " AND " + activity + " < ?")
+                  + (after == null
+                      ? ""
+                      : " AND (" + activity + " < ? OR (" + activity + " = ? AND c.conversation_id < ?))")
                   + " ORDER BY last_activity_at DESC, c.conversation_id DESC LIMIT ?";
           List<Row> rows = new ArrayList<>();
           try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            if (before == null) Sql.bind(statement, userId, limit);
-            else Sql.bind(statement, userId, before, limit);
+            if (after == null) Sql.bind(statement, userId, limit);
+            else {
+              Sql.bind(
+                  statement, userId, after.lastActivityAt(), after.lastActivityAt(), after.conversationId(), limit);
+            }
             try (ResultSet rs = statement.executeQuery()) {
               while (rs.next()) rows.add(row(rs));
             }
@@ -171,6 +179,20 @@ public final class ConversationReadModel {
             }
             Collections.reverse(rows);
             return rows;
+          }
+        });
+  }
+
+  /** The highest seq of the conversation that the read side holds; 0 when it holds none. */
+  public CompletionStage<Long> projectedUpTo(String conversationId) {
+    return query(
+        connection -> {
+          try (PreparedStatement statement =
+              connection.prepareStatement("SELECT MAX(seq) FROM parley_message WHERE conversation_id = ?")) {
+            Sql.bind(statement, conversationId);
+            try (ResultSet rs = statement.executeQuery()) {
+              return rs.next() ? rs.getLong(1) : 0L;
+            }
           }
         });
   }

@@ -11,12 +11,13 @@ import io.parley.conversation.Conversation.Reply;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * What REST and WebSocket callers can do with conversations. It hides where an answer comes from: the sharded entity
@@ -75,8 +76,9 @@ public final class Conversations {
     return summary(conversationId, replyTo -> new Conversation.RemoveParticipant(userId, removed, replyTo));
   }
 
-  public CompletionStage<List<ConversationSummary>> list(String userId, Instant before, int limit) {
-    return readModel.conversationsOf(userId, before, limit);
+  public CompletionStage<List<ConversationSummary>> list(
+      String userId, ConversationReadModel.ListCursor after, int limit) {
+    return readModel.conversationsOf(userId, after, limit);
   }
 
   public CompletionStage<Conversation.Posted> post(
@@ -135,7 +137,7 @@ public final class Conversations {
                     new HistoryPage(held.messages(), held.lastSeq(), afterSeq + held.messages().size() < held.lastSeq()));
               }
               int fromReadSide = (int) (missingUpTo - afterSeq);
-              return contiguousBefore(conversationId, missingUpTo + 1, fromReadSide, 0)
+              return contiguousBefore(conversationId, missingUpTo + 1, fromReadSide)
                   .thenApply(
                       older -> {
                         List<MessageView> all = new ArrayList<>(older);
@@ -164,7 +166,7 @@ public final class Conversations {
                 return CompletableFuture.completedFuture(
                     new HistoryPage(held.messages(), held.lastSeq(), lowestHeld > 1));
               }
-              return contiguousBefore(conversationId, lowestHeld, missing, 0)
+              return contiguousBefore(conversationId, lowestHeld, missing)
                   .thenApply(
                       older -> {
                         List<MessageView> all = new ArrayList<>(older);
@@ -178,18 +180,32 @@ public final class Conversations {
    * Exactly {@code count} messages below {@code beforeSeq} from the read side. Seqs have no gaps, so a short answer
    * means the projection has not caught up yet: wait for it rather than hand out a history with a hole.
    */
-  private CompletionStage<List<MessageView>> contiguousBefore(
-      String conversationId, long beforeSeq, int count, int attempt) {
-    return readModel
-        .messagesBefore(conversationId, beforeSeq, count)
+  private CompletionStage<List<MessageView>> contiguousBefore(String conversationId, long beforeSeq, int count) {
+    return whenIndexed(
+        () ->
+            readModel
+                .messagesBefore(conversationId, beforeSeq, count)
+                .thenApply(
+                    rows ->
+                        rows.size() == count
+                                && (rows.isEmpty()
+                                    || (rows.get(0).seq() == beforeSeq - count
+                                        && rows.get(rows.size() - 1).seq() == beforeSeq - 1))
+                            ? Optional.of(rows)
+                            : Optional.empty()),
+        0);
+  }
+
+  /**
+   * Runs a read-side lookup until it answers, while an empty answer means that the projection is still catching
+   * up; after {@code READ_SIDE_ATTEMPTS} the caller gets 503 and retries later.
+   */
+  private <T> CompletionStage<T> whenIndexed(Supplier<CompletionStage<Optional<T>>> lookup, int attempt) {
+    return lookup
+        .get()
         .thenCompose(
-            rows -> {
-              boolean complete =
-                  rows.size() == count
-                      && (rows.isEmpty()
-                          || (rows.get(0).seq() == beforeSeq - count
-                              && rows.get(rows.size() - 1).seq() == beforeSeq - 1));
-              if (complete) return CompletableFuture.completedFuture(rows);
+            answer -> {
+              if (answer.isPresent()) return CompletableFuture.completedFuture(answer.get());
               if (attempt + 1 >= READ_SIDE_ATTEMPTS) {
                 return failed(ApiError.UNAVAILABLE, "history is still being indexed; retry shortly");
               }
@@ -197,7 +213,7 @@ public final class Conversations {
                   READ_SIDE_RETRY,
                   system.classicSystem().scheduler(),
                   system.executionContext(),
-                  () -> contiguousBefore(conversationId, beforeSeq, count, attempt + 1));
+                  () -> whenIndexed(lookup, attempt + 1));
             });
   }
 
@@ -212,13 +228,10 @@ public final class Conversations {
               if (reply instanceof Conversation.MessageChanged changed) {
                 return CompletableFuture.completedFuture(changed.message());
               }
-              if (!(reply instanceof Conversation.MessageNotHeld)) return unexpected(reply);
-              return readModel
-                  .message(conversationId, messageId)
+              if (!(reply instanceof Conversation.MessageNotHeld notHeld)) return unexpected(reply);
+              return locateOnReadSide(conversationId, messageId, notHeld.oldestHeldSeq() - 1)
                   .thenCompose(
-                      row -> {
-                        if (row.isEmpty()) return failed(ApiError.NOT_FOUND, "message not found");
-                        MessageView original = row.get();
+                      original -> {
                         Conversation.MessageLocation located =
                             new Conversation.MessageLocation(original.seq(), original.senderId(), original.deleted());
                         return ask(conversationId, command.apply(located), Conversation.MessageChanged.class)
@@ -227,7 +240,31 @@ public final class Conversations {
             });
   }
 
+  /**
+   * A message below the window. Absent from a read side that has projected everything up to {@code coveredUpTo}, it
+   * does not exist; absent from one still catching up, it may: wait for the projection.
+   */
+  private CompletionStage<MessageView> locateOnReadSide(String conversationId, String messageId, long coveredUpTo) {
+    return whenIndexed(
+        () ->
+            readModel
+                .message(conversationId, messageId)
+                .thenCompose(
+                    row ->
+                        row.isPresent()
+                            ? CompletableFuture.completedFuture(row)
+                            : readModel
+                                .projectedUpTo(conversationId)
+                                .thenCompose(
+                                    projected ->
+                                        projected >= coveredUpTo
+                                            ? failed(ApiError.NOT_FOUND, "message not found")
+                                            : CompletableFuture.completedFuture(Optional.<MessageView>empty()))),
+        0);
+  }
+
   private static MessageView mergeChange(MessageView original, MessageView change) {
+    if (original.deleted()) return original;
     return change.deleted()
         ? original.tombstone(change.deletedAt())
         : original.edited(change.content(), change.editedAt());

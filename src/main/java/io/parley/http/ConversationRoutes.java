@@ -7,10 +7,10 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.auth.Principal;
+import io.parley.conversation.ConversationReadModel;
+import io.parley.conversation.ConversationSummary;
 import io.parley.conversation.Conversations;
 import io.parley.http.ConversationWire.*;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 
@@ -126,18 +126,22 @@ public final class ConversationRoutes {
 
   private Route list(Principal user) {
     return parameterOptional(
-        "before",
-        before ->
+        "cursor",
+        cursor ->
             parameterOptional(
                 "limit",
                 limit -> {
                   int pageSize = pageSize(limit);
-                  Instant cursor = before.map(ConversationRoutes::instant).orElse(null);
+                  ConversationReadModel.ListCursor after = cursor.map(ListCursors::decode).orElse(null);
                   return onSuccess(
-                      conversations.list(user.userId(), cursor, pageSize),
+                      conversations.list(user.userId(), after, pageSize),
                       rows -> {
                         List<ConversationListItem> items = rows.stream().map(ConversationListItem::of).toList();
-                        Instant next = items.size() == pageSize ? items.get(items.size() - 1).lastActivityAt() : null;
+                        String next = null;
+                        if (rows.size() == pageSize) {
+                          ConversationSummary last = rows.get(rows.size() - 1);
+                          next = ListCursors.encode(new ConversationReadModel.ListCursor(last.lastActivityAt(), last.conversationId()));
+                        }
                         return ok(new ConversationList(items, next));
                       });
                 }));
@@ -181,7 +185,8 @@ public final class ConversationRoutes {
 
   private int pageSize(Optional<String> limit) {
     int max = conversations.settings().maxPageSize();
-    return limit.map(value -> (int) longParam("limit", value, 1)).map(n -> Math.min(n, max))
+    // Clamped while still a long, so that a huge limit cannot wrap around to a negative int.
+    return limit.map(value -> (int) Math.min(longParam("limit", value, 1), max))
         .orElse(conversations.settings().defaultPageSize());
   }
 
@@ -192,14 +197,6 @@ public final class ConversationRoutes {
       return parsed;
     } catch (NumberFormatException e) {
       throw badRequest("query parameter '" + name + "' must be a whole number");
-    }
-  }
-
-  private static Instant instant(String value) {
-    try {
-      return Instant.parse(value);
-    } catch (DateTimeParseException e) {
-      throw badRequest("query parameter 'before' must be an ISO-8601 instant");
     }
   }
 

@@ -80,8 +80,8 @@ public final class ConversationWire {
     }
   }
 
-  /** {@code nextBefore} continues the list on the next page; null on the last one. */
-  public record ConversationList(List<ConversationListItem> conversations, Instant nextBefore) {}
+  /** {@code nextCursor}, passed back as {@code ?cursor=}, continues the list; null on the last page. */
+  public record ConversationList(List<ConversationListItem> conversations, String nextCursor) {}
 
   /** A message; a deleted one is a tombstone with {@code deleted: true} and no content. */
   public record Message(

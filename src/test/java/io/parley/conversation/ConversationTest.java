@@ -180,7 +180,7 @@ class ConversationTest {
     String old = post("ana", "c1", "old").message().messageId();
     for (int i = 2; i <= 5; i++) post("bo", "c" + i, "m" + i);
     Reply notHeld = kit.<Reply>runCommand(r -> new EditMessage("ana", old, "new", null, r)).reply();
-    assertThat(notHeld).isEqualTo(new MessageNotHeld(old));
+    assertThat(notHeld).isEqualTo(new MessageNotHeld(old, 3));
     MessageLocation located = new MessageLocation(1, "ana", false);
     assertThat(rejected(kit.<Reply>runCommand(r -> new EditMessage("bo", old, "new", located, r)).reply()).error())
         .isEqualTo(ApiError.FORBIDDEN);

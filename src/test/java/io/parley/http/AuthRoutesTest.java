@@ -7,6 +7,7 @@ import com.auth0.jwt.algorithms.Algorithm;
 import com.typesafe.config.ConfigFactory;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.HttpApi.Response;
+import io.parley.testkit.NodeReadiness;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestJwksServer;
 import io.parley.testkit.TestKeys;
@@ -53,9 +54,13 @@ class AuthRoutesTest {
 
   @AfterAll
   static void stop() {
-    if (node != null) node.close();
-    if (database != null) database.close();
-    if (jwks != null) jwks.close();
+    try {
+      if (node != null) NodeReadiness.awaitSettled(node.node());
+    } finally {
+      if (node != null) node.close();
+      if (database != null) database.close();
+      if (jwks != null) jwks.close();
+    }
   }
 
   /** The access token claims Supabase Auth issues for a user signed in with a password. */
@@ -127,9 +132,9 @@ class AuthRoutesTest {
   }
 
   /** A signed token whose bytes are chosen by hand, for claims a JWT library refuses to write. */
-  private static String hs256HandBuilt(String payloadJson) {
+  private static String hs256HandBuilt(Map<String, Object> claims) {
     String header = TestKeys.base64(TestKeys.utf8("{\"alg\":\"HS256\",\"typ\":\"JWT\"}"));
-    String payload = TestKeys.base64(TestKeys.utf8(payloadJson));
+    String payload = TestKeys.base64(TestKeys.utf8(TestKeys.json(claims)));
     byte[] signature = SECRET.sign(TestKeys.utf8(header), TestKeys.utf8(payload));
     return header + "." + payload + "." + TestKeys.base64(signature);
   }
@@ -152,26 +157,33 @@ class AuthRoutesTest {
         token("nbf 3s ahead, within the 10s leeway", () -> rs256(with("nbf", now + 3))));
   }
 
+  /** Ana's usual claims, signed by {@code algorithm} under {@code kid}. */
+  private static Supplier<String> signedBy(Algorithm algorithm, String kid) {
+    return () -> TestKeys.sign(algorithm, kid, claims());
+  }
+
   static Stream<Arguments> rejectedTokens() {
     long now = Instant.now().getEpochSecond();
-    Map<String, Object> none = Map.of("alg", "none", "typ", "JWT");
-    byte[] rsaPublicDer = KEYS.rsaPublic().getEncoded();
+    String rsaKid = TestKeys.RSA_KID;
+    Algorithm hs512 = Algorithm.HMAC512(TestNode.JWT_SECRET);
+    Algorithm otherSecret = Algorithm.HMAC256("another-secret-with-at-least-thirty-two-chars");
+    // Key confusion: the RSA public key is public, so an HMAC keyed with it must never verify.
+    Algorithm publicKeyDer = Algorithm.HMAC256(KEYS.rsaPublic().getEncoded());
+    Algorithm publicKeyPem = Algorithm.HMAC256(KEYS.rsaPublicPem());
+    Map<String, String> none = Map.of("alg", "none", "typ", "JWT");
+    Map<String, String> capitalNone = Map.of("alg", "None");
     return Stream.of(
         rejected("alg none", () -> TestKeys.handBuilt(none, claims(), ""), TOKEN_ALGORITHM_REJECTED),
-        rejected(
-            "alg None with a made-up signature",
-            () -> TestKeys.handBuilt(Map.of("alg", "None"), claims(), "c2ln"),
-            TOKEN_ALGORITHM_REJECTED),
-        rejected("HS512 with the project secret", () -> TestKeys.sign(Algorithm.HMAC512(TestNode.JWT_SECRET), null, claims()), TOKEN_ALGORITHM_REJECTED),
-        rejected("RS256 header naming the EC key", () -> TestKeys.sign(KEYS.rsaSigner(), TestKeys.EC_KID, claims()), TOKEN_ALGORITHM_REJECTED),
-        rejected("ES256 header naming the RSA key", () -> TestKeys.sign(KEYS.ecSigner(), TestKeys.RSA_KID, claims()), TOKEN_ALGORITHM_REJECTED),
-        // Key confusion: the RSA public key is public, so an HMAC keyed with it must never verify. The verifier
-        // keys HS256 with the configured secret only, so the signature simply does not match.
-        rejected("HS256 keyed with the RSA public key (DER bytes)", () -> TestKeys.sign(Algorithm.HMAC256(rsaPublicDer), null, claims()), TOKEN_BAD_SIGNATURE),
-        rejected("HS256 keyed with the RSA public key (DER bytes), RSA kid", () -> TestKeys.sign(Algorithm.HMAC256(rsaPublicDer), TestKeys.RSA_KID, claims()), TOKEN_BAD_SIGNATURE),
-        rejected("HS256 keyed with the RSA public key (PEM text)", () -> TestKeys.sign(Algorithm.HMAC256(KEYS.rsaPublicPem()), null, claims()), TOKEN_BAD_SIGNATURE),
-        rejected("HS256 keyed with the RSA public key (PEM text), RSA kid", () -> TestKeys.sign(Algorithm.HMAC256(KEYS.rsaPublicPem()), TestKeys.RSA_KID, claims()), TOKEN_BAD_SIGNATURE),
-        rejected("HS256 with another secret", () -> TestKeys.sign(Algorithm.HMAC256("another-secret-of-at-least-thirty-two-chars"), null, claims()), TOKEN_BAD_SIGNATURE),
+        rejected("alg None, made-up signature", () -> TestKeys.handBuilt(capitalNone, claims(), "c2ln"), TOKEN_ALGORITHM_REJECTED),
+        rejected("HS512 with the project secret", signedBy(hs512, null), TOKEN_ALGORITHM_REJECTED),
+        rejected("RS256 header naming the EC key", signedBy(KEYS.rsaSigner(), TestKeys.EC_KID), TOKEN_ALGORITHM_REJECTED),
+        rejected("ES256 header naming the RSA key", signedBy(KEYS.ecSigner(), rsaKid), TOKEN_ALGORITHM_REJECTED),
+        // HS256 is keyed with the configured secret only, whatever the kid: the signature simply does not match.
+        rejected("HS256 keyed with RSA public key (DER)", signedBy(publicKeyDer, null), TOKEN_BAD_SIGNATURE),
+        rejected("HS256 keyed with RSA public key (DER), RSA kid", signedBy(publicKeyDer, rsaKid), TOKEN_BAD_SIGNATURE),
+        rejected("HS256 keyed with RSA public key (PEM)", signedBy(publicKeyPem, null), TOKEN_BAD_SIGNATURE),
+        rejected("HS256 keyed with RSA public key (PEM), RSA kid", signedBy(publicKeyPem, rsaKid), TOKEN_BAD_SIGNATURE),
+        rejected("HS256 with another secret", signedBy(otherSecret, null), TOKEN_BAD_SIGNATURE),
         rejected("expired HS256", () -> hs256(with("exp", now - 60)), TOKEN_EXPIRED),
         rejected("expired ES256", () -> es256(with("exp", now - 60)), TOKEN_EXPIRED),
         rejected("nbf in the future", () -> hs256(with("nbf", now + 300)), TOKEN_NOT_YET_VALID),
@@ -193,18 +205,18 @@ class AuthRoutesTest {
         rejected("tampered signature RS256", () -> tamperedSignature(rs256(claims())), TOKEN_BAD_SIGNATURE),
         rejected("tampered signature ES256", () -> tamperedSignature(es256(claims())), TOKEN_BAD_SIGNATURE),
         rejected("signature stripped", () -> hs256(claims()).replaceAll("\\.[^.]*$", "."), TOKEN_BAD_SIGNATURE),
-        rejected("unknown kid", () -> TestKeys.sign(TestKeys.strangerRsaSigner(), "no-such-key", claims()), TOKEN_KEY_UNKNOWN),
-        rejected("RS256 without kid", () -> TestKeys.sign(KEYS.rsaSigner(), null, claims()), TOKEN_KEY_UNKNOWN),
+        rejected("unknown kid", signedBy(TestKeys.strangerRsaSigner(), "no-such-key"), TOKEN_KEY_UNKNOWN),
+        rejected("RS256 without kid", signedBy(KEYS.rsaSigner(), null), TOKEN_KEY_UNKNOWN),
         rejected("garbage word", () -> "garbage", TOKEN_MALFORMED),
         rejected("garbage three parts", () -> "not.a.jwt", TOKEN_MALFORMED),
         rejected("garbage symbols", () -> "%%%.$$$.###", TOKEN_MALFORMED),
         rejected("header only", () -> "eyJhbGciOiJIUzI1NiJ9", TOKEN_MALFORMED),
         rejected("two parts", () -> "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmEifQ", TOKEN_MALFORMED),
         rejected("payload not JSON", () -> "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2lnbmF0dXJl", TOKEN_MALFORMED),
-        rejected("signed, exp not a number", () -> hs256HandBuilt("{\"sub\":\"ana\",\"exp\":\"tomorrow\"}"), TOKEN_MALFORMED),
+        rejected("signed, exp not a number", () -> hs256HandBuilt(with("exp", "tomorrow")), TOKEN_MALFORMED),
         // The JWT library reads a non-text aud as absent and a non-text sub as blank: rejected all the same.
-        rejected("signed, aud a number", () -> hs256HandBuilt(TestKeys.json(with("aud", 7))), TOKEN_BAD_AUDIENCE),
-        rejected("signed, sub an object", () -> hs256HandBuilt(TestKeys.json(with("sub", Map.of("id", "ana")))), TOKEN_MISSING_CLAIM));
+        rejected("signed, aud a number", () -> hs256HandBuilt(with("aud", 7)), TOKEN_BAD_AUDIENCE),
+        rejected("signed, sub an object", () -> hs256HandBuilt(with("sub", Map.of("id", "ana"))), TOKEN_MISSING_CLAIM));
   }
 
   @ParameterizedTest(name = "{0}")

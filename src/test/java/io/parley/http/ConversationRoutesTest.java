@@ -163,6 +163,53 @@ class ConversationRoutesTest {
   }
 
   @Test
+  void listPagesWithACursorWithoutSkippingOrRepeating() {
+    String dan = TestTokens.user("dan");
+    List<String> created = new ArrayList<>();
+    // Conversations without messages share nothing but their creation time, which may tie.
+    for (int i = 0; i < 5; i++) created.add(group(dan, "Page " + i, "ana"));
+    eventually(() -> api.get("/api/conversations?limit=200", dan).json().get("conversations").size() == 5);
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    for (int page = 0; page < 6; page++) {
+      JsonNode body = api.get("/api/conversations?limit=2" + (cursor == null ? "" : "&cursor=" + cursor), dan).json();
+      body.get("conversations").forEach(c -> seen.add(c.get("id").asText()));
+      if (body.get("nextCursor").isNull()) break;
+      cursor = body.get("nextCursor").asText();
+    }
+    assertThat(seen).containsExactlyInAnyOrderElementsOf(created).doesNotHaveDuplicates();
+    assertProblem(api.get("/api/conversations?cursor=not-a-cursor", dan), 400, "bad_request");
+    // A huge limit is capped, never wrapped into a negative one.
+    Response huge = api.get("/api/conversations?limit=4294967296", dan);
+    assertThat(huge.status()).as(huge.body()).isEqualTo(200);
+    assertThat(huge.json().get("conversations")).hasSize(5);
+  }
+
+  @Test
+  void metadataIsLimitedInBytesNotCharacters() {
+    String id = group(ANA, "Meta", "bo");
+    String messages = "/api/conversations/" + id + "/messages";
+    // 1,000 characters of three UTF-8 bytes each: under 2,048 characters, over 2,048 bytes.
+    String wide = "€".repeat(1000);
+    assertProblem(api.post(messages, ANA, "{\"content\":\"hi\",\"metadata\":{\"note\":\"" + wide + "\"}}"), 413, "too_large");
+    Response ok = api.post(messages, ANA, "{\"content\":\"hi\",\"metadata\":{\"jobId\":\"j-1\",\"n\":[1,2]}}");
+    assertThat(ok.status()).isEqualTo(201);
+    assertThat(ok.json().get("metadata").get("jobId").asText()).isEqualTo("j-1");
+  }
+
+  @Test
+  void deletingAnOldTombstoneAgainKeepsItsOriginalTime() {
+    String id = group(ANA, "Old", "bo");
+    String first = post(ANA, id, "o1", "first").json().get("id").asText();
+    for (int i = 2; i <= 8; i++) post(BO, id, "o" + i, "m" + i);
+    Response deleted = api.delete("/api/conversations/" + id + "/messages/" + first, ANA);
+    assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+    eventually(() -> api.get("/api/conversations/" + id + "/messages?before=2", ANA).json().get("messages").get(0).get("deleted").asBoolean());
+    Response again = api.delete("/api/conversations/" + id + "/messages/" + first, ANA);
+    assertThat(again.json().get("deletedAt")).isEqualTo(deleted.json().get("deletedAt"));
+  }
+
+  @Test
   void strangersGetNotFoundExactlyAsForAMissingConversation() {
     String id = group(ANA, "Private", "bo");
     post(ANA, id, "p1", "secret");

@@ -58,8 +58,12 @@ class DevTokenRoutesTest {
 
   @AfterAll
   static void stopDevNode() {
-    if (devNode != null) devNode.close();
-    if (database != null) database.close();
+    try {
+      if (devNode != null) NodeReadiness.awaitSettled(devNode.node());
+    } finally {
+      if (devNode != null) devNode.close();
+      if (database != null) database.close();
+    }
   }
 
   @Test

@@ -40,7 +40,9 @@ public final class NodeReadiness {
       } catch (Exception e) {
         // Not answering yet: ask again until the deadline.
       }
-      if (System.nanoTime() > deadline) throw new AssertionError("the node's projection shards did not start in " + timeout);
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the node's projection shards did not start in " + timeout);
+      }
       try {
         Thread.sleep(50);
       } catch (InterruptedException e) {
