@@ -5,10 +5,10 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import com.auth0.jwt.JWT;
 import io.parley.auth.DevTokens;
 import io.parley.conversation.ConversationIds;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -46,8 +46,11 @@ public final class DevTokenRoutes {
                                 ApiError.BAD_REQUEST, "field 'userId' must be 1-128 characters of [A-Za-z0-9._:@|+-]");
                           }
                           String email = request.email() == null ? request.userId() + "@example.test" : request.email();
+                          if (email.length() > 254 || !email.contains("@")) {
+                            throw new ApiException(ApiError.BAD_REQUEST, "field 'email' must be an email address");
+                          }
                           String token = tokens.mint(request.userId(), email, TTL);
-                          long expiresAt = Instant.now().plus(TTL).getEpochSecond();
+                          long expiresAt = JWT.decode(token).getExpiresAtAsInstant().getEpochSecond();
                           return complete(
                               StatusCodes.OK,
                               new TokenResponse(
