@@ -25,6 +25,12 @@ import io.parley.http.DevTokenRoutes;
 import io.parley.http.HealthRoutes;
 import io.parley.http.HttpServer;
 import io.parley.http.RequestBodies;
+import io.parley.user.User;
+import io.parley.gateway.GatewayRoutes;
+import io.parley.gateway.GatewaySettings;
+import io.parley.gateway.Session;
+import akka.actor.typed.DispatcherSelector;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -48,7 +54,8 @@ public final class ParleyNode implements AutoCloseable {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    Conversation.init(system);
+    User.init(system);
+    Conversation.init(system, User.fanout(system));
     if (config.getBoolean("parley.projection.enabled")) ConversationProjection.init(system);
     this.conversations = new Conversations(system, new ConversationReadModel(system));
     HttpServer.start(system, routes(auth, verifier))
@@ -92,8 +99,16 @@ public final class ParleyNode implements AutoCloseable {
               + "*****************************************************************************");
       routes = concat(new DevTokenRoutes(new DevTokens(auth), bodies).route(), api);
     }
-    Route all = routes;
-    return new Cors(config.getString("parley.http.cors-origins")).route(() -> all);
+    Cors cors = new Cors(config.getString("parley.http.cors-origins"));
+    Session.Context sessions =
+        new Session.Context(
+            verifier,
+            conversations,
+            ClusterSharding.get(system),
+            GatewaySettings.fromConfig(config),
+            system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher")));
+    Route all = concat(new GatewayRoutes(system, sessions, cors).route(), routes);
+    return cors.route(() -> all);
   }
 
   public ActorSystem<Void> system() {

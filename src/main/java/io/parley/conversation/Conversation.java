@@ -143,15 +143,52 @@ public final class Conversation
 
   public record ReadUpTo(String conversationId, String userId, long seq, Instant at) implements Event {}
 
-  // ---------------------------------------------------------------- setup
+  // ---------------------------------------------------------------- notices
 
-  public static void init(ActorSystem<?> system) {
-    ConversationSettings settings = ConversationSettings.fromConfig(system.settings().config());
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings)));
+  /** What every participant's connected devices hear about at once, after the change is persisted. */
+  public sealed interface Notice extends CborSerializable {
+    String conversationId();
   }
 
-  public static Behavior<Command> create(String conversationId, ConversationSettings settings) {
-    return new Conversation(conversationId, settings);
+  public record MessageNotice(MessageView message) implements Notice {
+    @Override
+    public String conversationId() {
+      return message.conversationId();
+    }
+  }
+
+  /** An edit, or a delete when {@code message.deleted()}. */
+  public record MessageChangedNotice(MessageView message) implements Notice {
+    @Override
+    public String conversationId() {
+      return message.conversationId();
+    }
+  }
+
+  public enum ReceiptKind {
+    DELIVERED,
+    READ
+  }
+
+  public record ReceiptNotice(String conversationId, String userId, ReceiptKind kind, long seq) implements Notice {}
+
+  /** Delivers notices to the devices of the given users; sharded users in production, a probe in tests. */
+  @FunctionalInterface
+  public interface Fanout {
+    void tell(java.util.Collection<String> userIds, Notice notice);
+
+    Fanout NONE = (userIds, notice) -> {};
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  public static void init(ActorSystem<?> system, Fanout fanout) {
+    ConversationSettings settings = ConversationSettings.fromConfig(system.settings().config());
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, fanout)));
+  }
+
+  public static Behavior<Command> create(String conversationId, ConversationSettings settings, Fanout fanout) {
+    return new Conversation(conversationId, settings, fanout);
   }
 
   /** The tag of every event of a conversation: one of {@code tag-slices} slices, each with its own projection. */
@@ -166,11 +203,13 @@ public final class Conversation
   private final String conversationId;
   private final ConversationSettings settings;
   private final Set<String> tags;
+  private final Fanout fanout;
 
-  private Conversation(String conversationId, ConversationSettings settings) {
+  private Conversation(String conversationId, ConversationSettings settings, Fanout fanout) {
     super(PersistenceId.of(ENTITY_KEY.name(), conversationId));
     this.conversationId = conversationId;
     this.settings = settings;
+    this.fanout = fanout;
     this.tags = Set.of(tagFor(conversationId, settings.tagSlices()));
   }
 
@@ -303,6 +342,7 @@ public final class Conversation
             now());
     return Effect()
         .persist(posted)
+        .thenRun(s -> notifyParticipants(s, new MessageNotice(s.messageAt(posted.seq()))))
         .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false));
   }
 
@@ -319,6 +359,7 @@ public final class Conversation
         new MessageEdited(conversationId, command.messageId(), location.seq(), command.content(), now());
     return Effect()
         .persist(edited)
+        .thenRun(s -> notifyParticipants(s, new MessageChangedNotice(s.changedView(edited, location.senderId()))))
         .thenReply(command.replyTo(), s -> new MessageChanged(s.changedView(edited, location.senderId())));
   }
 
@@ -335,6 +376,7 @@ public final class Conversation
     }
     return Effect()
         .persist(deleted)
+        .thenRun(s -> notifyParticipants(s, new MessageChangedNotice(s.changedView(deleted, location.senderId()))))
         .thenReply(command.replyTo(), s -> new MessageChanged(s.changedView(deleted, location.senderId())));
   }
 
@@ -356,6 +398,7 @@ public final class Conversation
     }
     return Effect()
         .persist(new DeliveredUpTo(conversationId, command.userId(), command.seq(), now()))
+        .thenRun(s -> notifyParticipants(s, receipt(command.userId(), ReceiptKind.DELIVERED, command.seq())))
         .thenReply(command.replyTo(), s -> s.watermarks(command.userId()));
   }
 
@@ -367,6 +410,7 @@ public final class Conversation
     }
     return Effect()
         .persist(new ReadUpTo(conversationId, command.userId(), command.seq(), now()))
+        .thenRun(s -> notifyParticipants(s, receipt(command.userId(), ReceiptKind.READ, command.seq())))
         .thenReply(command.replyTo(), s -> s.watermarks(command.userId()));
   }
 
@@ -427,6 +471,14 @@ public final class Conversation
   private static String firstInvalidUserId(Iterable<String> userIds) {
     for (String id : userIds) if (!ConversationIds.isUserId(id)) return String.valueOf(id);
     return null;
+  }
+
+  private ReceiptNotice receipt(String userId, ReceiptKind kind, long seq) {
+    return new ReceiptNotice(conversationId, userId, kind, seq);
+  }
+
+  private void notifyParticipants(ConversationState state, Notice notice) {
+    fanout.tell(state.memberIds(), notice);
   }
 
   /** Event times in microseconds, the precision both databases keep, so live and stored views agree to the digit. */

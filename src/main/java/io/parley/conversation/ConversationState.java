@@ -79,6 +79,10 @@ public final class ConversationState implements CborSerializable {
     return userId != null && members.containsKey(userId);
   }
 
+  public java.util.Set<String> memberIds() {
+    return java.util.Set.copyOf(members.keySet());
+  }
+
   public int memberCount() {
     return members.size();
   }

@@ -6,6 +6,7 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.headers.Allow;
 import akka.http.javadsl.server.AuthorizationFailedRejection;
 import akka.http.javadsl.server.ExceptionHandler;
+import akka.http.javadsl.server.ExpectedWebSocketRequestRejection;
 import akka.http.javadsl.server.MalformedQueryParamRejection;
 import akka.http.javadsl.server.MalformedRequestContentRejection;
 import akka.http.javadsl.server.MethodRejection;
@@ -48,6 +49,9 @@ public final class ErrorHandling {
           .handle(
               UnsupportedRequestContentTypeRejection.class,
               r -> complete(Problem.response(ApiError.UNSUPPORTED_MEDIA_TYPE, "send application/json")))
+          .handle(
+              ExpectedWebSocketRequestRejection.class,
+              r -> complete(Problem.response(ApiError.BAD_REQUEST, "this endpoint expects a WebSocket upgrade")))
           .handle(
               AuthorizationFailedRejection.class,
               r -> complete(Problem.response(ApiError.FORBIDDEN, "not allowed")))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.auth0.jwt.algorithms.Algorithm;
+import io.parley.testkit.TestKeys;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Which JWKS entries become verifiers, and with which algorithm. */
 class JsonWebKeysTest {
-  private static final SigningKeys keys = new SigningKeys();
+  private static final TestKeys keys = new TestKeys();
 
   private static Map<String, Object> with(Map<String, Object> jwk, String member, Object value) {
     Map<String, Object> changed = new LinkedHashMap<>(jwk);
@@ -25,9 +26,9 @@ class JsonWebKeysTest {
   void derivesTheAlgorithmFromTheKeyType() throws IOException {
     Map<String, Algorithm> verifiers = JsonWebKeys.parse(keys.jwks());
 
-    assertThat(verifiers).containsOnlyKeys(SigningKeys.RSA_KID, SigningKeys.EC_KID);
-    assertThat(verifiers.get(SigningKeys.RSA_KID).getName()).isEqualTo("RS256");
-    assertThat(verifiers.get(SigningKeys.EC_KID).getName()).isEqualTo("ES256");
+    assertThat(verifiers).containsOnlyKeys(TestKeys.RSA_KID, TestKeys.EC_KID);
+    assertThat(verifiers.get(TestKeys.RSA_KID).getName()).isEqualTo("RS256");
+    assertThat(verifiers.get(TestKeys.EC_KID).getName()).isEqualTo("ES256");
   }
 
   @Test
@@ -35,13 +36,13 @@ class JsonWebKeysTest {
     var rsa = with(with(keys.rsaJwk(), "alg", null), "use", null);
     var ec = with(with(keys.ecJwk(), "alg", null), "use", null);
 
-    assertThat(JsonWebKeys.parse(SigningKeys.jwks(List.of(rsa, ec)))).hasSize(2);
+    assertThat(JsonWebKeys.parse(TestKeys.jwks(List.of(rsa, ec)))).hasSize(2);
   }
 
   @Test
   void leavesOutKeysItCannotVerifyWithSafely() throws IOException {
     var document =
-        SigningKeys.jwks(
+        TestKeys.jwks(
             List.of(
                 with(keys.rsaJwk(), "alg", "RS512"),
                 with(keys.rsaJwk(), "alg", "HS256"),

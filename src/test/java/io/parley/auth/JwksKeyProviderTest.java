@@ -1,13 +1,13 @@
 package io.parley.auth;
 
 import static io.parley.auth.Rejections.rejectionOf;
-import static io.parley.auth.SigningKeys.userClaims;
+import static io.parley.auth.TestAuth.userClaims;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.auth0.jwt.algorithms.Algorithm;
 import io.parley.http.ApiError;
+import io.parley.testkit.TestJwksServer;
+import io.parley.testkit.TestKeys;
 import java.security.KeyPair;
-import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,25 +28,25 @@ class JwksKeyProviderTest {
   private static final Duration TTL = Duration.ofMinutes(10);
   private static final Duration MIN_REFETCH_INTERVAL = Duration.ofSeconds(30);
 
-  private static SigningKeys keys;
+  private static TestKeys keys;
 
   private final MutableClock clock = new MutableClock(START);
-  private JwksServer server;
+  private TestJwksServer server;
   private TokenVerifier verifier;
 
   @BeforeAll
   static void generateKeys() {
-    keys = new SigningKeys();
+    keys = new TestKeys();
   }
 
   @BeforeEach
-  void start() throws Exception {
-    server = new JwksServer(keys.jwks());
+  void start() {
+    server = new TestJwksServer(keys.jwks());
     AuthSettings settings =
         TestAuth.settings(
             Map.of(
                 "supabase-url", TestAuth.SUPABASE_URL,
-                "jwks-url", server.url(),
+                "jwks-url", server.jwksUrl(),
                 "jwks-cache-ttl", "10 minutes",
                 "jwks-min-refetch-interval", "30s"));
     verifier = TokenVerifier.create(settings, clock);
@@ -67,7 +67,7 @@ class JwksKeyProviderTest {
   }
 
   private String unknownKid(String kid) {
-    return SigningKeys.sign(keys.rsaSigner(), kid, userClaims("user-1", clock.instant()));
+    return TestKeys.sign(keys.rsaSigner(), kid, userClaims("user-1", clock.instant()));
   }
 
   @Test
@@ -100,16 +100,12 @@ class JwksKeyProviderTest {
   @Test
   void findsARotatedInKeyByRefetching() {
     verifier.verifyUser(rs256());
-    KeyPair rotated = SigningKeys.rsaKeyPair();
+    KeyPair rotated = TestKeys.rsaKeyPair();
     RSAPublicKey publicKey = (RSAPublicKey) rotated.getPublic();
-    server.serve(SigningKeys.jwks(List.of(keys.rsaJwk(), SigningKeys.rsaJwk("rsa-key-2", publicKey))));
+    server.serve(TestKeys.jwks(List.of(keys.rsaJwk(), TestKeys.rsaJwk("rsa-key-2", publicKey))));
     clock.advance(MIN_REFETCH_INTERVAL);
 
-    String token =
-        SigningKeys.sign(
-            Algorithm.RSA256(publicKey, (RSAPrivateKey) rotated.getPrivate()),
-            "rsa-key-2",
-            userClaims("user-9", clock.instant()));
+    String token = TestKeys.sign(TestKeys.rsaSigner(rotated), "rsa-key-2", userClaims("user-9", clock.instant()));
 
     assertThat(verifier.verifyUser(token).userId()).isEqualTo("user-9");
     assertThat(server.requests()).isEqualTo(2);
@@ -130,7 +126,7 @@ class JwksKeyProviderTest {
   @Test
   void stopsAcceptingAKeyRemovedFromTheJwksOnceTheTtlHasPassed() {
     verifier.verifyUser(rs256());
-    server.serve(SigningKeys.jwks(List.of(keys.ecJwk())));
+    server.serve(TestKeys.jwks(List.of(keys.ecJwk())));
     clock.advance(TTL);
 
     assertThat(rejectionOf(verifier::verifyUser, rs256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
@@ -169,7 +165,7 @@ class JwksKeyProviderTest {
 
   @Test
   void reportsAnUnknownKeyWhenTheJwksServerIsUnreachable() {
-    String url = server.url();
+    String url = server.jwksUrl();
     server.close();
     TokenVerifier unreachable =
         TokenVerifier.create(

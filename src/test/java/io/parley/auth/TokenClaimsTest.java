@@ -1,8 +1,8 @@
 package io.parley.auth;
 
 import static io.parley.auth.Rejections.rejectionOf;
-import static io.parley.auth.SigningKeys.hs256;
-import static io.parley.auth.SigningKeys.userClaims;
+import static io.parley.auth.TestAuth.hs256;
+import static io.parley.auth.TestAuth.userClaims;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.parley.http.ApiError;

@@ -1,22 +1,23 @@
 package io.parley.auth;
 
 import static io.parley.auth.Rejections.rejectionOf;
-import static io.parley.auth.SigningKeys.EC_KID;
-import static io.parley.auth.SigningKeys.RSA_KID;
-import static io.parley.auth.SigningKeys.base64;
-import static io.parley.auth.SigningKeys.base64Json;
-import static io.parley.auth.SigningKeys.handBuilt;
-import static io.parley.auth.SigningKeys.json;
-import static io.parley.auth.SigningKeys.hs256;
-import static io.parley.auth.SigningKeys.hs256WithSecret;
-import static io.parley.auth.SigningKeys.userClaims;
-import static io.parley.auth.SigningKeys.utf8;
+import static io.parley.auth.TestAuth.hs256;
+import static io.parley.auth.TestAuth.userClaims;
+import static io.parley.testkit.TestKeys.EC_KID;
+import static io.parley.testkit.TestKeys.RSA_KID;
+import static io.parley.testkit.TestKeys.base64;
+import static io.parley.testkit.TestKeys.base64Json;
+import static io.parley.testkit.TestKeys.handBuilt;
+import static io.parley.testkit.TestKeys.handSigned;
+import static io.parley.testkit.TestKeys.json;
+import static io.parley.testkit.TestKeys.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.auth0.jwt.algorithms.Algorithm;
 import io.parley.http.ApiError;
+import io.parley.testkit.TestJwksServer;
+import io.parley.testkit.TestKeys;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,25 +35,25 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TokenVerifierTest {
   private static final Instant NOW = Instant.parse("2030-06-01T12:00:00Z");
 
-  private static SigningKeys keys;
-  private static JwksServer jwks;
+  private static TestKeys keys;
+  private static TestJwksServer jwks;
   private static TokenVerifier secretAndJwks;
   private static TokenVerifier jwksOnly;
   private static TokenVerifier secretOnly;
 
   @BeforeAll
-  static void start() throws Exception {
-    keys = new SigningKeys();
-    jwks = new JwksServer(keys.jwks());
+  static void start() {
+    keys = new TestKeys();
+    jwks = new TestJwksServer(keys.jwks());
     MutableClock clock = new MutableClock(NOW);
     secretAndJwks =
         TokenVerifier.create(
             TestAuth.settings(
-                Map.of("jwt-secret", TestAuth.SECRET, "supabase-url", TestAuth.SUPABASE_URL, "jwks-url", jwks.url())),
+                Map.of("jwt-secret", TestAuth.SECRET, "supabase-url", TestAuth.SUPABASE_URL, "jwks-url", jwks.jwksUrl())),
             clock);
     jwksOnly =
         TokenVerifier.create(
-            TestAuth.settings(Map.of("supabase-url", TestAuth.SUPABASE_URL, "jwks-url", jwks.url())), clock);
+            TestAuth.settings(Map.of("supabase-url", TestAuth.SUPABASE_URL, "jwks-url", jwks.jwksUrl())), clock);
     secretOnly = TokenVerifier.create(TestAuth.settings(Map.of("jwt-secret", TestAuth.SECRET)), clock);
   }
 
@@ -122,16 +123,12 @@ class TokenVerifierTest {
 
   /** The key-confusion attack: HMAC "secrets" an attacker can read from the public JWKS. */
   static Stream<Arguments> publicKeyMaterial() {
-    String pem =
-        "-----BEGIN PUBLIC KEY-----\n"
-            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.rsa.getPublic().getEncoded())
-            + "\n-----END PUBLIC KEY-----\n";
     return Stream.of(
-        Arguments.of("RSA public key, X.509 DER", keys.rsa.getPublic().getEncoded()),
-        Arguments.of("RSA public key, PEM", utf8(pem)),
+        Arguments.of("RSA public key, X.509 DER", keys.rsaPublic().getEncoded()),
+        Arguments.of("RSA public key, PEM", utf8(keys.rsaPublicPem())),
         Arguments.of("RSA JWK JSON", utf8(json(keys.rsaJwk()))),
         Arguments.of("JWKS document", utf8(keys.jwks())),
-        Arguments.of("EC public key, X.509 DER", keys.ec.getPublic().getEncoded()),
+        Arguments.of("EC public key, X.509 DER", keys.ecPublic().getEncoded()),
         Arguments.of("EC JWK JSON", utf8(json(keys.ecJwk()))));
   }
 
@@ -153,27 +150,23 @@ class TokenVerifierTest {
 
   @Test
   void rejectsAnRs256HeaderOnAnEcKey() {
-    String header = base64Json(Map.of("alg", "RS256", "typ", "JWT", "kid", EC_KID));
-    String payload = base64Json(userClaims("user-1", NOW));
-    String signature = base64(keys.rsaSigner().sign(utf8(header), utf8(payload)));
+    Map<String, String> header = Map.of("alg", "RS256", "typ", "JWT", "kid", EC_KID);
+    String token = handSigned(keys.rsaSigner(), header, userClaims("user-1", NOW));
 
-    assertThat(rejectionOf(jwksOnly::verifyUser, header + "." + payload + "." + signature))
-        .isEqualTo(ApiError.TOKEN_ALGORITHM_REJECTED);
+    assertThat(rejectionOf(jwksOnly::verifyUser, token)).isEqualTo(ApiError.TOKEN_ALGORITHM_REJECTED);
   }
 
   @Test
   void rejectsAnEs256HeaderOnAnRsaKey() {
-    String header = base64Json(Map.of("alg", "ES256", "typ", "JWT", "kid", RSA_KID));
-    String payload = base64Json(userClaims("user-1", NOW));
-    String signature = base64(keys.ecSigner().sign(utf8(header), utf8(payload)));
+    Map<String, String> header = Map.of("alg", "ES256", "typ", "JWT", "kid", RSA_KID);
+    String token = handSigned(keys.ecSigner(), header, userClaims("user-1", NOW));
 
-    assertThat(rejectionOf(jwksOnly::verifyUser, header + "." + payload + "." + signature))
-        .isEqualTo(ApiError.TOKEN_ALGORITHM_REJECTED);
+    assertThat(rejectionOf(jwksOnly::verifyUser, token)).isEqualTo(ApiError.TOKEN_ALGORITHM_REJECTED);
   }
 
   @Test
   void rejectsAnAsymmetricTokenWithoutKid() {
-    String token = SigningKeys.sign(keys.rsaSigner(), null, userClaims("user-1", NOW));
+    String token = TestKeys.sign(keys.rsaSigner(), null, userClaims("user-1", NOW));
 
     assertThat(rejectionOf(jwksOnly::verifyUser, token)).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
   }
@@ -267,6 +260,6 @@ class TokenVerifierTest {
   }
 
   private static String hs256WithKid(byte[] hmacSecret) {
-    return SigningKeys.sign(Algorithm.HMAC256(hmacSecret), RSA_KID, userClaims("user-1", NOW));
+    return TestKeys.sign(Algorithm.HMAC256(hmacSecret), RSA_KID, userClaims("user-1", NOW));
   }
 }

@@ -31,7 +31,7 @@ class ConversationTest {
   void fresh() {
     kit =
         EventSourcedBehaviorTestKit.create(
-            testKit.system(), Conversation.create("g_" + "0".repeat(32), SETTINGS));
+            testKit.system(), Conversation.create("g_" + "0".repeat(32), SETTINGS, Conversation.Fanout.NONE));
   }
 
   @AfterAll

@@ -1,0 +1,123 @@
+package io.parley.gateway;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.conversation.ConversationView;
+import io.parley.conversation.MessageView;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The WebSocket protocol's frames: JSON text, each with a {@code type}. They are public API, documented in
+ * docs/protocol.md from these records; the entities' own messages never reach the wire.
+ */
+public final class Frames {
+  private Frames() {}
+
+  // ---------------------------------------------------------------- client to server
+
+  public record Auth(String token) {}
+
+  public record Join(String conversationId, Long since) {}
+
+  public record Leave(String conversationId) {}
+
+  public record Send(String conversationId, String clientMsgId, String content, JsonNode metadata) {}
+
+  public record Edit(String conversationId, String messageId, String content) {}
+
+  public record Delete(String conversationId, String messageId) {}
+
+  public record Watermark(String conversationId, Long seq) {}
+
+  // ---------------------------------------------------------------- server to client
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(Connected.class),
+    @JsonSubTypes.Type(Joined.class),
+    @JsonSubTypes.Type(Sent.class),
+    @JsonSubTypes.Type(Message.class),
+    @JsonSubTypes.Type(MessageUpdated.class),
+    @JsonSubTypes.Type(MessageDeleted.class),
+    @JsonSubTypes.Type(Receipt.class),
+    @JsonSubTypes.Type(Pong.class),
+    @JsonSubTypes.Type(Ok.class),
+    @JsonSubTypes.Type(Error.class)
+  })
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public sealed interface ServerFrame {}
+
+  @JsonTypeName("connected")
+  public record Connected(String userId, String sessionId, long heartbeatMs) implements ServerFrame {}
+
+  @JsonTypeName("joined")
+  public record Joined(
+      String ref,
+      String conversationId,
+      long lastSeq,
+      List<Participant> participants,
+      List<String> typing,
+      List<Message> messages,
+      boolean hasMore)
+      implements ServerFrame {}
+
+  public record Participant(String userId, long deliveredUpTo, long readUpTo) {
+    static Participant of(ConversationView.Participant p) {
+      return new Participant(p.userId(), p.deliveredUpTo(), p.readUpTo());
+    }
+  }
+
+  @JsonTypeName("sent")
+  public record Sent(
+      String ref, String conversationId, String messageId, long seq, String clientMsgId, Instant at)
+      implements ServerFrame {}
+
+  @JsonTypeName("message")
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record Message(
+      String conversationId,
+      String messageId,
+      long seq,
+      String senderId,
+      String content,
+      @JsonRawValue String metadata,
+      String clientMsgId,
+      Instant at,
+      Instant editedAt,
+      Instant deletedAt)
+      implements ServerFrame {
+    static Message of(MessageView m) {
+      return new Message(
+          m.conversationId(), m.messageId(), m.seq(), m.senderId(), m.content(), m.metadata(), m.clientMsgId(),
+          m.at(), m.editedAt(), m.deletedAt());
+    }
+  }
+
+  @JsonTypeName("message.updated")
+  public record MessageUpdated(
+      String ref, String conversationId, String messageId, long seq, String content, Instant editedAt)
+      implements ServerFrame {}
+
+  @JsonTypeName("message.deleted")
+  public record MessageDeleted(String ref, String conversationId, String messageId, long seq, Instant deletedAt)
+      implements ServerFrame {}
+
+  /** {@code kind} is "delivered" or "read". */
+  @JsonTypeName("receipt")
+  public record Receipt(String conversationId, String userId, String kind, long seq) implements ServerFrame {}
+
+  @JsonTypeName("pong")
+  public record Pong(String ref) implements ServerFrame {}
+
+  /** Acknowledges a frame that has no answer of its own (auth refresh, delivered, read, leave). */
+  @JsonTypeName("ok")
+  public record Ok(String ref, String of) implements ServerFrame {}
+
+  @JsonTypeName("error")
+  public record Error(String ref, String code, String message) implements ServerFrame {}
+}

@@ -1,0 +1,31 @@
+package io.parley.gateway;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** Limits and timings of WebSocket sessions, from {@code parley.gateway}. */
+public record GatewaySettings(
+    int maxFrameBytes,
+    Duration authTimeout,
+    Duration heartbeat,
+    Duration idleTimeout,
+    Duration registrationRefresh,
+    double framesPerSecond,
+    int frameBurst,
+    int outgoingBuffer,
+    int pageSize) {
+
+  public static GatewaySettings fromConfig(Config root) {
+    Config c = root.getConfig("parley.gateway");
+    return new GatewaySettings(
+        (int) c.getBytes("max-frame-size").longValue(),
+        c.getDuration("auth-timeout"),
+        c.getDuration("heartbeat"),
+        c.getDuration("idle-timeout"),
+        c.getDuration("registration-refresh"),
+        c.getDouble("rate-limit.frames-per-second"),
+        c.getInt("rate-limit.burst"),
+        c.getInt("outgoing-buffer"),
+        c.getInt("page-size"));
+  }
+}

@@ -1,0 +1,492 @@
+package io.parley.gateway;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.auth.Principal;
+import io.parley.auth.TokenVerifier;
+import io.parley.conversation.Conversation;
+import io.parley.conversation.Conversations;
+import io.parley.gateway.Frames.ServerFrame;
+import io.parley.gateway.WebSocketCloseCodes.Close;
+import io.parley.http.ApiError;
+import io.parley.http.ApiException;
+import io.parley.http.ErrorHandling;
+import io.parley.http.Json;
+import io.parley.user.User;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One WebSocket connection: it authenticates, turns client frames into calls on conversations, and writes every
+ * notice for its user to the socket in seq order per conversation, filling any gap from history first.
+ */
+public final class Session {
+  private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+  /** Local to the node that holds the socket; only {@link FromUser} crosses the cluster, inside its adapter. */
+  public sealed interface Command {}
+
+  public record Incoming(String text) implements Command {}
+
+  /** A frame the socket layer refused before parsing: binary, or larger than the limit. */
+  public record IncomingRejected(ApiError error, String message) implements Command {}
+
+  public enum ClientGone implements Command {
+    INSTANCE
+  }
+
+  private record FromUser(User.ToSession message) implements Command {}
+
+  private record Verified(Principal principal, String ref) implements Command {}
+
+  private record VerifyFailed(ApiException failure, String ref) implements Command {}
+
+  private record Answer(ServerFrame frame) implements Command {}
+
+  private record Caught(String conversationId, Conversations.HistoryPage page, Frames.Joined joined) implements Command {}
+
+  private record CatchUpFailed(String conversationId, String ref, Throwable failure) implements Command {}
+
+  private enum Timer implements Command {
+    AUTH_DEADLINE,
+    TOKEN_EXPIRY,
+    REGISTRATION,
+    IDLE_CHECK
+  }
+
+  /** Everything a session needs from its node. */
+  public record Context(
+      TokenVerifier verifier,
+      Conversations conversations,
+      ClusterSharding sharding,
+      GatewaySettings settings,
+      Executor blocking) {}
+
+  /** Where frames go: the socket's outgoing queue, and the close code to use when it is completed. */
+  public interface Outgoing {
+    void send(String text);
+
+    void close(Close close);
+  }
+
+  public static Behavior<Command> create(Context deps, Outgoing out, Optional<String> initialToken) {
+    return Behaviors.setup(
+        context -> Behaviors.withTimers(timers -> new Session(context, timers, deps, out).start(initialToken)));
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final Context deps;
+  private final Outgoing out;
+  private final String sessionId = UUID.randomUUID().toString();
+  private final ActorRef<User.ToSession> inbox;
+  private final TokenBucket rateLimit;
+  private final Map<String, Track> tracks = new HashMap<>();
+  private Principal principal;
+  private long lastHeardNanos = System.nanoTime();
+  private boolean closing;
+
+  private Session(ActorContext<Command> context, TimerScheduler<Command> timers, Context deps, Outgoing out) {
+    this.context = context;
+    this.timers = timers;
+    this.deps = deps;
+    this.out = out;
+    this.inbox = context.messageAdapter(User.ToSession.class, FromUser::new);
+    this.rateLimit = new TokenBucket(deps.settings().framesPerSecond(), deps.settings().frameBurst());
+  }
+
+  private Behavior<Command> start(Optional<String> initialToken) {
+    timers.startSingleTimer(Timer.AUTH_DEADLINE, deps.settings().authTimeout());
+    timers.startTimerWithFixedDelay(Timer.IDLE_CHECK, deps.settings().heartbeat());
+    initialToken.ifPresent(token -> verify(token, null));
+    return Behaviors.receive(Command.class)
+        .onMessage(Incoming.class, this::onIncoming)
+        .onMessage(IncomingRejected.class, r -> reply(new Frames.Error(null, r.error().code(), r.message())))
+        .onMessage(Verified.class, this::onVerified)
+        .onMessage(VerifyFailed.class, this::onVerifyFailed)
+        .onMessage(Answer.class, a -> reply(a.frame()))
+        .onMessage(FromUser.class, this::onFromUser)
+        .onMessage(Caught.class, this::onCaught)
+        .onMessage(CatchUpFailed.class, this::onCatchUpFailed)
+        .onMessageEquals(Timer.AUTH_DEADLINE, this::onAuthDeadline)
+        .onMessageEquals(Timer.TOKEN_EXPIRY, () -> closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired"))
+        .onMessageEquals(Timer.REGISTRATION, this::register)
+        .onMessageEquals(Timer.IDLE_CHECK, this::onIdleCheck)
+        .onMessageEquals(ClientGone.INSTANCE, this::onClientGone)
+        .build();
+  }
+
+  // ---------------------------------------------------------------- authentication
+
+  private void verify(String token, String ref) {
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(() -> deps.verifier().verifyUser(token), deps.blocking()),
+        (verified, failure) -> {
+          if (failure == null) return new Verified(verified, ref);
+          Throwable cause = ErrorHandling.unwrap(failure);
+          return new VerifyFailed(
+              cause instanceof ApiException api ? api : new ApiException(ApiError.UNAUTHORIZED, "invalid token"), ref);
+        });
+  }
+
+  private Behavior<Command> onVerified(Verified verified) {
+    if (closing) return Behaviors.same();
+    Principal fresh = verified.principal();
+    if (principal != null && !principal.userId().equals(fresh.userId())) {
+      return closeWith(4001, ApiError.FORBIDDEN, "a session cannot change its user");
+    }
+    boolean first = principal == null;
+    principal = fresh;
+    timers.cancel(Timer.AUTH_DEADLINE);
+    Duration untilExpiry = Duration.between(Instant.now(), fresh.expiresAt());
+    timers.startSingleTimer(Timer.TOKEN_EXPIRY, untilExpiry.isNegative() ? Duration.ZERO : untilExpiry);
+    if (first) {
+      register();
+      timers.startTimerWithFixedDelay(Timer.REGISTRATION, deps.settings().registrationRefresh());
+      send(new Frames.Connected(principal.userId(), sessionId, deps.settings().heartbeat().toMillis()));
+    } else {
+      send(new Frames.Ok(verified.ref(), "auth"));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onVerifyFailed(VerifyFailed failed) {
+    ApiException failure = failed.failure();
+    // A failed refresh leaves the current token in force until it expires.
+    if (principal != null) return reply(new Frames.Error(failed.ref(), failure.error().code(), failure.getMessage()));
+    return closeWith(4001, failure.error(), failure.getMessage());
+  }
+
+  private Behavior<Command> onAuthDeadline() {
+    return principal == null
+        ? closeWith(4001, ApiError.TOKEN_MISSING, "send an auth frame first")
+        : Behaviors.same();
+  }
+
+  private Behavior<Command> register() {
+    if (principal != null && !closing) {
+      userEntity().tell(new User.Connect(sessionId, inbox, System.currentTimeMillis()));
+    }
+    return Behaviors.same();
+  }
+
+  private EntityRef<User.Command> userEntity() {
+    return deps.sharding().entityRefFor(User.ENTITY_KEY, principal.userId());
+  }
+
+  // ---------------------------------------------------------------- client frames
+
+  private Behavior<Command> onIncoming(Incoming incoming) {
+    lastHeardNanos = System.nanoTime();
+    if (closing) return Behaviors.same();
+    JsonNode frame;
+    try {
+      frame = Json.MAPPER.readTree(incoming.text());
+    } catch (Exception e) {
+      return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame is not valid JSON"));
+    }
+    if (frame == null || !frame.isObject()) {
+      return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame must be a JSON object"));
+    }
+    JsonNode refNode = frame.get("ref");
+    if (refNode != null && !(refNode.isTextual() && refNode.textValue().length() <= 128)) {
+      return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "ref must be a string of at most 128 characters"));
+    }
+    String ref = refNode == null ? null : refNode.textValue();
+    JsonNode typeNode = frame.get("type");
+    if (typeNode == null || !typeNode.isTextual()) {
+      return reply(new Frames.Error(ref, ApiError.BAD_REQUEST.code(), "frame needs a string type"));
+    }
+    String type = typeNode.textValue();
+    if (!rateLimit.tryTake()) {
+      return reply(new Frames.Error(ref, ApiError.RATE_LIMITED.code(), "too many frames; slow down"));
+    }
+    try {
+      return dispatch(type, ref, frame);
+    } catch (ApiException e) {
+      return reply(new Frames.Error(ref, e.error().code(), e.getMessage()));
+    }
+  }
+
+  private Behavior<Command> dispatch(String type, String ref, JsonNode frame) {
+    if (type.equals("auth")) {
+      verify(field(frame, Frames.Auth.class).token(), ref);
+      return Behaviors.same();
+    }
+    if (type.equals("ping")) return reply(new Frames.Pong(ref));
+    if (principal == null) {
+      throw new ApiException(ApiError.UNAUTHORIZED, "send an auth frame first");
+    }
+    String userId = principal.userId();
+    Conversations conversations = deps.conversations();
+    switch (type) {
+      case "send" -> {
+        Frames.Send send = field(frame, Frames.Send.class);
+        String metadata = metadata(send.metadata());
+        answer(
+            ref,
+            conversations.post(userId, send.conversationId(), send.clientMsgId(), send.content(), metadata),
+            posted ->
+                new Frames.Sent(
+                    ref,
+                    posted.message().conversationId(),
+                    posted.message().messageId(),
+                    posted.message().seq(),
+                    posted.message().clientMsgId(),
+                    posted.message().at()));
+      }
+      case "edit" -> {
+        Frames.Edit edit = field(frame, Frames.Edit.class);
+        answer(
+            ref,
+            conversations.edit(userId, edit.conversationId(), edit.messageId(), edit.content()),
+            m -> new Frames.MessageUpdated(ref, m.conversationId(), m.messageId(), m.seq(), m.content(), m.editedAt()));
+      }
+      case "delete" -> {
+        Frames.Delete delete = field(frame, Frames.Delete.class);
+        answer(
+            ref,
+            conversations.delete(userId, delete.conversationId(), delete.messageId()),
+            m -> new Frames.MessageDeleted(ref, m.conversationId(), m.messageId(), m.seq(), m.deletedAt()));
+      }
+      case "delivered", "read" -> {
+        Frames.Watermark mark = field(frame, Frames.Watermark.class);
+        if (mark.seq() == null) throw new ApiException(ApiError.BAD_REQUEST, "field 'seq' is required");
+        var moved =
+            type.equals("read")
+                ? conversations.markRead(userId, mark.conversationId(), mark.seq())
+                : conversations.markDelivered(userId, mark.conversationId(), mark.seq());
+        answer(ref, moved, w -> new Frames.Ok(ref, type));
+      }
+      case "join" -> join(ref, field(frame, Frames.Join.class));
+      case "leave" -> {
+        tracks.remove(field(frame, Frames.Leave.class).conversationId());
+        send(new Frames.Ok(ref, "leave"));
+      }
+      default -> throw new ApiException(ApiError.BAD_REQUEST, "unknown frame type '" + brief(type) + "'");
+    }
+    return Behaviors.same();
+  }
+
+  private <T> void answer(String ref, CompletionStage<T> result, java.util.function.Function<T, ServerFrame> frame) {
+    context.pipeToSelf(
+        result,
+        (value, failure) -> failure == null ? new Answer(frame.apply(value)) : new Answer(errorFrame(ref, failure)));
+  }
+
+  // ---------------------------------------------------------------- delivery, in seq order
+
+  /** Per conversation: the last seq this device got, and notices held back while history fills a gap. */
+  private static final class Track {
+    long lastSeq;
+    boolean filling;
+    final java.util.ArrayDeque<Conversation.Notice> held = new java.util.ArrayDeque<>();
+
+    Track(long lastSeq) {
+      this.lastSeq = lastSeq;
+    }
+  }
+
+  private void join(String ref, Frames.Join join) {
+    if (join.since() != null && join.since() < 0) throw new ApiException(ApiError.BAD_REQUEST, "since must be >= 0");
+    String id = join.conversationId();
+    Track track = tracks.computeIfAbsent(id, k -> new Track(0));
+    track.filling = true;
+    String userId = principal.userId();
+    Conversations conversations = deps.conversations();
+    CompletionStage<Frames.Joined> joined =
+        conversations
+            .get(userId, id)
+            .thenCompose(
+                view -> {
+                  long since = join.since() == null ? view.lastSeq() : join.since();
+                  return conversations
+                      .since(userId, id, since, deps.settings().pageSize())
+                      .thenApply(
+                          page ->
+                              new Frames.Joined(
+                                  ref,
+                                  id,
+                                  page.lastSeq(),
+                                  view.participants().stream().map(Frames.Participant::of).toList(),
+                                  java.util.List.of(),
+                                  page.messages().stream().map(Frames.Message::of).toList(),
+                                  page.hasMore()));
+                });
+    context.pipeToSelf(
+        joined, (frame, failure) -> failure == null ? new Caught(id, null, frame) : new CatchUpFailed(id, ref, failure));
+  }
+
+  private Behavior<Command> onCaught(Caught caught) {
+    Track track = tracks.get(caught.conversationId());
+    if (track == null) return Behaviors.same(); // left meanwhile
+    if (caught.joined() != null) {
+      Frames.Joined joined = caught.joined();
+      send(joined);
+      // Live notices up to here were held; from here on this device is exactly where the page ends.
+      track.lastSeq =
+          joined.messages().isEmpty()
+              ? joined.lastSeq()
+              : joined.messages().get(joined.messages().size() - 1).seq();
+      return continueFilling(caught.conversationId(), track, joined.hasMore());
+    }
+    for (var message : caught.page().messages()) {
+      if (message.seq() == track.lastSeq + 1) {
+        send(Frames.Message.of(message));
+        track.lastSeq = message.seq();
+      }
+    }
+    return continueFilling(caught.conversationId(), track, caught.page().hasMore());
+  }
+
+  private Behavior<Command> continueFilling(String conversationId, Track track, boolean hasMore) {
+    if (hasMore) {
+      fetchAfter(conversationId, track.lastSeq);
+      return Behaviors.same();
+    }
+    track.filling = false;
+    while (!track.filling && !track.held.isEmpty()) deliver(track.held.poll(), track);
+    return Behaviors.same();
+  }
+
+  private void fetchAfter(String conversationId, long afterSeq) {
+    context.pipeToSelf(
+        deps.conversations().since(principal.userId(), conversationId, afterSeq, deps.settings().pageSize()),
+        (page, failure) ->
+            failure == null
+                ? new Caught(conversationId, page, null)
+                : new CatchUpFailed(conversationId, null, failure));
+  }
+
+  private Behavior<Command> onCatchUpFailed(CatchUpFailed failed) {
+    Track track = tracks.remove(failed.conversationId());
+    send(errorFrame(failed.ref(), failed.failure()));
+    // Notices held for a conversation this device could not catch up on would arrive with a gap: drop them, the
+    // client resumes with join and since.
+    if (track != null) track.held.clear();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onFromUser(FromUser fromUser) {
+    if (closing) return Behaviors.same();
+    if (fromUser.message() instanceof User.Evicted evicted) {
+      return closeWith(1008, ApiError.FORBIDDEN, "session_limit: " + evicted.reason());
+    }
+    Conversation.Notice notice = ((User.Delivered) fromUser.message()).notice();
+    Track track = tracks.get(notice.conversationId());
+    if (track == null && notice instanceof Conversation.MessageNotice m) {
+      // The first message this device sees of a conversation it has not joined sets where it stands.
+      track = new Track(m.message().seq() - 1);
+      tracks.put(notice.conversationId(), track);
+    }
+    if (track == null) {
+      emit(notice);
+    } else if (track.filling) {
+      track.held.add(notice);
+    } else {
+      deliver(notice, track);
+    }
+    return Behaviors.same();
+  }
+
+  private void deliver(Conversation.Notice notice, Track track) {
+    if (!(notice instanceof Conversation.MessageNotice m)) {
+      emit(notice);
+      return;
+    }
+    long seq = m.message().seq();
+    if (seq <= track.lastSeq) return; // already delivered through history
+    if (seq == track.lastSeq + 1) {
+      emit(notice);
+      track.lastSeq = seq;
+      return;
+    }
+    // A gap: fetch what is missing, then let the held notices through in order.
+    track.filling = true;
+    track.held.addFirst(notice);
+    fetchAfter(m.conversationId(), track.lastSeq);
+  }
+
+  private void emit(Conversation.Notice notice) {
+    if (notice instanceof Conversation.MessageNotice m) {
+      send(Frames.Message.of(m.message()));
+    } else if (notice instanceof Conversation.MessageChangedNotice c) {
+      var m = c.message();
+      send(
+          m.deleted()
+              ? new Frames.MessageDeleted(null, m.conversationId(), m.messageId(), m.seq(), m.deletedAt())
+              : new Frames.MessageUpdated(null, m.conversationId(), m.messageId(), m.seq(), m.content(), m.editedAt()));
+    } else if (notice instanceof Conversation.ReceiptNotice r) {
+      send(new Frames.Receipt(r.conversationId(), r.userId(), r.kind().name().toLowerCase(java.util.Locale.ROOT), r.seq()));
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private Behavior<Command> onIdleCheck() {
+    if (System.nanoTime() - lastHeardNanos > deps.settings().idleTimeout().toNanos()) {
+      out.close(new Close(1001, "idle_timeout"));
+      closing = true;
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onClientGone() {
+    if (principal != null) userEntity().tell(new User.Disconnect(sessionId));
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> closeWith(int code, ApiError error, String message) {
+    if (!closing) {
+      send(new Frames.Error(null, error.code(), message));
+      out.close(new Close(code, error.code()));
+      closing = true;
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> reply(ServerFrame frame) {
+    send(frame);
+    return Behaviors.same();
+  }
+
+  private void send(ServerFrame frame) {
+    if (!closing) out.send(Json.write(frame));
+  }
+
+  private static Frames.Error errorFrame(String ref, Throwable failure) {
+    Throwable cause = ErrorHandling.unwrap(failure);
+    if (cause instanceof ApiException api) return new Frames.Error(ref, api.error().code(), api.getMessage());
+    log.error("Unexpected failure in a WebSocket session", cause);
+    return new Frames.Error(ref, ApiError.INTERNAL.code(), "internal error");
+  }
+
+  private static <T> T field(JsonNode frame, Class<T> type) {
+    return Json.parse(frame.toString(), type);
+  }
+
+  private static String metadata(JsonNode metadata) {
+    if (metadata == null || metadata.isNull()) return null;
+    if (!metadata.isObject()) throw new ApiException(ApiError.BAD_REQUEST, "field 'metadata' must be a JSON object");
+    return Json.write(metadata);
+  }
+
+  private static String brief(String text) {
+    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+  }
+}

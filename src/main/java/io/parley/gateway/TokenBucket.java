@@ -1,0 +1,24 @@
+package io.parley.gateway;
+
+/** A token bucket: {@code rate} tokens a second on average, at most {@code burst} at once. Not thread-safe. */
+final class TokenBucket {
+  private final double ratePerNano;
+  private final double burst;
+  private double tokens;
+  private long refilledAt = System.nanoTime();
+
+  TokenBucket(double perSecond, int burst) {
+    this.ratePerNano = perSecond / 1e9;
+    this.burst = burst;
+    this.tokens = burst;
+  }
+
+  boolean tryTake() {
+    long now = System.nanoTime();
+    tokens = Math.min(burst, tokens + (now - refilledAt) * ratePerNano);
+    refilledAt = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  }
+}
