@@ -47,6 +47,10 @@ public final class TestNode implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + address.getPort() + path);
   }
 
+  public URI wsUri(String pathAndQuery) {
+    return URI.create("ws://127.0.0.1:" + node.httpAddress().getPort() + pathAndQuery);
+  }
+
   @Override
   public void close() {
     node.close();

@@ -1,0 +1,267 @@
+package io.parley.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import io.parley.testkit.TestTokens;
+import io.parley.testkit.WsClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The WebSocket gateway against a real node, with real clients over real sockets. */
+class GatewayTest {
+  private static TestDatabase database;
+  private static TestNode node;
+  private static HttpApi api;
+
+  @BeforeAll
+  static void start() {
+    database = TestDatabase.h2();
+    node = TestNode.start(database);
+    api = new HttpApi(node::uri);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+    database.close();
+  }
+
+  private static String group(String creator, String... others) {
+    String body =
+        "{\"type\":\"group\",\"title\":\"ws\",\"participantIds\":[\""
+            + String.join("\",\"", others)
+            + "\"]}";
+    HttpApi.Response created = api.post("/api/conversations", TestTokens.user(creator), body);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    return created.json().get("id").asText();
+  }
+
+  private static String send(String conversationId, String clientMsgId, String content, String ref) {
+    return "{\"type\":\"send\",\"ref\":\"" + ref + "\",\"conversationId\":\"" + conversationId
+        + "\",\"clientMsgId\":\"" + clientMsgId + "\",\"content\":\"" + content + "\"}";
+  }
+
+  @Test
+  void authenticatesByHeaderQueryOrFirstFrame() {
+    try (WsClient byHeader = WsClient.signedIn(node, TestTokens.user("h1"))) {
+      JsonNode connected = byHeader.send("{\"type\":\"ping\",\"ref\":\"p\"}").next("pong");
+      assertThat(connected.get("ref").asText()).isEqualTo("p");
+    }
+    try (WsClient byQuery = WsClient.connect(node.wsUri("/ws?access_token=" + TestTokens.user("h2")), Map.of())) {
+      JsonNode connected = byQuery.next("connected");
+      assertThat(connected.get("userId").asText()).isEqualTo("h2");
+      assertThat(connected.get("heartbeatMs").asLong()).isPositive();
+      assertThat(connected.get("sessionId").asText()).isNotBlank();
+    }
+    try (WsClient byFrame = WsClient.connect(node.wsUri("/ws"), Map.of())) {
+      byFrame.send("{\"type\":\"join\",\"conversationId\":\"g_" + "0".repeat(32) + "\",\"ref\":\"early\"}");
+      assertThat(byFrame.next("error").get("code").asText()).isEqualTo("unauthorized");
+      byFrame.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.user("h3") + "\"}");
+      assertThat(byFrame.next("connected").get("userId").asText()).isEqualTo("h3");
+    }
+  }
+
+  @Test
+  void aBadTokenGetsAnErrorFrameThenClose4001() {
+    try (WsClient client = WsClient.connect(node.wsUri("/ws?access_token=garbage"), Map.of())) {
+      assertThat(client.next("error").get("code").asText()).isEqualTo("token_malformed");
+      assertThat(client.awaitClose().code()).isEqualTo(4001);
+    }
+    String expired = TestTokens.user("late", TestNode.JWT_SECRET, Instant.now().minusSeconds(120));
+    try (WsClient client = WsClient.connect(node.wsUri("/ws"), Map.of())) {
+      client.send("{\"type\":\"auth\",\"token\":\"" + expired + "\"}");
+      assertThat(client.next("error").get("code").asText()).isEqualTo("token_expired");
+      WsClient.Closed closed = client.awaitClose();
+      assertThat(closed.code()).isEqualTo(4001);
+      assertThat(closed.reason()).isEqualTo("token_expired");
+    }
+  }
+
+  @Test
+  void anExpiringTokenClosesTheSessionWith4001() {
+    // Valid for 2 more seconds, within the verifier's leeway of none.
+    String shortLived = TestTokens.user("brief", TestNode.JWT_SECRET, Instant.now().plusSeconds(2));
+    try (WsClient client = WsClient.signedIn(node, shortLived)) {
+      assertThat(client.until("error").get("code").asText()).isEqualTo("token_expired");
+      WsClient.Closed closed = client.awaitClose();
+      assertThat(closed.code()).isEqualTo(4001);
+      assertThat(closed.reason()).isEqualTo("token_expired");
+    }
+  }
+
+  @Test
+  void deliversToEveryDeviceOfEachParticipantInSeqOrder() {
+    String id = group("ana", "bo");
+    try (WsClient anaPhone = WsClient.signedIn(node, TestTokens.user("ana"));
+        WsClient anaLaptop = WsClient.signedIn(node, TestTokens.user("ana"));
+        WsClient boPhone = WsClient.signedIn(node, TestTokens.user("bo"))) {
+      for (int i = 1; i <= 5; i++) anaPhone.send(send(id, "c" + i, "hello " + i, "r" + i));
+      List<Long> sentSeqs = new ArrayList<>();
+      List<Long> anaPhoneSeqs = new ArrayList<>();
+      while (sentSeqs.size() < 5 || anaPhoneSeqs.size() < 5) {
+        JsonNode frame = anaPhone.next();
+        if (frame.get("type").asText().equals("sent")) sentSeqs.add(frame.get("seq").asLong());
+        if (frame.get("type").asText().equals("message")) anaPhoneSeqs.add(frame.get("seq").asLong());
+      }
+      assertThat(sentSeqs).containsExactly(1L, 2L, 3L, 4L, 5L);
+      assertThat(anaPhoneSeqs).containsExactly(1L, 2L, 3L, 4L, 5L);
+      for (WsClient device : List.of(anaLaptop, boPhone)) {
+        List<Long> seqs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+          JsonNode message = device.next("message");
+          assertThat(message.get("senderId").asText()).isEqualTo("ana");
+          assertThat(message.get("conversationId").asText()).isEqualTo(id);
+          seqs.add(message.get("seq").asLong());
+        }
+        assertThat(seqs).containsExactly(1L, 2L, 3L, 4L, 5L);
+      }
+    }
+  }
+
+  @Test
+  void aRetriedClientMsgIdGetsTheOriginalSentAndNoDuplicate() {
+    String id = group("cy", "di");
+    try (WsClient cy = WsClient.signedIn(node, TestTokens.user("cy"));
+        WsClient di = WsClient.signedIn(node, TestTokens.user("di"))) {
+      JsonNode first = cy.send(send(id, "same", "once", "a")).until("sent");
+      JsonNode retry = cy.send(send(id, "same", "once", "b")).until("sent");
+      assertThat(retry.get("messageId")).isEqualTo(first.get("messageId"));
+      assertThat(retry.get("seq").asLong()).isEqualTo(1);
+      assertThat(retry.get("ref").asText()).isEqualTo("b");
+      assertThat(di.next("message").get("seq").asLong()).isEqualTo(1);
+      di.expectNothing(Duration.ofMillis(500));
+    }
+  }
+
+  @Test
+  void anotherUsersConversationIsNotFound() {
+    String id = group("el", "fa");
+    try (WsClient eve = WsClient.signedIn(node, TestTokens.user("eve"))) {
+      JsonNode error = eve.send(send(id, "x", "intrude", "r")).next("error");
+      assertThat(error.get("code").asText()).isEqualTo("not_found");
+      assertThat(error.get("ref").asText()).isEqualTo("r");
+      eve.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\"}");
+      assertThat(eve.next("error").get("code").asText()).isEqualTo("not_found");
+    }
+  }
+
+  @Test
+  void aDroppedDeviceResumesWithExactlyWhatItMissed() {
+    String id = group("gil", "hal");
+    try (WsClient gil = WsClient.signedIn(node, TestTokens.user("gil"))) {
+      WsClient hal = WsClient.signedIn(node, TestTokens.user("hal"));
+      gil.send(send(id, "m1", "one", "1")).until("sent");
+      assertThat(hal.next("message").get("seq").asLong()).isEqualTo(1);
+      hal.abort();
+      for (int i = 2; i <= 6; i++) gil.send(send(id, "m" + i, "n" + i, "" + i)).until("sent");
+      try (WsClient back = WsClient.signedIn(node, TestTokens.user("hal"))) {
+        back.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\",\"since\":1}");
+        // Live messages sent while the join is answered must come after the missed ones, without duplicates.
+        gil.send(send(id, "m7", "n7", "7"));
+        List<Long> seqs = new ArrayList<>();
+        JsonNode joined = back.until("joined");
+        joined.get("messages").forEach(m -> seqs.add(m.get("seq").asLong()));
+        assertThat(joined.get("participants")).hasSize(2);
+        while (!seqs.contains(7L)) seqs.add(back.next("message").get("seq").asLong());
+        assertThat(seqs).containsExactly(2L, 3L, 4L, 5L, 6L, 7L);
+        back.expectNothing(Duration.ofMillis(500));
+      }
+    }
+  }
+
+  @Test
+  void receiptsReachEveryParticipantAndEditsAndDeletesToo() {
+    String id = group("ivy", "jo");
+    try (WsClient ivy = WsClient.signedIn(node, TestTokens.user("ivy"));
+        WsClient jo = WsClient.signedIn(node, TestTokens.user("jo"))) {
+      JsonNode sent = ivy.send(send(id, "r1", "read me", "s")).until("sent");
+      jo.next("message");
+      jo.send("{\"type\":\"read\",\"ref\":\"rd\",\"conversationId\":\"" + id + "\",\"seq\":1}");
+      JsonNode receipt = ivy.until("receipt");
+      assertThat(receipt.get("userId").asText()).isEqualTo("jo");
+      assertThat(receipt.get("kind").asText()).isEqualTo("read");
+      assertThat(receipt.get("seq").asLong()).isEqualTo(1);
+      String messageId = sent.get("messageId").asText();
+      ivy.send("{\"type\":\"edit\",\"ref\":\"e\",\"conversationId\":\"" + id + "\",\"messageId\":\"" + messageId
+          + "\",\"content\":\"read me, please\"}");
+      assertThat(jo.until("message.updated").get("content").asText()).isEqualTo("read me, please");
+      ivy.send("{\"type\":\"delete\",\"ref\":\"d\",\"conversationId\":\"" + id + "\",\"messageId\":\"" + messageId + "\"}");
+      assertThat(jo.until("message.deleted").get("seq").asLong()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aStormOfMalformedFramesGetsErrorsAndHarmsNoOne() {
+    String id = group("kai", "lu");
+    try (WsClient storm = WsClient.signedIn(node, TestTokens.user("kai"));
+        WsClient bystander = WsClient.signedIn(node, TestTokens.user("lu"))) {
+      List<String> garbage =
+          List.of(
+              "{not json",
+              "[]",
+              "42",
+              "null",
+              "{\"type\":7}",
+              "{\"type\":\"nonsense\"}",
+              "{\"type\":\"send\",\"conversationId\":5,\"content\":\"x\"}",
+              "{\"type\":\"read\",\"conversationId\":\"" + id + "\",\"seq\":\"seven\"}",
+              "{\"type\":\"ping\",\"ref\":{\"a\":1}}");
+      for (String frame : garbage) {
+        storm.send(frame);
+        assertThat(storm.next("error").get("code").asText()).as(frame).isEqualTo("bad_request");
+      }
+      storm.sendBinary(new byte[] {1, 2, 3});
+      assertThat(storm.next("error").get("code").asText()).isEqualTo("bad_request");
+      storm.send("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(1_000_000) + "\"}");
+      assertThat(storm.next("error").get("code").asText()).isEqualTo("too_large");
+      // Both sessions still work.
+      storm.send(send(id, "ok", "still here", "ok")).until("sent");
+      assertThat(bystander.next("message").get("content").asText()).isEqualTo("still here");
+    }
+  }
+
+  @Test
+  void theRateLimitAnswersRateLimitedAndRecovers() {
+    try (WsClient client = WsClient.signedIn(node, TestTokens.user("mo"))) {
+      for (int i = 0; i < 100; i++) client.send("{\"type\":\"ping\",\"ref\":\"" + i + "\"}");
+      int pongs = 0;
+      int limited = 0;
+      for (int i = 0; i < 100; i++) {
+        JsonNode frame = client.next();
+        if (frame.get("type").asText().equals("pong")) pongs++;
+        else if (frame.get("code").asText().equals("rate_limited")) limited++;
+      }
+      assertThat(limited).isPositive();
+      assertThat(pongs).isGreaterThanOrEqualTo(40);
+      sleep(1500);
+      assertThat(client.send("{\"type\":\"ping\",\"ref\":\"after\"}").next("pong").get("ref").asText()).isEqualTo("after");
+    }
+  }
+
+  @Test
+  void browsersFromUnknownOriginsAreRefused() {
+    // The test node allows any origin; the Cors unit decides, and the route applies it before upgrading.
+    assertThat(new io.parley.http.Cors("https://app.example.test").allows("https://evil.example.test")).isFalse();
+    HttpApi.Response plain = api.get("/ws", null);
+    assertThat(plain.status()).isEqualTo(400);
+    assertThat(plain.code()).isEqualTo("bad_request");
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package io.parley.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.http.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** A real WebSocket client over a real socket (the JDK's), collecting the JSON frames the server sends. */
+public final class WsClient implements AutoCloseable {
+  public record Closed(int code, String reason) {}
+
+  private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+  private final CompletableFuture<Closed> closed = new CompletableFuture<>();
+  private final WebSocket socket;
+
+  private WsClient(URI uri, Map<String, String> headers) {
+    WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+    headers.forEach(builder::header);
+    StringBuilder partial = new StringBuilder();
+    try {
+      socket =
+          builder
+              .buildAsync(
+                  uri,
+                  new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                      partial.append(data);
+                      if (last) {
+                        frames.add(Json.parse(partial.toString(), JsonNode.class));
+                        partial.setLength(0);
+                      }
+                      ws.request(1);
+                      return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket ws, int code, String reason) {
+                      closed.complete(new Closed(code, reason));
+                      return null;
+                    }
+
+                    @Override
+                    public void onError(WebSocket ws, Throwable error) {
+                      closed.complete(new Closed(1006, String.valueOf(error)));
+                    }
+                  })
+              .get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("could not connect to " + uri, e);
+    }
+  }
+
+  public static WsClient connect(URI uri, Map<String, String> headers) {
+    return new WsClient(uri, headers);
+  }
+
+  /** Connects with {@code Authorization: Bearer} and waits for the connected frame. */
+  public static WsClient signedIn(TestNode node, String token) {
+    WsClient client = connect(node.wsUri("/ws"), Map.of("Authorization", "Bearer " + token));
+    client.next("connected");
+    return client;
+  }
+
+  public WsClient send(String text) {
+    socket.sendText(text, true).join();
+    return this;
+  }
+
+  public WsClient sendBinary(byte[] bytes) {
+    socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
+    return this;
+  }
+
+  /** The next frame, whatever its type. */
+  public JsonNode next() {
+    try {
+      JsonNode frame = frames.poll(10, TimeUnit.SECONDS);
+      assertThat(frame).as("a frame within 10 s").isNotNull();
+      return frame;
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The next frame, which must be of this type. */
+  public JsonNode next(String type) {
+    JsonNode frame = next();
+    assertThat(frame.path("type").asText()).as("frame " + frame).isEqualTo(type);
+    return frame;
+  }
+
+  /** Skips frames until one matches; the skipped ones are returned too, for assertions on what came before. */
+  public JsonNode until(Predicate<JsonNode> match, List<JsonNode> skipped) {
+    while (true) {
+      JsonNode frame = next();
+      if (match.test(frame)) return frame;
+      skipped.add(frame);
+    }
+  }
+
+  public JsonNode until(String type) {
+    return until(f -> f.path("type").asText().equals(type), new ArrayList<>());
+  }
+
+  /** No frame arrives within the given time. */
+  public void expectNothing(Duration within) {
+    try {
+      JsonNode frame = frames.poll(within.toMillis(), TimeUnit.MILLISECONDS);
+      assertThat(frame).as("no frame expected").isNull();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  public List<JsonNode> drain() {
+    List<JsonNode> all = new ArrayList<>();
+    frames.drainTo(all);
+    return all;
+  }
+
+  public Closed awaitClose() {
+    try {
+      return closed.get(15, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("the server did not close the socket", e);
+    }
+  }
+
+  public boolean isClosed() {
+    return closed.isDone();
+  }
+
+  /** Drops the connection without a closing handshake, like a phone losing its network. */
+  public void abort() {
+    socket.abort();
+  }
+
+  @Override
+  public void close() {
+    if (!closed.isDone()) {
+      socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+      socket.abort();
+    }
+  }
+}
