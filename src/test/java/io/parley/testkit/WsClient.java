@@ -26,6 +26,8 @@ public final class WsClient implements AutoCloseable {
   private final CompletableFuture<Closed> closed = new CompletableFuture<>();
   private final WebSocket socket;
 
+  private volatile boolean reading = true;
+
   private WsClient(URI uri, Map<String, String> headers) {
     WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
     headers.forEach(builder::header);
@@ -43,7 +45,8 @@ public final class WsClient implements AutoCloseable {
                         frames.add(Json.parse(partial.toString(), JsonNode.class));
                         partial.setLength(0);
                       }
-                      ws.request(1);
+                      // A paused client asks for nothing more: the JDK stops reading the socket, as a slow phone would.
+                      if (reading) ws.request(1);
                       return null;
                     }
 
@@ -73,6 +76,17 @@ public final class WsClient implements AutoCloseable {
     WsClient client = connect(node.wsUri("/ws"), Map.of("Authorization", "Bearer " + token));
     client.next("connected");
     return client;
+  }
+
+  /** Stops reading from the socket after the frame being delivered now. */
+  public void pauseReading() {
+    reading = false;
+  }
+
+  /** Reads again, everything the socket holds. */
+  public void resumeReading() {
+    reading = true;
+    socket.request(Long.MAX_VALUE);
   }
 
   public WsClient send(String text) {
