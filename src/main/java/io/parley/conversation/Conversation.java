@@ -6,6 +6,8 @@ import akka.actor.typed.Behavior;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.SnapshotAdapter;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -19,7 +21,10 @@ import io.parley.http.ApiError;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -77,6 +82,18 @@ public final class Conversation
   public record GetMessages(
       String userId, long afterSeq, long beforeSeq, int limit, boolean newestFirst, ActorRef<Reply> replyTo)
       implements Command {}
+
+  /** A session's typing indicator; kept in memory only, it expires on its own after {@code typing-timeout}. */
+  public record SetTyping(String userId, String sessionId, boolean isTyping, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** The typing timer of a user ran out. */
+  private record TypingExpired(String userId) implements Command {
+    @Override
+    public ActorRef<Reply> replyTo() {
+      return null;
+    }
+  }
 
   /** Where the read side says an old message is, and who wrote it. */
   public record MessageLocation(long seq, String senderId, boolean deleted) implements CborSerializable {}
@@ -172,6 +189,11 @@ public final class Conversation
 
   public record ReceiptNotice(String conversationId, String userId, ReceiptKind kind, long seq) implements Notice {}
 
+  /** Sent when a user starts typing, again while they go on, and when they stop; {@code ttlMs} bounds it anyway. */
+  public record TypingNotice(String conversationId, String userId, boolean isTyping, long ttlMs) implements Notice {}
+
+  public record Typing(List<String> userIds) implements Reply {}
+
   /** Delivers notices to the devices of the given users; sharded users in production, a probe in tests. */
   @FunctionalInterface
   public interface Fanout {
@@ -188,7 +210,7 @@ public final class Conversation
   }
 
   public static Behavior<Command> create(String conversationId, ConversationSettings settings, Fanout fanout) {
-    return new Conversation(conversationId, settings, fanout);
+    return Behaviors.withTimers(timers -> new Conversation(conversationId, settings, fanout, timers));
   }
 
   /** The tag of every event of a conversation: one of {@code tag-slices} slices, each with its own projection. */
@@ -204,12 +226,22 @@ public final class Conversation
   private final ConversationSettings settings;
   private final Set<String> tags;
   private final Fanout fanout;
+  private final TimerScheduler<Command> timers;
+  /** Who is typing, by the sessions typing: in memory only, never persisted, so a restart forgets it. */
+  private final Map<String, TypingState> typing = new HashMap<>();
 
-  private Conversation(String conversationId, ConversationSettings settings, Fanout fanout) {
+  private static final class TypingState {
+    final Set<String> sessions = new HashSet<>();
+    long lastNoticeNanos;
+  }
+
+  private Conversation(
+      String conversationId, ConversationSettings settings, Fanout fanout, TimerScheduler<Command> timers) {
     super(PersistenceId.of(ENTITY_KEY.name(), conversationId));
     this.conversationId = conversationId;
     this.settings = settings;
     this.fanout = fanout;
+    this.timers = timers;
     this.tags = Set.of(tagFor(conversationId, settings.tagSlices()));
   }
 
@@ -256,7 +288,9 @@ public final class Conversation
     builder
         .forState(ConversationState::isCreated)
         .onCommand(Create.class, this::createAgain)
-        .onCommand(Get.class, participantOnly((state, get) -> Effect().reply(get.replyTo(), new Summary(state.view()))))
+        .onCommand(Get.class, participantOnly((state, get) -> Effect().reply(get.replyTo(), summary(state))))
+        .onCommand(SetTyping.class, participantOnly(this::setTyping))
+        .onCommand(TypingExpired.class, (state, expired) -> stopTyping(state, expired.userId()))
         .onCommand(PostMessage.class, participantOnly(this::post))
         .onCommand(GetMessages.class, participantOnly(this::messages))
         .onCommand(MarkDelivered.class, participantOnly(this::markDelivered))
@@ -266,6 +300,50 @@ public final class Conversation
         .onCommand(AddParticipants.class, participantOnly(this::addParticipants))
         .onCommand(RemoveParticipant.class, participantOnly(this::removeParticipant));
     return builder.build();
+  }
+
+  /** The not-yet-created state answers typing like everything else: not found. */
+  private Summary summary(ConversationState state) {
+    return new Summary(state.view().withTyping(List.copyOf(typing.keySet())));
+  }
+
+  private ReplyEffect<Event, ConversationState> setTyping(ConversationState state, SetTyping command) {
+    if (!command.isTyping()) {
+      TypingState current = typing.get(command.userId());
+      if (current != null) {
+        current.sessions.remove(command.sessionId());
+        if (current.sessions.isEmpty()) stopTyping(state, command.userId());
+      }
+      return Effect().reply(command.replyTo(), new Typing(List.copyOf(typing.keySet())));
+    }
+    TypingState current = typing.computeIfAbsent(command.userId(), id -> new TypingState());
+    current.sessions.add(command.sessionId());
+    timers.startSingleTimer(command.userId(), new TypingExpired(command.userId()), settings.typingTimeout());
+    long now = System.nanoTime();
+    // Tell others again before their copy of the indicator runs out, not on every keystroke.
+    if (now - current.lastNoticeNanos > settings.typingTimeout().toNanos() / 2) {
+      current.lastNoticeNanos = now;
+      notifyOthers(state, command.userId(), typingNotice(command.userId(), true));
+    }
+    return Effect().reply(command.replyTo(), new Typing(List.copyOf(typing.keySet())));
+  }
+
+  private ReplyEffect<Event, ConversationState> stopTyping(ConversationState state, String userId) {
+    if (typing.remove(userId) != null) {
+      timers.cancel(userId);
+      notifyOthers(state, userId, typingNotice(userId, false));
+    }
+    return Effect().noReply();
+  }
+
+  private TypingNotice typingNotice(String userId, boolean isTyping) {
+    return new TypingNotice(conversationId, userId, isTyping, settings.typingTimeout().toMillis());
+  }
+
+  private void notifyOthers(ConversationState state, String userId, Notice notice) {
+    java.util.Set<String> others = new HashSet<>(state.memberIds());
+    others.remove(userId);
+    fanout.tell(others, notice);
   }
 
   /** A stranger learns nothing, not even that the conversation exists. */
@@ -304,13 +382,13 @@ public final class Conversation
     ConversationCreated created =
         new ConversationCreated(
             conversationId, command.kind(), title, command.userId(), List.copyOf(participants), now());
-    return Effect().persist(created).thenReply(command.replyTo(), s -> new Summary(s.view()));
+    return Effect().persist(created).thenReply(command.replyTo(), this::summary);
   }
 
   /** Creating a direct conversation twice is how clients find it again; the same pair always lands here. */
   private ReplyEffect<Event, ConversationState> createAgain(ConversationState state, Create command) {
     if (state.kind() == Kind.DIRECT && command.kind() == Kind.DIRECT && state.isMember(command.userId())) {
-      return Effect().reply(command.replyTo(), new Summary(state.view()));
+      return Effect().reply(command.replyTo(), summary(state));
     }
     return reject(command, ApiError.CONFLICT, "conversation already exists");
   }
@@ -342,7 +420,12 @@ public final class Conversation
             now());
     return Effect()
         .persist(posted)
-        .thenRun(s -> notifyParticipants(s, new MessageNotice(s.messageAt(posted.seq()))))
+        .thenRun(
+            s -> {
+              // Sending ends typing, and the others hear so before the message itself.
+              stopTyping(s, command.userId());
+              notifyParticipants(s, new MessageNotice(s.messageAt(posted.seq())));
+            })
         .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false));
   }
 
@@ -424,13 +507,13 @@ public final class Conversation
     String invalid = firstInvalidUserId(command.userIds());
     if (invalid != null) return reject(command, ApiError.BAD_REQUEST, "invalid user id: " + invalid);
     List<String> newcomers = command.userIds().stream().distinct().filter(id -> !state.isMember(id)).toList();
-    if (newcomers.isEmpty()) return Effect().reply(command.replyTo(), new Summary(state.view()));
+    if (newcomers.isEmpty()) return Effect().reply(command.replyTo(), summary(state));
     if (state.memberCount() + newcomers.size() > settings.maxParticipants()) {
       return reject(command, ApiError.BAD_REQUEST, "more than " + settings.maxParticipants() + " participants");
     }
     ParticipantsAdded added =
         new ParticipantsAdded(conversationId, command.userId(), newcomers, state.lastSeq(), now());
-    return Effect().persist(added).thenReply(command.replyTo(), s -> new Summary(s.view()));
+    return Effect().persist(added).thenReply(command.replyTo(), this::summary);
   }
 
   private ReplyEffect<Event, ConversationState> removeParticipant(ConversationState state, RemoveParticipant command) {
@@ -444,7 +527,7 @@ public final class Conversation
     }
     ParticipantRemoved removed =
         new ParticipantRemoved(conversationId, command.userId(), command.removedUserId(), now());
-    return Effect().persist(removed).thenReply(command.replyTo(), s -> new Summary(s.view()));
+    return Effect().persist(removed).thenReply(command.replyTo(), this::summary);
   }
 
   private ReplyEffect<Event, ConversationState> messages(ConversationState state, GetMessages query) {

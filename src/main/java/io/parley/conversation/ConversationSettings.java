@@ -13,7 +13,8 @@ public record ConversationSettings(
     int snapshotEvery,
     int tagSlices,
     int maxPageSize,
-    int defaultPageSize) {
+    int defaultPageSize,
+    java.time.Duration typingTimeout) {
 
   public static ConversationSettings fromConfig(Config root) {
     Config c = root.getConfig("parley.conversation");
@@ -27,6 +28,7 @@ public record ConversationSettings(
         c.getInt("snapshot-every"),
         c.getInt("tag-slices"),
         c.getInt("max-page-size"),
-        c.getInt("default-page-size"));
+        c.getInt("default-page-size"),
+        c.getDuration("typing-timeout"));
   }
 }

@@ -93,7 +93,7 @@ public final class ConversationState implements CborSerializable {
 
   public ConversationView view() {
     return new ConversationView(
-        conversationId, kind, title, createdBy, createdAt, List.copyOf(members.values()), lastSeq);
+        conversationId, kind, title, createdBy, createdAt, List.copyOf(members.values()), lastSeq, List.of());
   }
 
   public Conversation.Watermarks watermarks(String userId) {

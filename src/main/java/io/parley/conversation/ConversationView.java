@@ -12,8 +12,13 @@ public record ConversationView(
     String createdBy,
     Instant createdAt,
     List<Participant> participants,
-    long lastSeq)
+    long lastSeq,
+    List<String> typing)
     implements CborSerializable {
+
+  ConversationView withTyping(List<String> typingUserIds) {
+    return new ConversationView(conversationId, kind, title, createdBy, createdAt, participants, lastSeq, typingUserIds);
+  }
 
   public record Participant(String userId, Instant joinedAt, long deliveredUpTo, long readUpTo)
       implements CborSerializable {}

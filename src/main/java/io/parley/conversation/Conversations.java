@@ -123,6 +123,14 @@ public final class Conversations {
         Conversation.Watermarks.class);
   }
 
+  public CompletionStage<Conversation.Typing> setTyping(
+      String userId, String sessionId, String conversationId, boolean isTyping) {
+    return ask(
+        conversationId,
+        replyTo -> new Conversation.SetTyping(userId, sessionId, isTyping, replyTo),
+        Conversation.Typing.class);
+  }
+
   /** Messages with {@code afterSeq < seq}, oldest first, at most {@code limit}: what a resuming client missed. */
   public CompletionStage<HistoryPage> since(String userId, String conversationId, long afterSeq, int limit) {
     return ask(

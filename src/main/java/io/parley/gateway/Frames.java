@@ -34,6 +34,8 @@ public final class Frames {
 
   public record Watermark(String conversationId, Long seq) {}
 
+  public record SetTyping(String conversationId, Boolean isTyping) {}
+
   // ---------------------------------------------------------------- server to client
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
@@ -45,6 +47,7 @@ public final class Frames {
     @JsonSubTypes.Type(MessageUpdated.class),
     @JsonSubTypes.Type(MessageDeleted.class),
     @JsonSubTypes.Type(Receipt.class),
+    @JsonSubTypes.Type(Typing.class),
     @JsonSubTypes.Type(Pong.class),
     @JsonSubTypes.Type(Ok.class),
     @JsonSubTypes.Type(Error.class)
@@ -110,6 +113,10 @@ public final class Frames {
   /** {@code kind} is "delivered" or "read". */
   @JsonTypeName("receipt")
   public record Receipt(String conversationId, String userId, String kind, long seq) implements ServerFrame {}
+
+  /** Clients hide the indicator after {@code ttlMs} without a renewal, whatever else happens. */
+  @JsonTypeName("typing")
+  public record Typing(String conversationId, String userId, boolean isTyping, long ttlMs) implements ServerFrame {}
 
   @JsonTypeName("pong")
   public record Pong(String ref) implements ServerFrame {}

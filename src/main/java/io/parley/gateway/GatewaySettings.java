@@ -12,6 +12,8 @@ public record GatewaySettings(
     Duration registrationRefresh,
     double framesPerSecond,
     int frameBurst,
+    double typingPerSecond,
+    int typingBurst,
     int outgoingBuffer,
     int pageSize) {
 
@@ -25,6 +27,8 @@ public record GatewaySettings(
         c.getDuration("registration-refresh"),
         c.getDouble("rate-limit.frames-per-second"),
         c.getInt("rate-limit.burst"),
+        c.getDouble("rate-limit.typing-per-second"),
+        c.getInt("rate-limit.typing-burst"),
         c.getInt("outgoing-buffer"),
         c.getInt("page-size"));
   }

@@ -62,6 +62,10 @@ public final class Session {
 
   private record CatchUpFailed(String conversationId, String ref, Throwable failure) implements Command {}
 
+  private enum Quiet implements Command {
+    INSTANCE
+  }
+
   private enum Timer implements Command {
     AUTH_DEADLINE,
     TOKEN_EXPIRY,
@@ -96,6 +100,9 @@ public final class Session {
   private final String sessionId = UUID.randomUUID().toString();
   private final ActorRef<User.ToSession> inbox;
   private final TokenBucket rateLimit;
+  private final TokenBucket typingLimit;
+  /** Conversations where this session said it was typing; they hear it stopped when the session ends. */
+  private final java.util.Set<String> typingIn = new java.util.HashSet<>();
   private final Map<String, Track> tracks = new HashMap<>();
   private Principal principal;
   private long lastHeardNanos = System.nanoTime();
@@ -108,6 +115,7 @@ public final class Session {
     this.out = out;
     this.inbox = context.messageAdapter(User.ToSession.class, FromUser::new);
     this.rateLimit = new TokenBucket(deps.settings().framesPerSecond(), deps.settings().frameBurst());
+    this.typingLimit = new TokenBucket(deps.settings().typingPerSecond(), deps.settings().typingBurst());
   }
 
   private Behavior<Command> start(Optional<String> initialToken) {
@@ -128,6 +136,7 @@ public final class Session {
         .onMessageEquals(Timer.REGISTRATION, this::register)
         .onMessageEquals(Timer.IDLE_CHECK, this::onIdleCheck)
         .onMessageEquals(ClientGone.INSTANCE, this::onClientGone)
+        .onMessageEquals(Quiet.INSTANCE, Behaviors::same)
         .build();
   }
 
@@ -213,7 +222,8 @@ public final class Session {
       return reply(new Frames.Error(ref, ApiError.BAD_REQUEST.code(), "frame needs a string type"));
     }
     String type = typeNode.textValue();
-    if (!rateLimit.tryTake()) {
+    // Typing has a budget of its own, so that a fast typist is never refused a message.
+    if (!(type.equals("typing") ? typingLimit : rateLimit).tryTake()) {
       return reply(new Frames.Error(ref, ApiError.RATE_LIMITED.code(), "too many frames; slow down"));
     }
     try {
@@ -275,8 +285,20 @@ public final class Session {
       }
       case "join" -> join(ref, field(frame, Frames.Join.class));
       case "leave" -> {
-        tracks.remove(field(frame, Frames.Leave.class).conversationId());
+        String conversationId = field(frame, Frames.Leave.class).conversationId();
+        tracks.remove(conversationId);
+        stopTyping(conversationId);
         send(new Frames.Ok(ref, "leave"));
+      }
+      case "typing" -> {
+        Frames.SetTyping typing = field(frame, Frames.SetTyping.class);
+        if (typing.isTyping() == null) throw new ApiException(ApiError.BAD_REQUEST, "field 'isTyping' is required");
+        if (typing.isTyping()) typingIn.add(typing.conversationId());
+        else typingIn.remove(typing.conversationId());
+        CompletionStage<Conversation.Typing> set =
+            conversations.setTyping(userId, sessionId, typing.conversationId(), typing.isTyping());
+        // Only failures are answered: typing is too frequent to acknowledge.
+        context.pipeToSelf(set, (ok, failure) -> failure == null ? Quiet.INSTANCE : new Answer(errorFrame(ref, failure)));
       }
       default -> throw new ApiException(ApiError.BAD_REQUEST, "unknown frame type '" + brief(type) + "'");
     }
@@ -324,7 +346,7 @@ public final class Session {
                                   id,
                                   page.lastSeq(),
                                   view.participants().stream().map(Frames.Participant::of).toList(),
-                                  java.util.List.of(),
+                                  view.typing(),
                                   page.messages().stream().map(Frames.Message::of).toList(),
                                   page.hasMore()));
                 });
@@ -385,7 +407,7 @@ public final class Session {
   private Behavior<Command> onFromUser(FromUser fromUser) {
     if (closing) return Behaviors.same();
     if (fromUser.message() instanceof User.Evicted evicted) {
-      return closeWith(1008, ApiError.FORBIDDEN, "session_limit: " + evicted.reason());
+      return closeWith(1008, "session_limit", ApiError.FORBIDDEN, evicted.reason());
     }
     Conversation.Notice notice = ((User.Delivered) fromUser.message()).notice();
     Track track = tracks.get(notice.conversationId());
@@ -431,6 +453,8 @@ public final class Session {
           m.deleted()
               ? new Frames.MessageDeleted(null, m.conversationId(), m.messageId(), m.seq(), m.deletedAt())
               : new Frames.MessageUpdated(null, m.conversationId(), m.messageId(), m.seq(), m.content(), m.editedAt()));
+    } else if (notice instanceof Conversation.TypingNotice t) {
+      send(new Frames.Typing(t.conversationId(), t.userId(), t.isTyping(), t.ttlMs()));
     } else if (notice instanceof Conversation.ReceiptNotice r) {
       send(new Frames.Receipt(r.conversationId(), r.userId(), r.kind().name().toLowerCase(java.util.Locale.ROOT), r.seq()));
     }
@@ -447,14 +471,28 @@ public final class Session {
   }
 
   private Behavior<Command> onClientGone() {
-    if (principal != null) userEntity().tell(new User.Disconnect(sessionId));
+    if (principal != null) {
+      userEntity().tell(new User.Disconnect(sessionId));
+      for (String conversationId : java.util.List.copyOf(typingIn)) stopTyping(conversationId);
+    }
     return Behaviors.stopped();
   }
 
+  private void stopTyping(String conversationId) {
+    if (typingIn.remove(conversationId)) {
+      deps.conversations().setTyping(principal.userId(), sessionId, conversationId, false);
+    }
+  }
+
   private Behavior<Command> closeWith(int code, ApiError error, String message) {
+    return closeWith(code, error.code(), error, message);
+  }
+
+  /** An error frame saying why, then the close frame with {@code code} and {@code reason}. */
+  private Behavior<Command> closeWith(int code, String reason, ApiError error, String message) {
     if (!closing) {
       send(new Frames.Error(null, error.code(), message));
-      out.close(new Close(code, error.code()));
+      out.close(new Close(code, reason));
       closing = true;
     }
     return Behaviors.same();

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** The conversation entity on its own; the testkit also serializes every command, event, reply and state. */
 class ConversationTest {
   private static final ConversationSettings SETTINGS =
-      new ConversationSettings(4000, 2048, 5, 200, 3, 4, 500, 4, 200, 50);
+      new ConversationSettings(4000, 2048, 5, 200, 3, 4, 500, 4, 200, 50, java.time.Duration.ofSeconds(6));
 
   private static final ActorTestKit testKit =
       ActorTestKit.create(

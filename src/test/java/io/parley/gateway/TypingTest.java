@@ -1,0 +1,119 @@
+package io.parley.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import io.parley.testkit.TestTokens;
+import io.parley.testkit.WsClient;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Typing indicators start, renew, and always end: on expiry, on send, on leave, and when the last session drops. */
+class TypingTest {
+  private static TestDatabase database;
+  private static TestNode node;
+  private static HttpApi api;
+
+  @BeforeAll
+  static void start() {
+    database = TestDatabase.h2();
+    node = TestNode.start(database, ConfigFactory.parseString("parley.conversation.typing-timeout = 1500ms"));
+    api = new HttpApi(node::uri);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+    database.close();
+  }
+
+  private static String direct(String a, String b) {
+    return api.post("/api/conversations", TestTokens.user(a), "{\"type\":\"direct\",\"userId\":\"" + b + "\"}")
+        .json()
+        .get("id")
+        .asText();
+  }
+
+  private static String typing(String conversationId, boolean isTyping) {
+    return "{\"type\":\"typing\",\"conversationId\":\"" + conversationId + "\",\"isTyping\":" + isTyping + "}";
+  }
+
+  private static JsonNode nextTyping(WsClient client) {
+    return client.until("typing");
+  }
+
+  @Test
+  void typingExpiresOnItsOwnAndEveryoneHearsItEnded() {
+    String id = direct("ty1", "ty2");
+    try (WsClient typist = WsClient.signedIn(node, TestTokens.user("ty1"));
+        WsClient reader = WsClient.signedIn(node, TestTokens.user("ty2"))) {
+      typist.send(typing(id, true));
+      JsonNode started = nextTyping(reader);
+      assertThat(started.get("userId").asText()).isEqualTo("ty1");
+      assertThat(started.get("isTyping").asBoolean()).isTrue();
+      assertThat(started.get("ttlMs").asLong()).isEqualTo(1500);
+      // The typist never says it stopped: the server ends it.
+      JsonNode ended = nextTyping(reader);
+      assertThat(ended.get("isTyping").asBoolean()).isFalse();
+      typist.expectNothing(Duration.ofMillis(200));
+    }
+  }
+
+  @Test
+  void sendingEndsTypingBeforeTheMessageArrives() {
+    String id = direct("ty3", "ty4");
+    try (WsClient typist = WsClient.signedIn(node, TestTokens.user("ty3"));
+        WsClient reader = WsClient.signedIn(node, TestTokens.user("ty4"))) {
+      typist.send(typing(id, true));
+      assertThat(nextTyping(reader).get("isTyping").asBoolean()).isTrue();
+      typist.send("{\"type\":\"send\",\"conversationId\":\"" + id + "\",\"clientMsgId\":\"t\",\"content\":\"done\"}");
+      JsonNode stopped = reader.next("typing");
+      assertThat(stopped.get("isTyping").asBoolean()).isFalse();
+      assertThat(reader.next("message").get("content").asText()).isEqualTo("done");
+    }
+  }
+
+  @Test
+  void theLastSessionDroppingEndsTypingButAnotherSessionKeepsIt() {
+    String id = direct("ty5", "ty6");
+    try (WsClient reader = WsClient.signedIn(node, TestTokens.user("ty6"))) {
+      WsClient phone = WsClient.signedIn(node, TestTokens.user("ty5"));
+      WsClient laptop = WsClient.signedIn(node, TestTokens.user("ty5"));
+      phone.send(typing(id, true));
+      laptop.send(typing(id, true));
+      assertThat(nextTyping(reader).get("isTyping").asBoolean()).isTrue();
+      phone.abort();
+      // The laptop is still typing: no stop yet, only a renewal at most.
+      laptop.send(typing(id, true));
+      laptop.abort();
+      JsonNode ended = nextTyping(reader);
+      while (ended.get("isTyping").asBoolean()) ended = nextTyping(reader);
+      assertThat(ended.get("userId").asText()).isEqualTo("ty5");
+    }
+  }
+
+  @Test
+  void joinReportsWhoIsTypingAndStrangersCannotType() {
+    String id = direct("ty7", "ty8");
+    try (WsClient typist = WsClient.signedIn(node, TestTokens.user("ty7"));
+        WsClient reader = WsClient.signedIn(node, TestTokens.user("ty8"));
+        WsClient stranger = WsClient.signedIn(node, TestTokens.user("ty9"))) {
+      typist.send(typing(id, true));
+      nextTyping(reader);
+      reader.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\"}");
+      assertThat(reader.until("joined").get("typing")).extracting(JsonNode::asText).containsExactly("ty7");
+      stranger.send(typing(id, true).replace("}", ",\"ref\":\"s\"}"));
+      JsonNode error = stranger.next("error");
+      assertThat(error.get("code").asText()).isEqualTo("not_found");
+      assertThat(error.get("ref").asText()).isEqualTo("s");
+      stranger.send("{\"type\":\"typing\",\"conversationId\":\"" + id + "\"}");
+      assertThat(stranger.next("error").get("code").asText()).isEqualTo("bad_request");
+    }
+  }
+}
