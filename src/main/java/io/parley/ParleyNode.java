@@ -24,7 +24,9 @@ import io.parley.http.Cors;
 import io.parley.http.DevTokenRoutes;
 import io.parley.http.HealthRoutes;
 import io.parley.http.HttpServer;
+import io.parley.http.PresenceRoutes;
 import io.parley.http.RequestBodies;
+import io.parley.user.Presences;
 import io.parley.user.User;
 import io.parley.gateway.GatewayRoutes;
 import io.parley.gateway.GatewaySettings;
@@ -44,6 +46,7 @@ public final class ParleyNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ParleyNode.class);
 
   private final ActorSystem<Void> system;
+  private final ConversationReadModel readModel;
   private final Conversations conversations;
   private final CompletableFuture<ServerBinding> binding = new CompletableFuture<>();
 
@@ -57,7 +60,8 @@ public final class ParleyNode implements AutoCloseable {
     User.init(system);
     Conversation.init(system, User.fanout(system));
     if (config.getBoolean("parley.projection.enabled")) ConversationProjection.init(system);
-    this.conversations = new Conversations(system, new ConversationReadModel(system));
+    this.readModel = new ConversationReadModel(system);
+    this.conversations = new Conversations(system, readModel);
     HttpServer.start(system, routes(auth, verifier))
         .whenComplete(
             (bound, failure) -> {
@@ -80,6 +84,7 @@ public final class ParleyNode implements AutoCloseable {
 
   private Route routes(AuthSettings auth, TokenVerifier verifier) {
     Config config = system.settings().config();
+    Presences presences = new Presences(system, readModel);
     RequestBodies bodies = new RequestBodies(config.getBytes("parley.http.max-request-body"));
     Authentication authentication = new Authentication(verifier);
     Route api =
@@ -88,7 +93,8 @@ public final class ParleyNode implements AutoCloseable {
             () ->
                 concat(
                     new HealthRoutes(system).route(),
-                    new ConversationRoutes(conversations, authentication, bodies).route()));
+                    new ConversationRoutes(conversations, authentication, bodies).route(),
+                    new PresenceRoutes(presences, authentication).route()));
     Route routes = api;
     if (auth.devMode()) {
       log.warn(
@@ -105,6 +111,7 @@ public final class ParleyNode implements AutoCloseable {
             verifier,
             conversations,
             ClusterSharding.get(system),
+            presences,
             GatewaySettings.fromConfig(config),
             system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher")));
     Route all = concat(new GatewayRoutes(system, sessions, cors).route(), routes);

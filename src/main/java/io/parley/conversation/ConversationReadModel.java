@@ -183,6 +183,30 @@ public final class ConversationReadModel {
         });
   }
 
+  /** Those of {@code candidates} who share at least one conversation with {@code userId}. */
+  public CompletionStage<java.util.Set<String>> sharingAConversationWith(String userId, List<String> candidates) {
+    if (candidates.isEmpty()) return CompletableFuture.completedFuture(java.util.Set.of());
+    return query(
+        connection -> {
+          String in = String.join(", ", Collections.nCopies(candidates.size(), "?"));
+          try (PreparedStatement statement =
+              connection.prepareStatement(
+                  "SELECT DISTINCT b.user_id FROM parley_conversation_member a"
+                      + " JOIN parley_conversation_member b ON b.conversation_id = a.conversation_id"
+                      + " WHERE a.user_id = ? AND b.user_id IN (" + in + ")")) {
+            Object[] parameters = new Object[candidates.size() + 1];
+            parameters[0] = userId;
+            for (int i = 0; i < candidates.size(); i++) parameters[i + 1] = candidates.get(i);
+            Sql.bind(statement, parameters);
+            java.util.Set<String> shared = new java.util.HashSet<>();
+            try (ResultSet rs = statement.executeQuery()) {
+              while (rs.next()) shared.add(rs.getString(1));
+            }
+            return shared;
+          }
+        });
+  }
+
   /** The highest seq of the conversation that the read side holds; 0 when it holds none. */
   public CompletionStage<Long> projectedUpTo(String conversationId) {
     return query(

@@ -36,6 +36,11 @@ public final class Frames {
 
   public record SetTyping(String conversationId, Boolean isTyping) {}
 
+  public record PresenceIds(List<String> userIds) {}
+
+  /** {@code status}: online, away, busy or invisible. */
+  public record PresenceSet(String status) {}
+
   // ---------------------------------------------------------------- server to client
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
@@ -48,6 +53,7 @@ public final class Frames {
     @JsonSubTypes.Type(MessageDeleted.class),
     @JsonSubTypes.Type(Receipt.class),
     @JsonSubTypes.Type(Typing.class),
+    @JsonSubTypes.Type(Presence.class),
     @JsonSubTypes.Type(Pong.class),
     @JsonSubTypes.Type(Ok.class),
     @JsonSubTypes.Type(Error.class)
@@ -117,6 +123,15 @@ public final class Frames {
   /** Clients hide the indicator after {@code ttlMs} without a renewal, whatever else happens. */
   @JsonTypeName("typing")
   public record Typing(String conversationId, String userId, boolean isTyping, long ttlMs) implements ServerFrame {}
+
+  /** {@code status}: online, away, busy or offline; {@code lastSeenAt} is set while offline, if ever seen. */
+  @JsonTypeName("presence")
+  @JsonInclude(JsonInclude.Include.ALWAYS)
+  public record Presence(String userId, String status, Instant lastSeenAt) implements ServerFrame {
+    public static Presence of(io.parley.user.User.Presence p) {
+      return new Presence(p.userId(), p.status().name().toLowerCase(java.util.Locale.ROOT), p.lastSeenAt());
+    }
+  }
 
   @JsonTypeName("pong")
   public record Pong(String ref) implements ServerFrame {}

@@ -18,7 +18,9 @@ import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import io.parley.http.ErrorHandling;
 import io.parley.http.Json;
+import io.parley.user.Presences;
 import io.parley.user.User;
+import java.util.List;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -58,6 +60,8 @@ public final class Session {
 
   private record Answer(ServerFrame frame) implements Command {}
 
+  private record Subscribed(String ref, List<String> userIds, java.util.Set<String> visible) implements Command {}
+
   private record Caught(String conversationId, Conversations.HistoryPage page, Frames.Joined joined) implements Command {}
 
   private record CatchUpFailed(String conversationId, String ref, Throwable failure) implements Command {}
@@ -78,6 +82,7 @@ public final class Session {
       TokenVerifier verifier,
       Conversations conversations,
       ClusterSharding sharding,
+      Presences presences,
       GatewaySettings settings,
       Executor blocking) {}
 
@@ -103,6 +108,8 @@ public final class Session {
   private final TokenBucket typingLimit;
   /** Conversations where this session said it was typing; they hear it stopped when the session ends. */
   private final java.util.Set<String> typingIn = new java.util.HashSet<>();
+  /** Users whose presence this session follows, and what it last told the client of each. */
+  private final Map<String, User.Presence> watching = new HashMap<>();
   private final Map<String, Track> tracks = new HashMap<>();
   private Principal principal;
   private long lastHeardNanos = System.nanoTime();
@@ -130,6 +137,7 @@ public final class Session {
         .onMessage(Answer.class, a -> reply(a.frame()))
         .onMessage(FromUser.class, this::onFromUser)
         .onMessage(Caught.class, this::onCaught)
+        .onMessage(Subscribed.class, this::onSubscribed)
         .onMessage(CatchUpFailed.class, this::onCatchUpFailed)
         .onMessageEquals(Timer.AUTH_DEADLINE, this::onAuthDeadline)
         .onMessageEquals(Timer.TOKEN_EXPIRY, () -> closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired"))
@@ -190,12 +198,17 @@ public final class Session {
   private Behavior<Command> register() {
     if (principal != null && !closing) {
       userEntity().tell(new User.Connect(sessionId, inbox, System.currentTimeMillis()));
+      for (String id : watching.keySet()) userEntity(id).tell(new User.Watch(inbox));
     }
     return Behaviors.same();
   }
 
   private EntityRef<User.Command> userEntity() {
-    return deps.sharding().entityRefFor(User.ENTITY_KEY, principal.userId());
+    return userEntity(principal.userId());
+  }
+
+  private EntityRef<User.Command> userEntity(String userId) {
+    return deps.sharding().entityRefFor(User.ENTITY_KEY, userId);
   }
 
   // ---------------------------------------------------------------- client frames
@@ -300,9 +313,49 @@ public final class Session {
         // Only failures are answered: typing is too frequent to acknowledge.
         context.pipeToSelf(set, (ok, failure) -> failure == null ? Quiet.INSTANCE : new Answer(errorFrame(ref, failure)));
       }
+      case "presence.subscribe" -> subscribe(ref, field(frame, Frames.PresenceIds.class));
+      case "presence.unsubscribe" -> {
+        for (String id : deps.presences().validIds(field(frame, Frames.PresenceIds.class).userIds())) {
+          if (watching.remove(id) != null) userEntity(id).tell(new User.Unwatch(inbox));
+        }
+        send(new Frames.Ok(ref, type));
+      }
+      case "presence.set" -> {
+        String status = String.valueOf(field(frame, Frames.PresenceSet.class).status());
+        if (!java.util.Set.of("online", "away", "busy", "invisible").contains(status)) {
+          throw new ApiException(ApiError.BAD_REQUEST, "status must be online, away, busy or invisible");
+        }
+        userEntity().tell(new User.SetStatus(User.Status.valueOf(status.toUpperCase(java.util.Locale.ROOT))));
+        send(new Frames.Ok(ref, type));
+      }
       default -> throw new ApiException(ApiError.BAD_REQUEST, "unknown frame type '" + brief(type) + "'");
     }
     return Behaviors.same();
+  }
+
+  /**
+   * Follows the presence of those who share a conversation with this user; the others are answered once, as
+   * offline, and never followed, so a stranger's presence cannot be probed.
+   */
+  private void subscribe(String ref, Frames.PresenceIds request) {
+    List<String> ids = deps.presences().validIds(request.userIds());
+    context.pipeToSelf(
+        deps.presences().visibleTo(principal.userId(), ids),
+        (visible, failure) -> failure == null ? new Subscribed(ref, ids, visible) : new Answer(errorFrame(ref, failure)));
+  }
+
+  private Behavior<Command> onSubscribed(Subscribed subscribed) {
+    for (String id : subscribed.userIds()) {
+      if (subscribed.visible().contains(id)) {
+        if (!watching.containsKey(id)) {
+          watching.put(id, null);
+          userEntity(id).tell(new User.Watch(inbox));
+        }
+      } else {
+        send(Frames.Presence.of(Presences.hidden(id)));
+      }
+    }
+    return reply(new Frames.Ok(subscribed.ref(), "presence.subscribe"));
   }
 
   private <T> void answer(String ref, CompletionStage<T> result, java.util.function.Function<T, ServerFrame> frame) {
@@ -409,6 +462,14 @@ public final class Session {
     if (fromUser.message() instanceof User.Evicted evicted) {
       return closeWith(1008, "session_limit", ApiError.FORBIDDEN, evicted.reason());
     }
+    if (fromUser.message() instanceof User.Presence presence) {
+      // Watches are renewed on every heartbeat and answered each time: tell the client about changes only.
+      if (watching.containsKey(presence.userId()) && !presence.equals(watching.get(presence.userId()))) {
+        watching.put(presence.userId(), presence);
+        send(Frames.Presence.of(presence));
+      }
+      return Behaviors.same();
+    }
     Conversation.Notice notice = ((User.Delivered) fromUser.message()).notice();
     Track track = tracks.get(notice.conversationId());
     if (track == null && notice instanceof Conversation.MessageNotice m) {
@@ -473,6 +534,7 @@ public final class Session {
   private Behavior<Command> onClientGone() {
     if (principal != null) {
       userEntity().tell(new User.Disconnect(sessionId));
+      for (String id : watching.keySet()) userEntity(id).tell(new User.Unwatch(inbox));
       for (String conversationId : java.util.List.copyOf(typingIn)) stopTyping(conversationId);
     }
     return Behaviors.stopped();

@@ -1,0 +1,128 @@
+package io.parley.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import io.parley.testkit.TestTokens;
+import io.parley.testkit.WsClient;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Presence: online per device, a grace period before offline, invisible, and only for people one talks to. */
+class PresenceTest {
+  private static TestDatabase database;
+  private static TestNode node;
+  private static HttpApi api;
+
+  @BeforeAll
+  static void start() {
+    database = TestDatabase.h2();
+    node = TestNode.start(database, ConfigFactory.parseString("parley.gateway.offline-grace = 700ms"));
+    api = new HttpApi(node::uri);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+    database.close();
+  }
+
+  /** A direct conversation, once the read side knows of it. */
+  private static void acquaint(String a, String b) {
+    api.post("/api/conversations", TestTokens.user(a), "{\"type\":\"direct\",\"userId\":\"" + b + "\"}");
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (api.get("/api/conversations", TestTokens.user(a)).json().get("conversations").isEmpty()) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      sleep(50);
+    }
+  }
+
+  private static String subscribe(String... ids) {
+    return "{\"type\":\"presence.subscribe\",\"ref\":\"s\",\"userIds\":[\"" + String.join("\",\"", ids) + "\"]}";
+  }
+
+  private static JsonNode presenceOf(WsClient client, String userId) {
+    return client.until(f -> f.path("type").asText().equals("presence") && f.path("userId").asText().equals(userId),
+        new java.util.ArrayList<>());
+  }
+
+  @Test
+  void followsOnlineGraceOfflineAndLastSeen() {
+    acquaint("pa", "pb");
+    try (WsClient watcher = WsClient.signedIn(node, TestTokens.user("pa"))) {
+      watcher.send(subscribe("pb"));
+      JsonNode initially = presenceOf(watcher, "pb");
+      assertThat(initially.get("status").asText()).isEqualTo("offline");
+      assertThat(initially.get("lastSeenAt").isNull()).isTrue();
+
+      WsClient phone = WsClient.signedIn(node, TestTokens.user("pb"));
+      assertThat(presenceOf(watcher, "pb").get("status").asText()).isEqualTo("online");
+      // A reload: the phone drops and a new session comes within the grace period; no flap.
+      phone.abort();
+      WsClient again = WsClient.signedIn(node, TestTokens.user("pb"));
+      sleep(1200);
+      assertThat(watcher.drain()).noneMatch(f -> f.path("type").asText().equals("presence"));
+
+      Instant before = Instant.now();
+      again.close();
+      JsonNode offline = presenceOf(watcher, "pb");
+      assertThat(offline.get("status").asText()).isEqualTo("offline");
+      assertThat(Instant.parse(offline.get("lastSeenAt").asText())).isAfterOrEqualTo(before.minusSeconds(1));
+
+      HttpApi.Response rest = api.get("/api/presence?userIds=pb", TestTokens.user("pa"));
+      assertThat(rest.json().get("presence").get(0).get("lastSeenAt")).isEqualTo(offline.get("lastSeenAt"));
+    }
+  }
+
+  @Test
+  void invisibleShowsAsOfflineAndStatusesReachWatchers() {
+    acquaint("pc", "pd");
+    try (WsClient watcher = WsClient.signedIn(node, TestTokens.user("pc"));
+        WsClient watched = WsClient.signedIn(node, TestTokens.user("pd"))) {
+      watcher.send(subscribe("pd"));
+      assertThat(presenceOf(watcher, "pd").get("status").asText()).isEqualTo("online");
+      watched.send("{\"type\":\"presence.set\",\"status\":\"busy\"}");
+      assertThat(presenceOf(watcher, "pd").get("status").asText()).isEqualTo("busy");
+      watched.send("{\"type\":\"presence.set\",\"status\":\"invisible\"}");
+      assertThat(presenceOf(watcher, "pd").get("status").asText()).isEqualTo("offline");
+      assertThat(api.get("/api/presence?userIds=pd", TestTokens.user("pc")).json().get("presence").get(0)
+          .get("status").asText()).isEqualTo("offline");
+      watched.send("{\"type\":\"presence.set\",\"status\":\"sleeping\",\"ref\":\"bad\"}");
+      assertThat(watched.until("error").get("code").asText()).isEqualTo("bad_request");
+      watched.send("{\"type\":\"presence.set\",\"status\":\"online\"}");
+      assertThat(presenceOf(watcher, "pd").get("status").asText()).isEqualTo("online");
+    }
+  }
+
+  @Test
+  void strangersAlwaysAppearOffline() {
+    try (WsClient stranger = WsClient.signedIn(node, TestTokens.user("pe"));
+        WsClient target = WsClient.signedIn(node, TestTokens.user("pf"))) {
+      stranger.send(subscribe("pf"));
+      JsonNode seen = presenceOf(stranger, "pf");
+      assertThat(seen.get("status").asText()).isEqualTo("offline");
+      stranger.until("ok");
+      target.send("{\"type\":\"presence.set\",\"status\":\"away\"}");
+      stranger.expectNothing(Duration.ofMillis(500));
+      JsonNode rest = api.get("/api/presence?userIds=pf", TestTokens.user("pe")).json().get("presence").get(0);
+      assertThat(rest.get("status").asText()).isEqualTo("offline");
+      assertThat(api.get("/api/presence?userIds=", TestTokens.user("pe")).status()).isEqualTo(400);
+      assertThat(api.get("/api/presence?userIds=a%20b", TestTokens.user("pe")).status()).isEqualTo(400);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
