@@ -26,12 +26,17 @@ class ConversationTest {
                   .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))));
 
   private EventSourcedBehaviorTestKit<Command, Event, ConversationState> kit;
+  private final java.util.List<String> notified = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeEach
   void fresh() {
+    notified.clear();
+    Conversation.Fanout recording =
+        (userIds, notice) ->
+            new java.util.TreeSet<>(userIds).forEach(u -> notified.add(u + ":" + notice.getClass().getSimpleName()));
     kit =
         EventSourcedBehaviorTestKit.create(
-            testKit.system(), Conversation.create("g_" + "0".repeat(32), SETTINGS, Conversation.Fanout.NONE));
+            testKit.system(), Conversation.create("g_" + "0".repeat(32), SETTINGS, recording));
   }
 
   @AfterAll
@@ -145,6 +150,21 @@ class ConversationTest {
         .isEqualTo(ApiError.NOT_FOUND);
     assertThat(rejected(kit.<Reply>runCommand(r -> new GetMessages("eve", 0, Long.MAX_VALUE, 10, true, r)).reply()).error())
         .isEqualTo(ApiError.NOT_FOUND);
+  }
+
+  @Test
+  void everyParticipantHearsOfMessagesChangesAndReceiptsAfterTheyArePersisted() {
+    group("ana", "bo", "cy");
+    String id = post("ana", "n1", "hi").message().messageId();
+    kit.<Reply>runCommand(r -> new MarkRead("bo", 1, r));
+    kit.<Reply>runCommand(r -> new EditMessage("ana", id, "hello", null, r));
+    kit.<Reply>runCommand(r -> new PostMessage("eve", "x", "intruder", null, r));
+    kit.<Reply>runCommand(r -> new MarkRead("bo", 1, r)); // no movement, no receipt
+    assertThat(notified)
+        .containsExactly(
+            "ana:MessageNotice", "bo:MessageNotice", "cy:MessageNotice",
+            "ana:ReceiptNotice", "bo:ReceiptNotice", "cy:ReceiptNotice",
+            "ana:MessageChangedNotice", "bo:MessageChangedNotice", "cy:MessageChangedNotice");
   }
 
   @Test
