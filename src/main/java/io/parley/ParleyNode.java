@@ -24,6 +24,8 @@ import io.parley.http.Cors;
 import io.parley.http.DevTokenRoutes;
 import io.parley.http.HealthRoutes;
 import io.parley.http.HttpServer;
+import io.parley.http.GatewayStatusRoutes;
+import io.parley.gateway.GatewayStats;
 import io.parley.http.PresenceRoutes;
 import io.parley.http.RequestBodies;
 import io.parley.user.Presences;
@@ -57,6 +59,7 @@ public final class ParleyNode implements AutoCloseable {
       Cluster cluster = Cluster.get(system);
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
+    GatewayStats.get(system);
     User.init(system);
     Conversation.init(system, User.fanout(system));
     if (config.getBoolean("parley.projection.enabled")) ConversationProjection.init(system);
@@ -86,7 +89,7 @@ public final class ParleyNode implements AutoCloseable {
     Config config = system.settings().config();
     Presences presences = new Presences(system, readModel);
     RequestBodies bodies = new RequestBodies(config.getBytes("parley.http.max-request-body"));
-    Authentication authentication = new Authentication(verifier);
+    Authentication authentication = new Authentication(verifier, config.getString("parley.auth.admin-token"));
     Route api =
         pathPrefix(
             "api",
@@ -94,7 +97,8 @@ public final class ParleyNode implements AutoCloseable {
                 concat(
                     new HealthRoutes(system).route(),
                     new ConversationRoutes(conversations, authentication, bodies).route(),
-                    new PresenceRoutes(presences, authentication).route()));
+                    new PresenceRoutes(presences, authentication).route(),
+                    new GatewayStatusRoutes(system, authentication).route()));
     Route routes = api;
     if (auth.devMode()) {
       log.warn(

@@ -2,6 +2,7 @@ package io.parley.gateway;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
@@ -114,6 +115,7 @@ public final class Session {
   private Principal principal;
   private long lastHeardNanos = System.nanoTime();
   private boolean closing;
+  private final GatewayStats stats;
 
   private Session(ActorContext<Command> context, TimerScheduler<Command> timers, Context deps, Outgoing out) {
     this.context = context;
@@ -121,11 +123,13 @@ public final class Session {
     this.deps = deps;
     this.out = out;
     this.inbox = context.messageAdapter(User.ToSession.class, FromUser::new);
+    this.stats = GatewayStats.get(context.getSystem());
     this.rateLimit = new TokenBucket(deps.settings().framesPerSecond(), deps.settings().frameBurst());
     this.typingLimit = new TokenBucket(deps.settings().typingPerSecond(), deps.settings().typingBurst());
   }
 
   private Behavior<Command> start(Optional<String> initialToken) {
+    stats.connections.incrementAndGet();
     timers.startSingleTimer(Timer.AUTH_DEADLINE, deps.settings().authTimeout());
     timers.startTimerWithFixedDelay(Timer.IDLE_CHECK, deps.settings().heartbeat());
     initialToken.ifPresent(token -> verify(token, null));
@@ -145,6 +149,12 @@ public final class Session {
         .onMessageEquals(Timer.IDLE_CHECK, this::onIdleCheck)
         .onMessageEquals(ClientGone.INSTANCE, this::onClientGone)
         .onMessageEquals(Quiet.INSTANCE, Behaviors::same)
+        .onSignal(
+            PostStop.class,
+            stop -> {
+              stats.connections.decrementAndGet();
+              return Behaviors.same();
+            })
         .build();
   }
 
@@ -215,6 +225,7 @@ public final class Session {
 
   private Behavior<Command> onIncoming(Incoming incoming) {
     lastHeardNanos = System.nanoTime();
+    stats.framesIn.incrementAndGet();
     if (closing) return Behaviors.same();
     JsonNode frame;
     try {
@@ -566,7 +577,9 @@ public final class Session {
   }
 
   private void send(ServerFrame frame) {
-    if (!closing) out.send(Json.write(frame));
+    if (closing) return;
+    out.send(Json.write(frame));
+    stats.framesOut.incrementAndGet();
   }
 
   private static Frames.Error errorFrame(String ref, Throwable failure) {

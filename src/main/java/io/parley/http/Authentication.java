@@ -5,20 +5,51 @@ import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
 import akka.http.javadsl.server.Route;
 import io.parley.auth.Principal;
 import io.parley.auth.TokenVerifier;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.function.Function;
 
 /** Route directives that require a Supabase access token in {@code Authorization: Bearer}. */
 public final class Authentication {
   private final TokenVerifier verifier;
+  private final byte[] adminToken;
 
-  public Authentication(TokenVerifier verifier) {
+  /** {@code adminToken} is the configured token of the platform's own backend; empty disables it. */
+  public Authentication(TokenVerifier verifier, String adminToken) {
     this.verifier = verifier;
+    this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
   }
 
   /** A signed-in user; any other token, or none, is a 401 problem with the reason as its code. */
   public Route user(Function<Principal, Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> inner.apply(verifier.verifyUser(bearer(header))));
+  }
+
+  /**
+   * The platform's own backend: Supabase's {@code service_role} key, or the configured admin token (compared in
+   * constant time). A valid user token is a 403; anything else a 401.
+   */
+  public Route admin(java.util.function.Supplier<Route> inner) {
+    return optionalHeaderValueByName(
+        "Authorization",
+        header -> {
+          String token = bearer(header);
+          if (adminToken.length > 0 && MessageDigest.isEqual(adminToken, token.getBytes(StandardCharsets.UTF_8))) {
+            return inner.get();
+          }
+          try {
+            verifier.verifyService(token);
+            return inner.get();
+          } catch (ApiException notService) {
+            try {
+              verifier.verifyUser(token);
+            } catch (ApiException notUser) {
+              throw notService;
+            }
+            throw new ApiException(ApiError.FORBIDDEN, "this route is for the platform's backend, not for users");
+          }
+        });
   }
 
   static String bearer(Optional<String> header) {

@@ -3,6 +3,7 @@ package io.parley.user;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
@@ -16,6 +17,8 @@ import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.persistence.typed.javadsl.SignalHandler;
+import io.parley.gateway.GatewayStats;
 import io.parley.CborSerializable;
 import io.parley.conversation.Conversation;
 import java.time.Duration;
@@ -147,6 +150,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** What watchers were last told, so that they hear changes only. */
   private Presence published;
   private boolean idleSinceLastCheck = true;
+  private final GatewayStats stats;
 
   private User(
       String userId,
@@ -160,6 +164,19 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.timers = timers;
     this.shard = shard;
     this.settings = settings;
+    this.stats = GatewayStats.get(context.getSystem());
+  }
+
+  /** An entity stopped with sessions (its node leaving) no longer counts them here; their next heartbeat does elsewhere. */
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(
+            PostStop.instance(),
+            state -> {
+              if (!sessions.isEmpty()) stats.onlineUsers.decrementAndGet();
+            })
+        .build();
   }
 
   @Override
@@ -192,6 +209,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private Effect<Event, State> onConnect(State state, Connect connect) {
     idleSinceLastCheck = false;
     if (sessions.containsKey(connect.sessionId())) return Effect().none();
+    if (sessions.isEmpty()) stats.onlineUsers.incrementAndGet();
     sessions.put(connect.sessionId(), new Registered(connect.session(), connect.connectedAtMillis()));
     context.watchWith(connect.session(), new SessionStopped(connect.sessionId()));
     timers.cancel(Internal.GRACE_OVER);
@@ -209,7 +227,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     if (removed == null) return Effect().none();
     context.unwatch(removed.session());
     // A page reload must not flap the user offline and back: going offline waits for the grace period.
-    if (sessions.isEmpty()) timers.startSingleTimer(Internal.GRACE_OVER, settings.offlineGrace());
+    if (sessions.isEmpty()) {
+      stats.onlineUsers.decrementAndGet();
+      timers.startSingleTimer(Internal.GRACE_OVER, settings.offlineGrace());
+    }
     return Effect().none();
   }
 
