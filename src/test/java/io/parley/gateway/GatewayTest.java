@@ -100,6 +100,21 @@ class GatewayTest {
   }
 
   @Test
+  void aFreshTokenKeepsTheSessionOpenPastTheFirstOnesExpiry() throws InterruptedException {
+    String shortLived = TestTokens.user("renew", TestNode.JWT_SECRET, Instant.now().plusSeconds(2));
+    try (WsClient client = WsClient.signedIn(node, shortLived)) {
+      client.send("{\"type\":\"auth\",\"ref\":\"a\",\"token\":\"" + TestTokens.user("renew") + "\"}");
+      assertThat(client.next("ok").get("of").asText()).isEqualTo("auth");
+      Thread.sleep(3000);
+      assertThat(client.send("{\"type\":\"ping\",\"ref\":\"still\"}").next("pong").get("ref").asText()).isEqualTo("still");
+      // Another user's token cannot take over the session.
+      client.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.user("someone-else") + "\"}");
+      assertThat(client.next("error").get("code").asText()).isEqualTo("forbidden");
+      assertThat(client.awaitClose().code()).isEqualTo(4001);
+    }
+  }
+
+  @Test
   void deliversToEveryDeviceOfEachParticipantInSeqOrder() {
     String id = group("ana", "bo");
     try (WsClient anaPhone = WsClient.signedIn(node, TestTokens.user("ana"));
