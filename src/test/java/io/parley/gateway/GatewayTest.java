@@ -1,10 +1,11 @@
 package io.parley.gateway;
 
+import static io.parley.testkit.WsFrames.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.testkit.HttpApi;
-import io.parley.testkit.TestDatabase;
+import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
@@ -13,57 +14,37 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The WebSocket gateway against a real node, with real clients over real sockets. */
 class GatewayTest {
-  private static TestDatabase database;
-  private static TestNode node;
-  private static HttpApi api;
+  @RegisterExtension static final LiveNode live = new LiveNode();
 
-  @BeforeAll
-  static void start() {
-    database = TestDatabase.h2();
-    node = TestNode.start(database);
-    api = new HttpApi(node::uri);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    database.close();
-  }
 
   private static String group(String creator, String... others) {
     String body =
         "{\"type\":\"group\",\"title\":\"ws\",\"participantIds\":[\""
             + String.join("\",\"", others)
             + "\"]}";
-    HttpApi.Response created = api.post("/api/conversations", TestTokens.user(creator), body);
+    HttpApi.Response created = live.api().post("/api/conversations", TestTokens.user(creator), body);
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     return created.json().get("id").asText();
   }
 
-  private static String send(String conversationId, String clientMsgId, String content, String ref) {
-    return "{\"type\":\"send\",\"ref\":\"" + ref + "\",\"conversationId\":\"" + conversationId
-        + "\",\"clientMsgId\":\"" + clientMsgId + "\",\"content\":\"" + content + "\"}";
-  }
-
   @Test
   void authenticatesByHeaderQueryOrFirstFrame() {
-    try (WsClient byHeader = WsClient.signedIn(node, TestTokens.user("h1"))) {
+    try (WsClient byHeader = WsClient.signedIn(live.node(), TestTokens.user("h1"))) {
       JsonNode connected = byHeader.send("{\"type\":\"ping\",\"ref\":\"p\"}").next("pong");
       assertThat(connected.get("ref").asText()).isEqualTo("p");
     }
-    try (WsClient byQuery = WsClient.connect(node.wsUri("/ws?access_token=" + TestTokens.user("h2")), Map.of())) {
+    try (WsClient byQuery = WsClient.connect(live.node().wsUri("/ws?access_token=" + TestTokens.user("h2")), Map.of())) {
       JsonNode connected = byQuery.next("connected");
       assertThat(connected.get("userId").asText()).isEqualTo("h2");
       assertThat(connected.get("heartbeatMs").asLong()).isPositive();
       assertThat(connected.get("sessionId").asText()).isNotBlank();
     }
-    try (WsClient byFrame = WsClient.connect(node.wsUri("/ws"), Map.of())) {
+    try (WsClient byFrame = WsClient.connect(live.node().wsUri("/ws"), Map.of())) {
       byFrame.send("{\"type\":\"join\",\"conversationId\":\"g_" + "0".repeat(32) + "\",\"ref\":\"early\"}");
       assertThat(byFrame.next("error").get("code").asText()).isEqualTo("unauthorized");
       byFrame.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.user("h3") + "\"}");
@@ -73,12 +54,12 @@ class GatewayTest {
 
   @Test
   void aBadTokenGetsAnErrorFrameThenClose4001() {
-    try (WsClient client = WsClient.connect(node.wsUri("/ws?access_token=garbage"), Map.of())) {
+    try (WsClient client = WsClient.connect(live.node().wsUri("/ws?access_token=garbage"), Map.of())) {
       assertThat(client.next("error").get("code").asText()).isEqualTo("token_malformed");
       assertThat(client.awaitClose().code()).isEqualTo(4001);
     }
     String expired = TestTokens.user("late", TestNode.JWT_SECRET, Instant.now().minusSeconds(120));
-    try (WsClient client = WsClient.connect(node.wsUri("/ws"), Map.of())) {
+    try (WsClient client = WsClient.connect(live.node().wsUri("/ws"), Map.of())) {
       client.send("{\"type\":\"auth\",\"token\":\"" + expired + "\"}");
       assertThat(client.next("error").get("code").asText()).isEqualTo("token_expired");
       WsClient.Closed closed = client.awaitClose();
@@ -91,7 +72,7 @@ class GatewayTest {
   void anExpiringTokenClosesTheSessionWith4001() {
     // Valid for 2 more seconds, within the verifier's leeway of none.
     String shortLived = TestTokens.user("brief", TestNode.JWT_SECRET, Instant.now().plusSeconds(2));
-    try (WsClient client = WsClient.signedIn(node, shortLived)) {
+    try (WsClient client = WsClient.signedIn(live.node(), shortLived)) {
       assertThat(client.until("error").get("code").asText()).isEqualTo("token_expired");
       WsClient.Closed closed = client.awaitClose();
       assertThat(closed.code()).isEqualTo(4001);
@@ -102,7 +83,7 @@ class GatewayTest {
   @Test
   void aFreshTokenKeepsTheSessionOpenPastTheFirstOnesExpiry() throws InterruptedException {
     String shortLived = TestTokens.user("renew", TestNode.JWT_SECRET, Instant.now().plusSeconds(2));
-    try (WsClient client = WsClient.signedIn(node, shortLived)) {
+    try (WsClient client = WsClient.signedIn(live.node(), shortLived)) {
       client.send("{\"type\":\"auth\",\"ref\":\"a\",\"token\":\"" + TestTokens.user("renew") + "\"}");
       assertThat(client.next("ok").get("of").asText()).isEqualTo("auth");
       Thread.sleep(3000);
@@ -117,9 +98,9 @@ class GatewayTest {
   @Test
   void deliversToEveryDeviceOfEachParticipantInSeqOrder() {
     String id = group("ana", "bo");
-    try (WsClient anaPhone = WsClient.signedIn(node, TestTokens.user("ana"));
-        WsClient anaLaptop = WsClient.signedIn(node, TestTokens.user("ana"));
-        WsClient boPhone = WsClient.signedIn(node, TestTokens.user("bo"))) {
+    try (WsClient anaPhone = WsClient.signedIn(live.node(), TestTokens.user("ana"));
+        WsClient anaLaptop = WsClient.signedIn(live.node(), TestTokens.user("ana"));
+        WsClient boPhone = WsClient.signedIn(live.node(), TestTokens.user("bo"))) {
       for (int i = 1; i <= 5; i++) anaPhone.send(send(id, "c" + i, "hello " + i, "r" + i));
       List<Long> sentSeqs = new ArrayList<>();
       List<Long> anaPhoneSeqs = new ArrayList<>();
@@ -146,8 +127,8 @@ class GatewayTest {
   @Test
   void aRetriedClientMsgIdGetsTheOriginalSentAndNoDuplicate() {
     String id = group("cy", "di");
-    try (WsClient cy = WsClient.signedIn(node, TestTokens.user("cy"));
-        WsClient di = WsClient.signedIn(node, TestTokens.user("di"))) {
+    try (WsClient cy = WsClient.signedIn(live.node(), TestTokens.user("cy"));
+        WsClient di = WsClient.signedIn(live.node(), TestTokens.user("di"))) {
       JsonNode first = cy.send(send(id, "same", "once", "a")).until("sent");
       JsonNode retry = cy.send(send(id, "same", "once", "b")).until("sent");
       assertThat(retry.get("messageId")).isEqualTo(first.get("messageId"));
@@ -161,7 +142,7 @@ class GatewayTest {
   @Test
   void anotherUsersConversationIsNotFound() {
     String id = group("el", "fa");
-    try (WsClient eve = WsClient.signedIn(node, TestTokens.user("eve"))) {
+    try (WsClient eve = WsClient.signedIn(live.node(), TestTokens.user("eve"))) {
       JsonNode error = eve.send(send(id, "x", "intrude", "r")).next("error");
       assertThat(error.get("code").asText()).isEqualTo("not_found");
       assertThat(error.get("ref").asText()).isEqualTo("r");
@@ -173,13 +154,13 @@ class GatewayTest {
   @Test
   void aDroppedDeviceResumesWithExactlyWhatItMissed() {
     String id = group("gil", "hal");
-    try (WsClient gil = WsClient.signedIn(node, TestTokens.user("gil"))) {
-      WsClient hal = WsClient.signedIn(node, TestTokens.user("hal"));
+    try (WsClient gil = WsClient.signedIn(live.node(), TestTokens.user("gil"))) {
+      WsClient hal = WsClient.signedIn(live.node(), TestTokens.user("hal"));
       gil.send(send(id, "m1", "one", "1")).until("sent");
       assertThat(hal.next("message").get("seq").asLong()).isEqualTo(1);
       hal.abort();
       for (int i = 2; i <= 6; i++) gil.send(send(id, "m" + i, "n" + i, "" + i)).until("sent");
-      try (WsClient back = WsClient.signedIn(node, TestTokens.user("hal"))) {
+      try (WsClient back = WsClient.signedIn(live.node(), TestTokens.user("hal"))) {
         back.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\",\"since\":1}");
         // Live messages sent while the join is answered must come after the missed ones, without duplicates.
         gil.send(send(id, "m7", "n7", "7"));
@@ -197,8 +178,8 @@ class GatewayTest {
   @Test
   void receiptsReachEveryParticipantAndEditsAndDeletesToo() {
     String id = group("ivy", "jo");
-    try (WsClient ivy = WsClient.signedIn(node, TestTokens.user("ivy"));
-        WsClient jo = WsClient.signedIn(node, TestTokens.user("jo"))) {
+    try (WsClient ivy = WsClient.signedIn(live.node(), TestTokens.user("ivy"));
+        WsClient jo = WsClient.signedIn(live.node(), TestTokens.user("jo"))) {
       JsonNode sent = ivy.send(send(id, "r1", "read me", "s")).until("sent");
       jo.next("message");
       jo.send("{\"type\":\"read\",\"ref\":\"rd\",\"conversationId\":\"" + id + "\",\"seq\":1}");
@@ -218,8 +199,8 @@ class GatewayTest {
   @Test
   void aStormOfMalformedFramesGetsErrorsAndHarmsNoOne() {
     String id = group("kai", "lu");
-    try (WsClient storm = WsClient.signedIn(node, TestTokens.user("kai"));
-        WsClient bystander = WsClient.signedIn(node, TestTokens.user("lu"))) {
+    try (WsClient storm = WsClient.signedIn(live.node(), TestTokens.user("kai"));
+        WsClient bystander = WsClient.signedIn(live.node(), TestTokens.user("lu"))) {
       List<String> garbage =
           List.of(
               "{not json",
@@ -247,7 +228,7 @@ class GatewayTest {
 
   @Test
   void theRateLimitAnswersRateLimitedAndRecovers() {
-    try (WsClient client = WsClient.signedIn(node, TestTokens.user("mo"))) {
+    try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("mo"))) {
       for (int i = 0; i < 100; i++) client.send("{\"type\":\"ping\",\"ref\":\"" + i + "\"}");
       int pongs = 0;
       int limited = 0;
@@ -267,7 +248,7 @@ class GatewayTest {
   void browsersFromUnknownOriginsAreRefused() {
     // The test node allows any origin; the Cors unit decides, and the route applies it before upgrading.
     assertThat(new io.parley.http.Cors("https://app.example.test").allows("https://evil.example.test")).isFalse();
-    HttpApi.Response plain = api.get("/ws", null);
+    HttpApi.Response plain = live.api().get("/ws", null);
     assertThat(plain.status()).isEqualTo(400);
     assertThat(plain.code()).isEqualTo("bad_request");
   }

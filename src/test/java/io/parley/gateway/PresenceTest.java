@@ -3,42 +3,26 @@ package io.parley.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import io.parley.testkit.HttpApi;
-import io.parley.testkit.TestDatabase;
+import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Presence: online per device, a grace period before offline, invisible, and only for people one talks to. */
 class PresenceTest {
-  private static TestDatabase database;
-  private static TestNode node;
-  private static HttpApi api;
+  @RegisterExtension static final LiveNode live = new LiveNode("parley.gateway.offline-grace = 700ms");
 
-  @BeforeAll
-  static void start() {
-    database = TestDatabase.h2();
-    node = TestNode.start(database, ConfigFactory.parseString("parley.gateway.offline-grace = 700ms"));
-    api = new HttpApi(node::uri);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    database.close();
-  }
 
   /** A direct conversation, once the read side knows of it. */
   private static void acquaint(String a, String b) {
-    api.post("/api/conversations", TestTokens.user(a), "{\"type\":\"direct\",\"userId\":\"" + b + "\"}");
+    live.api().post("/api/conversations", TestTokens.user(a), "{\"type\":\"direct\",\"userId\":\"" + b + "\"}");
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (api.get("/api/conversations", TestTokens.user(a)).json().get("conversations").isEmpty()) {
+    while (live.api().get("/api/conversations", TestTokens.user(a)).json().get("conversations").isEmpty()) {
       assertThat(System.nanoTime()).isLessThan(deadline);
       sleep(50);
     }
@@ -56,17 +40,17 @@ class PresenceTest {
   @Test
   void followsOnlineGraceOfflineAndLastSeen() {
     acquaint("pa", "pb");
-    try (WsClient watcher = WsClient.signedIn(node, TestTokens.user("pa"))) {
+    try (WsClient watcher = WsClient.signedIn(live.node(), TestTokens.user("pa"))) {
       watcher.send(subscribe("pb"));
       JsonNode initially = presenceOf(watcher, "pb");
       assertThat(initially.get("status").asText()).isEqualTo("offline");
       assertThat(initially.get("lastSeenAt").isNull()).isTrue();
 
-      WsClient phone = WsClient.signedIn(node, TestTokens.user("pb"));
+      WsClient phone = WsClient.signedIn(live.node(), TestTokens.user("pb"));
       assertThat(presenceOf(watcher, "pb").get("status").asText()).isEqualTo("online");
       // A reload: the phone drops and a new session comes within the grace period; no flap.
       phone.abort();
-      WsClient again = WsClient.signedIn(node, TestTokens.user("pb"));
+      WsClient again = WsClient.signedIn(live.node(), TestTokens.user("pb"));
       sleep(1200);
       assertThat(watcher.drain()).noneMatch(f -> f.path("type").asText().equals("presence"));
 
@@ -76,7 +60,7 @@ class PresenceTest {
       assertThat(offline.get("status").asText()).isEqualTo("offline");
       assertThat(Instant.parse(offline.get("lastSeenAt").asText())).isAfterOrEqualTo(before.minusSeconds(1));
 
-      HttpApi.Response rest = api.get("/api/presence?userIds=pb", TestTokens.user("pa"));
+      HttpApi.Response rest = live.api().get("/api/presence?userIds=pb", TestTokens.user("pa"));
       assertThat(rest.json().get("presence").get(0).get("lastSeenAt")).isEqualTo(offline.get("lastSeenAt"));
     }
   }
@@ -84,15 +68,15 @@ class PresenceTest {
   @Test
   void invisibleShowsAsOfflineAndStatusesReachWatchers() {
     acquaint("pc", "pd");
-    try (WsClient watcher = WsClient.signedIn(node, TestTokens.user("pc"));
-        WsClient watched = WsClient.signedIn(node, TestTokens.user("pd"))) {
+    try (WsClient watcher = WsClient.signedIn(live.node(), TestTokens.user("pc"));
+        WsClient watched = WsClient.signedIn(live.node(), TestTokens.user("pd"))) {
       watcher.send(subscribe("pd"));
       assertThat(presenceOf(watcher, "pd").get("status").asText()).isEqualTo("online");
       watched.send("{\"type\":\"presence.set\",\"status\":\"busy\"}");
       assertThat(presenceOf(watcher, "pd").get("status").asText()).isEqualTo("busy");
       watched.send("{\"type\":\"presence.set\",\"status\":\"invisible\"}");
       assertThat(presenceOf(watcher, "pd").get("status").asText()).isEqualTo("offline");
-      assertThat(api.get("/api/presence?userIds=pd", TestTokens.user("pc")).json().get("presence").get(0)
+      assertThat(live.api().get("/api/presence?userIds=pd", TestTokens.user("pc")).json().get("presence").get(0)
           .get("status").asText()).isEqualTo("offline");
       watched.send("{\"type\":\"presence.set\",\"status\":\"sleeping\",\"ref\":\"bad\"}");
       assertThat(watched.until("error").get("code").asText()).isEqualTo("bad_request");
@@ -103,18 +87,18 @@ class PresenceTest {
 
   @Test
   void strangersAlwaysAppearOffline() {
-    try (WsClient stranger = WsClient.signedIn(node, TestTokens.user("pe"));
-        WsClient target = WsClient.signedIn(node, TestTokens.user("pf"))) {
+    try (WsClient stranger = WsClient.signedIn(live.node(), TestTokens.user("pe"));
+        WsClient target = WsClient.signedIn(live.node(), TestTokens.user("pf"))) {
       stranger.send(subscribe("pf"));
       JsonNode seen = presenceOf(stranger, "pf");
       assertThat(seen.get("status").asText()).isEqualTo("offline");
       stranger.until("ok");
       target.send("{\"type\":\"presence.set\",\"status\":\"away\"}");
       stranger.expectNothing(Duration.ofMillis(500));
-      JsonNode rest = api.get("/api/presence?userIds=pf", TestTokens.user("pe")).json().get("presence").get(0);
+      JsonNode rest = live.api().get("/api/presence?userIds=pf", TestTokens.user("pe")).json().get("presence").get(0);
       assertThat(rest.get("status").asText()).isEqualTo("offline");
-      assertThat(api.get("/api/presence?userIds=", TestTokens.user("pe")).status()).isEqualTo(400);
-      assertThat(api.get("/api/presence?userIds=a%20b", TestTokens.user("pe")).status()).isEqualTo(400);
+      assertThat(live.api().get("/api/presence?userIds=", TestTokens.user("pe")).status()).isEqualTo(400);
+      assertThat(live.api().get("/api/presence?userIds=a%20b", TestTokens.user("pe")).status()).isEqualTo(400);
     }
   }
 

@@ -3,44 +3,30 @@ package io.parley.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Sessions per user are bounded, silent sessions are dropped, and the newest sessions keep working. */
 class SessionLimitsTest {
-  private static TestDatabase database;
-  private static TestNode node;
-
-  @BeforeAll
-  static void start() {
-    database = TestDatabase.h2();
-    node =
-        TestNode.start(
-            database,
-            ConfigFactory.parseString(
-                "parley.gateway.max-sessions-per-user = 2\n"
-                    + "parley.gateway.heartbeat = 300ms\n"
-                    + "parley.gateway.idle-timeout = 1200ms"));
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    database.close();
-  }
+  @RegisterExtension
+  static final LiveNode live =
+      new LiveNode(
+          "parley.gateway.max-sessions-per-user = 2\n"
+              + "parley.gateway.heartbeat = 300ms\n"
+              + "parley.gateway.idle-timeout = 1200ms");
 
   @Test
   void theOldestSessionIsClosedWhenAUserOpensOneTooMany() {
     String token = TestTokens.user("many");
-    try (WsClient first = WsClient.signedIn(node, token);
-        WsClient second = WsClient.signedIn(node, token);
-        WsClient third = WsClient.signedIn(node, token)) {
+    try (WsClient first = WsClient.signedIn(live.node(), token);
+        WsClient second = WsClient.signedIn(live.node(), token);
+        WsClient third = WsClient.signedIn(live.node(), token)) {
       assertThat(first.next("error").get("code").asText()).isEqualTo("forbidden");
       WsClient.Closed closed = first.awaitClose();
       assertThat(closed.code()).isEqualTo(1008);
@@ -52,8 +38,8 @@ class SessionLimitsTest {
 
   @Test
   void aSilentSessionIsDroppedAndAPingingOneIsNot() throws InterruptedException {
-    try (WsClient silent = WsClient.signedIn(node, TestTokens.user("quiet"));
-        WsClient chatty = WsClient.signedIn(node, TestTokens.user("chatty"))) {
+    try (WsClient silent = WsClient.signedIn(live.node(), TestTokens.user("quiet"));
+        WsClient chatty = WsClient.signedIn(live.node(), TestTokens.user("chatty"))) {
       for (int i = 0; i < 8; i++) {
         chatty.send("{\"type\":\"ping\"}");
         Thread.sleep(300);

@@ -1,47 +1,28 @@
 package io.parley.gateway;
 
+import static io.parley.testkit.WsFrames.typing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import io.parley.testkit.HttpApi;
-import io.parley.testkit.TestDatabase;
+import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Typing indicators start, renew, and always end: on expiry, on send, on leave, and when the last session drops. */
 class TypingTest {
-  private static TestDatabase database;
-  private static TestNode node;
-  private static HttpApi api;
+  @RegisterExtension static final LiveNode live = new LiveNode("parley.conversation.typing-timeout = 1500ms");
 
-  @BeforeAll
-  static void start() {
-    database = TestDatabase.h2();
-    node = TestNode.start(database, ConfigFactory.parseString("parley.conversation.typing-timeout = 1500ms"));
-    api = new HttpApi(node::uri);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    database.close();
-  }
 
   private static String direct(String a, String b) {
-    return api.post("/api/conversations", TestTokens.user(a), "{\"type\":\"direct\",\"userId\":\"" + b + "\"}")
+    return live.api().post("/api/conversations", TestTokens.user(a), "{\"type\":\"direct\",\"userId\":\"" + b + "\"}")
         .json()
         .get("id")
         .asText();
-  }
-
-  private static String typing(String conversationId, boolean isTyping) {
-    return "{\"type\":\"typing\",\"conversationId\":\"" + conversationId + "\",\"isTyping\":" + isTyping + "}";
   }
 
   private static JsonNode nextTyping(WsClient client) {
@@ -51,8 +32,8 @@ class TypingTest {
   @Test
   void typingExpiresOnItsOwnAndEveryoneHearsItEnded() {
     String id = direct("ty1", "ty2");
-    try (WsClient typist = WsClient.signedIn(node, TestTokens.user("ty1"));
-        WsClient reader = WsClient.signedIn(node, TestTokens.user("ty2"))) {
+    try (WsClient typist = WsClient.signedIn(live.node(), TestTokens.user("ty1"));
+        WsClient reader = WsClient.signedIn(live.node(), TestTokens.user("ty2"))) {
       typist.send(typing(id, true));
       JsonNode started = nextTyping(reader);
       assertThat(started.get("userId").asText()).isEqualTo("ty1");
@@ -68,8 +49,8 @@ class TypingTest {
   @Test
   void sendingEndsTypingBeforeTheMessageArrives() {
     String id = direct("ty3", "ty4");
-    try (WsClient typist = WsClient.signedIn(node, TestTokens.user("ty3"));
-        WsClient reader = WsClient.signedIn(node, TestTokens.user("ty4"))) {
+    try (WsClient typist = WsClient.signedIn(live.node(), TestTokens.user("ty3"));
+        WsClient reader = WsClient.signedIn(live.node(), TestTokens.user("ty4"))) {
       typist.send(typing(id, true));
       assertThat(nextTyping(reader).get("isTyping").asBoolean()).isTrue();
       typist.send("{\"type\":\"send\",\"conversationId\":\"" + id + "\",\"clientMsgId\":\"t\",\"content\":\"done\"}");
@@ -82,9 +63,9 @@ class TypingTest {
   @Test
   void theLastSessionDroppingEndsTypingButAnotherSessionKeepsIt() {
     String id = direct("ty5", "ty6");
-    try (WsClient reader = WsClient.signedIn(node, TestTokens.user("ty6"))) {
-      WsClient phone = WsClient.signedIn(node, TestTokens.user("ty5"));
-      WsClient laptop = WsClient.signedIn(node, TestTokens.user("ty5"));
+    try (WsClient reader = WsClient.signedIn(live.node(), TestTokens.user("ty6"))) {
+      WsClient phone = WsClient.signedIn(live.node(), TestTokens.user("ty5"));
+      WsClient laptop = WsClient.signedIn(live.node(), TestTokens.user("ty5"));
       phone.send(typing(id, true));
       laptop.send(typing(id, true));
       assertThat(nextTyping(reader).get("isTyping").asBoolean()).isTrue();
@@ -101,9 +82,9 @@ class TypingTest {
   @Test
   void joinReportsWhoIsTypingAndStrangersCannotType() {
     String id = direct("ty7", "ty8");
-    try (WsClient typist = WsClient.signedIn(node, TestTokens.user("ty7"));
-        WsClient reader = WsClient.signedIn(node, TestTokens.user("ty8"));
-        WsClient stranger = WsClient.signedIn(node, TestTokens.user("ty9"))) {
+    try (WsClient typist = WsClient.signedIn(live.node(), TestTokens.user("ty7"));
+        WsClient reader = WsClient.signedIn(live.node(), TestTokens.user("ty8"));
+        WsClient stranger = WsClient.signedIn(live.node(), TestTokens.user("ty9"))) {
       typist.send(typing(id, true));
       nextTyping(reader);
       reader.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\"}");

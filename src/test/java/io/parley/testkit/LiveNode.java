@@ -1,0 +1,47 @@
+package io.parley.testkit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One node on its own H2 database for a whole test class: {@code @RegisterExtension static final LiveNode live =
+ * new LiveNode("parley.x = y");}
+ */
+public final class LiveNode implements BeforeAllCallback, AfterAllCallback {
+  private final Config overrides;
+  private TestDatabase database;
+  private TestNode node;
+  private HttpApi api;
+
+  public LiveNode() {
+    this("");
+  }
+
+  public LiveNode(String overrides) {
+    this.overrides = ConfigFactory.parseString(overrides);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    database = TestDatabase.h2();
+    node = TestNode.start(database, overrides);
+    api = new HttpApi(node::uri);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    node.close();
+    database.close();
+  }
+
+  public TestNode node() {
+    return node;
+  }
+
+  public HttpApi api() {
+    return api;
+  }
+}
