@@ -13,6 +13,7 @@ import io.parley.auth.Principal;
 import io.parley.auth.TokenVerifier;
 import io.parley.conversation.Conversation;
 import io.parley.conversation.Conversations;
+import io.parley.conversation.MessageView;
 import io.parley.gateway.Frames.ServerFrame;
 import io.parley.gateway.WebSocketCloseCodes.Close;
 import io.parley.http.ApiError;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * One WebSocket connection: it authenticates, turns client frames into calls on conversations, and writes every
  * notice for its user to the socket in seq order per conversation, filling any gap from history first.
  */
-public final class Session {
+public final class Session implements OrderedDelivery.Port {
   private static final Logger log = LoggerFactory.getLogger(Session.class);
 
   /** Local to the node that holds the socket; only {@link FromUser} crosses the cluster, inside its adapter. */
@@ -63,7 +64,10 @@ public final class Session {
 
   private record Subscribed(String ref, List<String> userIds, java.util.Set<String> visible) implements Command {}
 
-  private record Caught(String conversationId, Conversations.HistoryPage page, Frames.Joined joined) implements Command {}
+  /** A page of history, or the answer to a join (its frame, and the messages in it as the entity gave them). */
+  private record Caught(
+      String conversationId, Conversations.HistoryPage page, Frames.Joined joined, List<MessageView> joinedMessages)
+      implements Command {}
 
   private record CatchUpFailed(String conversationId, String ref, Throwable failure) implements Command {}
 
@@ -111,7 +115,7 @@ public final class Session {
   private final java.util.Set<String> typingIn = new java.util.HashSet<>();
   /** Users whose presence this session follows, and what it last told the client of each. */
   private final Map<String, User.Presence> watching = new HashMap<>();
-  private final Map<String, Track> tracks = new HashMap<>();
+  private final OrderedDelivery delivery = new OrderedDelivery(this);
   private Principal principal;
   private long lastHeardNanos = System.nanoTime();
   private boolean closing;
@@ -310,7 +314,7 @@ public final class Session {
       case "join" -> join(ref, field(frame, Frames.Join.class));
       case "leave" -> {
         String conversationId = field(frame, Frames.Leave.class).conversationId();
-        tracks.remove(conversationId);
+        delivery.leave(conversationId);
         stopTyping(conversationId);
         send(new Frames.Ok(ref, "leave"));
       }
@@ -377,25 +381,13 @@ public final class Session {
 
   // ---------------------------------------------------------------- delivery, in seq order
 
-  /** Per conversation: the last seq this device got, and notices held back while history fills a gap. */
-  private static final class Track {
-    long lastSeq;
-    boolean filling;
-    final java.util.ArrayDeque<Conversation.Notice> held = new java.util.ArrayDeque<>();
-
-    Track(long lastSeq) {
-      this.lastSeq = lastSeq;
-    }
-  }
-
   private void join(String ref, Frames.Join join) {
     if (join.since() != null && join.since() < 0) throw new ApiException(ApiError.BAD_REQUEST, "since must be >= 0");
     String id = join.conversationId();
-    Track track = tracks.computeIfAbsent(id, k -> new Track(0));
-    track.filling = true;
+    delivery.joining(id);
     String userId = principal.userId();
     Conversations conversations = deps.conversations();
-    CompletionStage<Frames.Joined> joined =
+    CompletionStage<Caught> joined =
         conversations
             .get(userId, id)
             .thenCompose(
@@ -405,67 +397,51 @@ public final class Session {
                       .since(userId, id, since, deps.settings().pageSize())
                       .thenApply(
                           page ->
-                              new Frames.Joined(
-                                  ref,
+                              new Caught(
                                   id,
-                                  page.lastSeq(),
-                                  view.participants().stream().map(Frames.Participant::of).toList(),
-                                  view.typing(),
-                                  page.messages().stream().map(Frames.Message::of).toList(),
-                                  page.hasMore()));
+                                  null,
+                                  new Frames.Joined(
+                                      ref,
+                                      id,
+                                      page.lastSeq(),
+                                      view.participants().stream().map(Frames.Participant::of).toList(),
+                                      view.typing(),
+                                      page.messages().stream().map(Frames.Message::of).toList(),
+                                      page.hasMore()),
+                                  page.messages()));
                 });
-    context.pipeToSelf(
-        joined, (frame, failure) -> failure == null ? new Caught(id, null, frame) : new CatchUpFailed(id, ref, failure));
+    context.pipeToSelf(joined, (caught, failure) -> failure == null ? caught : new CatchUpFailed(id, ref, failure));
   }
 
   private Behavior<Command> onCaught(Caught caught) {
-    Track track = tracks.get(caught.conversationId());
-    if (track == null) return Behaviors.same(); // left meanwhile
     if (caught.joined() != null) {
       Frames.Joined joined = caught.joined();
       send(joined);
-      // Live notices up to here were held; from here on this device is exactly where the page ends.
-      track.lastSeq =
-          joined.messages().isEmpty()
-              ? joined.lastSeq()
-              : joined.messages().get(joined.messages().size() - 1).seq();
-      return continueFilling(caught.conversationId(), track, joined.hasMore());
+      delivery.joined(caught.conversationId(), caught.joinedMessages(), joined.lastSeq(), joined.hasMore());
+    } else {
+      delivery.page(caught.conversationId(), caught.page().messages(), caught.page().hasMore());
     }
-    for (var message : caught.page().messages()) {
-      if (message.seq() == track.lastSeq + 1) {
-        send(Frames.Message.of(message));
-        track.lastSeq = message.seq();
-      }
-    }
-    return continueFilling(caught.conversationId(), track, caught.page().hasMore());
-  }
-
-  private Behavior<Command> continueFilling(String conversationId, Track track, boolean hasMore) {
-    if (hasMore) {
-      fetchAfter(conversationId, track.lastSeq);
-      return Behaviors.same();
-    }
-    track.filling = false;
-    while (!track.filling && !track.held.isEmpty()) deliver(track.held.poll(), track);
     return Behaviors.same();
   }
 
-  private void fetchAfter(String conversationId, long afterSeq) {
+  @Override
+  public void emit(MessageView message) {
+    send(Frames.Message.of(message));
+  }
+
+  @Override
+  public void fetchAfter(String conversationId, long afterSeq) {
     context.pipeToSelf(
         deps.conversations().since(principal.userId(), conversationId, afterSeq, deps.settings().pageSize()),
         (page, failure) ->
             failure == null
-                ? new Caught(conversationId, page, null)
+                ? new Caught(conversationId, page, null, List.of())
                 : new CatchUpFailed(conversationId, null, failure));
   }
 
   private Behavior<Command> onCatchUpFailed(CatchUpFailed failed) {
-    Track track = tracks.remove(failed.conversationId());
-    send(errorFrame(failed.ref(), failed.failure()));
-    // Notices held for a conversation this device could not catch up on would arrive with a gap: drop them, the
-    // client resumes with join and since.
-    if (track != null) track.held.clear();
-    return Behaviors.same();
+    delivery.failed(failed.conversationId());
+    return reply(errorFrame(failed.ref(), failed.failure()));
   }
 
   private Behavior<Command> onFromUser(FromUser fromUser) {
@@ -481,42 +457,12 @@ public final class Session {
       }
       return Behaviors.same();
     }
-    Conversation.Notice notice = ((User.Delivered) fromUser.message()).notice();
-    Track track = tracks.get(notice.conversationId());
-    if (track == null && notice instanceof Conversation.MessageNotice m) {
-      // The first message this device sees of a conversation it has not joined sets where it stands.
-      track = new Track(m.message().seq() - 1);
-      tracks.put(notice.conversationId(), track);
-    }
-    if (track == null) {
-      emit(notice);
-    } else if (track.filling) {
-      track.held.add(notice);
-    } else {
-      deliver(notice, track);
-    }
+    delivery.notice(((User.Delivered) fromUser.message()).notice());
     return Behaviors.same();
   }
 
-  private void deliver(Conversation.Notice notice, Track track) {
-    if (!(notice instanceof Conversation.MessageNotice m)) {
-      emit(notice);
-      return;
-    }
-    long seq = m.message().seq();
-    if (seq <= track.lastSeq) return; // already delivered through history
-    if (seq == track.lastSeq + 1) {
-      emit(notice);
-      track.lastSeq = seq;
-      return;
-    }
-    // A gap: fetch what is missing, then let the held notices through in order.
-    track.filling = true;
-    track.held.addFirst(notice);
-    fetchAfter(m.conversationId(), track.lastSeq);
-  }
-
-  private void emit(Conversation.Notice notice) {
+  @Override
+  public void emit(Conversation.Notice notice) {
     if (notice instanceof Conversation.MessageNotice m) {
       send(Frames.Message.of(m.message()));
     } else if (notice instanceof Conversation.MessageChangedNotice c) {

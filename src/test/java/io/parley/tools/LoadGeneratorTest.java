@@ -1,0 +1,82 @@
+package io.parley.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.parley.testkit.NodeReadiness;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The load generator against a real node over real sockets, run in-process for a few seconds. */
+class LoadGeneratorTest {
+
+  @Test
+  @Timeout(60)
+  void deliversMessagesAndMeasuresLatency() throws Exception {
+    try (TestDatabase database = TestDatabase.h2();
+        TestNode node = TestNode.start(database)) {
+      LoadGenerator.Options options =
+          LoadGenerator.Options.of(node.uri("/").toString(), TestNode.JWT_SECRET, 20, 10, 50, 3)
+              .withWarmup(1)
+              .withSourceAddresses(2)
+              .withDrainSeconds(5);
+
+      LoadGenerator.Result result = LoadGenerator.run(options, System.out);
+
+      assertThat(result.connected()).isEqualTo(20);
+      assertThat(result.connectFailed()).isZero();
+      assertThat(result.sourceAddresses()).isEqualTo(2);
+      assertThat(result.conversationsCreated()).isEqualTo(10);
+      assertThat(result.activeConversations()).isEqualTo(10);
+      assertThat(result.sent()).isBetween(120L, 180L); // 50/s for 3 s
+      assertThat(result.delivered()).isEqualTo(result.sent());
+      assertThat(result.lost()).isZero();
+      assertThat(result.acked()).isGreaterThanOrEqualTo(result.sent());
+      assertThat(result.deliveredPerSecond()).isCloseTo(50.0, within(10.0));
+      assertThat(result.p50Ms()).isPositive();
+      assertThat(result.p99Ms()).isGreaterThanOrEqualTo(result.p50Ms());
+      assertThat(result.p999Ms()).isGreaterThanOrEqualTo(result.p99Ms());
+      assertThat(result.maxMs()).isGreaterThanOrEqualTo(result.p999Ms());
+      assertThat(result.ackP50Ms()).isPositive();
+      assertThat(result.errorFrames()).as("error codes %s", result.errorCodes()).isZero();
+      assertThat(result.errors()).isZero();
+      assertThat(result.openAtEnd()).isEqualTo(20);
+      NodeReadiness.awaitSettled(node.node());
+    }
+  }
+
+  @Test
+  void histogramPercentilesAreWithinTheBucketPrecision() {
+    LatencyHistogram histogram = new LatencyHistogram();
+    long[] values = new long[100_000];
+    Random random = new Random(7);
+    for (int i = 0; i < values.length; i++) {
+      values[i] = 100_000 + (long) (random.nextDouble() * 50_000_000);
+      histogram.record(values[i]);
+    }
+    java.util.Arrays.sort(values);
+    for (double p : new double[] {50, 99, 99.9}) {
+      long exact = values[(int) Math.ceil(p / 100 * values.length) - 1];
+      assertThat((double) histogram.percentile(p)).isCloseTo(exact, within(exact / 60.0));
+    }
+    assertThat(histogram.percentile(100)).isEqualTo(values[values.length - 1]);
+    assertThat(histogram.count()).isEqualTo(values.length);
+
+    for (long v : new long[] {0, 1, 127, 128, 129, 255, 256, 1_000_003, Long.MAX_VALUE / 2}) {
+      int bucket = LatencyHistogram.index(v);
+      assertThat(LatencyHistogram.highestIn(bucket)).isGreaterThanOrEqualTo(v);
+      if (bucket > 0) assertThat(LatencyHistogram.highestIn(bucket - 1)).isLessThan(v);
+    }
+  }
+
+  @Test
+  void talksOnlyToLoopback() {
+    assertThatThrownBy(() -> LoadGenerator.loopbackV4("10.0.0.1")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> LoadGenerator.Options.parse(new String[] {"--secret", "s", "--clients", "4", "--conversations", "5"}))
+        .hasMessageContaining("--conversations");
+  }
+}
