@@ -21,10 +21,8 @@ import io.parley.http.ApiError;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -226,14 +224,7 @@ public final class Conversation
   private final ConversationSettings settings;
   private final Set<String> tags;
   private final Fanout fanout;
-  private final TimerScheduler<Command> timers;
-  /** Who is typing, by the sessions typing: in memory only, never persisted, so a restart forgets it. */
-  private final Map<String, TypingState> typing = new HashMap<>();
-
-  private static final class TypingState {
-    final Set<String> sessions = new HashSet<>();
-    long lastNoticeNanos;
-  }
+  private final TypingIndicators typing;
 
   private Conversation(
       String conversationId, ConversationSettings settings, Fanout fanout, TimerScheduler<Command> timers) {
@@ -241,7 +232,7 @@ public final class Conversation
     this.conversationId = conversationId;
     this.settings = settings;
     this.fanout = fanout;
-    this.timers = timers;
+    this.typing = new TypingIndicators(conversationId, settings.typingTimeout(), timers, TypingExpired::new);
     this.tags = Set.of(tagFor(conversationId, settings.tagSlices()));
   }
 
@@ -302,46 +293,25 @@ public final class Conversation
     return builder.build();
   }
 
-  /** The not-yet-created state answers typing like everything else: not found. */
   private Summary summary(ConversationState state) {
-    return new Summary(state.view().withTyping(List.copyOf(typing.keySet())));
+    return new Summary(state.view().withTyping(typing.userIds()));
   }
 
   private ReplyEffect<Event, ConversationState> setTyping(ConversationState state, SetTyping command) {
-    if (!command.isTyping()) {
-      TypingState current = typing.get(command.userId());
-      if (current != null) {
-        current.sessions.remove(command.sessionId());
-        if (current.sessions.isEmpty()) stopTyping(state, command.userId());
-      }
-      return Effect().reply(command.replyTo(), new Typing(List.copyOf(typing.keySet())));
-    }
-    TypingState current = typing.computeIfAbsent(command.userId(), id -> new TypingState());
-    current.sessions.add(command.sessionId());
-    timers.startSingleTimer(command.userId(), new TypingExpired(command.userId()), settings.typingTimeout());
-    long now = System.nanoTime();
-    // Tell others again before their copy of the indicator runs out, not on every keystroke.
-    if (now - current.lastNoticeNanos > settings.typingTimeout().toNanos() / 2) {
-      current.lastNoticeNanos = now;
-      notifyOthers(state, command.userId(), typingNotice(command.userId(), true));
-    }
-    return Effect().reply(command.replyTo(), new Typing(List.copyOf(typing.keySet())));
+    (command.isTyping()
+            ? typing.start(command.userId(), command.sessionId())
+            : typing.stop(command.userId(), command.sessionId()))
+        .ifPresent(notice -> notifyOthers(state, command.userId(), notice));
+    return Effect().reply(command.replyTo(), new Typing(typing.userIds()));
   }
 
   private ReplyEffect<Event, ConversationState> stopTyping(ConversationState state, String userId) {
-    if (typing.remove(userId) != null) {
-      timers.cancel(userId);
-      notifyOthers(state, userId, typingNotice(userId, false));
-    }
+    typing.clear(userId).ifPresent(notice -> notifyOthers(state, userId, notice));
     return Effect().noReply();
   }
 
-  private TypingNotice typingNotice(String userId, boolean isTyping) {
-    return new TypingNotice(conversationId, userId, isTyping, settings.typingTimeout().toMillis());
-  }
-
   private void notifyOthers(ConversationState state, String userId, Notice notice) {
-    java.util.Set<String> others = new HashSet<>(state.memberIds());
+    Set<String> others = new HashSet<>(state.memberIds());
     others.remove(userId);
     fanout.tell(others, notice);
   }
