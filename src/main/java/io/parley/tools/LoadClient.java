@@ -3,6 +3,7 @@ package io.parley.tools;
 import akka.Done;
 import akka.event.LoggingAdapter;
 import akka.http.javadsl.Http;
+import akka.http.javadsl.model.Uri;
 import akka.http.javadsl.model.headers.Authorization;
 import akka.http.javadsl.model.ws.Message;
 import akka.http.javadsl.model.ws.TextMessage;
@@ -52,7 +53,7 @@ final class LoadClient {
   CompletionStage<Void> open(
       Http http,
       Materializer materializer,
-      String wsUrl,
+      Uri wsUri,
       String token,
       ClientConnectionSettings settings,
       LoggingAdapter log,
@@ -80,7 +81,7 @@ final class LoadClient {
     ClientConnectionSettings local = settings.withLocalAddress(Optional.ofNullable(localAddress));
     Pair<CompletionStage<WebSocketUpgradeResponse>, Pair<CompletionStage<Done>, BoundedSourceQueue<Message>>> started =
         http.singleWebSocketRequest(
-            WebSocketRequest.create(wsUrl).addHeader(Authorization.oauth2(token)),
+            WebSocketRequest.create(wsUri).addHeader(Authorization.oauth2(token)),
             flow,
             http.defaultClientHttpsContext(),
             Optional.ofNullable(localAddress),
@@ -107,8 +108,7 @@ final class LoadClient {
         .whenComplete(
             (done, failure) -> {
               connected.completeExceptionally(
-                  new IllegalStateException(
-                      "closed before connected" + (failure == null ? "" : ": " + failure.getMessage())));
+                  failure != null ? failure : new IllegalStateException("closed before connected"));
               closed.complete(null);
             });
     connected

@@ -8,7 +8,8 @@ import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.headers.Authorization;
 import akka.http.javadsl.settings.ClientConnectionSettings;
 import akka.stream.Materializer;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -222,6 +223,9 @@ public final class LoadGenerator {
     int status = 0;
     try {
       run(options, System.out);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      status = 2;
     } catch (Exception e) {
       e.printStackTrace();
       status = 1;
@@ -265,6 +269,7 @@ public final class LoadGenerator {
     private final int port;
     private final String baseUrl;
     private final String wsUrl;
+    private final akka.http.javadsl.model.Uri wsUri;
     private final ActorSystem system;
     private final Http http;
     private final Materializer materializer;
@@ -309,6 +314,7 @@ public final class LoadGenerator {
       this.port = uri.getPort() > 0 ? uri.getPort() : 80;
       this.baseUrl = "http://" + host + ":" + port;
       this.wsUrl = "ws://" + host + ":" + port + "/ws";
+      this.wsUri = akka.http.javadsl.model.Uri.create(wsUrl);
 
       this.system = ActorSystem.create("parley-loadgen", clientConfig());
       this.http = Http.get(system);
@@ -403,6 +409,10 @@ public final class LoadGenerator {
       out.printf(
           Locale.ROOT, "connections: %d opened, %d failed, in %.1f s (%.0f/s)%s%n",
           connected, failed, connectSeconds, connected / Math.max(connectSeconds, 1e-3), describe(connectFailures));
+      Runtime jvm = Runtime.getRuntime();
+      out.printf(
+          Locale.ROOT, "client JVM: %.0f MiB heap in use with %d connections open%n",
+          (jvm.totalMemory() - jvm.freeMemory()) / (double) (1 << 20), connected);
       if (failed == 0) {
         out.printf(
             Locale.ROOT, "all %d connections up at %s (epoch ms %d)%n",
@@ -507,7 +517,6 @@ public final class LoadGenerator {
       ClientConnectionSettings settings = ClientConnectionSettings.create(system);
       Semaphore permits = new Semaphore(o.connectConcurrency());
       Duration timeout = Duration.ofSeconds(o.connectTimeoutSeconds());
-      long deadline = System.nanoTime() + Duration.ofSeconds(o.connectTimeoutSeconds() * 2L).toNanos();
       ScheduledFuture<?> progress = startProgress("connecting", () -> connectedCount() + " connected");
       try {
         for (LoadClient client : clients) {
@@ -517,7 +526,7 @@ public final class LoadGenerator {
             continue;
           }
           client
-              .open(http, materializer, wsUrl, tokens[client.index], settings, log, timeout, this::onFrame)
+              .open(http, materializer, wsUri, tokens[client.index], settings, log, timeout, this::onFrame)
               .whenComplete(
                   (ok, failure) -> {
                     if (failure != null) {
@@ -526,6 +535,8 @@ public final class LoadGenerator {
                     permits.release();
                   });
         }
+        // Every attempt started ends (connected, failed or timed out) within its timeout.
+        long deadline = System.nanoTime() + timeout.plusSeconds(5).toNanos();
         for (LoadClient client : clients) {
           long left = deadline - System.nanoTime();
           try {
@@ -658,33 +669,62 @@ public final class LoadGenerator {
           o.progressSeconds(), o.progressSeconds(), TimeUnit.SECONDS);
     }
 
+    /** The few top-level fields of a server frame the generator looks at. */
+    private record Frame(String type, String senderId, String clientMsgId, String code, long heartbeatMs) {}
+
+    /** Reads only the top-level fields it needs and skips the rest (content, metadata, ...) without building a tree. */
+    private static Frame parse(String text) throws java.io.IOException {
+      String type = null;
+      String senderId = null;
+      String clientMsgId = null;
+      String code = null;
+      long heartbeat = 0;
+      try (JsonParser parser = JSON.getFactory().createParser(text)) {
+        if (parser.nextToken() != JsonToken.START_OBJECT) throw new java.io.IOException("not an object");
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String name = parser.getCurrentName();
+          JsonToken value = parser.nextToken();
+          switch (name) {
+            case "type" -> type = parser.getValueAsString();
+            case "senderId" -> senderId = parser.getValueAsString();
+            case "clientMsgId" -> clientMsgId = parser.getValueAsString();
+            case "code" -> code = parser.getValueAsString();
+            case "heartbeatMs" -> heartbeat = parser.getValueAsLong(0);
+            default -> {
+              if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) parser.skipChildren();
+            }
+          }
+        }
+      }
+      return new Frame(type == null ? "" : type, senderId, clientMsgId == null ? "" : clientMsgId, code, heartbeat);
+    }
+
     private void onFrame(LoadClient client, String text) {
-      JsonNode frame;
+      long now = System.nanoTime() - origin;
+      Frame frame;
       try {
-        frame = JSON.readTree(text);
+        frame = parse(text);
       } catch (Exception e) {
         errorCodes.computeIfAbsent("unparsable_frame", c -> new LongAdder()).increment();
         errorFrames.increment();
         return;
       }
-      long now = System.nanoTime() - origin;
-      switch (frame.path("type").asText()) {
+      switch (frame.type()) {
         case "connected" -> {
-          long hb = frame.path("heartbeatMs").asLong(0);
-          if (hb > 0) heartbeatMs.accumulateAndGet(hb, Math::min);
+          if (frame.heartbeatMs() > 0) heartbeatMs.accumulateAndGet(frame.heartbeatMs(), Math::min);
           client.markConnected();
         }
         case "sent" -> {
           acks.increment();
-          long t = sendTime(frame.path("clientMsgId").asText(""));
+          long t = sendTime(frame.clientMsgId());
           if (t >= windowStart && t < windowEnd) ackLatency.record(now - t);
         }
         case "message" -> {
-          if (client.userId.equals(frame.path("senderId").asText())) {
+          if (client.userId.equals(frame.senderId())) {
             ownEchoes.increment();
             return;
           }
-          long t = sendTime(frame.path("clientMsgId").asText(""));
+          long t = sendTime(frame.clientMsgId());
           if (t < 0) return;
           deliveredTotal.increment();
           if (t >= windowStart && t < windowEnd) {
@@ -694,7 +734,7 @@ public final class LoadGenerator {
         }
         case "error" -> {
           errorFrames.increment();
-          errorCodes.computeIfAbsent(frame.path("code").asText("?"), c -> new LongAdder()).increment();
+          errorCodes.computeIfAbsent(frame.code() == null ? "?" : frame.code(), c -> new LongAdder()).increment();
         }
         case "pong" -> pongs.increment();
         default -> {
@@ -775,7 +815,8 @@ public final class LoadGenerator {
           r.clientsRequested(), r.connected(), r.connectFailed(), describeLongs(r.connectFailures()),
           r.openAtEnd(), r.sourceAddresses(), r.sourceAddresses() == 1 ? "" : "es");
       out.printf(
-          Locale.ROOT, "all up at: %s (epoch ms %d), connect phase %.1f s%n",
+          Locale.ROOT, "%s: %s (epoch ms %d), connect phase %.1f s%n",
+          r.connectFailed() == 0 ? "all up at" : "connect phase ended at",
           r.allUpAt(), r.allUpAt().toEpochMilli(), r.connectSeconds());
       if (o.rate() > 0) {
         out.printf(
@@ -800,8 +841,8 @@ public final class LoadGenerator {
           r.errorFrames(), describeLongs(r.errorCodes()), r.sendsRefused(), r.unexpectedCloses(), r.errors());
       if (r.connectFailed() > 0) {
         out.println(
-            "hint: a Parley node accepts akka.http.server.max-connections (1024 by default) connections at once; "
-                + "start it with -Dakka.http.server.max-connections=N for more. Check ulimit -n on both sides.");
+            "hint: check ulimit -n on both sides, --source-addresses for more than one address's ephemeral ports, "
+                + "and --connect-timeout / --connect-concurrency when the server is slow to accept");
       }
     }
 
@@ -860,12 +901,18 @@ public final class LoadGenerator {
   private static String reason(Throwable failure) {
     Throwable t = unwrap(failure);
     if (t instanceof java.util.concurrent.TimeoutException) return "timeout";
+    while (t.getCause() != null && t.getCause() != t) t = t.getCause(); // "Connection failed." wraps the real cause
     String message = t.getMessage() == null ? "" : t.getMessage();
-    if (message.startsWith("upgrade refused") || message.startsWith("closed before connected")) {
-      return message.length() > 80 ? message.substring(0, 80) : message;
-    }
+    // Akka's "Tcp command [Connect(...)] failed because of java.net.ConnectException: Connection refused"
+    int because = message.lastIndexOf("because of ");
+    if (because >= 0) return truncate(message.substring(because + "because of ".length()));
+    if (t instanceof IllegalStateException && !message.isEmpty()) return truncate(message);
     String name = t.getClass().getSimpleName();
-    return message.isEmpty() ? name : name + ": " + (message.length() > 80 ? message.substring(0, 80) : message);
+    return message.isEmpty() ? name : truncate(name + ": " + message);
+  }
+
+  private static String truncate(String s) {
+    return s.length() > 100 ? s.substring(0, 100) : s;
   }
 
   private static Map<String, Long> snapshot(Map<String, LongAdder> counters) {
@@ -895,7 +942,12 @@ public final class LoadGenerator {
 
   private static String ephemeralPorts() {
     try {
-      String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      // Files.readString trusts the size procfs reports and can return a truncated line; read it as a stream.
+      String line;
+      try (var reader = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+        line = reader.readLine();
+      }
+      String[] range = line.trim().split("\\s+");
       int low = Integer.parseInt(range[0]);
       int high = Integer.parseInt(range[1]);
       return low + "-" + high + " (" + (high - low + 1) + " per source address)";
