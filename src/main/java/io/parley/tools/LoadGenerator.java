@@ -398,7 +398,9 @@ public final class LoadGenerator {
             setup.firstFailure == null ? "" : " (first failure: " + setup.firstFailure + ")");
       }
 
-      // 2. Connections, at bounded concurrency.
+      // 2. Connections, at bounded concurrency. Pings start now: on a busy machine the connect phase can outlast
+      // the server's idle timeout, which would drop the first connections before the last are up.
+      ScheduledFuture<?> pinger = startPinger();
       long c0 = System.nanoTime();
       connectAll();
       double connectSeconds = seconds(System.nanoTime() - c0);
@@ -430,7 +432,6 @@ public final class LoadGenerator {
               }
             });
       }
-      ScheduledFuture<?> pinger = startPinger();
 
       // 3. Load, or idle connections held.
       List<Integer> active = new ArrayList<>();
