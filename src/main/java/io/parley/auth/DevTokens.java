@@ -30,13 +30,26 @@ public final class DevTokens {
   }
 
   public DevTokens(AuthSettings settings, Clock clock) {
+    this(requireSecret(settings), settings.issuer().orElse(DEV_ISSUER), settings.audience(), clock);
+  }
+
+  private DevTokens(Algorithm signer, String issuer, String audience, Clock clock) {
+    this.signer = signer;
+    this.issuer = issuer;
+    this.audience = audience;
+    this.clock = clock;
+  }
+
+  /** Tokens for a node without a Supabase URL whose HS256 secret is known: load generators and tests. */
+  public static DevTokens signingWith(String secret) {
+    return new DevTokens(Algorithm.HMAC256(secret), DEV_ISSUER, "authenticated", Clock.systemUTC());
+  }
+
+  private static Algorithm requireSecret(AuthSettings settings) {
     if (!settings.hasJwtSecret()) {
       throw new IllegalStateException("minting tokens needs an HS256 secret: dev mode or parley.auth.jwt-secret");
     }
-    this.signer = Algorithm.HMAC256(settings.jwtSecret());
-    this.issuer = settings.issuer().orElse(DEV_ISSUER);
-    this.audience = settings.audience();
-    this.clock = clock;
+    return Algorithm.HMAC256(settings.jwtSecret());
   }
 
   /** An access token of a user signed in with email and password, as Supabase Auth issues it. */

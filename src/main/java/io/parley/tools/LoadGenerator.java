@@ -1,5 +1,7 @@
 package io.parley.tools;
 
+import io.parley.auth.DevTokens;
+
 import akka.actor.ActorSystem;
 import akka.event.LoggingAdapter;
 import akka.http.javadsl.Http;
@@ -330,13 +332,14 @@ public final class LoadGenerator {
               });
 
       Duration total = Duration.ofSeconds(o.warmup() + o.seconds() + o.drainSeconds() + o.connectTimeoutSeconds());
-      LoadTokens signer = new LoadTokens(o.secret(), Instant.now().plus(total.multipliedBy(2)).plusSeconds(3600));
+      DevTokens signer = DevTokens.signingWith(o.secret());
+      Duration tokenLifetime = total.multipliedBy(2).plusSeconds(3600);
       this.clients = new LoadClient[o.clients()];
       this.tokens = new String[o.clients()];
       for (int i = 0; i < o.clients(); i++) {
         InetSocketAddress local = new InetSocketAddress("127.0.0." + (1 + i % o.sourceAddresses()), 0);
         clients[i] = new LoadClient(i, o.userPrefix() + i, local);
-        tokens[i] = signer.user(clients[i].userId);
+        tokens[i] = signer.mint(clients[i].userId, clients[i].userId + "@loadgen.test", tokenLifetime);
       }
     }
 

@@ -1,13 +1,10 @@
 package io.parley.testkit;
 
-import com.auth0.jwt.JWT;
-import com.auth0.jwt.algorithms.Algorithm;
+import io.parley.auth.DevTokens;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 
-/** Access tokens signed the way Supabase's GoTrue signs them with the legacy HS256 secret. */
+/** Access tokens signed the way Supabase's GoTrue signs them with the legacy HS256 secret, by the product's own minting. */
 public final class TestTokens {
   private TestTokens() {}
 
@@ -16,21 +13,7 @@ public final class TestTokens {
   }
 
   public static String user(String userId, String secret, Instant expiresAt) {
-    Instant now = Instant.now();
-    return JWT.create()
-        .withHeader(Map.of("typ", "JWT"))
-        .withAudience("authenticated")
-        .withExpiresAt(expiresAt)
-        .withIssuedAt(now)
-        .withSubject(userId)
-        .withClaim("email", userId + "@example.test")
-        .withClaim("phone", "")
-        .withClaim("app_metadata", Map.of("provider", "email", "providers", List.of("email")))
-        .withClaim("user_metadata", Map.of())
-        .withClaim("role", "authenticated")
-        .withClaim("aal", "aal1")
-        .withClaim("session_id", UUID.randomUUID().toString())
-        .withClaim("is_anonymous", false)
-        .sign(Algorithm.HMAC256(secret));
+    return DevTokens.signingWith(secret)
+        .mint(userId, userId + "@example.test", Duration.between(Instant.now(), expiresAt));
   }
 }
