@@ -35,6 +35,18 @@ import io.parley.gateway.GatewaySettings;
 import io.parley.gateway.Session;
 import akka.actor.typed.DispatcherSelector;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.actor.CoordinatedShutdown;
+import io.parley.http.AdminNotificationRoutes;
+import io.parley.http.DeviceRoutes;
+import io.parley.http.NotificationRoutes;
+import io.parley.notification.Announcements;
+import io.parley.notification.Notifications;
+import io.parley.push.PushGateway;
+import io.parley.push.PushGateways;
+import io.parley.push.PushProjection;
+import io.parley.push.PushSettings;
+import io.parley.user.DeviceOwner;
+import java.util.function.Function;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -50,9 +62,11 @@ public final class ParleyNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final ConversationReadModel readModel;
   private final Conversations conversations;
+  private final Notifications notifications;
+  private final PushGateway push;
   private final CompletableFuture<ServerBinding> binding = new CompletableFuture<>();
 
-  private ParleyNode(ActorSystem<Void> system, AuthSettings auth, TokenVerifier verifier) {
+  private ParleyNode(ActorSystem<Void> system, AuthSettings auth, TokenVerifier verifier, PushGateway push) {
     this.system = system;
     Config config = system.settings().config();
     if (config.getBoolean("parley.cluster.join-self")) {
@@ -61,10 +75,15 @@ public final class ParleyNode implements AutoCloseable {
     }
     GatewayStats.get(system);
     User.init(system);
+    DeviceOwner.init(system);
+    Announcements.init(system);
     Conversation.init(system, User.fanout(system));
     if (config.getBoolean("parley.projection.enabled")) ConversationProjection.init(system);
+    this.push = push;
+    if (PushSettings.fromConfig(config).projectionEnabled()) PushProjection.init(system, push);
     this.readModel = new ConversationReadModel(system);
     this.conversations = new Conversations(system, readModel);
+    this.notifications = new Notifications(system);
     HttpServer.start(system, routes(auth, verifier))
         .whenComplete(
             (bound, failure) -> {
@@ -75,14 +94,34 @@ public final class ParleyNode implements AutoCloseable {
 
   /** Starts a node from a loaded configuration; the database's own settings are derived and take precedence. */
   public static ParleyNode start(Config loaded) {
+    return start(loaded, PushGateways::fromConfig);
+  }
+
+  /** As {@link #start(Config)}, with the push gateway of one's choosing (FCM over a mock transport, in tests). */
+  public static ParleyNode start(Config loaded, Function<Config, PushGateway> pushGateway) {
     DatabaseSettings database = DatabaseSettings.fromConfig(loaded);
     Config config = database.akkaOverrides().withFallback(loaded);
     AuthSettings auth = AuthSettings.fromConfig(config);
     TokenVerifier verifier = TokenVerifier.create(auth);
     Database.createSchemaIfConfigured(database);
+    PushGateway push = pushGateway.apply(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "parley", config);
     log.info("Parley node starting on {} with {}", Cluster.get(system).selfMember().address(), database.describe());
-    return new ParleyNode(system, auth, verifier);
+    if (push instanceof AutoCloseable closeable) {
+      CoordinatedShutdown.get(system)
+          .addTask(
+              CoordinatedShutdown.PhaseActorSystemTerminate(),
+              "close-push-gateway",
+              () -> {
+                try {
+                  closeable.close();
+                } catch (Exception e) {
+                  log.warn("The push gateway did not close cleanly", e);
+                }
+                return CompletableFuture.completedFuture(akka.Done.getInstance());
+              });
+    }
+    return new ParleyNode(system, auth, verifier, push);
   }
 
   private Route routes(AuthSettings auth, TokenVerifier verifier) {
@@ -95,8 +134,16 @@ public final class ParleyNode implements AutoCloseable {
             "api",
             () ->
                 concat(
-                    new HealthRoutes(system).route(),
+                    new HealthRoutes(system, push).route(),
                     new ConversationRoutes(conversations, authentication, bodies).route(),
+                    new NotificationRoutes(notifications, authentication).route(),
+                    new DeviceRoutes(notifications, authentication, bodies).route(),
+                    new AdminNotificationRoutes(
+                            notifications,
+                            authentication,
+                            bodies,
+                            (int) config.getBytes("parley.notifications.max-data-bytes").longValue())
+                        .route(),
                     new PresenceRoutes(presences, authentication).route(),
                     new GatewayStatusRoutes(system, authentication).route()));
     Route routes = api;
@@ -116,6 +163,7 @@ public final class ParleyNode implements AutoCloseable {
             conversations,
             ClusterSharding.get(system),
             presences,
+            notifications,
             GatewaySettings.fromConfig(config),
             system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher")));
     Route all = concat(new GatewayRoutes(system, sessions, cors).route(), routes);
@@ -128,6 +176,10 @@ public final class ParleyNode implements AutoCloseable {
 
   public Conversations conversations() {
     return conversations;
+  }
+
+  public Notifications notifications() {
+    return notifications;
   }
 
   public CompletionStage<ServerBinding> binding() {

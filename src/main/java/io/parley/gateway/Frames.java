@@ -8,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.conversation.ConversationView;
 import io.parley.conversation.MessageView;
+import io.parley.http.NotificationWire;
 import java.time.Instant;
 import java.util.List;
 
@@ -41,6 +42,14 @@ public final class Frames {
   /** {@code status}: online, away, busy or invisible. */
   public record PresenceSet(String status) {}
 
+  /** Marks one notification read ({@code notificationId}), or all of them ({@code all: true}). */
+  public record NotificationAck(String notificationId, Boolean all) {}
+
+  /** {@code platform}: android, ios or web. */
+  public record DeviceRegister(String token, String platform) {}
+
+  public record DeviceUnregister(String token) {}
+
   // ---------------------------------------------------------------- server to client
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
@@ -54,6 +63,8 @@ public final class Frames {
     @JsonSubTypes.Type(Receipt.class),
     @JsonSubTypes.Type(Typing.class),
     @JsonSubTypes.Type(Presence.class),
+    @JsonSubTypes.Type(Notification.class),
+    @JsonSubTypes.Type(UnreadCount.class),
     @JsonSubTypes.Type(Pong.class),
     @JsonSubTypes.Type(Ok.class),
     @JsonSubTypes.Type(Error.class)
@@ -132,6 +143,18 @@ public final class Frames {
       return new Presence(p.userId(), p.status().name().toLowerCase(java.util.Locale.ROOT), p.lastSeenAt());
     }
   }
+
+  /**
+   * A new notification, with the inbox's unread count after it; a broadcast ({@code broadcast: true}) is not in the
+   * inbox and carries no count.
+   */
+  @JsonTypeName("notification")
+  public record Notification(NotificationWire.NotificationBody notification, Integer unreadCount, Boolean broadcast)
+      implements ServerFrame {}
+
+  /** The inbox's unread count changed, on this device or another. */
+  @JsonTypeName("notifications.unread")
+  public record UnreadCount(String ref, int unreadCount) implements ServerFrame {}
 
   @JsonTypeName("pong")
   public record Pong(String ref) implements ServerFrame {}

@@ -20,6 +20,10 @@ import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import io.parley.http.ErrorHandling;
 import io.parley.http.Json;
+import io.parley.http.NotificationWire;
+import io.parley.notification.Announcements;
+import io.parley.notification.Notifications;
+import akka.actor.typed.pubsub.Topic;
 import io.parley.user.Presences;
 import io.parley.user.User;
 import java.util.List;
@@ -56,6 +60,8 @@ public final class Session implements OrderedDelivery.Port {
 
   private record FromUser(User.ToSession message) implements Command {}
 
+  private record Broadcast(Announcements.Live live) implements Command {}
+
   private record Verified(Principal principal, String ref) implements Command {}
 
   private record VerifyFailed(ApiException failure, String ref) implements Command {}
@@ -88,6 +94,7 @@ public final class Session implements OrderedDelivery.Port {
       Conversations conversations,
       ClusterSharding sharding,
       Presences presences,
+      Notifications notifications,
       GatewaySettings settings,
       Executor blocking) {}
 
@@ -109,6 +116,7 @@ public final class Session implements OrderedDelivery.Port {
   private final Outgoing out;
   private final String sessionId = UUID.randomUUID().toString();
   private final ActorRef<User.ToSession> inbox;
+  private final ActorRef<Announcements.Live> broadcasts;
   private final TokenBucket rateLimit;
   private final TokenBucket typingLimit;
   /** Conversations where this session said it was typing; they hear it stopped when the session ends. */
@@ -127,6 +135,7 @@ public final class Session implements OrderedDelivery.Port {
     this.deps = deps;
     this.out = out;
     this.inbox = context.messageAdapter(User.ToSession.class, FromUser::new);
+    this.broadcasts = context.messageAdapter(Announcements.Live.class, Broadcast::new);
     this.stats = GatewayStats.get(context.getSystem());
     this.rateLimit = new TokenBucket(deps.settings().framesPerSecond(), deps.settings().frameBurst());
     this.typingLimit = new TokenBucket(deps.settings().typingPerSecond(), deps.settings().typingBurst());
@@ -144,6 +153,9 @@ public final class Session implements OrderedDelivery.Port {
         .onMessage(VerifyFailed.class, this::onVerifyFailed)
         .onMessage(Answer.class, a -> reply(a.frame()))
         .onMessage(FromUser.class, this::onFromUser)
+        .onMessage(
+            Broadcast.class,
+            b -> reply(new Frames.Notification(NotificationWire.NotificationBody.of(b.live().notification()), null, true)))
         .onMessage(Caught.class, this::onCaught)
         .onMessage(Subscribed.class, this::onSubscribed)
         .onMessage(CatchUpFailed.class, this::onCatchUpFailed)
@@ -188,6 +200,7 @@ public final class Session implements OrderedDelivery.Port {
     timers.startSingleTimer(Timer.TOKEN_EXPIRY, untilExpiry.isNegative() ? Duration.ZERO : untilExpiry);
     if (first) {
       register();
+      Announcements.LiveTopic.get(context.getSystem()).ref().tell(Topic.subscribe(broadcasts));
       timers.startTimerWithFixedDelay(Timer.REGISTRATION, deps.settings().registrationRefresh());
       send(new Frames.Connected(principal.userId(), sessionId, deps.settings().heartbeat().toMillis()));
     } else {
@@ -343,6 +356,26 @@ public final class Session implements OrderedDelivery.Port {
         userEntity().tell(new User.SetStatus(User.Status.valueOf(status.toUpperCase(java.util.Locale.ROOT))));
         send(new Frames.Ok(ref, type));
       }
+      case "notification.ack" -> {
+        Frames.NotificationAck ack = field(frame, Frames.NotificationAck.class);
+        boolean all = Boolean.TRUE.equals(ack.all());
+        if (all == (ack.notificationId() != null)) {
+          throw new ApiException(ApiError.BAD_REQUEST, "give either 'notificationId' or 'all': true");
+        }
+        Notifications notifications = deps.notifications();
+        answer(
+            ref,
+            all ? notifications.markAllRead(userId) : notifications.markRead(userId, ack.notificationId()),
+            count -> new Frames.UnreadCount(ref, count.unreadCount()));
+      }
+      case "device.register" -> {
+        Frames.DeviceRegister device = field(frame, Frames.DeviceRegister.class);
+        answer(ref, deps.notifications().registerDevice(userId, device.token(), device.platform()), done -> new Frames.Ok(ref, type));
+      }
+      case "device.unregister" -> {
+        Frames.DeviceUnregister device = field(frame, Frames.DeviceUnregister.class);
+        answer(ref, deps.notifications().unregisterDevice(userId, device.token()), done -> new Frames.Ok(ref, type));
+      }
       default -> throw new ApiException(ApiError.BAD_REQUEST, "unknown frame type '" + brief(type) + "'");
     }
     return Behaviors.same();
@@ -456,6 +489,13 @@ public final class Session implements OrderedDelivery.Port {
         send(Frames.Presence.of(presence));
       }
       return Behaviors.same();
+    }
+    if (fromUser.message() instanceof User.NotificationNotice notice) {
+      return reply(
+          new Frames.Notification(NotificationWire.NotificationBody.of(notice.notification()), notice.unreadCount(), null));
+    }
+    if (fromUser.message() instanceof User.UnreadCount count) {
+      return reply(new Frames.UnreadCount(null, count.unreadCount()));
     }
     delivery.notice(((User.Delivered) fromUser.message()).notice());
     return Behaviors.same();

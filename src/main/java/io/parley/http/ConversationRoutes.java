@@ -154,7 +154,7 @@ public final class ConversationRoutes {
             parameterOptional(
                 "limit",
                 limit -> {
-                  Long beforeSeq = before.map(value -> longParam("before", value, 1)).orElse(null);
+                  Long beforeSeq = before.map(value -> QueryParameters.longValue("before", value, 1)).orElse(null);
                   return onSuccess(
                       conversations.history(userId, id, beforeSeq, pageSize(limit)),
                       page -> ok(History.of(page)));
@@ -186,18 +186,8 @@ public final class ConversationRoutes {
   private int pageSize(Optional<String> limit) {
     int max = conversations.settings().maxPageSize();
     // Clamped while still a long, so that a huge limit cannot wrap around to a negative int.
-    return limit.map(value -> (int) Math.min(longParam("limit", value, 1), max))
+    return limit.map(value -> (int) Math.min(QueryParameters.longValue("limit", value, 1), max))
         .orElse(conversations.settings().defaultPageSize());
-  }
-
-  private static long longParam(String name, String value, long min) {
-    try {
-      long parsed = Long.parseLong(value);
-      if (parsed < min) throw badRequest("query parameter '" + name + "' must be at least " + min);
-      return parsed;
-    } catch (NumberFormatException e) {
-      throw badRequest("query parameter '" + name + "' must be a whole number");
-    }
   }
 
   private static Route ok(Object body) {

@@ -9,6 +9,8 @@ import akka.cluster.typed.Cluster;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import io.parley.db.Database;
+import io.parley.push.PushGateway;
+import io.parley.push.PushStats;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -22,9 +24,11 @@ import java.util.concurrent.Executor;
 public final class HealthRoutes {
   private final ActorSystem<?> system;
   private final Executor blocking;
+  private final PushGateway push;
 
-  public HealthRoutes(ActorSystem<?> system) {
+  public HealthRoutes(ActorSystem<?> system, PushGateway push) {
     this.system = system;
+    this.push = push;
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
   }
 
@@ -64,6 +68,7 @@ public final class HealthRoutes {
             "status", databaseUp ? "up" : "down",
             "dialect", database.settings().dialect().name().toLowerCase(Locale.ROOT)));
     report.put("cluster", clusterReport);
+    report.put("push", Map.of("status", push.status(), "results", PushStats.get(system).byReason()));
     return report;
   }
 }

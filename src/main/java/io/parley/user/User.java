@@ -1,5 +1,6 @@
 package io.parley.user;
 
+import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -18,6 +19,8 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import akka.pattern.StatusReply;
+import io.parley.user.Inbox.Notification;
 import io.parley.gateway.GatewayStats;
 import io.parley.CborSerializable;
 import io.parley.conversation.Conversation;
@@ -25,18 +28,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One user, sharded: the registry of their connected devices, through which every conversation reaches all of them,
- * and their presence. The chosen status and when they were last seen are persisted; the sessions and the watchers
- * of their presence live in memory only. Sessions and watchers register again on a heartbeat, so a user that moved
- * to another node after a rebalance or a crash knows them again within one heartbeat.
+ * their presence, their notification inbox and the device tokens their pushes go to. The chosen status, last-seen
+ * time, inbox and device tokens are persisted; the sessions and the watchers of their presence live in memory only.
+ * Sessions and watchers register again on a heartbeat, so a user that moved to another node after a rebalance or a
+ * crash knows them again within one heartbeat.
  */
 public final class User extends EventSourcedBehavior<User.Command, User.Event, User.State> {
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "User");
+
+  public enum Platform {
+    ANDROID,
+    IOS,
+    WEB
+  }
 
   public enum Status {
     ONLINE,
@@ -67,6 +80,41 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   public record GetPresence(ActorRef<Presence> replyTo) implements Command {}
 
+  /**
+   * Stores a notification. A repeated {@code idempotencyKey} stores nothing and answers with the duplicate flag set.
+   * {@code push} null leaves it to the kind; {@code batchId} groups the pushes of one admin request.
+   */
+  public record Notify(Draft draft, String idempotencyKey, String batchId, ActorRef<StatusReply<Notified>> replyTo)
+      implements Command {}
+
+  /**
+   * A notification to store; {@code data} is a JSON object as text, {@code push} null means "as the kind says". A new
+   * notification replaces the unread one with the same {@code collapseKey} (null: none), counting up.
+   */
+  public record Draft(String kind, String title, String body, String data, Boolean push, String collapseKey)
+      implements CborSerializable {}
+
+  public record Notified(String notificationId, boolean duplicate, int unreadCount) implements CborSerializable {}
+
+  /** Notifications numbered below {@code beforeNumber}, newest first. */
+  public record ListNotifications(boolean unreadOnly, long beforeNumber, int limit, ActorRef<Inbox.Page> replyTo)
+      implements Command {}
+
+  /** Marks one notification read, or all of them when {@code notificationId} is null. */
+  public record MarkNotificationsRead(String notificationId, ActorRef<StatusReply<UnreadCount>> replyTo)
+      implements Command {}
+
+  public record RegisterDevice(String token, Platform platform, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  /** Forgets a device token; {@code replyTo} may be null when nobody waits (a push found the token dead). */
+  public record UnregisterDevice(String token, String reason, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
+
+  public record GetDevices(ActorRef<Devices> replyTo) implements Command {}
+
+  public record Devices(List<Device> devices) implements CborSerializable {}
+
   private record SessionStopped(String sessionId) implements Command {}
 
   private record WatcherStopped(ActorRef<ToSession> watcher) implements Command {}
@@ -88,6 +136,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Presence as others see it: invisible shows as offline. {@code lastSeenAt} is null for someone never seen. */
   public record Presence(String userId, Status status, Instant lastSeenAt) implements ToSession {}
 
+  public record NotificationNotice(Notification notification, int unreadCount) implements ToSession {}
+
+  /** The unread count changed on another device (or here), so that every device shows the same badge. */
+  public record UnreadCount(int unreadCount) implements ToSession {}
+
   // ---------------------------------------------------------------- events and state
 
   public sealed interface Event extends CborSerializable {}
@@ -96,20 +149,79 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   public record LastSeen(Instant at) implements Event {}
 
-  public record State(Status chosen, Instant lastSeenAt) implements CborSerializable {}
+  /**
+   * {@code pushTo} holds the device tokens a push goes to, empty when there is none to send (the user was online,
+   * or the kind is not pushed); such an event is tagged for the push projection. {@code replacedId} is the unread
+   * notification this one collapses, if any.
+   */
+  public record NotificationAdded(
+      String userId,
+      Notification notification,
+      String idempotencyKey,
+      String replacedId,
+      List<Device> pushTo,
+      String batchId)
+      implements Event {}
+
+  public record NotificationsRead(List<String> ids, Instant at) implements Event {}
+
+  public record DeviceRegistered(Device device) implements Event {}
+
+  public record DeviceRemoved(String token, String reason) implements Event {}
+
+  public record Device(String token, Platform platform, Instant registeredAt) implements CborSerializable {}
+
+  /** {@code devices} is oldest first. */
+  public record State(Status chosen, Instant lastSeenAt, Inbox inbox, List<Device> devices)
+      implements CborSerializable {
+    State with(Inbox changed) {
+      return new State(chosen, lastSeenAt, changed, devices);
+    }
+
+    State with(List<Device> changed) {
+      return new State(chosen, lastSeenAt, inbox, List.copyOf(changed));
+    }
+
+    boolean hasDevice(String token) {
+      for (Device d : devices) if (d.token().equals(token)) return true;
+      return false;
+    }
+  }
 
   // ---------------------------------------------------------------- setup
 
-  /** Timings of a user entity, from {@code parley.gateway}. */
-  public record Settings(int maxSessions, Duration idleTimeout, Duration offlineGrace) {}
+  /** A user entity's limits and timings, from {@code parley.gateway} and {@code parley.notifications}. */
+  public record Settings(
+      int maxSessions,
+      Duration idleTimeout,
+      Duration offlineGrace,
+      int inboxSize,
+      int idempotencyWindow,
+      int maxDevices,
+      Set<String> pushedKinds,
+      int pushSlices) {
+    public static Settings fromConfig(com.typesafe.config.Config root) {
+      var gateway = root.getConfig("parley.gateway");
+      var notifications = root.getConfig("parley.notifications");
+      return new Settings(
+          gateway.getInt("max-sessions-per-user"),
+          gateway.getDuration("user-idle-timeout"),
+          gateway.getDuration("offline-grace"),
+          notifications.getInt("inbox-size"),
+          notifications.getInt("idempotency-window"),
+          notifications.getInt("max-devices-per-user"),
+          Set.copyOf(notifications.getStringList("pushed-kinds")),
+          root.getInt("parley.push.tag-slices"));
+    }
+  }
+
+  /** The tag of a user's events that carry a push: one of {@code slices}, each with its own push projection. */
+  public static String pushTag(int slice) {
+    return "push-" + slice;
+  }
 
   public static void init(ActorSystem<?> system) {
-    var config = system.settings().config().getConfig("parley.gateway");
-    Settings settings =
-        new Settings(
-            config.getInt("max-sessions-per-user"),
-            config.getDuration("user-idle-timeout"),
-            config.getDuration("offline-grace"));
+    Settings settings = Settings.fromConfig(system.settings().config());
     // The registry is in memory, so sharding must not passivate an entity that still has sessions; it stops
     // itself once it has had none, and no watchers, for a while.
     ClusterSharding.get(system)
@@ -181,7 +293,15 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   @Override
   public State emptyState() {
-    return new State(Status.ONLINE, null);
+    return new State(Status.ONLINE, null, Inbox.EMPTY, List.of());
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    if (event instanceof NotificationAdded added && !added.pushTo().isEmpty()) {
+      return Set.of(pushTag(Math.floorMod(userId.hashCode(), settings.pushSlices())));
+    }
+    return Set.of();
   }
 
   @Override
@@ -202,6 +322,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .onCommand(Unwatch.class, (state, u) -> unwatch(u.watcher()))
         .onCommand(WatcherStopped.class, (state, w) -> unwatch(w.watcher()))
         .onCommand(GetPresence.class, (state, get) -> Effect().none().thenReply(get.replyTo(), this::presence))
+        .onCommand(Notify.class, this::onNotify)
+        .onCommand(ListNotifications.class, this::onListNotifications)
+        .onCommand(MarkNotificationsRead.class, this::onMarkNotificationsRead)
+        .onCommand(RegisterDevice.class, this::onRegisterDevice)
+        .onCommand(UnregisterDevice.class, this::onUnregisterDevice)
+        .onCommand(GetDevices.class, (state, get) -> Effect().reply(get.replyTo(), new Devices(state.devices())))
         .onCommand(Internal.class, this::onInternal)
         .build();
   }
@@ -236,8 +362,135 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, State> onDeliver(State state, Deliver deliver) {
     Delivered delivered = new Delivered(deliver.notice());
-    for (Registered registered : sessions.values()) registered.session().tell(delivered);
+    tellSessions(delivered);
+    Conversation.Notice notice = deliver.notice();
+    // Reading a conversation, on any device, reads its message notification.
+    if (notice instanceof Conversation.ReceiptNotice receipt
+        && receipt.kind() == Conversation.ReceiptKind.READ
+        && receipt.userId().equals(userId)) {
+      return markRead(state, state.inbox().unreadIdsWithCollapseKey(receipt.conversationId()), null);
+    }
+    // Nobody is connected to see it: the message goes to the inbox, and to the phone when a device is registered.
+    if (notice instanceof Conversation.MessageNotice posted
+        && sessions.isEmpty()
+        && !posted.message().senderId().equals(userId)
+        && !posted.message().deleted()) {
+      String key = "message:" + posted.message().messageId();
+      if (state.inbox().seen(key)) return Effect().none();
+      return Effect().persist(added(state, MessageNotifications.draft(posted.message(), state.inbox()), key, null));
+    }
     return Effect().none();
+  }
+
+  private Effect<Event, State> onNotify(State state, Notify notify) {
+    if (state.inbox().seen(notify.idempotencyKey())) {
+      return Effect().none().thenRun(s -> notify.replyTo().tell(StatusReply.success(duplicateOf(s))));
+    }
+    NotificationAdded added = added(state, notify.draft(), notify.idempotencyKey(), notify.batchId());
+    return Effect()
+        .persist(added)
+        .thenRun(
+            s -> {
+              int unread = s.inbox().unreadCount();
+              tellSessions(new NotificationNotice(added.notification(), unread));
+              notify.replyTo().tell(StatusReply.success(new Notified(added.notification().id(), false, unread)));
+            });
+  }
+
+  private static Notified duplicateOf(State state) {
+    return new Notified(null, true, state.inbox().unreadCount());
+  }
+
+  /** The event for a new notification: its id, what it collapses, and the devices to push to if nobody is online. */
+  private NotificationAdded added(State state, Draft draft, String idempotencyKey, String batchId) {
+    Notification collapsed = state.inbox().unreadWithCollapseKey(draft.collapseKey());
+    Notification notification =
+        new Notification(
+            state.inbox().nextId(),
+            draft.kind(),
+            draft.title(),
+            draft.body(),
+            draft.data() == null ? "{}" : draft.data(),
+            Instant.now().truncatedTo(ChronoUnit.MILLIS),
+            null,
+            draft.collapseKey(),
+            collapsed == null ? 1 : collapsed.count() + 1);
+    boolean pushed = draft.push() != null ? draft.push() : settings.pushedKinds().contains(draft.kind());
+    List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
+    return new NotificationAdded(
+        userId, notification, idempotencyKey, collapsed == null ? null : collapsed.id(), pushTo, batchId);
+  }
+
+  private Effect<Event, State> onListNotifications(State state, ListNotifications list) {
+    return Effect()
+        .reply(list.replyTo(), state.inbox().page(list.unreadOnly(), list.beforeNumber(), list.limit()));
+  }
+
+  private Effect<Event, State> onMarkNotificationsRead(State state, MarkNotificationsRead mark) {
+    List<String> ids;
+    if (mark.notificationId() == null) {
+      ids = state.inbox().unreadIds();
+    } else if (!state.inbox().contains(mark.notificationId())) {
+      return Effect()
+          .none()
+          .thenRun(s -> mark.replyTo().tell(StatusReply.error("no such notification")));
+    } else {
+      ids = List.of(mark.notificationId());
+    }
+    return markRead(state, ids, mark.replyTo());
+  }
+
+  /** Marks these read (those already read stay as they were) and tells every device the new unread count. */
+  private Effect<Event, State> markRead(State state, List<String> ids, ActorRef<StatusReply<UnreadCount>> replyTo) {
+    boolean anyUnread = false;
+    for (String id : ids) anyUnread |= state.inbox().unreadIds().contains(id);
+    if (!anyUnread) {
+      return Effect()
+          .none()
+          .thenRun(
+              s -> {
+                if (replyTo != null) replyTo.tell(StatusReply.success(new UnreadCount(s.inbox().unreadCount())));
+              });
+    }
+    return Effect()
+        .persist(new NotificationsRead(ids, Instant.now().truncatedTo(ChronoUnit.MILLIS)))
+        .thenRun(
+            s -> {
+              UnreadCount count = new UnreadCount(s.inbox().unreadCount());
+              tellSessions(count);
+              if (replyTo != null) replyTo.tell(StatusReply.success(count));
+            });
+  }
+
+  private Effect<Event, State> onRegisterDevice(State state, RegisterDevice register) {
+    if (state.hasDevice(register.token())) {
+      return Effect().none().thenRun(s -> register.replyTo().tell(StatusReply.ack()));
+    }
+    List<Event> events = new ArrayList<>();
+    // The oldest token makes room: a user who keeps reinstalling must not grow the list without bound.
+    int over = state.devices().size() + 1 - settings.maxDevices();
+    for (int i = 0; i < over; i++) events.add(new DeviceRemoved(state.devices().get(i).token(), "device_limit"));
+    events.add(
+        new DeviceRegistered(
+            new Device(register.token(), register.platform(), Instant.now().truncatedTo(ChronoUnit.MILLIS))));
+    return Effect().persist(events).thenRun(s -> register.replyTo().tell(StatusReply.ack()));
+  }
+
+  private Effect<Event, State> onUnregisterDevice(State state, UnregisterDevice unregister) {
+    if (!state.hasDevice(unregister.token())) {
+      return Effect().none().thenRun(s -> replyDone(unregister.replyTo()));
+    }
+    return Effect()
+        .persist(new DeviceRemoved(unregister.token(), unregister.reason()))
+        .thenRun(s -> replyDone(unregister.replyTo()));
+  }
+
+  private static void replyDone(ActorRef<StatusReply<Done>> replyTo) {
+    if (replyTo != null) replyTo.tell(StatusReply.ack());
+  }
+
+  private void tellSessions(ToSession message) {
+    for (Registered registered : sessions.values()) registered.session().tell(message);
   }
 
   private Effect<Event, State> onSetStatus(State state, SetStatus set) {
@@ -290,8 +543,32 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(StatusChosen.class, (state, e) -> new State(e.status(), state.lastSeenAt()))
-        .onEvent(LastSeen.class, (state, e) -> new State(state.chosen(), e.at()))
+        .onEvent(StatusChosen.class, (state, e) -> new State(e.status(), state.lastSeenAt(), state.inbox(), state.devices()))
+        .onEvent(LastSeen.class, (state, e) -> new State(state.chosen(), e.at(), state.inbox(), state.devices()))
+        .onEvent(
+            NotificationAdded.class,
+            (state, e) ->
+                state.with(
+                    state
+                        .inbox()
+                        .add(
+                            e.notification(),
+                            e.replacedId(),
+                            e.idempotencyKey(),
+                            settings.inboxSize(),
+                            settings.idempotencyWindow())))
+        .onEvent(NotificationsRead.class, (state, e) -> state.with(state.inbox().markRead(e.ids(), e.at())))
+        .onEvent(
+            DeviceRegistered.class,
+            (state, e) -> {
+              List<Device> devices = new ArrayList<>(state.devices());
+              devices.add(e.device());
+              return state.with(devices);
+            })
+        .onEvent(
+            DeviceRemoved.class,
+            (state, e) ->
+                state.with(state.devices().stream().filter(d -> !d.token().equals(e.token())).toList()))
         .build();
   }
 }

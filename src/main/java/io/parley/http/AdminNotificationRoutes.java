@@ -1,0 +1,71 @@
+package io.parley.http;
+
+import static akka.http.javadsl.server.Directives.*;
+
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import io.parley.http.NotificationWire.AdminSend;
+import io.parley.http.NotificationWire.AdminSent;
+import io.parley.http.NotificationWire.NotificationDraft;
+import io.parley.notification.Notifications;
+import io.parley.user.User;
+
+/**
+ * {@code POST /api/admin/notifications}, for the platform's own backend (service_role key or admin token): to users,
+ * to an FCM topic, or to everyone online. 202 means the notifications are stored; pushes follow from the journal.
+ */
+public final class AdminNotificationRoutes {
+  private final Notifications notifications;
+  private final Authentication authentication;
+  private final RequestBodies bodies;
+  private final int maxDataBytes;
+
+  public AdminNotificationRoutes(
+      Notifications notifications, Authentication authentication, RequestBodies bodies, int maxDataBytes) {
+    this.notifications = notifications;
+    this.authentication = authentication;
+    this.bodies = bodies;
+    this.maxDataBytes = maxDataBytes;
+  }
+
+  public Route route() {
+    return path(
+        akka.http.javadsl.server.PathMatchers.segment("admin").slash("notifications"),
+        () -> post(() -> authentication.admin(() -> bodies.json(AdminSend.class, this::send))));
+  }
+
+  private Route send(AdminSend request) {
+    User.Draft draft = draft(request.notification());
+    String key = request.idempotencyKey();
+    if (key != null && (key.isBlank() || key.length() > 200)) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field 'idempotencyKey' must be 1-200 characters");
+    }
+    boolean broadcast = Boolean.TRUE.equals(request.broadcast());
+    int targets = (request.userIds() != null ? 1 : 0) + (request.topic() != null ? 1 : 0) + (broadcast ? 1 : 0);
+    if (targets != 1) {
+      throw new ApiException(ApiError.BAD_REQUEST, "give exactly one of 'userIds', 'topic' and 'broadcast': true");
+    }
+    if (request.userIds() != null) {
+      return onSuccess(
+          notifications.send(request.userIds(), draft, key),
+          sent -> accepted(new AdminSent(sent.accepted(), sent.duplicates(), sent.batchId(), null)));
+    }
+    return onSuccess(
+        notifications.announce(request.topic(), draft, key),
+        announced ->
+            accepted(new AdminSent(announced.duplicate() ? 0 : 1, announced.duplicate() ? 1 : 0, key, announced.announcementId())));
+  }
+
+  private User.Draft draft(NotificationDraft body) {
+    if (body == null) throw new ApiException(ApiError.BAD_REQUEST, "field 'notification' is required");
+    if (body.data() != null && !body.data().isNull() && !body.data().isObject()) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field 'notification.data' must be a JSON object");
+    }
+    String data = body.data() == null || body.data().isNull() ? null : Json.write(body.data());
+    return Notifications.draft(body.kind(), body.title(), body.body(), data, body.push(), body.collapseKey(), maxDataBytes);
+  }
+
+  private static Route accepted(AdminSent sent) {
+    return complete(StatusCodes.ACCEPTED, sent, Json.marshaller());
+  }
+}

@@ -1,0 +1,230 @@
+package io.parley.notification;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import akka.pattern.StatusReply;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import com.typesafe.config.Config;
+import io.parley.conversation.ConversationIds;
+import io.parley.http.ApiError;
+import io.parley.http.ApiException;
+import io.parley.user.DeviceOwner;
+import io.parley.user.Inbox;
+import io.parley.user.User;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+
+/**
+ * What REST, WebSocket and the platform's backend can do with notifications: store them in users' inboxes (each
+ * answer means the notification is in the journal), read and page inboxes, and keep the device tokens pushes go to.
+ */
+public final class Notifications {
+  /** How many of an admin send's users were given the notification, and how many had it already (same key). */
+  public record Sent(int accepted, int duplicates, String batchId) {}
+
+  private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
+  private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]{1,4096}");
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+  private final int maxRecipients;
+  private final int sendParallelism;
+  private final int defaultPageSize;
+  private final int maxPageSize;
+
+  public Notifications(ActorSystem<?> system) {
+    this.system = system;
+    this.sharding = ClusterSharding.get(system);
+    Config config = system.settings().config();
+    this.askTimeout = config.getDuration("parley.http.ask-timeout");
+    this.maxRecipients = config.getInt("parley.notifications.max-recipients");
+    this.sendParallelism = config.getInt("parley.notifications.send-parallelism");
+    this.defaultPageSize = config.getInt("parley.notifications.default-page-size");
+    this.maxPageSize = config.getInt("parley.notifications.max-page-size");
+  }
+
+  /** Stores {@code draft} in each user's inbox; completes once every one of them is in the journal. */
+  public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey) {
+    List<String> recipients = recipients(userIds);
+    String batchId = idempotencyKey != null ? idempotencyKey : UUID.randomUUID().toString();
+    return Source.from(recipients)
+        .mapAsyncUnordered(sendParallelism, userId -> send(userId, draft, idempotencyKey, batchId))
+        .runWith(
+            Sink.fold(
+                new Sent(0, 0, batchId),
+                (sent, notified) ->
+                    notified.duplicate()
+                        ? new Sent(sent.accepted(), sent.duplicates() + 1, batchId)
+                        : new Sent(sent.accepted() + 1, sent.duplicates(), batchId)),
+            system);
+  }
+
+  /** Stores one notification for one user; {@code idempotencyKey} makes a retry harmless. */
+  public CompletionStage<User.Notified> send(String userId, User.Draft draft, String idempotencyKey, String batchId) {
+    return askStatus(userId, replyTo -> new User.Notify(draft, idempotencyKey, batchId, replyTo));
+  }
+
+  /** Stores an announcement once: to everyone online when {@code topic} is null, else to that FCM topic. */
+  public CompletionStage<Announcements.Accepted> announce(String topic, User.Draft draft, String idempotencyKey) {
+    if (topic != null && !topic.matches("[a-zA-Z0-9_.~%-]{1,900}")) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field 'topic' must be 1-900 characters of a-z, A-Z, 0-9, -_.~%");
+    }
+    return timed(
+        sharding
+            .entityRefFor(Announcements.ENTITY_KEY, Announcements.entityId(topic))
+            .<Announcements.Accepted>askWithStatus(
+                replyTo -> new Announcements.Announce(draft, topic, idempotencyKey, replyTo), askTimeout));
+  }
+
+  public CompletionStage<Inbox.Page> list(String userId, boolean unreadOnly, String before, Integer limit) {
+    long beforeNumber = before == null ? Long.MAX_VALUE : notificationNumber(before);
+    int size = limit == null ? defaultPageSize : Math.max(1, Math.min(limit, maxPageSize));
+    return timed(user(userId).ask(replyTo -> new User.ListNotifications(unreadOnly, beforeNumber, size, replyTo), askTimeout));
+  }
+
+  public CompletionStage<User.UnreadCount> markRead(String userId, String notificationId) {
+    notificationNumber(notificationId);
+    return this.<User.UnreadCount>askStatus(userId, replyTo -> new User.MarkNotificationsRead(notificationId, replyTo))
+        .exceptionallyCompose(
+            failure ->
+                failure instanceof StatusReply.ErrorMessage || failure.getCause() instanceof StatusReply.ErrorMessage
+                    ? CompletableFuture.failedFuture(new ApiException(ApiError.NOT_FOUND, "notification not found"))
+                    : CompletableFuture.failedFuture(failure));
+  }
+
+  public CompletionStage<User.UnreadCount> markAllRead(String userId) {
+    return askStatus(userId, replyTo -> new User.MarkNotificationsRead(null, replyTo));
+  }
+
+  /**
+   * Registers a push token for {@code userId}. A token names one device, signed in as one user at a time: it is
+   * taken away from whoever had it before.
+   */
+  public CompletionStage<Done> registerDevice(String userId, String token, String platform) {
+    validToken(token);
+    User.Platform parsed = platform(platform);
+    EntityRef<DeviceOwner.Command> owner =
+        sharding.entityRefFor(DeviceOwner.ENTITY_KEY, DeviceOwner.entityId(token));
+    return timed(owner.<DeviceOwner.Claimed>askWithStatus(replyTo -> new DeviceOwner.Claim(userId, replyTo), askTimeout))
+        .thenCompose(
+            claimed -> {
+              if (claimed.previousOwner() != null) {
+                user(claimed.previousOwner()).tell(new User.UnregisterDevice(token, "registered_by_another_user", null));
+              }
+              return askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo));
+            });
+  }
+
+  public CompletionStage<Done> unregisterDevice(String userId, String token) {
+    validToken(token);
+    return askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo));
+  }
+
+  public CompletionStage<List<User.Device>> devices(String userId) {
+    return timed(user(userId).<User.Devices>ask(User.GetDevices::new, askTimeout)).thenApply(User.Devices::devices);
+  }
+
+  /** A notification from the platform's backend, checked field by field. */
+  public static User.Draft draft(
+      String kind, String title, String body, String data, Boolean push, String collapseKey, int maxDataBytes) {
+    if (kind == null || !KIND.matcher(kind).matches()) {
+      throw new ApiException(
+          ApiError.BAD_REQUEST, "field 'kind' must be 1-64 characters of a-z, 0-9, '_', '.', '-', starting with a letter");
+    }
+    requireText("title", title, 200, true);
+    requireText("body", body, 2000, false);
+    requireText("collapseKey", collapseKey, 128, false);
+    if (data != null && data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxDataBytes) {
+      throw new ApiException(ApiError.TOO_LARGE, "field 'data' is larger than " + maxDataBytes + " bytes");
+    }
+    return new User.Draft(kind, title, body == null ? "" : body, data, push, collapseKey);
+  }
+
+  private static void requireText(String field, String value, int max, boolean required) {
+    if (value == null) {
+      if (required) throw new ApiException(ApiError.BAD_REQUEST, "field '" + field + "' is required");
+      return;
+    }
+    if (required && value.isBlank()) throw new ApiException(ApiError.BAD_REQUEST, "field '" + field + "' is empty");
+    if (value.codePointCount(0, value.length()) > max) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field '" + field + "' is longer than " + max + " characters");
+    }
+  }
+
+  private List<String> recipients(List<String> userIds) {
+    if (userIds == null || userIds.isEmpty()) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field 'userIds' must name at least one user");
+    }
+    LinkedHashSet<String> distinct = new LinkedHashSet<>(userIds);
+    if (distinct.size() > maxRecipients) {
+      throw new ApiException(ApiError.BAD_REQUEST, "at most " + maxRecipients + " userIds per request");
+    }
+    for (String id : distinct) {
+      if (id == null || !ConversationIds.isUserId(id)) throw new ApiException(ApiError.BAD_REQUEST, "invalid user id: " + id);
+    }
+    return List.copyOf(distinct);
+  }
+
+  private static long notificationNumber(String id) {
+    if (id == null || !id.matches("n[1-9][0-9]{0,17}")) {
+      throw new ApiException(ApiError.BAD_REQUEST, "not a notification id: " + brief(id));
+    }
+    return Long.parseLong(id.substring(1));
+  }
+
+  private static void validToken(String token) {
+    if (token == null || !TOKEN.matcher(token).matches()) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field 'token' must be 1-4096 printable ASCII characters");
+    }
+  }
+
+  private static User.Platform platform(String platform) {
+    if (platform != null) {
+      switch (platform.toLowerCase(Locale.ROOT)) {
+        case "android":
+          return User.Platform.ANDROID;
+        case "ios":
+          return User.Platform.IOS;
+        case "web":
+          return User.Platform.WEB;
+        default:
+          break;
+      }
+    }
+    throw new ApiException(ApiError.BAD_REQUEST, "field 'platform' must be android, ios or web");
+  }
+
+  private EntityRef<User.Command> user(String userId) {
+    return sharding.entityRefFor(User.ENTITY_KEY, userId);
+  }
+
+  private <T> CompletionStage<T> askStatus(
+      String userId, java.util.function.Function<akka.actor.typed.ActorRef<StatusReply<T>>, User.Command> command) {
+    return timed(user(userId).<T>askWithStatus(replyTo -> command.apply(replyTo), askTimeout));
+  }
+
+  private static <T> CompletionStage<T> timed(CompletionStage<T> answer) {
+    return answer.exceptionallyCompose(
+        failure ->
+            failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException
+                ? CompletableFuture.failedFuture(
+                    new ApiException(ApiError.TIMEOUT, "the user's inbox did not answer in time; retry"))
+                : CompletableFuture.failedFuture(failure));
+  }
+
+  private static String brief(String text) {
+    if (text == null) return "null";
+    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+  }
+}

@@ -1,0 +1,219 @@
+package io.parley.push;
+
+import com.google.api.client.http.HttpTransport;
+import com.google.api.core.ApiFuture;
+import com.google.api.core.ApiFutureCallback;
+import com.google.api.core.ApiFutures;
+import com.google.auth.oauth2.GoogleCredentials;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.firebase.ErrorCode;
+import com.google.firebase.FirebaseApp;
+import com.google.firebase.FirebaseOptions;
+import com.google.firebase.messaging.AndroidConfig;
+import com.google.firebase.messaging.AndroidNotification;
+import com.google.firebase.messaging.ApnsConfig;
+import com.google.firebase.messaging.Aps;
+import com.google.firebase.messaging.BatchResponse;
+import com.google.firebase.messaging.FirebaseMessaging;
+import com.google.firebase.messaging.FirebaseMessagingException;
+import com.google.firebase.messaging.Message;
+import com.google.firebase.messaging.MessagingErrorCode;
+import com.google.firebase.messaging.MulticastMessage;
+import com.google.firebase.messaging.Notification;
+import com.google.firebase.messaging.SendResponse;
+import com.google.firebase.messaging.WebpushConfig;
+import com.google.firebase.messaging.WebpushFcmOptions;
+import com.google.firebase.messaging.WebpushNotification;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Pushes through Firebase Cloud Messaging with the real Admin SDK: {@code sendEachForMulticast}, at most 500 tokens a
+ * call ({@code sendMulticast} used FCM's batch endpoint, which Google shut down). Each push carries the settings that
+ * make Android, iOS and browsers group it and open the right screen.
+ */
+public final class FcmPushGateway implements PushGateway, AutoCloseable {
+  private static final String NOT_A_TOKEN = "not a valid fcm registration token";
+
+  private final FirebaseApp app;
+  private final FirebaseMessaging messaging;
+
+  /** {@code transport} null uses the SDK's own; tests and benchmarks give a mock one, since Google is not here. */
+  public FcmPushGateway(GoogleCredentials credentials, String projectId, HttpTransport transport) {
+    FirebaseOptions.Builder options = FirebaseOptions.builder().setCredentials(credentials).setProjectId(projectId);
+    if (transport != null) options.setHttpTransport(transport);
+    // Several nodes may share a JVM (tests): each gets an app of its own.
+    this.app = FirebaseApp.initializeApp(options.build(), "parley-" + UUID.randomUUID());
+    this.messaging = FirebaseMessaging.getInstance(app);
+  }
+
+  @Override
+  public CompletionStage<List<PushOutcome>> sendToDevices(PushMessage message, List<String> tokens) {
+    List<CompletableFuture<List<PushOutcome>>> calls = new ArrayList<>();
+    for (int from = 0; from < tokens.size(); from += MAX_TOKENS_PER_MULTICAST) {
+      List<String> chunk = tokens.subList(from, Math.min(tokens.size(), from + MAX_TOKENS_PER_MULTICAST));
+      MulticastMessage multicast = multicast(message, chunk);
+      calls.add(
+          completable(messaging.sendEachForMulticastAsync(multicast))
+              .handle(
+                  (batch, failure) ->
+                      failure == null ? outcomes(batch) : java.util.Collections.nCopies(chunk.size(), outcomeOf(failure))));
+    }
+    return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+        .thenApply(
+            done -> {
+              List<PushOutcome> all = new ArrayList<>(tokens.size());
+              for (CompletableFuture<List<PushOutcome>> call : calls) all.addAll(call.join());
+              return all;
+            });
+  }
+
+  @Override
+  public CompletionStage<PushOutcome> sendToTopic(PushMessage message, String topic) {
+    Message.Builder builder = Message.builder().setTopic(topic);
+    decorate(message, builder::setNotification, builder::putAllData, builder::setAndroidConfig, builder::setApnsConfig,
+        builder::setWebpushConfig);
+    return completable(messaging.sendAsync(builder.build()))
+        .handle((id, failure) -> failure == null ? PushOutcome.SENT : outcomeOf(failure));
+  }
+
+  @Override
+  public String status() {
+    return "configured";
+  }
+
+  @Override
+  public void close() {
+    app.delete();
+  }
+
+  private static MulticastMessage multicast(PushMessage message, List<String> tokens) {
+    MulticastMessage.Builder builder = MulticastMessage.builder().addAllTokens(tokens);
+    decorate(message, builder::setNotification, builder::putAllData, builder::setAndroidConfig, builder::setApnsConfig,
+        builder::setWebpushConfig);
+    return builder.build();
+  }
+
+  /** The same settings for a multicast and a topic message, whose builders share no interface. */
+  private static void decorate(
+      PushMessage message,
+      java.util.function.Consumer<Notification> notification,
+      java.util.function.Consumer<java.util.Map<String, String>> data,
+      java.util.function.Consumer<AndroidConfig> android,
+      java.util.function.Consumer<ApnsConfig> apns,
+      java.util.function.Consumer<WebpushConfig> webpush) {
+    notification.accept(Notification.builder().setTitle(message.title()).setBody(message.body()).build());
+    data.accept(message.data());
+    String clickAction = "OPEN_" + message.kind().toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+
+    AndroidNotification.Builder androidNotification = AndroidNotification.builder().setClickAction(clickAction);
+    AndroidConfig.Builder androidConfig = AndroidConfig.builder().setPriority(AndroidConfig.Priority.HIGH);
+    Aps.Builder aps = Aps.builder().setCategory(clickAction).setSound("default").setMutableContent(true);
+    ApnsConfig.Builder apnsConfig = ApnsConfig.builder();
+    WebpushNotification.Builder webNotification =
+        WebpushNotification.builder().setTitle(message.title()).setBody(message.body());
+    WebpushConfig.Builder webConfig = WebpushConfig.builder();
+    if (message.collapseKey() != null) {
+      // Each platform's own way of replacing the previous banner of the same conversation with the newest one.
+      androidConfig.setCollapseKey(message.collapseKey());
+      androidNotification.setTag(message.collapseKey());
+      aps.setThreadId(message.collapseKey());
+      apnsConfig.putHeader("apns-collapse-id", shortKey(message.collapseKey(), 64));
+      webNotification.setTag(message.collapseKey());
+      webConfig.putHeader("Topic", shortKey(message.collapseKey(), 32));
+    }
+    if (message.link() != null) webConfig.setFcmOptions(WebpushFcmOptions.withLink(message.link()));
+    android.accept(androidConfig.setNotification(androidNotification.build()).build());
+    apns.accept(apnsConfig.setAps(aps.build()).build());
+    webpush.accept(webConfig.setNotification(webNotification.build()).build());
+  }
+
+  /**
+   * APNs takes a collapse id of at most 64 bytes; Web Push a Topic of at most 32 URL-safe base64 characters. Longer
+   * keys are hashed to fit, the same key always to the same value.
+   */
+  static String shortKey(String key, int max) {
+    boolean urlSafe = key.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_');
+    if (key.length() <= max && urlSafe) return key;
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, Math.min(max, 43));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  private static List<PushOutcome> outcomes(BatchResponse batch) {
+    List<PushOutcome> outcomes = new ArrayList<>(batch.getResponses().size());
+    for (SendResponse response : batch.getResponses()) {
+      outcomes.add(response.isSuccessful() ? PushOutcome.SENT : outcomeOf(response.getException()));
+    }
+    return outcomes;
+  }
+
+  static PushOutcome outcomeOf(Throwable failure) {
+    Throwable cause = failure;
+    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) cause = cause.getCause();
+    if (!(cause instanceof FirebaseMessagingException fcm)) return PushOutcome.UNKNOWN;
+    MessagingErrorCode code = fcm.getMessagingErrorCode();
+    if (code != null) {
+      switch (code) {
+        case UNREGISTERED:
+          return PushOutcome.UNREGISTERED;
+        case INVALID_ARGUMENT:
+          return invalidArgument(fcm);
+        case UNAVAILABLE:
+          return PushOutcome.UNAVAILABLE;
+        case INTERNAL:
+          return PushOutcome.INTERNAL;
+        case QUOTA_EXCEEDED:
+          return PushOutcome.QUOTA_EXCEEDED;
+        case SENDER_ID_MISMATCH:
+          return PushOutcome.SENDER_ID_MISMATCH;
+        case THIRD_PARTY_AUTH_ERROR:
+          return PushOutcome.THIRD_PARTY_AUTH_ERROR;
+        default:
+          return PushOutcome.UNKNOWN;
+      }
+    }
+    ErrorCode platform = fcm.getErrorCode();
+    if (platform == ErrorCode.INVALID_ARGUMENT) return invalidArgument(fcm);
+    if (platform == ErrorCode.UNAVAILABLE) return PushOutcome.UNAVAILABLE;
+    if (platform == ErrorCode.INTERNAL) return PushOutcome.INTERNAL;
+    if (platform == ErrorCode.RESOURCE_EXHAUSTED) return PushOutcome.QUOTA_EXCEEDED;
+    return PushOutcome.UNKNOWN;
+  }
+
+  /** INVALID_ARGUMENT is also what a malformed message gets; only the token's own complaint removes the token. */
+  private static PushOutcome invalidArgument(FirebaseMessagingException fcm) {
+    String message = String.valueOf(fcm.getMessage()).toLowerCase(Locale.ROOT);
+    return message.contains(NOT_A_TOKEN) ? PushOutcome.INVALID_TOKEN : PushOutcome.INVALID_ARGUMENT;
+  }
+
+  private static <T> CompletableFuture<T> completable(ApiFuture<T> future) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    ApiFutures.addCallback(
+        future,
+        new ApiFutureCallback<T>() {
+          @Override
+          public void onFailure(Throwable failure) {
+            result.completeExceptionally(failure);
+          }
+
+          @Override
+          public void onSuccess(T value) {
+            result.complete(value);
+          }
+        },
+        MoreExecutors.directExecutor());
+    return result;
+  }
+}

@@ -1,0 +1,30 @@
+package io.parley.push;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Stands in for FCM when no Firebase credentials are configured: each push is a log line, never an error. */
+public final class LoggingPushGateway implements PushGateway {
+  private static final Logger log = LoggerFactory.getLogger(LoggingPushGateway.class);
+
+  @Override
+  public CompletionStage<List<PushOutcome>> sendToDevices(PushMessage message, List<String> tokens) {
+    log.info("Push (not sent, no Firebase credentials) to {} device(s): {} - {}", tokens.size(), message.title(), message.body());
+    return CompletableFuture.completedFuture(Collections.nCopies(tokens.size(), PushOutcome.LOGGED));
+  }
+
+  @Override
+  public CompletionStage<PushOutcome> sendToTopic(PushMessage message, String topic) {
+    log.info("Push (not sent, no Firebase credentials) to topic {}: {} - {}", topic, message.title(), message.body());
+    return CompletableFuture.completedFuture(PushOutcome.LOGGED);
+  }
+
+  @Override
+  public String status() {
+    return "disabled";
+  }
+}

@@ -1,0 +1,35 @@
+package io.parley.push;
+
+import java.util.Locale;
+
+/** What became of one push to one token (or topic), named as FCM names its errors; counted per reason. */
+public enum PushOutcome {
+  SENT,
+  /** No credentials: the push was written to the log instead. */
+  LOGGED,
+  UNREGISTERED,
+  INVALID_TOKEN,
+  INVALID_ARGUMENT,
+  UNAVAILABLE,
+  INTERNAL,
+  QUOTA_EXCEEDED,
+  SENDER_ID_MISMATCH,
+  THIRD_PARTY_AUTH_ERROR,
+  /** Retried as often as allowed, and still failing. */
+  GAVE_UP,
+  UNKNOWN;
+
+  /** The token names no installed app any more: keep it and every push to it fails again. */
+  public boolean removesToken() {
+    return this == UNREGISTERED || this == INVALID_TOKEN;
+  }
+
+  /** A passing fault at Google's side: the same push may well succeed later. */
+  public boolean retryable() {
+    return this == UNAVAILABLE || this == INTERNAL || this == QUOTA_EXCEEDED;
+  }
+
+  public String reason() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

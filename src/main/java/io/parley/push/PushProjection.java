@@ -1,0 +1,72 @@
+package io.parley.push;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import akka.persistence.query.Offset;
+import akka.projection.ProjectionBehavior;
+import akka.projection.ProjectionId;
+import akka.projection.eventsourced.EventEnvelope;
+import akka.projection.eventsourced.javadsl.EventSourcedProvider;
+import akka.projection.javadsl.Handler;
+import akka.projection.javadsl.SourceProvider;
+import akka.projection.jdbc.javadsl.JdbcProjection;
+import io.parley.db.Database;
+import io.parley.db.PlainJdbcSession;
+import io.parley.notification.Announcements;
+import io.parley.user.User;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import javax.sql.DataSource;
+
+/**
+ * Pushes from the journal, not from the request: the events that carry a push are tagged, and this projection sends
+ * them and only then stores its offset (at least once). A node that dies between storing a notification and pushing
+ * it loses nothing; the next instance of the projection pushes it. One instance per slice of users, plus one for
+ * announcements to FCM topics, spread over the cluster.
+ */
+public final class PushProjection {
+  private PushProjection() {}
+
+  public static void init(ActorSystem<?> system, PushGateway gateway) {
+    PushSettings settings = PushSettings.fromConfig(system.settings().config());
+    PushDelivery delivery = new PushDelivery(system, gateway, settings);
+    DataSource dataSource = Database.get(system).dataSource();
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            "push-projection",
+            settings.tagSlices() + 1,
+            instance -> {
+              String tag = instance < settings.tagSlices() ? User.pushTag(instance) : Announcements.TAG;
+              SourceProvider<Offset, EventEnvelope<Object>> source =
+                  EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
+              return ProjectionBehavior.create(
+                  JdbcProjection.groupedWithinAsync(
+                          ProjectionId.of("push", tag),
+                          source,
+                          () -> new PlainJdbcSession(dataSource),
+                          () -> new Pusher(delivery),
+                          system)
+                      .withGroup(settings.groupSize(), settings.groupWithin()));
+            },
+            ShardedDaemonProcessSettings.create(system),
+            Optional.of(ProjectionBehavior.stopMessage()));
+  }
+
+  private static final class Pusher extends Handler<List<EventEnvelope<Object>>> {
+    private final PushDelivery delivery;
+
+    Pusher(PushDelivery delivery) {
+      this.delivery = delivery;
+    }
+
+    @Override
+    public CompletionStage<Done> process(List<EventEnvelope<Object>> envelopes) {
+      return delivery.deliver(envelopes.stream().map(EventEnvelope::event).toList());
+    }
+  }
+}

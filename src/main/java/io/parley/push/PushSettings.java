@@ -1,0 +1,47 @@
+package io.parley.push;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** {@code parley.push}: how pushes are retried, grouped and linked. */
+public record PushSettings(
+    int maxAttempts,
+    Duration minBackoff,
+    Duration maxBackoff,
+    double randomFactor,
+    int tagSlices,
+    boolean projectionEnabled,
+    int groupSize,
+    Duration groupWithin,
+    String webAppUrl,
+    String conversationPath,
+    String jobPath,
+    String otherPath) {
+
+  public static PushSettings fromConfig(Config root) {
+    Config push = root.getConfig("parley.push");
+    String webAppUrl = push.getString("web-links.base-url").replaceAll("/+$", "");
+    if (!webAppUrl.isEmpty() && !webAppUrl.startsWith("https://")) {
+      throw new IllegalStateException("parley.push.web-links.base-url must be an https URL (FCM opens only https links)");
+    }
+    return new PushSettings(
+        push.getInt("retry.max-attempts"),
+        push.getDuration("retry.min-backoff"),
+        push.getDuration("retry.max-backoff"),
+        push.getDouble("retry.random-factor"),
+        push.getInt("tag-slices"),
+        push.getBoolean("projection.enabled"),
+        push.getInt("projection.group-size"),
+        push.getDuration("projection.group-within"),
+        webAppUrl,
+        push.getString("web-links.conversation"),
+        push.getString("web-links.job"),
+        push.getString("web-links.other"));
+  }
+
+  /** Exponential, capped, with jitter so that many nodes retrying after the same outage do not retry in step. */
+  public Duration backoff(int attempt, double random) {
+    double base = Math.min(maxBackoff.toMillis(), minBackoff.toMillis() * Math.pow(2, attempt - 1));
+    return Duration.ofMillis((long) (base * (1 + randomFactor * random)));
+  }
+}

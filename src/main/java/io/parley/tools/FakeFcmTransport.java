@@ -1,0 +1,114 @@
+package io.parley.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.api.client.http.LowLevelHttpRequest;
+import com.google.api.client.http.LowLevelHttpResponse;
+import com.google.api.client.testing.http.MockHttpTransport;
+import com.google.api.client.testing.http.MockLowLevelHttpRequest;
+import com.google.api.client.testing.http.MockLowLevelHttpResponse;
+import io.parley.http.Json;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+
+/**
+ * Google's FCM v1 endpoint, as the Admin SDK sees it through its HTTP transport: every request is recorded, and
+ * answered as FCM answers (success, or an error body with FCM's error code). For tests and the push benchmark, where
+ * Google's servers cannot be reached; the SDK above it is the real one.
+ */
+public final class FakeFcmTransport extends MockHttpTransport {
+  /** One request that left the Admin SDK: its URL, headers and the {@code message} of its JSON body. */
+  public record Request(String method, String url, Map<String, List<String>> headers, JsonNode message) {
+    public String token() {
+      return message.path("token").asText(null);
+    }
+
+    public String topic() {
+      return message.path("topic").asText(null);
+    }
+  }
+
+  /** FCM's answer: an HTTP status and a JSON body. */
+  public record Answer(int status, String body) {
+    public static Answer sent() {
+      return new Answer(200, "{\"name\":\"projects/parley-test/messages/0:1\"}");
+    }
+
+    /** An FCM error, with its {@code errorCode} detail when {@code fcmCode} is not null. */
+    public static Answer error(int status, String grpcStatus, String fcmCode, String message) {
+      String details =
+          fcmCode == null
+              ? ""
+              : ",\"details\":[{\"@type\":\"type.googleapis.com/google.firebase.fcm.v1.FcmError\",\"errorCode\":\""
+                  + fcmCode + "\"}]";
+      return new Answer(
+          status,
+          "{\"error\":{\"code\":" + status + ",\"message\":\"" + message + "\",\"status\":\"" + grpcStatus + "\""
+              + details + "}}");
+    }
+
+    public static Answer unregistered() {
+      return error(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found.");
+    }
+
+    public static Answer invalidToken() {
+      return error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "The registration token is not a valid FCM registration token");
+    }
+
+    public static Answer unavailable() {
+      return error(503, "UNAVAILABLE", "UNAVAILABLE", "The service is currently unavailable.");
+    }
+  }
+
+  private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+  private final Map<String, AtomicInteger> attemptsByTarget = new ConcurrentHashMap<>();
+  private final AtomicLong count = new AtomicLong();
+  private final boolean keepRequests;
+  /** Given a request and how many times its token (or topic) was asked before, the answer. */
+  private volatile BiFunction<Request, Integer, Answer> answers = (request, attempt) -> Answer.sent();
+
+  /** {@code keepRequests} false only counts them, for benchmarks that send millions. */
+  public FakeFcmTransport(boolean keepRequests) {
+    this.keepRequests = keepRequests;
+  }
+
+  public FakeFcmTransport() {
+    this(true);
+  }
+
+  public void answer(BiFunction<Request, Integer, Answer> answers) {
+    this.answers = answers;
+  }
+
+  public List<Request> requests() {
+    return List.copyOf(requests);
+  }
+
+  public long count() {
+    return count.get();
+  }
+
+  @Override
+  public LowLevelHttpRequest buildRequest(String method, String url) {
+    return new MockLowLevelHttpRequest(url) {
+      @Override
+      public LowLevelHttpResponse execute() throws java.io.IOException {
+        JsonNode body = Json.MAPPER.readTree(getContentAsString());
+        Request request = new Request(method, url, Map.copyOf(getHeaders()), body.path("message"));
+        count.incrementAndGet();
+        if (keepRequests) requests.add(request);
+        String target = request.token() != null ? request.token() : String.valueOf(request.topic());
+        int attempt = attemptsByTarget.computeIfAbsent(target, t -> new AtomicInteger()).getAndIncrement();
+        Answer answer = answers.apply(request, attempt);
+        return new MockLowLevelHttpResponse()
+            .setStatusCode(answer.status())
+            .setContentType("application/json; charset=UTF-8")
+            .setContent(answer.body());
+      }
+    };
+  }
+}

@@ -1,0 +1,47 @@
+package io.parley.user;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.conversation.MessageView;
+import io.parley.http.Json;
+import io.parley.user.Inbox.Notification;
+
+/**
+ * The inbox notification for messages that reached a user while none of their devices was connected: one per
+ * conversation, collapsing while unread, so that a phone shows "3 new messages from Ana" rather than three banners.
+ */
+final class MessageNotifications {
+  static final String KIND = "message";
+  private static final int PREVIEW_LENGTH = 120;
+
+  private MessageNotifications() {}
+
+  static User.Draft draft(MessageView message, Inbox inbox) {
+    Notification collapsed = inbox.unreadWithCollapseKey(message.conversationId());
+    int count = collapsed == null ? 1 : collapsed.count() + 1;
+    String sender = senderName(message);
+    String body = count == 1 ? preview(message.content()) : count + " new messages from " + sender;
+    ObjectNode data = Json.MAPPER.createObjectNode();
+    data.put("conversationId", message.conversationId());
+    data.put("messageId", message.messageId());
+    data.put("seq", message.seq());
+    data.put("senderId", message.senderId());
+    return new User.Draft(KIND, sender, body, data.toString(), null, message.conversationId());
+  }
+
+  /** Parley knows user ids, not names: a client that wants a name on the banner puts {@code senderName} in metadata. */
+  private static String senderName(MessageView message) {
+    if (message.metadata() != null) {
+      JsonNode name = Json.parse(message.metadata(), JsonNode.class).get("senderName");
+      if (name != null && name.isTextual() && !name.textValue().isBlank()) return preview(name.textValue());
+    }
+    return message.senderId();
+  }
+
+  private static String preview(String text) {
+    if (text == null) return "";
+    return text.codePointCount(0, text.length()) <= PREVIEW_LENGTH
+        ? text
+        : text.substring(0, text.offsetByCodePoints(0, PREVIEW_LENGTH)) + "…";
+  }
+}

@@ -1,0 +1,136 @@
+package io.parley.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.auth.oauth2.AccessToken;
+import com.google.auth.oauth2.GoogleCredentials;
+import io.parley.tools.FakeFcmTransport;
+import io.parley.tools.FakeFcmTransport.Answer;
+import java.time.Duration;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The real firebase-admin SDK over a mock HTTP transport: what leaves the process, and how FCM's answers are read. */
+class FcmPushGatewayTest {
+  private final FakeFcm fcm = new FakeFcm();
+
+  @AfterEach
+  void close() {
+    fcm.close();
+  }
+
+  @Test
+  void splitsAMulticastIntoCallsOfAtMost500TokensAndSendsEachTokenOnce() {
+    List<String> tokens = IntStream.range(0, 1201).mapToObj(i -> "token-" + i).toList();
+
+    List<PushOutcome> outcomes = fcm.gateway().sendToDevices(message(null), tokens).toCompletableFuture().join();
+
+    // A MulticastMessage of more than 500 tokens cannot even be built: all 1,201 went out, so the split happened.
+    assertThat(outcomes).hasSize(1201).containsOnly(PushOutcome.SENT);
+    assertThat(fcm.transport().requests()).extracting(FakeFcmTransport.Request::token)
+        .containsExactlyInAnyOrderElementsOf(tokens);
+    assertThat(fcm.transport().requests().get(0).url())
+        .isEqualTo("https://fcm.googleapis.com/v1/projects/parley-test/messages:send");
+    assertThat(fcm.transport().requests().get(0).headers().get("authorization"))
+        .containsExactly("Bearer test-access-token");
+  }
+
+  @Test
+  void readsFcmErrorsPerToken() {
+    fcm.transport().answer((request, attempt) -> switch (request.token()) {
+      case "gone" -> Answer.unregistered();
+      case "garbage" -> Answer.invalidToken();
+      case "busy" -> Answer.error(429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED", "Quota exceeded.");
+      case "bad-payload" -> Answer.error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "Invalid JSON payload received.");
+      default -> Answer.sent();
+    });
+
+    List<PushOutcome> outcomes =
+        fcm.gateway()
+            .sendToDevices(message(null), List.of("ok", "gone", "garbage", "busy", "bad-payload"))
+            .toCompletableFuture()
+            .join();
+
+    assertThat(outcomes)
+        .containsExactly(
+            PushOutcome.SENT,
+            PushOutcome.UNREGISTERED,
+            PushOutcome.INVALID_TOKEN,
+            PushOutcome.QUOTA_EXCEEDED,
+            PushOutcome.INVALID_ARGUMENT);
+    assertThat(outcomes.stream().filter(PushOutcome::removesToken)).hasSize(2);
+    assertThat(PushOutcome.QUOTA_EXCEEDED.retryable()).isTrue();
+    assertThat(PushOutcome.INVALID_ARGUMENT.removesToken()).isFalse();
+  }
+
+  @Test
+  void carriesTheSettingsThatCollapseAndOpenTheRightScreenOnEveryPlatform() {
+    fcm.gateway().sendToDevices(message("d_0123456789abcdef0123456789abcdef"), List.of("phone")).toCompletableFuture().join();
+
+    var sent = fcm.transport().requests().get(0).message();
+    assertThat(sent.path("notification").path("title").asText()).isEqualTo("Ana");
+    assertThat(sent.path("notification").path("body").asText()).isEqualTo("3 new messages from Ana");
+    assertThat(sent.path("data").path("conversationId").asText()).isEqualTo("d_0123456789abcdef0123456789abcdef");
+    assertThat(sent.path("android").path("collapse_key").asText()).isEqualTo("d_0123456789abcdef0123456789abcdef");
+    assertThat(sent.path("android").path("notification").path("tag").asText())
+        .isEqualTo("d_0123456789abcdef0123456789abcdef");
+    assertThat(sent.path("android").path("notification").path("click_action").asText()).isEqualTo("OPEN_MESSAGE");
+    assertThat(sent.path("apns").path("headers").path("apns-collapse-id").asText())
+        .isEqualTo("d_0123456789abcdef0123456789abcdef");
+    assertThat(sent.path("apns").path("payload").path("aps").path("thread-id").asText())
+        .isEqualTo("d_0123456789abcdef0123456789abcdef");
+    // Web Push topics are at most 32 characters: a longer key is hashed, the same way every time.
+    assertThat(sent.path("webpush").path("headers").path("Topic").asText())
+        .hasSize(32)
+        .isEqualTo(FcmPushGateway.shortKey("d_0123456789abcdef0123456789abcdef", 32));
+    assertThat(sent.path("webpush").path("fcm_options").path("link").asText())
+        .isEqualTo("https://app.example.com/conversations/c1");
+  }
+
+  @Test
+  void sendsAnnouncementsToATopic() {
+    PushOutcome outcome = fcm.gateway().sendToTopic(message(null), "jobs-paris").toCompletableFuture().join();
+
+    assertThat(outcome).isEqualTo(PushOutcome.SENT);
+    assertThat(fcm.transport().requests()).singleElement().extracting(FakeFcmTransport.Request::topic)
+        .isEqualTo("jobs-paris");
+  }
+
+  private static PushMessage message(String collapseKey) {
+    return new PushMessage(
+        "message",
+        "Ana",
+        "3 new messages from Ana",
+        Map.of("conversationId", collapseKey == null ? "c1" : collapseKey, "kind", "message"),
+        collapseKey,
+        "https://app.example.com/conversations/c1");
+  }
+
+  /** The real gateway, with credentials that need no refresh, over a recording transport. */
+  static final class FakeFcm implements AutoCloseable {
+    private final FakeFcmTransport transport = new FakeFcmTransport();
+    private final FcmPushGateway gateway = new FcmPushGateway(credentials(), "parley-test", transport);
+
+    static GoogleCredentials credentials() {
+      return GoogleCredentials.create(
+          new AccessToken("test-access-token", new Date(System.currentTimeMillis() + Duration.ofDays(1).toMillis())));
+    }
+
+    FakeFcmTransport transport() {
+      return transport;
+    }
+
+    FcmPushGateway gateway() {
+      return gateway;
+    }
+
+    @Override
+    public void close() {
+      gateway.close();
+    }
+  }
+}
