@@ -47,7 +47,7 @@ public final class PushDelivery {
   public CompletionStage<Done> deliver(List<?> events) {
     Map<PushMessage, List<Target>> toDevices = new LinkedHashMap<>();
     List<CompletionStage<Done>> sends = new ArrayList<>();
-    for (Object event : events) {
+    for (Object event : newestPerCollapseKey(events)) {
       if (event instanceof User.NotificationAdded added) {
         List<Target> targets = toDevices.computeIfAbsent(messageFor(added.notification()), m -> new ArrayList<>());
         for (User.Device device : added.pushTo()) targets.add(new Target(device.token(), added.userId()));
@@ -58,6 +58,23 @@ public final class PushDelivery {
     toDevices.forEach((message, targets) -> sends.add(sendToDevices(message, targets, 1)));
     return CompletableFuture.allOf(sends.stream().map(CompletionStage::toCompletableFuture).toArray(CompletableFuture[]::new))
         .thenApply(done -> Done.getInstance());
+  }
+
+  /**
+   * Pushes of one group go out at once, in no set order; a newer push with the same collapse key for the same user
+   * replaces the older one on the device anyway, so only the newest is sent, and an older one can never land last.
+   */
+  private static List<Object> newestPerCollapseKey(List<?> events) {
+    Map<Object, Object> newest = new LinkedHashMap<>();
+    for (Object event : events) {
+      Object key = event;
+      if (event instanceof User.NotificationAdded added && added.notification().collapseKey() != null) {
+        key = List.of(added.userId(), added.notification().collapseKey());
+        newest.remove(key);
+      }
+      newest.put(key, event);
+    }
+    return List.copyOf(newest.values());
   }
 
   private CompletionStage<Done> sendToDevices(PushMessage message, List<Target> targets, int attempt) {

@@ -2,12 +2,9 @@ package io.parley.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.auth.oauth2.AccessToken;
-import com.google.auth.oauth2.GoogleCredentials;
+import io.parley.testkit.TestFcm;
 import io.parley.tools.FakeFcmTransport;
 import io.parley.tools.FakeFcmTransport.Answer;
-import java.time.Duration;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -113,12 +110,7 @@ class FcmPushGatewayTest {
   /** The real gateway, with credentials that need no refresh, over a recording transport. */
   static final class FakeFcm implements AutoCloseable {
     private final FakeFcmTransport transport = new FakeFcmTransport();
-    private final FcmPushGateway gateway = new FcmPushGateway(credentials(), "parley-test", transport);
-
-    static GoogleCredentials credentials() {
-      return GoogleCredentials.create(
-          new AccessToken("test-access-token", new Date(System.currentTimeMillis() + Duration.ofDays(1).toMillis())));
-    }
+    private final FcmPushGateway gateway = new FcmPushGateway(TestFcm.credentials(), "parley-test", transport);
 
     FakeFcmTransport transport() {
       return transport;

@@ -2,6 +2,7 @@ package io.parley.testkit;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.parley.tools.FakeFcmTransport;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class LiveNode implements BeforeAllCallback, AfterAllCallback {
   private final Config overrides;
+  private final FakeFcmTransport fcm;
   private TestDatabase database;
   private TestNode node;
   private HttpApi api;
@@ -21,13 +23,19 @@ public final class LiveNode implements BeforeAllCallback, AfterAllCallback {
   }
 
   public LiveNode(String overrides) {
+    this(overrides, null);
+  }
+
+  /** A node whose pushes reach {@code fcm} through the real firebase-admin SDK; null: the logging gateway. */
+  public LiveNode(String overrides, FakeFcmTransport fcm) {
     this.overrides = ConfigFactory.parseString(overrides);
+    this.fcm = fcm;
   }
 
   @Override
   public void beforeAll(ExtensionContext context) {
     database = TestDatabase.h2();
-    node = TestNode.start(database, overrides);
+    node = fcm == null ? TestNode.start(database, overrides) : TestNode.start(database, overrides, fcm);
     api = new HttpApi(node::uri);
   }
 

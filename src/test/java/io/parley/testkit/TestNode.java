@@ -4,6 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
+import io.parley.push.FcmPushGateway;
+import io.parley.push.PushGateway;
+import io.parley.tools.FakeFcmTransport;
 import java.net.URI;
 import java.util.Map;
 
@@ -22,6 +25,16 @@ public final class TestNode implements AutoCloseable {
   }
 
   public static TestNode start(TestDatabase database, Config overrides) {
+    return start(database, overrides, io.parley.push.PushGateways::fromConfig);
+  }
+
+  /** A node whose pushes go through the real firebase-admin SDK to {@code fcm} instead of Google. */
+  public static TestNode start(TestDatabase database, Config overrides, FakeFcmTransport fcm) {
+    return start(database, overrides, config -> new FcmPushGateway(TestFcm.credentials(), "parley-test", fcm));
+  }
+
+  public static TestNode start(
+      TestDatabase database, Config overrides, java.util.function.Function<Config, PushGateway> push) {
     Config config =
         overrides.withFallback(
                 ConfigFactory.parseMap(
@@ -35,7 +48,7 @@ public final class TestNode implements AutoCloseable {
                         "parley.database.create-schema", true,
                         "parley.auth.jwt-secret", JWT_SECRET,
                         "parley.auth.supabase-url", "")));
-    return new TestNode(ParleyNode.start(ParleyConfig.load(config)));
+    return new TestNode(ParleyNode.start(ParleyConfig.load(config), push));
   }
 
   public ParleyNode node() {

@@ -12,6 +12,11 @@ public final class TestTokens {
     return user(userId, TestNode.JWT_SECRET, Instant.now().plusSeconds(3600));
   }
 
+  /** Supabase's service_role API key for the test project: what the platform's backend calls admin routes with. */
+  public static String serviceRole() {
+    return DevTokens.signingWith(TestNode.JWT_SECRET).mintService();
+  }
+
   public static String user(String userId, String secret, Instant expiresAt) {
     return DevTokens.signingWith(secret)
         .mint(userId, userId + "@example.test", Duration.between(Instant.now(), expiresAt));
