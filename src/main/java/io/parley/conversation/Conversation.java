@@ -16,6 +16,8 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.parley.CborSerializable;
 import io.parley.http.ApiError;
 import java.nio.charset.StandardCharsets;
@@ -160,7 +162,17 @@ public final class Conversation
 
   // ---------------------------------------------------------------- notices
 
-  /** What every participant's connected devices hear about at once, after the change is persisted. */
+  /**
+   * What every participant's connected devices hear about at once, after the change is persisted. It crosses nodes
+   * inside the user entity's {@code Deliver}, as a field of an interface type: the concrete type goes with it.
+   */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "notice")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = MessageNotice.class, name = "message"),
+    @JsonSubTypes.Type(value = MessageChangedNotice.class, name = "changed"),
+    @JsonSubTypes.Type(value = ReceiptNotice.class, name = "receipt"),
+    @JsonSubTypes.Type(value = TypingNotice.class, name = "typing")
+  })
   public sealed interface Notice extends CborSerializable {
     String conversationId();
   }

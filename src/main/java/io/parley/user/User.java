@@ -239,7 +239,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     };
   }
 
-  static Behavior<Command> create(String userId, ActorRef<ClusterSharding.ShardCommand> shard, Settings settings) {
+  public static Behavior<Command> create(
+      String userId, ActorRef<ClusterSharding.ShardCommand> shard, Settings settings) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(

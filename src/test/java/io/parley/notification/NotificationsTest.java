@@ -1,0 +1,244 @@
+package io.parley.notification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.testkit.Eventually;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.LiveNode;
+import io.parley.testkit.TestTokens;
+import io.parley.testkit.WsClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The inbox, the admin route and device tokens, over real HTTP and WebSocket connections. */
+class NotificationsTest {
+  private static final String ADMIN_TOKEN = "admin-token-for-notification-tests-0123";
+
+  @RegisterExtension
+  static final LiveNode live =
+      new LiveNode(
+          "parley.notifications.inbox-size = 5\n"
+              + "parley.notifications.max-recipients = 50\n"
+              + "parley.notifications.max-devices-per-user = 3\n"
+              + "parley.auth.admin-token = \"" + ADMIN_TOKEN + "\"");
+
+  private final HttpApi api = live.api();
+
+  @Test
+  void theInboxKeepsTheNewestAndPagesNewestFirst() {
+    for (int i = 1; i <= 8; i++) send("ib1", "{\"kind\":\"comment\",\"title\":\"Comment " + i + "\"}");
+
+    JsonNode all = api.get("/api/notifications", TestTokens.user("ib1")).json();
+    assertThat(ids(all)).containsExactly("n8", "n7", "n6", "n5", "n4");
+    assertThat(all.get("unreadCount").asInt()).isEqualTo(5);
+    assertThat(all.get("nextBefore").isNull()).isTrue();
+
+    JsonNode first = api.get("/api/notifications?limit=2", TestTokens.user("ib1")).json();
+    assertThat(ids(first)).containsExactly("n8", "n7");
+    JsonNode second =
+        api.get("/api/notifications?limit=2&before=" + first.get("nextBefore").asText(), TestTokens.user("ib1")).json();
+    assertThat(ids(second)).containsExactly("n6", "n5");
+
+    assertThat(api.post("/api/notifications/n6/read", TestTokens.user("ib1"), null).json().get("unreadCount").asInt())
+        .isEqualTo(4);
+    assertThat(ids(api.get("/api/notifications?unread=true", TestTokens.user("ib1")).json()))
+        .containsExactly("n8", "n7", "n5", "n4");
+    assertThat(api.post("/api/notifications/read-all", TestTokens.user("ib1"), null).json().get("unreadCount").asInt())
+        .isZero();
+    assertThat(api.get("/api/notifications", TestTokens.user("ib1")).json().get("notifications"))
+        .allSatisfy(n -> assertThat(n.get("readAt").isNull()).isFalse());
+  }
+
+  @Test
+  void everyDeviceSeesNewNotificationsAndTheSameUnreadCount() {
+    try (WsClient phone = WsClient.signedIn(live.node(), TestTokens.user("ud1"));
+        WsClient laptop = WsClient.signedIn(live.node(), TestTokens.user("ud1"))) {
+      send("ud1", "{\"kind\":\"application_status\",\"title\":\"Interview\",\"data\":{\"applicationId\":\"a-1\"}}");
+      send("ud1", "{\"kind\":\"follow\",\"title\":\"Bo follows you\"}");
+
+      for (WsClient device : List.of(phone, laptop)) {
+        JsonNode first = device.next("notification");
+        assertThat(first.get("notification").get("title").asText()).isEqualTo("Interview");
+        assertThat(first.get("notification").get("data").get("applicationId").asText()).isEqualTo("a-1");
+        assertThat(first.get("unreadCount").asInt()).isEqualTo(1);
+        assertThat(device.next("notification").get("unreadCount").asInt()).isEqualTo(2);
+      }
+
+      phone.send("{\"type\":\"notification.ack\",\"ref\":\"r1\",\"notificationId\":\"n1\"}");
+      JsonNode own = phone.until(f -> f.path("ref").asText().equals("r1"), new ArrayList<>());
+      assertThat(own.get("type").asText()).isEqualTo("notifications.unread");
+      assertThat(own.get("unreadCount").asInt()).isEqualTo(1);
+      assertThat(laptop.next("notifications.unread").get("unreadCount").asInt()).isEqualTo(1);
+
+      assertThat(api.post("/api/notifications/read-all", TestTokens.user("ud1"), null).status()).isEqualTo(200);
+      assertThat(laptop.next("notifications.unread").get("unreadCount").asInt()).isZero();
+      assertThat(phone.until("notifications.unread").get("unreadCount").asInt()).isZero();
+    }
+  }
+
+  @Test
+  void aRetryWithTheSameIdempotencyKeyStoresNothingTwice() {
+    String body =
+        "{\"userIds\":[\"ik1\",\"ik2\"],\"idempotencyKey\":\"job-9-match\",\"notification\":{\"kind\":\"job_match\",\"title\":\"Match\"}}";
+    JsonNode first = api.post("/api/admin/notifications", TestTokens.serviceRole(), body).json();
+    JsonNode retry = api.post("/api/admin/notifications", TestTokens.serviceRole(), body).json();
+
+    assertThat(first.get("accepted").asInt()).isEqualTo(2);
+    assertThat(retry.get("accepted").asInt()).isZero();
+    assertThat(retry.get("duplicates").asInt()).isEqualTo(2);
+    assertThat(api.get("/api/notifications", TestTokens.user("ik1")).json().get("notifications")).hasSize(1);
+  }
+
+  @Test
+  void theAdminRouteIsForThePlatformsBackendOnly() {
+    String body = "{\"userIds\":[\"ad1\"],\"notification\":{\"kind\":\"system\",\"title\":\"Hi\"}}";
+
+    HttpApi.Response asUser = api.post("/api/admin/notifications", TestTokens.user("ad1"), body);
+    assertThat(asUser.status()).isEqualTo(403);
+    assertThat(asUser.code()).isEqualTo("forbidden");
+    assertThat(asUser.contentType()).startsWith("application/problem+json");
+    assertThat(api.post("/api/admin/notifications", null, body).code()).isEqualTo("token_missing");
+    assertThat(api.post("/api/admin/notifications", "not.a.token", body).status()).isEqualTo(401);
+    assertThat(api.post("/api/admin/notifications", ADMIN_TOKEN, body).status()).isEqualTo(202);
+    assertThat(api.post("/api/admin/notifications", TestTokens.serviceRole(), body).status()).isEqualTo(202);
+    assertThat(api.get("/api/notifications", TestTokens.user("ad1")).json().get("unreadCount").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void badAdminRequestsGetAClearError() {
+    String draft = "{\"kind\":\"system\",\"title\":\"Hi\"}";
+    assertBadRequest("{\"userIds\":[\"x1\"]}", "notification");
+    assertBadRequest("{\"notification\":" + draft + "}", "exactly one");
+    assertBadRequest("{\"userIds\":[\"x1\"],\"broadcast\":true,\"notification\":" + draft + "}", "exactly one");
+    assertBadRequest("{\"userIds\":[],\"notification\":" + draft + "}", "userIds");
+    assertBadRequest("{\"userIds\":[\"bad id!\"],\"notification\":" + draft + "}", "invalid user id");
+    assertBadRequest("{\"userIds\":[\"x1\"],\"notification\":{\"kind\":\"Bad Kind\",\"title\":\"Hi\"}}", "kind");
+    assertBadRequest("{\"userIds\":[\"x1\"],\"notification\":{\"kind\":\"system\"}}", "title");
+    assertBadRequest("{\"userIds\":[\"x1\"],\"notification\":{\"kind\":\"system\",\"title\":\"Hi\",\"data\":[1]}}", "data");
+    assertBadRequest("{\"userIds\":[\"x1\"],\"notification\":{\"kind\":\"system\",\"title\":7}}", "title");
+    assertBadRequest("{\"topic\":\"no spaces allowed\",\"notification\":" + draft + "}", "topic");
+    assertBadRequest("not json", "malformed");
+    String tooMany = IntStream.range(0, 51).mapToObj(i -> "\"u" + i + "\"").collect(Collectors.joining(","));
+    assertBadRequest("{\"userIds\":[" + tooMany + "],\"notification\":" + draft + "}", "at most 50");
+
+    String hugeData = "{\"blob\":\"" + "x".repeat(5000) + "\"}";
+    HttpApi.Response tooLarge =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"userIds\":[\"x1\"],\"notification\":{\"kind\":\"system\",\"title\":\"Hi\",\"data\":" + hugeData + "}}");
+    assertThat(tooLarge.status()).isEqualTo(413);
+    assertThat(tooLarge.code()).isEqualTo("too_large");
+  }
+
+  @Test
+  void badInboxRequestsGetAClearError() {
+    assertThat(api.post("/api/notifications/n999/read", TestTokens.user("br1"), null).code()).isEqualTo("not_found");
+    assertThat(api.post("/api/notifications/garbage/read", TestTokens.user("br1"), null).code()).isEqualTo("bad_request");
+    assertThat(api.get("/api/notifications?limit=-1", TestTokens.user("br1")).code()).isEqualTo("bad_request");
+    assertThat(api.get("/api/notifications?unread=maybe", TestTokens.user("br1")).code()).isEqualTo("bad_request");
+    assertThat(api.get("/api/notifications?before=x", TestTokens.user("br1")).code()).isEqualTo("bad_request");
+    assertThat(api.get("/api/notifications", null).code()).isEqualTo("token_missing");
+  }
+
+  @Test
+  void aBroadcastReachesEveryOnlineSessionAndNoInbox() {
+    try (WsClient a = WsClient.signedIn(live.node(), TestTokens.user("bc1"));
+        WsClient b = WsClient.signedIn(live.node(), TestTokens.user("bc2"))) {
+      HttpApi.Response sent =
+          api.post("/api/admin/notifications", TestTokens.serviceRole(),
+              "{\"broadcast\":true,\"notification\":{\"kind\":\"system\",\"title\":\"Maintenance at 22:00\"}}");
+      assertThat(sent.status()).isEqualTo(202);
+      assertThat(sent.json().get("announcementId").asText()).startsWith("a");
+
+      for (WsClient client : List.of(a, b)) {
+        JsonNode frame = client.until("notification");
+        assertThat(frame.get("broadcast").asBoolean()).isTrue();
+        assertThat(frame.get("notification").get("title").asText()).isEqualTo("Maintenance at 22:00");
+      }
+      assertThat(api.get("/api/notifications", TestTokens.user("bc1")).json().get("notifications")).isEmpty();
+    }
+  }
+
+  @Test
+  void aTokenBelongsToOneUserAtATimeAndEachUserKeepsTheNewest() {
+    register("dv1", "shared-device");
+    register("dv2", "shared-device");
+    Eventually.await("the token taken from dv1", () -> tokens("dv1"), List::isEmpty);
+    assertThat(tokens("dv2")).containsExactly("shared-device");
+
+    register("dv3", "t1");
+    register("dv3", "t2");
+    register("dv3", "t3");
+    register("dv3", "t4");
+    register("dv3", "t2");
+    assertThat(tokens("dv3")).containsExactly("t2", "t3", "t4");
+
+    assertThat(api.delete("/api/devices/t3", TestTokens.user("dv3")).status()).isEqualTo(204);
+    assertThat(tokens("dv3")).containsExactly("t2", "t4");
+
+    assertThat(api.post("/api/devices", TestTokens.user("dv3"), "{\"token\":\"t5\",\"platform\":\"blackberry\"}").code())
+        .isEqualTo("bad_request");
+    assertThat(api.post("/api/devices", TestTokens.user("dv3"), "{\"token\":\"has space\",\"platform\":\"web\"}").code())
+        .isEqualTo("bad_request");
+    assertThat(api.post("/api/devices", TestTokens.user("dv3"), "{\"platform\":\"web\"}").code()).isEqualTo("bad_request");
+  }
+
+  @Test
+  void devicesAndAcknowledgementsOverTheWebSocket() {
+    try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("wd1"))) {
+      client.send("{\"type\":\"device.register\",\"ref\":\"d1\",\"token\":\"ws-token\",\"platform\":\"web\"}");
+      assertThat(client.next("ok").get("ref").asText()).isEqualTo("d1");
+      assertThat(tokens("wd1")).containsExactly("ws-token");
+
+      client.send("{\"type\":\"notification.ack\",\"ref\":\"a1\"}");
+      assertThat(client.next("error").get("code").asText()).isEqualTo("bad_request");
+      client.send("{\"type\":\"notification.ack\",\"ref\":\"a2\",\"notificationId\":\"n1\",\"all\":true}");
+      assertThat(client.next("error").get("code").asText()).isEqualTo("bad_request");
+      client.send("{\"type\":\"notification.ack\",\"ref\":\"a3\",\"notificationId\":\"n77\"}");
+      assertThat(client.next("error").get("code").asText()).isEqualTo("not_found");
+      client.send("{\"type\":\"device.register\",\"ref\":\"d2\",\"token\":42,\"platform\":\"web\"}");
+      assertThat(client.next("error").get("code").asText()).isEqualTo("bad_request");
+
+      client.send("{\"type\":\"device.unregister\",\"ref\":\"d3\",\"token\":\"ws-token\"}");
+      assertThat(client.next("ok").get("ref").asText()).isEqualTo("d3");
+      assertThat(tokens("wd1")).isEmpty();
+    }
+  }
+
+  private void assertBadRequest(String body, String messagePart) {
+    HttpApi.Response response = api.post("/api/admin/notifications", TestTokens.serviceRole(), body);
+    assertThat(response.status()).as(body).isEqualTo(400);
+    assertThat(response.code()).isEqualTo("bad_request");
+    assertThat(response.json().get("detail").asText()).as(body).contains(messagePart);
+  }
+
+  private void send(String userId, String notification) {
+    HttpApi.Response response =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"userIds\":[\"" + userId + "\"],\"notification\":" + notification + "}");
+    assertThat(response.status()).as(response.body()).isEqualTo(202);
+  }
+
+  private void register(String userId, String token) {
+    assertThat(
+            api.post("/api/devices", TestTokens.user(userId), "{\"token\":\"" + token + "\",\"platform\":\"android\"}")
+                .status())
+        .isEqualTo(204);
+  }
+
+  private List<String> tokens(String userId) {
+    List<String> tokens = new ArrayList<>();
+    api.get("/api/devices", TestTokens.user(userId)).json().get("devices").forEach(d -> tokens.add(d.get("token").asText()));
+    return tokens;
+  }
+
+  private static List<String> ids(JsonNode page) {
+    List<String> ids = new ArrayList<>();
+    page.get("notifications").forEach(n -> ids.add(n.get("id").asText()));
+    return ids;
+  }
+}

@@ -1,0 +1,143 @@
+package io.parley.user;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.pattern.StatusReply;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import com.typesafe.config.ConfigFactory;
+import io.parley.ParleyConfig;
+import io.parley.conversation.Conversation;
+import io.parley.conversation.MessageView;
+import io.parley.user.User.*;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The user entity's inbox and devices on their own; the testkit also serializes every command, event and state. */
+class UserTest {
+  private static final Settings SETTINGS =
+      new Settings(20, Duration.ofMinutes(1), Duration.ofSeconds(5), 3, 4, 2, Set.of("message", "job_match"), 4);
+
+  private static final ActorTestKit testKit =
+      ActorTestKit.create(
+          ParleyConfig.load(
+              EventSourcedBehaviorTestKit.config()
+                  // The entity counts online users per node, which needs a cluster member, even a lone one.
+                  .withFallback(ConfigFactory.parseString("akka.remote.artery.canonical.port = 0"))));
+
+  private EventSourcedBehaviorTestKit<Command, Event, State> kit;
+
+  @BeforeEach
+  void fresh() {
+    TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u1", shard.ref(), SETTINGS));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void keepsTheNewestNotificationsAndForgetsNoIdempotencyKeyInItsWindow() {
+    for (int i = 1; i <= 4; i++) notify("comment", "c" + i, "key-" + i);
+
+    assertThat(kit.getState().inbox().newestFirst()).extracting(Inbox.Notification::title).containsExactly("c4", "c3", "c2");
+    assertThat(kit.getState().inbox().unreadCount()).isEqualTo(3);
+    Notified again = notify("comment", "c4 again", "key-4");
+    assertThat(again.duplicate()).isTrue();
+    assertThat(kit.getState().inbox().newestFirst()).hasSize(3);
+  }
+
+  @Test
+  void pushesOnlyWhenNobodyIsConnectedAndTheKindIsPushed() {
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.ANDROID, r));
+    var stored = kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match"), null, null, r));
+    NotificationAdded added = (NotificationAdded) stored.event();
+    assertThat(added.pushTo()).extracting(Device::token).containsExactly("phone");
+    assertThat(added.userId()).isEqualTo("u1");
+
+    var liked = kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("like", "Liked"), null, null, r));
+    assertThat(((NotificationAdded) liked.event()).pushTo()).isEmpty();
+
+    var forced = kit.<StatusReply<Notified>>runCommand(
+        r -> new Notify(new Draft("like", "Liked", "", null, true, null), null, null, r));
+    assertThat(((NotificationAdded) forced.event()).pushTo()).hasSize(1);
+
+    TestProbe<ToSession> session = testKit.createTestProbe();
+    kit.runCommand(new Connect("s1", session.ref(), System.currentTimeMillis()));
+    var online = kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match 2"), null, null, r));
+    assertThat(((NotificationAdded) online.event()).pushTo()).isEmpty();
+    assertThat(session.expectMessageClass(NotificationNotice.class).notification().title()).isEqualTo("Match 2");
+  }
+
+  @Test
+  void messagesWhileOfflineCollapseIntoOneNotificationPerConversationUntilRead() {
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 1, "bo", "Hi"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m3", 3, "u1", "my own"))));
+
+    assertThat(kit.getState().inbox().newestFirst()).singleElement().satisfies(n -> {
+      assertThat(n.count()).as("a redelivered message counts once").isEqualTo(2);
+      assertThat(n.body()).isEqualTo("2 new messages from bo");
+      assertThat(n.collapseKey()).isEqualTo("c1");
+    });
+
+    kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 2)));
+    assertThat(kit.getState().inbox().unreadCount()).isZero();
+
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m4", 4, "bo", "New one"))));
+    assertThat(kit.getState().inbox().newestFirst()).hasSize(2);
+    assertThat(kit.getState().inbox().newestFirst().get(0).count()).isEqualTo(1);
+  }
+
+  @Test
+  void keepsTheNewestDevicesAndForgetsRemovedOnes() {
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t1", Platform.ANDROID, r));
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t2", Platform.IOS, r));
+    var third = kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t3", Platform.WEB, r));
+
+    assertThat(third.events()).containsExactly(
+        new DeviceRemoved("t1", "device_limit"), third.events().get(1));
+    assertThat(kit.getState().devices()).extracting(Device::token).containsExactly("t2", "t3");
+
+    kit.runCommand(new UnregisterDevice("t2", "unregistered", null));
+    assertThat(kit.getState().devices()).extracting(Device::token).containsExactly("t3");
+    assertThat(kit.restart().state().devices()).extracting(Device::token).containsExactly("t3");
+  }
+
+  @Test
+  void marksOneOrAllReadAndRefusesUnknownIds() {
+    notify("comment", "a", null);
+    notify("comment", "b", null);
+
+    var unknown = kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead("n9", r));
+    assertThat(unknown.reply().isError()).isTrue();
+    var one = kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead("n1", r));
+    assertThat(one.reply().getValue().unreadCount()).isEqualTo(1);
+    var all = kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead(null, r));
+    assertThat(all.reply().getValue().unreadCount()).isZero();
+    var nothingLeft = kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead(null, r));
+    assertThat(nothingLeft.hasNoEvents()).isTrue();
+  }
+
+  private Notified notify(String kind, String title, String key) {
+    return kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft(kind, title), key, null, r)).reply().getValue();
+  }
+
+  private static Draft draft(String kind, String title) {
+    return new Draft(kind, title, "", "{\"x\":1}", null, null);
+  }
+
+  private static MessageView message(String id, long seq, String sender, String content) {
+    return new MessageView("c1", id, seq, sender, "cm-" + id, content, null, Instant.now(), null, null);
+  }
+}
