@@ -1,0 +1,130 @@
+package io.parley.tools;
+
+import com.google.auth.oauth2.AccessToken;
+import com.google.auth.oauth2.GoogleCredentials;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.parley.ParleyConfig;
+import io.parley.ParleyNode;
+import io.parley.notification.Notifications;
+import io.parley.push.FcmPushGateway;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Measures notifications per second from the admin route to FCM requests leaving the process: {@code --users}
+ * offline users with one device token each, notified through {@code POST /api/admin/notifications} in requests of
+ * {@code --batch} users, {@code --concurrency} requests at a time. Pushes go through the real firebase-admin SDK to
+ * {@link FakeFcmTransport}, which answers like FCM and counts. Commands and results: docs/benchmarks.md.
+ */
+public final class PushBench {
+  private static final String ADMIN_TOKEN = "push-bench-admin-token-0123456789";
+
+  private PushBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = PostMessageBench.options(args);
+    String url = options.getOrDefault("database-url", "jdbc:h2:file:./data/push-bench-" + System.nanoTime());
+    int users = Integer.parseInt(options.getOrDefault("users", "100000"));
+    int batch = Integer.parseInt(options.getOrDefault("batch", "10000"));
+    int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "2"));
+
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("parley.database.url", url);
+    settings.put("parley.database.user", options.getOrDefault("database-user", url.contains("postgresql") ? "postgres" : ""));
+    settings.put("parley.database.create-schema", true);
+    settings.put("parley.http.port", 0);
+    settings.put("parley.http.interface", "127.0.0.1");
+    settings.put("akka.remote.artery.canonical.port", 0);
+    settings.put("parley.cluster.join-self", true);
+    settings.put("parley.auth.jwt-secret", "bench-secret-bench-secret-bench-secret");
+    settings.put("parley.auth.admin-token", ADMIN_TOKEN);
+    settings.put("parley.notifications.max-recipients", Math.max(batch, 10000));
+    Config config = ParleyConfig.load(ConfigFactory.parseMap(settings));
+
+    FakeFcmTransport fcm = new FakeFcmTransport(false);
+    GoogleCredentials credentials =
+        GoogleCredentials.create(new AccessToken("bench", new Date(System.currentTimeMillis() + 86_400_000L)));
+    try (ParleyNode node = ParleyNode.start(config, c -> new FcmPushGateway(credentials, "parley-bench", fcm))) {
+      PostMessageBench.awaitUp(node);
+      register(node.notifications(), users);
+
+      HttpClient http = HttpClient.newHttpClient();
+      URI admin = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/api/admin/notifications");
+      Semaphore permits = new Semaphore(concurrency);
+      List<CompletableFuture<HttpResponse<String>>> sends = new ArrayList<>();
+      long start = System.nanoTime();
+      for (int from = 0; from < users; from += batch) {
+        String ids =
+            IntStream.range(from, Math.min(users, from + batch))
+                .mapToObj(i -> "\"pu-" + i + "\"")
+                .collect(Collectors.joining(","));
+        String body =
+            "{\"userIds\":[" + ids + "],\"notification\":{\"kind\":\"job_match\",\"title\":\"A job for you\","
+                + "\"body\":\"Senior Java developer, Paris\",\"data\":{\"jobId\":\"j-1\"}}}";
+        permits.acquire();
+        sends.add(
+            http.sendAsync(
+                    HttpRequest.newBuilder(admin)
+                        .timeout(Duration.ofMinutes(5))
+                        .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .whenComplete((response, failure) -> permits.release()));
+      }
+      long refused = 0;
+      for (CompletableFuture<HttpResponse<String>> send : sends) if (send.get().statusCode() != 202) refused++;
+      long stored = System.nanoTime();
+      while (fcm.count() < users && System.nanoTime() - stored < Duration.ofMinutes(10).toNanos()) Thread.sleep(20);
+      long pushed = System.nanoTime();
+
+      double storedSeconds = (stored - start) / 1e9;
+      double pushedSeconds = (pushed - start) / 1e9;
+      System.out.printf(
+          Locale.ROOT,
+          "%d users: all stored (202) after %.2f s = %.0f notifications/s; %d FCM requests after %.2f s = %.0f"
+              + " notifications/s end to end; refused requests: %d; %s%n",
+          users, storedSeconds, users / storedSeconds, fcm.count(), pushedSeconds, fcm.count() / pushedSeconds,
+          refused, io.parley.push.PushStats.get(node.system()).byReason());
+    }
+    System.exit(0);
+  }
+
+  /** One token per user, registered through the same service the routes use; not part of the measurement. */
+  private static void register(Notifications notifications, int users) throws Exception {
+    long start = System.nanoTime();
+    Semaphore permits = new Semaphore(256);
+    java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    for (int i = 0; i < users; i++) {
+      permits.acquire();
+      notifications
+          .registerDevice("pu-" + i, "tok-" + i, "android")
+          .whenComplete(
+              (done, failure) -> {
+                if (failure != null) failed.incrementAndGet();
+                permits.release();
+              });
+    }
+    permits.acquire(256);
+    permits.release(256);
+    if (failed.get() > 0) throw new IllegalStateException(failed.get() + " device registrations failed");
+    System.out.printf(Locale.ROOT, "registered %d devices in %.1f s%n", users, (System.nanoTime() - start) / 1e9);
+    TimeUnit.SECONDS.sleep(1);
+  }
+}
