@@ -45,6 +45,7 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
 
   private final FirebaseApp app;
   private final FirebaseMessaging messaging;
+  private final String projectId;
 
   /** {@code transport} null uses the SDK's own; tests and benchmarks give a mock one, since Google is not here. */
   public FcmPushGateway(GoogleCredentials credentials, String projectId, HttpTransport transport) {
@@ -53,6 +54,11 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
     // Several nodes may share a JVM (tests): each gets an app of its own.
     this.app = FirebaseApp.initializeApp(options.build(), "parley-" + UUID.randomUUID());
     this.messaging = FirebaseMessaging.getInstance(app);
+    this.projectId = projectId;
+  }
+
+  public String projectId() {
+    return projectId;
   }
 
   @Override

@@ -20,6 +20,7 @@ class HealthRoutesTest {
       assertThat(health.json().get("status").asText()).isEqualTo("down");
       assertThat(health.json().get("database").get("status").asText()).isEqualTo("up");
       assertThat(health.json().get("cluster").get("status").asText()).isNotEqualTo("up");
+      assertThat(health.json().get("push").get("status").asText()).as("no Firebase credentials in tests").isEqualTo("disabled");
     }
   }
 }
