@@ -18,8 +18,6 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.parley.CborSerializable;
 import io.parley.user.Inbox.Notification;
 import io.parley.user.User;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -97,18 +95,7 @@ public final class Announcements
               if (announce.idempotencyKey() != null && state.recentKeys().contains(announce.idempotencyKey())) {
                 return Effect().reply(announce.replyTo(), StatusReply.success(new Accepted(null, true)));
               }
-              User.Draft draft = announce.draft();
-              Notification notification =
-                  new Notification(
-                      "a" + UUID.randomUUID(),
-                      draft.kind(),
-                      draft.title(),
-                      draft.body(),
-                      draft.data() == null ? "{}" : draft.data(),
-                      Instant.now().truncatedTo(ChronoUnit.MILLIS),
-                      null,
-                      draft.collapseKey(),
-                      1);
+              Notification notification = announce.draft().toNotification("a" + UUID.randomUUID(), 1);
               Announced announced = new Announced(announce.topic(), notification, announce.idempotencyKey());
               return Effect()
                   .persist(announced)

@@ -11,6 +11,7 @@ import com.typesafe.config.Config;
 import io.parley.conversation.ConversationIds;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
+import io.parley.http.ErrorHandling;
 import io.parley.user.DeviceOwner;
 import io.parley.user.Inbox;
 import io.parley.user.User;
@@ -33,6 +34,8 @@ public final class Notifications {
   public record Sent(int accepted, int duplicates, String batchId) {}
 
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
+  /** Tries of one user's part of an admin send before the request fails with 503 (a retry then stores nothing twice). */
+  private static final int SEND_ATTEMPTS = 3;
   private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]{1,4096}");
 
   private final ActorSystem<?> system;
@@ -54,12 +57,16 @@ public final class Notifications {
     this.maxPageSize = config.getInt("parley.notifications.max-page-size");
   }
 
-  /** Stores {@code draft} in each user's inbox; completes once every one of them is in the journal. */
+  /**
+   * Stores {@code draft} in each user's inbox; completes once every one of them is in the journal. Every send has an
+   * idempotency key (its batch id when the caller gave none), so a user whose inbox answered too slowly, because it
+   * was recovering among thousands of others, is simply asked again, and can never get the notification twice.
+   */
   public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey) {
     List<String> recipients = recipients(userIds);
     String batchId = idempotencyKey != null ? idempotencyKey : UUID.randomUUID().toString();
     return Source.from(recipients)
-        .mapAsyncUnordered(sendParallelism, userId -> send(userId, draft, idempotencyKey, batchId))
+        .mapAsyncUnordered(sendParallelism, userId -> sendRetrying(userId, draft, batchId, SEND_ATTEMPTS))
         .runWith(
             Sink.fold(
                 new Sent(0, 0, batchId),
@@ -68,6 +75,15 @@ public final class Notifications {
                         ? new Sent(sent.accepted(), sent.duplicates() + 1, batchId)
                         : new Sent(sent.accepted() + 1, sent.duplicates(), batchId)),
             system);
+  }
+
+  private CompletionStage<User.Notified> sendRetrying(String userId, User.Draft draft, String key, int attemptsLeft) {
+    return send(userId, draft, key, key)
+        .exceptionallyCompose(
+            failure ->
+                attemptsLeft > 1 && ErrorHandling.unwrap(failure) instanceof ApiException api && api.error() == ApiError.TIMEOUT
+                    ? sendRetrying(userId, draft, key, attemptsLeft - 1)
+                    : CompletableFuture.failedFuture(failure));
   }
 
   /** Stores one notification for one user; {@code idempotencyKey} makes a retry harmless. */

@@ -34,15 +34,7 @@ public final class PostMessageBench {
     int warmupSeconds = Integer.parseInt(options.getOrDefault("warmup", "10"));
     int inFlight = Integer.parseInt(options.getOrDefault("in-flight", "2000"));
 
-    Map<String, Object> settings = new HashMap<>();
-    settings.put("parley.database.url", url);
-    settings.put("parley.database.user", options.getOrDefault("database-user", url.contains("postgresql") ? "postgres" : ""));
-    settings.put("parley.database.create-schema", true);
-    settings.put("parley.http.port", 0);
-    settings.put("parley.http.interface", "127.0.0.1");
-    settings.put("akka.remote.artery.canonical.port", 0);
-    settings.put("parley.cluster.join-self", true);
-    settings.put("parley.auth.jwt-secret", "bench-secret-bench-secret-bench-secret");
+    Map<String, Object> settings = nodeSettings(url, options);
     settings.put("parley.projection.enabled", !"off".equals(options.get("projection")));
     if (options.containsKey("journal-pool")) settings.put("parley.database.journal-pool-size", options.get("journal-pool"));
     if (options.containsKey("batch-size")) settings.put("jdbc-journal.batchSize", options.get("batch-size"));
@@ -153,6 +145,20 @@ public final class PostMessageBench {
             run, (System.nanoTime() - before) / 1e6, lastSeq);
       }
     }
+  }
+
+  /** A lone node on {@code url}, with HTTP and remoting on free ports: what every benchmark here starts. */
+  static Map<String, Object> nodeSettings(String url, Map<String, String> options) {
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("parley.database.url", url);
+    settings.put("parley.database.user", options.getOrDefault("database-user", url.contains("postgresql") ? "postgres" : ""));
+    settings.put("parley.database.create-schema", true);
+    settings.put("parley.http.port", 0);
+    settings.put("parley.http.interface", "127.0.0.1");
+    settings.put("akka.remote.artery.canonical.port", 0);
+    settings.put("parley.cluster.join-self", true);
+    settings.put("parley.auth.jwt-secret", "bench-secret-bench-secret-bench-secret");
+    return settings;
   }
 
   static void awaitUp(ParleyNode node) throws InterruptedException {

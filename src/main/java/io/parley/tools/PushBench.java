@@ -15,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,15 +42,7 @@ public final class PushBench {
     int batch = Integer.parseInt(options.getOrDefault("batch", "10000"));
     int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "2"));
 
-    Map<String, Object> settings = new HashMap<>();
-    settings.put("parley.database.url", url);
-    settings.put("parley.database.user", options.getOrDefault("database-user", url.contains("postgresql") ? "postgres" : ""));
-    settings.put("parley.database.create-schema", true);
-    settings.put("parley.http.port", 0);
-    settings.put("parley.http.interface", "127.0.0.1");
-    settings.put("akka.remote.artery.canonical.port", 0);
-    settings.put("parley.cluster.join-self", true);
-    settings.put("parley.auth.jwt-secret", "bench-secret-bench-secret-bench-secret");
+    Map<String, Object> settings = PostMessageBench.nodeSettings(url, options);
     settings.put("parley.auth.admin-token", ADMIN_TOKEN);
     settings.put("parley.notifications.max-recipients", Math.max(batch, 10000));
     Config config = ParleyConfig.load(ConfigFactory.parseMap(settings));

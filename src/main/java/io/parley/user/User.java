@@ -92,7 +92,14 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * notification replaces the unread one with the same {@code collapseKey} (null: none), counting up.
    */
   public record Draft(String kind, String title, String body, String data, Boolean push, String collapseKey)
-      implements CborSerializable {}
+      implements CborSerializable {
+    /** The notification this draft becomes, stored now under {@code id}. */
+    public Notification toNotification(String id, int count) {
+      return new Notification(
+          id, kind, title, body, data == null ? "{}" : data, Instant.now().truncatedTo(ChronoUnit.MILLIS), null,
+          collapseKey, count);
+    }
+  }
 
   public record Notified(String notificationId, boolean duplicate, int unreadCount) implements CborSerializable {}
 
@@ -406,16 +413,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private NotificationAdded added(State state, Draft draft, String idempotencyKey, String batchId) {
     Notification collapsed = state.inbox().unreadWithCollapseKey(draft.collapseKey());
     Notification notification =
-        new Notification(
-            state.inbox().nextId(),
-            draft.kind(),
-            draft.title(),
-            draft.body(),
-            draft.data() == null ? "{}" : draft.data(),
-            Instant.now().truncatedTo(ChronoUnit.MILLIS),
-            null,
-            draft.collapseKey(),
-            collapsed == null ? 1 : collapsed.count() + 1);
+        draft.toNotification(state.inbox().nextId(), collapsed == null ? 1 : collapsed.count() + 1);
     boolean pushed = draft.push() != null ? draft.push() : settings.pushedKinds().contains(draft.kind());
     List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
     return new NotificationAdded(

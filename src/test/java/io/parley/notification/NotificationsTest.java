@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
+import io.parley.testkit.NotificationApi;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import java.util.ArrayList;
@@ -28,10 +29,11 @@ class NotificationsTest {
               + "parley.auth.admin-token = \"" + ADMIN_TOKEN + "\"");
 
   private final HttpApi api = live.api();
+  private final NotificationApi notifications = new NotificationApi(api);
 
   @Test
   void theInboxKeepsTheNewestAndPagesNewestFirst() {
-    for (int i = 1; i <= 8; i++) send("ib1", "{\"kind\":\"comment\",\"title\":\"Comment " + i + "\"}");
+    for (int i = 1; i <= 8; i++) notifications.send("ib1", "{\"kind\":\"comment\",\"title\":\"Comment " + i + "\"}");
 
     JsonNode all = api.get("/api/notifications", TestTokens.user("ib1")).json();
     assertThat(ids(all)).containsExactly("n8", "n7", "n6", "n5", "n4");
@@ -58,8 +60,8 @@ class NotificationsTest {
   void everyDeviceSeesNewNotificationsAndTheSameUnreadCount() {
     try (WsClient phone = WsClient.signedIn(live.node(), TestTokens.user("ud1"));
         WsClient laptop = WsClient.signedIn(live.node(), TestTokens.user("ud1"))) {
-      send("ud1", "{\"kind\":\"application_status\",\"title\":\"Interview\",\"data\":{\"applicationId\":\"a-1\"}}");
-      send("ud1", "{\"kind\":\"follow\",\"title\":\"Bo follows you\"}");
+      notifications.send("ud1", "{\"kind\":\"application_status\",\"title\":\"Interview\",\"data\":{\"applicationId\":\"a-1\"}}");
+      notifications.send("ud1", "{\"kind\":\"follow\",\"title\":\"Bo follows you\"}");
 
       for (WsClient device : List.of(phone, laptop)) {
         JsonNode first = device.next("notification");
@@ -165,20 +167,20 @@ class NotificationsTest {
 
   @Test
   void aTokenBelongsToOneUserAtATimeAndEachUserKeepsTheNewest() {
-    register("dv1", "shared-device");
-    register("dv2", "shared-device");
-    Eventually.await("the token taken from dv1", () -> tokens("dv1"), List::isEmpty);
-    assertThat(tokens("dv2")).containsExactly("shared-device");
+    notifications.registerDevice("dv1", "shared-device");
+    notifications.registerDevice("dv2", "shared-device");
+    Eventually.await("the token taken from dv1", () -> notifications.devices("dv1"), List::isEmpty);
+    assertThat(notifications.devices("dv2")).containsExactly("shared-device");
 
-    register("dv3", "t1");
-    register("dv3", "t2");
-    register("dv3", "t3");
-    register("dv3", "t4");
-    register("dv3", "t2");
-    assertThat(tokens("dv3")).containsExactly("t2", "t3", "t4");
+    notifications.registerDevice("dv3", "t1");
+    notifications.registerDevice("dv3", "t2");
+    notifications.registerDevice("dv3", "t3");
+    notifications.registerDevice("dv3", "t4");
+    notifications.registerDevice("dv3", "t2");
+    assertThat(notifications.devices("dv3")).containsExactly("t2", "t3", "t4");
 
     assertThat(api.delete("/api/devices/t3", TestTokens.user("dv3")).status()).isEqualTo(204);
-    assertThat(tokens("dv3")).containsExactly("t2", "t4");
+    assertThat(notifications.devices("dv3")).containsExactly("t2", "t4");
 
     assertThat(api.post("/api/devices", TestTokens.user("dv3"), "{\"token\":\"t5\",\"platform\":\"blackberry\"}").code())
         .isEqualTo("bad_request");
@@ -192,7 +194,7 @@ class NotificationsTest {
     try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("wd1"))) {
       client.send("{\"type\":\"device.register\",\"ref\":\"d1\",\"token\":\"ws-token\",\"platform\":\"web\"}");
       assertThat(client.next("ok").get("ref").asText()).isEqualTo("d1");
-      assertThat(tokens("wd1")).containsExactly("ws-token");
+      assertThat(notifications.devices("wd1")).containsExactly("ws-token");
 
       client.send("{\"type\":\"notification.ack\",\"ref\":\"a1\"}");
       assertThat(client.next("error").get("code").asText()).isEqualTo("bad_request");
@@ -205,7 +207,7 @@ class NotificationsTest {
 
       client.send("{\"type\":\"device.unregister\",\"ref\":\"d3\",\"token\":\"ws-token\"}");
       assertThat(client.next("ok").get("ref").asText()).isEqualTo("d3");
-      assertThat(tokens("wd1")).isEmpty();
+      assertThat(notifications.devices("wd1")).isEmpty();
     }
   }
 
@@ -216,25 +218,8 @@ class NotificationsTest {
     assertThat(response.json().get("detail").asText()).as(body).contains(messagePart);
   }
 
-  private void send(String userId, String notification) {
-    HttpApi.Response response =
-        api.post("/api/admin/notifications", TestTokens.serviceRole(),
-            "{\"userIds\":[\"" + userId + "\"],\"notification\":" + notification + "}");
-    assertThat(response.status()).as(response.body()).isEqualTo(202);
-  }
 
-  private void register(String userId, String token) {
-    assertThat(
-            api.post("/api/devices", TestTokens.user(userId), "{\"token\":\"" + token + "\",\"platform\":\"android\"}")
-                .status())
-        .isEqualTo(204);
-  }
 
-  private List<String> tokens(String userId) {
-    List<String> tokens = new ArrayList<>();
-    api.get("/api/devices", TestTokens.user(userId)).json().get("devices").forEach(d -> tokens.add(d.get("token").asText()));
-    return tokens;
-  }
 
   private static List<String> ids(JsonNode page) {
     List<String> ids = new ArrayList<>();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
+import io.parley.testkit.NotificationApi;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import io.parley.tools.FakeFcmTransport;
@@ -44,10 +45,11 @@ class PushTest {
           fcm);
 
   private final HttpApi api = live.api();
+  private final NotificationApi notifications = new NotificationApi(api);
 
   @Test
   void anOfflineUserGetsOnePushPerMessageCollapsedPerConversationAndOneInboxItem() {
-    registerDevice("pb", "pb-phone");
+    notifications.registerDevice("pb", "pb-phone");
     String conversation = directConversation("pa", "pb");
     for (int i = 1; i <= 3; i++) post("pa", conversation, "m-" + i, "hello " + i);
 
@@ -87,7 +89,7 @@ class PushTest {
 
   @Test
   void noPushWhileTheUserIsOnlineAndAPushOnceTheyAreOffline() {
-    registerDevice("pc", "pc-phone");
+    notifications.registerDevice("pc", "pc-phone");
     String conversation = directConversation("pd", "pc");
     try (WsClient pc = WsClient.signedIn(live.node(), TestTokens.user("pc"))) {
       post("pd", conversation, "online-1", "while you are here");
@@ -107,13 +109,13 @@ class PushTest {
 
   @Test
   void tokensFcmCallsDeadAreRemovedAndTheOthersKept() {
-    registerDevice("pe", "dead-token");
-    registerDevice("pe", "garbage-token");
-    registerDevice("pe", "pe-good-token");
+    notifications.registerDevice("pe", "dead-token");
+    notifications.registerDevice("pe", "garbage-token");
+    notifications.registerDevice("pe", "pe-good-token");
 
-    adminSend("pe", "{\"kind\":\"job_match\",\"title\":\"A match\",\"body\":\"Senior Java in Paris\",\"data\":{\"jobId\":\"j-42\"}}");
+    notifications.send("pe", "{\"kind\":\"job_match\",\"title\":\"A match\",\"body\":\"Senior Java in Paris\",\"data\":{\"jobId\":\"j-42\"}}");
 
-    Eventually.await("dead tokens removed", () -> devices("pe"), tokens -> tokens.equals(List.of("pe-good-token")));
+    Eventually.await("dead tokens removed", () -> notifications.devices("pe"), tokens -> tokens.equals(List.of("pe-good-token")));
     FakeFcmTransport.Request good = awaitPushes("pe-good-token", 1).get(0);
     assertThat(good.message().path("data").path("jobId").asText()).isEqualTo("j-42");
     assertThat(good.message().path("data").path("kind").asText()).isEqualTo("job_match");
@@ -123,11 +125,11 @@ class PushTest {
 
   @Test
   void passingFaultsAreRetriedUntilThePushGetsThrough() {
-    registerDevice("pf", "quota-token");
-    registerDevice("pg", "flaky-token");
+    notifications.registerDevice("pf", "quota-token");
+    notifications.registerDevice("pg", "flaky-token");
 
-    adminSend("pf", "{\"kind\":\"system\",\"title\":\"Maintenance tonight\"}");
-    adminSend("pg", "{\"kind\":\"system\",\"title\":\"Maintenance tonight\"}");
+    notifications.send("pf", "{\"kind\":\"system\",\"title\":\"Maintenance tonight\"}");
+    notifications.send("pg", "{\"kind\":\"system\",\"title\":\"Maintenance tonight\"}");
 
     assertThat(awaitPushes("quota-token", 3)).hasSize(3);
     assertThat(awaitPushes("flaky-token", 2)).hasSize(2);
@@ -141,9 +143,9 @@ class PushTest {
 
   @Test
   void kindsThatAreNotPushedStayInTheInboxOnly() {
-    registerDevice("ph", "ph-phone");
-    adminSend("ph", "{\"kind\":\"like\",\"title\":\"Ana liked your post\"}");
-    adminSend("ph", "{\"kind\":\"system\",\"title\":\"After the like\"}");
+    notifications.registerDevice("ph", "ph-phone");
+    notifications.send("ph", "{\"kind\":\"like\",\"title\":\"Ana liked your post\"}");
+    notifications.send("ph", "{\"kind\":\"system\",\"title\":\"After the like\"}");
 
     FakeFcmTransport.Request push = awaitPushes("ph-phone", 1).get(0);
     assertThat(push.message().path("notification").path("title").asText()).isEqualTo("After the like");
@@ -158,18 +160,7 @@ class PushTest {
     return fcm.requests().stream().filter(r -> token.equals(r.token())).toList();
   }
 
-  private void registerDevice(String userId, String token) {
-    assertThat(
-            api.post("/api/devices", TestTokens.user(userId), "{\"token\":\"" + token + "\",\"platform\":\"android\"}")
-                .status())
-        .isEqualTo(204);
-  }
 
-  private List<String> devices(String userId) {
-    List<String> tokens = new java.util.ArrayList<>();
-    api.get("/api/devices", TestTokens.user(userId)).json().get("devices").forEach(d -> tokens.add(d.get("token").asText()));
-    return tokens;
-  }
 
   private String directConversation(String from, String to) {
     return api.post("/api/conversations", TestTokens.user(from), "{\"type\":\"direct\",\"userId\":\"" + to + "\"}")
@@ -188,13 +179,4 @@ class PushTest {
         .isEqualTo(201);
   }
 
-  private void adminSend(String userId, String notification) {
-    HttpApi.Response response =
-        api.post(
-            "/api/admin/notifications",
-            TestTokens.serviceRole(),
-            "{\"userIds\":[\"" + userId + "\"],\"notification\":" + notification + "}");
-    assertThat(response.status()).as(response.body()).isEqualTo(202);
-    assertThat(response.json().get("accepted").asInt()).isEqualTo(1);
-  }
 }
