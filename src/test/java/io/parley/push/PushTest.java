@@ -152,6 +152,27 @@ class PushTest {
     assertThat(api.get("/api/notifications", TestTokens.user("ph")).json().get("unreadCount").asInt()).isEqualTo(2);
   }
 
+  @Test
+  void anAnnouncementToATopicIsStoredOnceAndPushedToThatFcmTopic() {
+    String body =
+        "{\"topic\":\"jobs-paris\",\"idempotencyKey\":\"weekly-7\",\"notification\":{\"kind\":\"system\","
+            + "\"title\":\"12 new jobs in Paris\",\"data\":{\"city\":\"Paris\"}}}";
+    HttpApi.Response first = api.post("/api/admin/notifications", TestTokens.serviceRole(), body);
+    HttpApi.Response retry = api.post("/api/admin/notifications", TestTokens.serviceRole(), body);
+    assertThat(first.status()).isEqualTo(202);
+    assertThat(retry.json().get("duplicates").asInt()).isEqualTo(1);
+
+    FakeFcmTransport.Request push =
+        Eventually.await(
+                "the topic push",
+                () -> fcm.requests().stream().filter(r -> "jobs-paris".equals(r.topic())).toList(),
+                pushes -> !pushes.isEmpty())
+            .get(0);
+    assertThat(push.message().path("notification").path("title").asText()).isEqualTo("12 new jobs in Paris");
+    assertThat(push.message().path("data").path("city").asText()).isEqualTo("Paris");
+    assertThat(fcm.requests().stream().filter(r -> "jobs-paris".equals(r.topic()))).hasSize(1);
+  }
+
   private List<FakeFcmTransport.Request> awaitPushes(String token, int count) {
     return Eventually.await(count + " push(es) to " + token, () -> pushesTo(token), pushes -> pushes.size() >= count);
   }
