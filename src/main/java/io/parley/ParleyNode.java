@@ -142,7 +142,8 @@ public final class ParleyNode implements AutoCloseable {
                             notifications,
                             authentication,
                             bodies,
-                            (int) config.getBytes("parley.notifications.max-data-bytes").longValue())
+                            (int) config.getBytes("parley.notifications.max-data-bytes").longValue(),
+                            config.getDuration("parley.notifications.admin-request-timeout"))
                         .route(),
                     new PresenceRoutes(presences, authentication).route(),
                     new GatewayStatusRoutes(system, authentication).route()));

@@ -19,19 +19,32 @@ public final class AdminNotificationRoutes {
   private final Authentication authentication;
   private final RequestBodies bodies;
   private final int maxDataBytes;
+  private final scala.concurrent.duration.FiniteDuration requestTimeout;
 
   public AdminNotificationRoutes(
-      Notifications notifications, Authentication authentication, RequestBodies bodies, int maxDataBytes) {
+      Notifications notifications,
+      Authentication authentication,
+      RequestBodies bodies,
+      int maxDataBytes,
+      java.time.Duration requestTimeout) {
     this.notifications = notifications;
     this.authentication = authentication;
     this.bodies = bodies;
     this.maxDataBytes = maxDataBytes;
+    this.requestTimeout = scala.concurrent.duration.FiniteDuration.fromNanos(requestTimeout.toNanos());
   }
 
+  /** A send to thousands of users answers only once every inbox has it, which can outlast the server's usual timeout. */
   public Route route() {
     return path(
         akka.http.javadsl.server.PathMatchers.segment("admin").slash("notifications"),
-        () -> post(() -> authentication.admin(() -> bodies.json(AdminSend.class, this::send))));
+        () ->
+            post(
+                () ->
+                    withRequestTimeout(
+                        requestTimeout,
+                        ErrorHandling::timedOut,
+                        () -> authentication.admin(() -> bodies.json(AdminSend.class, this::send)))));
   }
 
   private Route send(AdminSend request) {

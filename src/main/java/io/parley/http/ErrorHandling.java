@@ -71,6 +71,11 @@ public final class ErrorHandling {
           .build()
           .seal();
 
+  /** Akka HTTP's own answer to a request past its timeout is plain text; clients get the same problem+json as ever. */
+  public static HttpResponse timedOut(akka.http.javadsl.model.HttpRequest request) {
+    return Problem.response(ApiError.TIMEOUT, "the request took too long; retry (with the same idempotency key, if any)");
+  }
+
   public static HttpResponse responseFor(Throwable failure) {
     Throwable cause = unwrap(failure);
     if (cause instanceof ApiException api) return Problem.response(api);

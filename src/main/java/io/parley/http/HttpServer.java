@@ -20,7 +20,10 @@ public final class HttpServer {
 
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route routes) {
     Config http = system.settings().config().getConfig("parley.http");
-    Route sealed = handleExceptions(ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, () -> routes));
+    Route sealed =
+        withRequestTimeoutResponse(
+            ErrorHandling::timedOut,
+            () -> handleExceptions(ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, () -> routes)));
     return Http.get(system)
         .newServerAt(http.getString("interface"), http.getInt("port"))
         .bind(sealed)

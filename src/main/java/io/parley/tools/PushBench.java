@@ -80,7 +80,13 @@ public final class PushBench {
                 .whenComplete((response, failure) -> permits.release()));
       }
       long refused = 0;
-      for (CompletableFuture<HttpResponse<String>> send : sends) if (send.get().statusCode() != 202) refused++;
+      for (CompletableFuture<HttpResponse<String>> send : sends) {
+        HttpResponse<String> response = send.get();
+        if (response.statusCode() != 202) {
+          refused++;
+          System.out.println("refused: " + response.statusCode() + " " + response.body());
+        }
+      }
       long stored = System.nanoTime();
       while (fcm.count() < users && System.nanoTime() - stored < Duration.ofMinutes(10).toNanos()) Thread.sleep(20);
       long pushed = System.nanoTime();

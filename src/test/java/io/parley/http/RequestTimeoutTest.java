@@ -1,0 +1,48 @@
+package io.parley.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.LiveNode;
+import io.parley.testkit.TestTokens;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A request past its timeout gets the usual problem+json, and an admin send has a timeout of its own. */
+class RequestTimeoutTest {
+  @RegisterExtension
+  static final LiveNode impatient = new LiveNode("parley.notifications.admin-request-timeout = 1 ms");
+
+  @RegisterExtension
+  static final LiveNode live =
+      new LiveNode(
+          """
+          akka.http.server.request-timeout = 300 ms
+          parley.notifications.admin-request-timeout = 60 s
+          parley.notifications.max-recipients = 500
+          """);
+
+  @Test
+  void aSlowRequestGetsAProblemWithTheTimeoutCode() {
+    HttpApi.Response response = impatient.api().post("/api/admin/notifications", TestTokens.serviceRole(), send(300));
+
+    assertThat(response.status()).isEqualTo(503);
+    assertThat(response.contentType()).startsWith("application/problem+json");
+    assertThat(response.code()).isEqualTo("timeout");
+  }
+
+  @Test
+  void anAdminSendToManyUsersOutlivesTheServersUsualTimeout() {
+    HttpApi.Response response = live.api().post("/api/admin/notifications", TestTokens.serviceRole(), send(500));
+
+    assertThat(response.status()).as(response.body()).isEqualTo(202);
+    assertThat(response.json().get("accepted").asInt()).isEqualTo(500);
+  }
+
+  private static String send(int users) {
+    String ids = IntStream.range(0, users).mapToObj(i -> "\"rt-u" + i + "\"").collect(Collectors.joining(","));
+    return "{\"userIds\":[" + ids + "],\"notification\":{\"kind\":\"system\",\"title\":\"Hello all\"}}";
+  }
+}
