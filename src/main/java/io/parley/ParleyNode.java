@@ -33,6 +33,15 @@ import io.parley.user.User;
 import io.parley.gateway.GatewayRoutes;
 import io.parley.gateway.GatewaySettings;
 import io.parley.gateway.Session;
+import io.parley.matching.CandidatePartition;
+import io.parley.matching.MatchDelivery;
+import io.parley.matching.MatchNotifier;
+import io.parley.matching.MatchingSettings;
+import io.parley.webhook.WebhookIntake;
+import io.parley.webhook.WebhookProcessor;
+import io.parley.webhook.WebhookRoutes;
+import io.parley.webhook.WebhookSettings;
+import java.util.function.Function;
 import akka.actor.typed.DispatcherSelector;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import java.net.InetSocketAddress;
@@ -51,8 +60,15 @@ public final class ParleyNode implements AutoCloseable {
   private final ConversationReadModel readModel;
   private final Conversations conversations;
   private final CompletableFuture<ServerBinding> binding = new CompletableFuture<>();
+  private final WebhookSettings webhooks;
+  private final MatchingSettings matching;
+  private final MatchDelivery matchDelivery;
 
-  private ParleyNode(ActorSystem<Void> system, AuthSettings auth, TokenVerifier verifier) {
+  private ParleyNode(
+      ActorSystem<Void> system,
+      AuthSettings auth,
+      TokenVerifier verifier,
+      Function<ActorSystem<?>, MatchNotifier> matchNotifier) {
     this.system = system;
     Config config = system.settings().config();
     if (config.getBoolean("parley.cluster.join-self")) {
@@ -63,6 +79,18 @@ public final class ParleyNode implements AutoCloseable {
     User.init(system);
     Conversation.init(system, User.fanout(system));
     if (config.getBoolean("parley.projection.enabled")) ConversationProjection.init(system);
+    this.webhooks = WebhookSettings.fromConfig(config, auth.devMode());
+    this.matching = MatchingSettings.fromConfig(config);
+    WebhookIntake.init(system, webhooks);
+    CandidatePartition.init(system);
+    this.matchDelivery =
+        new MatchDelivery(
+            system,
+            Database.get(system).dataSource(),
+            matchNotifier.apply(system),
+            matching,
+            system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher")));
+    if (webhooks.processingEnabled()) WebhookProcessor.init(system, webhooks, matching, matchDelivery);
     this.readModel = new ConversationReadModel(system);
     this.conversations = new Conversations(system, readModel);
     HttpServer.start(system, routes(auth, verifier))
@@ -75,6 +103,16 @@ public final class ParleyNode implements AutoCloseable {
 
   /** Starts a node from a loaded configuration; the database's own settings are derived and take precedence. */
   public static ParleyNode start(Config loaded) {
+    return start(loaded, ParleyNode::matchNotifier);
+  }
+
+  /** How job matches reach candidates: the one place to plug the notification inbox in. */
+  static MatchNotifier matchNotifier(ActorSystem<?> system) {
+    return MatchNotifier.logging();
+  }
+
+  /** Starts a node whose job-match notifications go to {@code matchNotifier} (tests record them). */
+  public static ParleyNode start(Config loaded, Function<ActorSystem<?>, MatchNotifier> matchNotifier) {
     DatabaseSettings database = DatabaseSettings.fromConfig(loaded);
     Config config = database.akkaOverrides().withFallback(loaded);
     AuthSettings auth = AuthSettings.fromConfig(config);
@@ -82,7 +120,7 @@ public final class ParleyNode implements AutoCloseable {
     Database.createSchemaIfConfigured(database);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "parley", config);
     log.info("Parley node starting on {} with {}", Cluster.get(system).selfMember().address(), database.describe());
-    return new ParleyNode(system, auth, verifier);
+    return new ParleyNode(system, auth, verifier, matchNotifier);
   }
 
   private Route routes(AuthSettings auth, TokenVerifier verifier) {
@@ -98,7 +136,9 @@ public final class ParleyNode implements AutoCloseable {
                     new HealthRoutes(system).route(),
                     new ConversationRoutes(conversations, authentication, bodies).route(),
                     new PresenceRoutes(presences, authentication).route(),
-                    new GatewayStatusRoutes(system, authentication).route()));
+                    new GatewayStatusRoutes(system, authentication).route(),
+                    new WebhookRoutes(system, webhooks, matching, matchDelivery, authentication,
+                        config.getBytes("parley.http.max-request-body")).route()));
     Route routes = api;
     if (auth.devMode()) {
       log.warn(
