@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
+import io.parley.matching.MatchNotifier;
 import java.net.URI;
 import java.util.Map;
 
@@ -22,6 +23,11 @@ public final class TestNode implements AutoCloseable {
   }
 
   public static TestNode start(TestDatabase database, Config overrides) {
+    return start(database, overrides, null);
+  }
+
+  /** A node whose job-match notifications go to {@code notifier} instead of the node's own. */
+  public static TestNode start(TestDatabase database, Config overrides, MatchNotifier notifier) {
     Config config =
         overrides.withFallback(
                 ConfigFactory.parseMap(
@@ -35,7 +41,8 @@ public final class TestNode implements AutoCloseable {
                         "parley.database.create-schema", true,
                         "parley.auth.jwt-secret", JWT_SECRET,
                         "parley.auth.supabase-url", "")));
-    return new TestNode(ParleyNode.start(ParleyConfig.load(config)));
+    Config loaded = ParleyConfig.load(config);
+    return new TestNode(notifier == null ? ParleyNode.start(loaded) : ParleyNode.start(loaded, system -> notifier));
   }
 
   public ParleyNode node() {
