@@ -137,19 +137,22 @@ CREATE TABLE IF NOT EXISTS parley_job_skill (
 
 CREATE INDEX IF NOT EXISTS parley_job_skill_job_idx ON parley_job_skill (job_id);
 
--- Every (job, candidate) match; notified_at is set once the candidate's notification is stored, and a pair with it
--- set is never notified again.
+-- Every (job, candidate) match. The first webhook event to insert a pair claims it (claimed_by): only that event
+-- notifies the candidate, again on replays until notified_at is set; a pair with notified_at is never notified again.
 CREATE TABLE IF NOT EXISTS parley_job_match (
   job_id VARCHAR(200) NOT NULL,
   candidate_id VARCHAR(200) NOT NULL,
   score DOUBLE PRECISION NOT NULL,
   reasons VARCHAR(1000) NOT NULL,
   matched_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  claimed_by VARCHAR(400) NOT NULL,
   notified_at TIMESTAMP WITH TIME ZONE,
   PRIMARY KEY (job_id, candidate_id)
 );
 
 CREATE INDEX IF NOT EXISTS parley_job_match_candidate_idx ON parley_job_match (candidate_id);
+
+CREATE INDEX IF NOT EXISTS parley_job_match_claim_idx ON parley_job_match (claimed_by);
 
 -- Durable counters of GET /api/jobs/notify/status: matched, notified, failed.
 CREATE TABLE IF NOT EXISTS parley_match_counter (

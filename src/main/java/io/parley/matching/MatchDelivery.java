@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,11 +26,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notifies candidates of their matches, never twice for the same job: each (job, candidate) pair is recorded in
- * {@code parley_job_match} before the notifier is called and marked notified once it has answered, so a pair marked
- * notified is never sent again, whatever is replayed. A crash between the answer and the mark sends the same
- * idempotency key again, which the receiving side ignores. The counters in {@code parley_match_counter} move by the
- * rows that actually changed, so replays do not inflate them.
+ * Notifies candidates of their matches, never twice for the same job. Each (job, candidate) pair is claimed in
+ * {@code parley_job_match} by the webhook event that found it first, before the notifier is called, and marked
+ * notified once it has answered. Only the claiming event notifies (a job and a candidate processed at once on two
+ * slices may both find the pair; the primary key lets one claim it), and it does so again on a replay until the mark
+ * is set. A crash between the answer and the mark sends the same idempotency key again, which the receiving side
+ * ignores. The counters in {@code parley_match_counter} move by the rows that actually changed, so replays do not
+ * inflate them.
  */
 public final class MatchDelivery {
   private static final Logger log = LoggerFactory.getLogger(MatchDelivery.class);
@@ -71,28 +74,29 @@ public final class MatchDelivery {
   }
 
   /**
-   * Records the matches, notifies each candidate (with retries) and marks the ones that succeeded. Completes with
-   * the number of notifications that still failed: those pairs stay unmarked and go out when the event is replayed.
+   * Claims the matches for the event {@code claimKey}, notifies each candidate of the pairs it holds (with retries)
+   * and marks the ones that succeeded. Completes with the number of notifications that still failed: those pairs
+   * stay unmarked and go out when the event is replayed.
    */
-  public CompletionStage<Integer> deliver(List<Pending> pending) {
+  public CompletionStage<Integer> deliver(String claimKey, List<Pending> pending) {
     if (pending.isEmpty()) return CompletableFuture.completedFuture(0);
-    return CompletableFuture.supplyAsync(() -> record(pending), blocking)
-        .thenCompose(
-            recorded ->
-                Source.from(pending)
-                    .mapAsyncUnordered(
-                        settings.notifyParallelism(),
-                        p -> send(p).handle((done, failure) -> failure == null ? p : null))
-                    .filter(p -> p != null)
-                    .runWith(Sink.seq(), system))
-        .thenApplyAsync(
-            sent -> {
-              markNotified(sent);
-              int failed = pending.size() - sent.size();
-              if (failed > 0) count("failed", failed);
-              return failed;
-            },
-            blocking);
+    return CompletableFuture.supplyAsync(() -> claim(claimKey, pending), blocking)
+        .thenCompose(claimed -> send(claimed).thenApplyAsync(sent -> {
+          markNotified(sent);
+          int failed = claimed.size() - sent.size();
+          if (failed > 0) count("failed", failed);
+          return failed;
+        }, blocking));
+  }
+
+  /** The notifications that went through, with bounded parallelism; the failures are logged. */
+  private CompletionStage<List<Pending>> send(List<Pending> claimed) {
+    return Source.from(claimed)
+        .mapAsyncUnordered(
+            settings.notifyParallelism(), p -> send(p).handle((done, failure) -> Optional.ofNullable(failure == null ? p : null)))
+        .filter(Optional::isPresent)
+        .map(Optional::get)
+        .runWith(Sink.seq(), system);
   }
 
   public void countFailure() {
@@ -129,8 +133,12 @@ public final class MatchDelivery {
             });
   }
 
-  /** Inserts the pairs not recorded yet; the number inserted is what "matched" grows by. */
-  private int record(List<Pending> pending) {
+  /**
+   * Inserts the pairs nobody has claimed yet, and answers those of {@code pending} that this event holds and that
+   * are not notified yet. The number inserted is what "matched" grows by. Two events inserting the same pair at
+   * once: the primary key fails one of them, and its event is retried, finding the pair claimed.
+   */
+  private List<Pending> claim(String claimKey, List<Pending> pending) {
     return Transactions.run(
         dataSource,
         c -> {
@@ -140,17 +148,27 @@ public final class MatchDelivery {
             for (Pending p : pending) {
               inserted +=
                   sql.update(
-                      "INSERT INTO parley_job_match (job_id, candidate_id, score, reasons, matched_at)"
-                          + " SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS"
+                      "INSERT INTO parley_job_match (job_id, candidate_id, score, reasons, matched_at, claimed_by)"
+                          + " SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
                           + " (SELECT 1 FROM parley_job_match WHERE job_id = ? AND candidate_id = ?)",
-                      p.match().jobId(), p.userId(), p.match().score(), p.match().summary(), now,
+                      p.match().jobId(), p.userId(), p.match().score(), p.match().summary(), now, claimKey,
                       p.match().jobId(), p.userId());
             }
             add(sql, "matched", inserted);
           }
-          return inserted;
+          Set<String> held = new HashSet<>();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT job_id, candidate_id FROM parley_job_match WHERE claimed_by = ? AND notified_at IS NULL")) {
+            s.setString(1, claimKey);
+            try (ResultSet rows = s.executeQuery()) {
+              while (rows.next()) held.add(rows.getString(1) + "\n" + rows.getString(2));
+            }
+          }
+          return pending.stream().filter(p -> held.contains(p.match().jobId() + "\n" + p.userId())).toList();
         });
   }
+
 
   private void markNotified(List<Pending> sent) {
     if (sent.isEmpty()) return;

@@ -142,7 +142,7 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
                   .mapAsync(1, page -> {
                     List<Pending> pending = new ArrayList<>(page.size());
                     for (var m : page) if (!notified.contains(m.userId())) pending.add(new Pending(m.userId(), m.toJobMatch(job)));
-                    return delivery.deliver(pending);
+                    return delivery.deliver(d.key(), pending);
                   })
                   .runWith(Sink.fold(0, Integer::sum), system);
             })
@@ -171,7 +171,7 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
                 pending.add(new Pending(profile.userId(),
                     new JobMatch(job.jobId(), job.title(), job.company(), result.fraction(), result.reasons())));
               }
-              return delivery.deliver(pending);
+              return delivery.deliver(d.key(), pending);
             },
             blocking)
         .thenCompose(failed -> failIfAny(failed, "candidate " + profile.candidateId()));

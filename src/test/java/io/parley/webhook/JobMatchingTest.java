@@ -7,6 +7,13 @@ import static io.parley.webhook.Payloads.jobRow;
 import static io.parley.webhook.Payloads.update;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.db.Database;
+import io.parley.matching.CandidateMatch;
+import io.parley.matching.JobMatcher;
+import io.parley.matching.JobPosting;
+import io.parley.matching.JobStore;
+import io.parley.matching.MatchingSettings;
+import java.util.List;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.HttpApi.Response;
 import io.parley.testkit.RecordingNotifier;
@@ -138,6 +145,7 @@ class JobMatchingTest {
 
     accepted(webhooks.bearer(JOBS, update("jobs", job.replace("Backend Engineer", "Scala Engineer"), job)));
     accepted(webhooks.bearer("/api/webhooks/supabase", delete("jobs", "job-j1")));
+    awaitClosed("job-j1");
     accepted(webhooks.bearer(CANDIDATES, insert("candidates",
         candidateRow("j2", "[\"j1scala\"]", "senior", "Rome", false, true))));
     notifier.settle(Duration.ofSeconds(3));
@@ -155,7 +163,7 @@ class JobMatchingTest {
     accepted(webhooks.bearer(CANDIDATES, update("candidates", optIn.replace("\"job_alerts\":true", "\"job_alerts\":false"), optIn)));
     accepted(webhooks.bearer(CANDIDATES, insert("candidates",
         candidateRow("x3", "[\"x1elixir\"]", "mid", "Lisbon", false, true))));
-    notifier.settle(Duration.ofSeconds(2));
+    awaitIndexMatches("x1elixir", "user-x3");
 
     accepted(webhooks.bearer(JOBS, insert("jobs", jobRow("job-x1", "[\"x1elixir\"]", "mid", "Lisbon", false))));
     awaitCallsFor("user-x3", 1);
@@ -233,6 +241,30 @@ class JobMatchingTest {
     assertThat(response.status()).as(body).isEqualTo(400);
     assertThat(response.code()).isEqualTo("bad_request");
     assertThat(response.json().get("detail").asText()).as(body).contains(fieldMention);
+  }
+
+  /** Jobs and candidates are processed on different slices: the deletion must be through before the next step. */
+  private static void awaitClosed(String jobId) {
+    JobStore jobs = new JobStore(Database.get(node.node().system()).dataSource());
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (jobs.find(jobId).open() && System.nanoTime() < deadline) notifier.settle(Duration.ofMillis(50));
+    assertThat(jobs.find(jobId).open()).as(jobId + " closed").isFalse();
+  }
+
+  /** Waits until the candidate index matches exactly these users to a job asking for the skill. */
+  private static void awaitIndexMatches(String skill, String... userIds) {
+    var system = node.node().system();
+    JobMatcher matcher = new JobMatcher(system, MatchingSettings.fromConfig(system.settings().config()));
+    JobPosting probe = new JobPosting("probe", "", "", List.of(skill), null, null, null, true, null, true);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    List<String> matched = List.of();
+    while (System.nanoTime() < deadline) {
+      matched = matcher.allMatches(probe, system).toCompletableFuture().join().stream()
+          .map(CandidateMatch::userId).sorted().toList();
+      if (matched.equals(List.of(userIds))) return;
+      notifier.settle(Duration.ofMillis(100));
+    }
+    assertThat(matched).containsExactly(userIds);
   }
 
   private static void awaitCallsFor(String userId, int count) {
