@@ -98,13 +98,10 @@ public final class CandidateIndex {
   private static void consider(
       JobPosting job, Scoring scoring, CandidateProfile p, int matchedSkills, List<CandidateMatch> matches) {
     if (!p.jobAlerts()) return;
-    Scoring.Result result =
-        matchedSkills < 0
-            ? scoring.score(job, p)
-            : scoring.score(job, matchedSkills, p.level(), p.city(), p.openToRemote());
-    if (scoring.matches(result.percent())) {
-      matches.add(new CandidateMatch(p.userId(), result.fraction(), result.reasons()));
-    }
+    int matched = matchedSkills >= 0 ? matchedSkills : Scoring.sharedSkills(job, p);
+    if (!scoring.matches(scoring.percent(job, matched, p.level(), p.city(), p.openToRemote()))) return;
+    Scoring.Result result = scoring.score(job, matched, p.level(), p.city(), p.openToRemote());
+    matches.add(new CandidateMatch(p.userId(), result.fraction(), result.reasons()));
   }
 
   private CandidateProfile compact(CandidateProfile p) {

@@ -58,41 +58,51 @@ public final class Scoring {
     return Math.max(0, (int) Math.ceil(needed - EPSILON));
   }
 
+  /**
+   * The score alone, in percent, with nothing allocated: matching scores every candidate who shares a skill with
+   * the job, and builds the reasons only for those who match.
+   */
+  public double percent(JobPosting job, int matchedSkills, Level level, String city, boolean openToRemote) {
+    int required = job.skills().size();
+    double skills = required == 0 ? 0 : (double) matchedSkills / required;
+    return weights.skills * skills
+        + weights.experience * experience(job.level(), level)
+        + weights.location * (sameCity(job, city) || (job.remote() && openToRemote) ? 1 : 0);
+  }
+
   public Result score(JobPosting job, int matchedSkills, Level level, String city, boolean openToRemote) {
     List<String> reasons = new ArrayList<>(3);
     int required = job.skills().size();
-    double skills = required == 0 ? 0 : (double) matchedSkills / required;
     reasons.add(required == 0 ? "no skills listed" : matchedSkills + "/" + required + " skills");
+    if (job.level() == null) reasons.add(level == null ? "any level" : level.label());
+    else if (level == null) reasons.add("level unknown");
+    else if (level == job.level()) reasons.add(level.label());
+    else reasons.add(level.label() + " (" + job.level().label() + " wanted)");
+    if (sameCity(job, city)) reasons.add(job.locationLabel());
+    else if (job.remote() && openToRemote) reasons.add("remote");
+    return new Result(percent(job, matchedSkills, level, city, openToRemote), reasons);
+  }
 
-    double experience;
-    if (job.level() == null) {
-      experience = 1;
-      reasons.add(level == null ? "any level" : level.label());
-    } else if (level == null) {
-      experience = 0;
-      reasons.add("level unknown");
-    } else {
-      int distance = Math.abs(job.level().ordinal() - level.ordinal());
-      experience = distance == 0 ? 1 : distance == 1 ? 0.5 : 0;
-      reasons.add(distance == 0 ? level.label() : level.label() + " (" + job.level().label() + " wanted)");
-    }
+  private static double experience(Level wanted, Level level) {
+    if (wanted == null) return 1;
+    if (level == null) return 0;
+    int distance = Math.abs(wanted.ordinal() - level.ordinal());
+    return distance == 0 ? 1 : distance == 1 ? 0.5 : 0;
+  }
 
-    double location = 0;
-    if (job.city() != null && job.city().equals(city)) {
-      location = 1;
-      reasons.add(job.locationLabel());
-    } else if (job.remote() && openToRemote) {
-      location = 1;
-      reasons.add("remote");
-    }
-    double percent = weights.skills * skills + weights.experience * experience + weights.location * location;
-    return new Result(percent, reasons);
+  private static boolean sameCity(JobPosting job, String city) {
+    return job.city() != null && job.city().equals(city);
   }
 
   /** The same score from a whole profile, for matching one candidate against stored jobs. */
   public Result score(JobPosting job, CandidateProfile candidate) {
-    int matched = 0;
-    for (String skill : job.skills()) if (candidate.skills().contains(skill)) matched++;
-    return score(job, matched, candidate.level(), candidate.city(), candidate.openToRemote());
+    return score(job, sharedSkills(job, candidate), candidate.level(), candidate.city(), candidate.openToRemote());
+  }
+
+  /** How many of the job's required skills the candidate has. */
+  public static int sharedSkills(JobPosting job, CandidateProfile candidate) {
+    int shared = 0;
+    for (String skill : job.skills()) if (candidate.skills().contains(skill)) shared++;
+    return shared;
   }
 }
