@@ -142,18 +142,14 @@ public final class MatchDelivery {
     return Transactions.run(
         dataSource,
         c -> {
-          int inserted = 0;
+          Instant now = Instant.now();
+          int inserted =
+              batch(c, "INSERT INTO parley_job_match (job_id, candidate_id, score, reasons, matched_at, claimed_by)"
+                      + " SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
+                      + " (SELECT 1 FROM parley_job_match WHERE job_id = ? AND candidate_id = ?)",
+                  pending, p -> new Object[] {p.match().jobId(), p.userId(), p.match().score(), p.match().summary(), now,
+                      claimKey, p.match().jobId(), p.userId()});
           try (Sql sql = new Sql(c)) {
-            Instant now = Instant.now();
-            for (Pending p : pending) {
-              inserted +=
-                  sql.update(
-                      "INSERT INTO parley_job_match (job_id, candidate_id, score, reasons, matched_at, claimed_by)"
-                          + " SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
-                          + " (SELECT 1 FROM parley_job_match WHERE job_id = ? AND candidate_id = ?)",
-                      p.match().jobId(), p.userId(), p.match().score(), p.match().summary(), now, claimKey,
-                      p.match().jobId(), p.userId());
-            }
             add(sql, "matched", inserted);
           }
           Set<String> held = new HashSet<>();
@@ -175,20 +171,30 @@ public final class MatchDelivery {
     Transactions.run(
         dataSource,
         c -> {
+          Instant now = Instant.now();
+          int marked =
+              batch(c, "UPDATE parley_job_match SET notified_at = ? WHERE job_id = ? AND candidate_id = ?"
+                      + " AND notified_at IS NULL",
+                  sent, p -> new Object[] {now, p.match().jobId(), p.userId()});
           try (Sql sql = new Sql(c)) {
-            Instant now = Instant.now();
-            int marked = 0;
-            for (Pending p : sent) {
-              marked +=
-                  sql.update(
-                      "UPDATE parley_job_match SET notified_at = ? WHERE job_id = ? AND candidate_id = ?"
-                          + " AND notified_at IS NULL",
-                      now, p.match().jobId(), p.userId());
-            }
             add(sql, "notified", marked);
           }
           return null;
         });
+  }
+
+  /** One JDBC batch of the statement per pending notification; answers how many rows it changed in all. */
+  private static int batch(Connection c, String statement, List<Pending> pending,
+      java.util.function.Function<Pending, Object[]> parameters) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(statement)) {
+      for (Pending p : pending) {
+        Sql.bind(s, parameters.apply(p));
+        s.addBatch();
+      }
+      int changed = 0;
+      for (int count : s.executeBatch()) changed += Math.max(count, 0);
+      return changed;
+    }
   }
 
   private void count(String name, long delta) {
