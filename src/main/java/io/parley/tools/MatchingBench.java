@@ -2,8 +2,6 @@ package io.parley.tools;
 
 import akka.Done;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.MemberStatus;
-import akka.cluster.typed.Cluster;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
@@ -19,6 +17,9 @@ import io.parley.matching.JobPosting;
 import io.parley.matching.Level;
 import io.parley.matching.MatchNotifier;
 import io.parley.matching.MatchingSettings;
+import io.parley.webhook.WebhookIntake;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import java.util.concurrent.CompletionStage;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -109,15 +110,21 @@ public final class MatchingBench {
         jobs, threads, latency.percentile(50) / 1e6, latency.percentile(99) / 1e6, latency.max() / 1e6, matched / jobs);
   }
 
-  /** (b) Job webhooks posted with {@code --concurrency} in flight for {@code --seconds} after {@code --warmup}. */
+  /**
+   * (b) Job webhooks posted with {@code --concurrency} in flight for {@code --seconds} after {@code --warmup};
+   * {@code --via ask} skips HTTP and asks the intake partitions directly, to tell the two costs apart.
+   */
   static void intake(Map<String, String> o) throws Exception {
     int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
     int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
     int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "32"));
     try (ParleyNode node = ParleyNode.start(nodeConfig(o), system -> MatchNotifier.logging())) {
-      awaitUp(node);
+      PostMessageBench.awaitUp(node);
       URI uri = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/api/webhooks/jobs/notify");
       HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      boolean viaAsk = "ask".equals(o.get("via"));
+      ClusterSharding sharding = ClusterSharding.get(node.system());
+      int partitions = node.system().settings().config().getInt("parley.webhook.partitions");
       Semaphore permits = new Semaphore(concurrency);
       LatencyHistogram latency = new LatencyHistogram();
       AtomicLong errors = new AtomicLong();
@@ -128,22 +135,37 @@ public final class MatchingBench {
       String run = Long.toString(System.currentTimeMillis(), 36);
       while (System.nanoTime() < end) {
         permits.acquire();
-        String body = "{\"type\":\"INSERT\",\"table\":\"jobs\",\"schema\":\"public\",\"record\":{\"id\":\"bench-" + run + "-"
-            + (n++) + "\",\"title\":\"Engineer\",\"company_name\":\"Acme\",\"required_skills\":[\"java\",\"akka\"],"
-            + "\"experience_level\":\"senior\",\"location\":\"Paris\",\"remote\":false},\"old_record\":null}";
-        HttpRequest request = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + SECRET)
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        String id = "bench-" + run + "-" + (n++);
+        String row = "{\"id\":\"" + id + "\",\"title\":\"Engineer\",\"company_name\":\"Acme\","
+            + "\"required_skills\":[\"java\",\"akka\"],\"experience_level\":\"senior\",\"location\":\"Paris\",\"remote\":false}";
         long t0 = System.nanoTime();
-        client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
+        CompletionStage<Boolean> accepted;
+        if (viaAsk) {
+          // The intake partition alone, as the route calls it: what the journal takes without HTTP in front.
+          var delivery = new WebhookIntake.Delivery("bench:" + id, null, WebhookIntake.Kind.JOB, "jobs", "public",
+              "INSERT", id, row, null, "shared-secret");
+          accepted = sharding
+              .entityRefFor(WebhookIntake.ENTITY_KEY,
+                  Integer.toString(WebhookIntake.partitionOf(WebhookIntake.Kind.JOB, id, partitions)))
+              .<WebhookIntake.Accepted>ask(r -> new WebhookIntake.Accept(delivery, r), Duration.ofSeconds(10))
+              .thenApply(a -> true);
+        } else {
+          String body = "{\"type\":\"INSERT\",\"table\":\"jobs\",\"schema\":\"public\",\"record\":" + row
+              + ",\"old_record\":null}";
+          HttpRequest request = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + SECRET)
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+          accepted = client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(r -> r.statusCode() == 202);
+        }
+        accepted.whenComplete((ok, failure) -> {
           long now = System.nanoTime();
-          if (failure != null || response.statusCode() != 202) errors.incrementAndGet();
+          if (failure != null || !ok) errors.incrementAndGet();
           else if (t0 >= measureFrom && now <= end) latency.record(now - t0);
           permits.release();
         });
       }
       permits.acquire(concurrency);
-      System.out.printf(Locale.ROOT, "%s, %d in flight: %,.0f webhooks/s accepted (202); p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d errors%n",
-          o.getOrDefault("database-url", "H2"), concurrency, latency.count() / (double) seconds,
+      System.out.printf(Locale.ROOT, "%s, via %s, %d in flight: %,.0f webhooks/s accepted (202); p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d errors%n",
+          o.getOrDefault("database-url", "H2"), viaAsk ? "ask" : "HTTP", concurrency, latency.count() / (double) seconds,
           latency.percentile(50) / 1e6, latency.percentile(99) / 1e6, latency.max() / 1e6, errors.get());
     }
   }
@@ -163,7 +185,7 @@ public final class MatchingBench {
       return CompletableFuture.completedFuture(Done.getInstance());
     };
     try (ParleyNode node = ParleyNode.start(nodeConfig(o), system -> counting)) {
-      awaitUp(node);
+      PostMessageBench.awaitUp(node);
       ActorSystem<?> system = node.system();
       JobMatcher matcher = new JobMatcher(system, MatchingSettings.fromConfig(system.settings().config()));
       long t0 = System.nanoTime();
@@ -207,11 +229,6 @@ public final class MatchingBench {
     settings.put("parley.webhook.secret", SECRET);
     settings.put("parley.webhook.processing.enabled", !"off".equals(o.get("processing")));
     return ParleyConfig.load(ConfigFactory.parseMap(settings));
-  }
-
-  private static void awaitUp(ParleyNode node) throws InterruptedException {
-    Cluster cluster = Cluster.get(node.system());
-    while (cluster.selfMember().status() != MemberStatus.up()) Thread.sleep(50);
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {

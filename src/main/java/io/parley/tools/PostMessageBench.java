@@ -155,7 +155,7 @@ public final class PostMessageBench {
     }
   }
 
-  private static void awaitUp(ParleyNode node) throws InterruptedException {
+  static void awaitUp(ParleyNode node) throws InterruptedException {
     Cluster cluster = Cluster.get(node.system());
     while (cluster.selfMember().status() != MemberStatus.up()) Thread.sleep(50);
   }
