@@ -42,7 +42,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Benchmarks of job matching (docs/benchmarks.md): {@code index} loads made-up candidates into the partitions' index
  * structure and times matching jobs against them; {@code intake} posts job webhooks over HTTP to a node and times
- * the 202s; {@code fanout} times one job webhook to the last of its notifications.
+ * the 202s; {@code fanout} times one job webhook to the last of its notifications; {@code recovery} times a restart of
+ * the candidate index.
  */
 public final class MatchingBench {
   private MatchingBench() {}
@@ -57,6 +58,7 @@ public final class MatchingBench {
       case "index" -> index(options);
       case "intake" -> intake(options);
       case "fanout" -> fanout(options);
+      case "recovery" -> recovery(options);
       default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
     }
     System.exit(0);
@@ -209,6 +211,38 @@ public final class MatchingBench {
         while (notified.get() < candidates && System.nanoTime() < deadline) Thread.sleep(5);
         System.out.printf(Locale.ROOT, "run %d: %d after %.1f ms; %,d notifications, the last %,.0f ms after the webhook was sent%n",
             run + 1, accepted.statusCode(), (acceptedAt - sent) / 1e6, notified.get(), (lastAt.get() - sent) / 1e6);
+      }
+    }
+  }
+
+  /**
+   * {@code --candidates} candidates indexed through the partitions (their journal and snapshots), then a new node on
+   * the same database, timed from its start to the first answer of every partition, {@code --runs} times.
+   */
+  static void recovery(Map<String, String> o) throws Exception {
+    int candidates = Integer.parseInt(o.getOrDefault("candidates", "50000"));
+    int runs = Integer.parseInt(o.getOrDefault("runs", "2"));
+    Config config = nodeConfig(o);
+    SyntheticProfiles made = new SyntheticProfiles(7, 1000, 200);
+    try (ParleyNode node = ParleyNode.start(config, system -> MatchNotifier.logging())) {
+      PostMessageBench.awaitUp(node);
+      JobMatcher matcher = new JobMatcher(node.system(), MatchingSettings.fromConfig(node.system().settings().config()));
+      long t0 = System.nanoTime();
+      Source.range(0, candidates - 1)
+          .mapAsyncUnordered(256, i -> matcher.index(made.candidate(i)))
+          .runWith(Sink.ignore(), node.system()).toCompletableFuture().get(30, TimeUnit.MINUTES);
+      System.out.printf(Locale.ROOT, "indexed %,d candidates through the journal in %,d ms%n",
+          candidates, (System.nanoTime() - t0) / 1_000_000);
+    }
+    for (int run = 0; run < runs; run++) {
+      long start = System.nanoTime();
+      try (ParleyNode node = ParleyNode.start(config, system -> MatchNotifier.logging())) {
+        PostMessageBench.awaitUp(node);
+        long up = System.nanoTime();
+        JobMatcher matcher = new JobMatcher(node.system(), MatchingSettings.fromConfig(node.system().settings().config()));
+        int count = matcher.countCandidates(node.system()).toCompletableFuture().get(5, TimeUnit.MINUTES);
+        System.out.printf(Locale.ROOT, "restart %d: node up after %,d ms, %,d candidates recovered %,d ms later%n",
+            run + 1, (up - start) / 1_000_000, count, (System.nanoTime() - up) / 1_000_000);
       }
     }
   }
