@@ -103,7 +103,7 @@ public final class ParleyNode implements AutoCloseable {
 
   /** Starts a node from a loaded configuration; the database's own settings are derived and take precedence. */
   public static ParleyNode start(Config loaded) {
-    return start(loaded, ParleyNode::matchNotifier);
+    return startWith(loaded, ParleyNode::matchNotifier);
   }
 
   /** How job matches reach candidates: the one place to plug the notification inbox in. */
@@ -112,7 +112,11 @@ public final class ParleyNode implements AutoCloseable {
   }
 
   /** Starts a node whose job-match notifications go to {@code matchNotifier} (tests record them). */
-  public static ParleyNode start(Config loaded, Function<ActorSystem<?>, MatchNotifier> matchNotifier) {
+  public static ParleyNode start(Config loaded, MatchNotifier matchNotifier) {
+    return startWith(loaded, system -> matchNotifier);
+  }
+
+  private static ParleyNode startWith(Config loaded, Function<ActorSystem<?>, MatchNotifier> matchNotifier) {
     DatabaseSettings database = DatabaseSettings.fromConfig(loaded);
     Config config = database.akkaOverrides().withFallback(loaded);
     AuthSettings auth = AuthSettings.fromConfig(config);

@@ -120,7 +120,7 @@ public final class MatchingBench {
     int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
     int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
     int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "32"));
-    try (ParleyNode node = ParleyNode.start(nodeConfig(o), system -> MatchNotifier.logging())) {
+    try (ParleyNode node = ParleyNode.start(nodeConfig(o), MatchNotifier.logging())) {
       PostMessageBench.awaitUp(node);
       URI uri = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/api/webhooks/jobs/notify");
       HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -186,7 +186,7 @@ public final class MatchingBench {
       lastAt.set(System.nanoTime());
       return CompletableFuture.completedFuture(Done.getInstance());
     };
-    try (ParleyNode node = ParleyNode.start(nodeConfig(o), system -> counting)) {
+    try (ParleyNode node = ParleyNode.start(nodeConfig(o), counting)) {
       PostMessageBench.awaitUp(node);
       ActorSystem<?> system = node.system();
       JobMatcher matcher = new JobMatcher(system, MatchingSettings.fromConfig(system.settings().config()));
@@ -224,7 +224,7 @@ public final class MatchingBench {
     int runs = Integer.parseInt(o.getOrDefault("runs", "2"));
     Config config = nodeConfig(o);
     SyntheticProfiles made = new SyntheticProfiles(7, 1000, 200);
-    try (ParleyNode node = ParleyNode.start(config, system -> MatchNotifier.logging())) {
+    try (ParleyNode node = ParleyNode.start(config, MatchNotifier.logging())) {
       PostMessageBench.awaitUp(node);
       JobMatcher matcher = new JobMatcher(node.system(), MatchingSettings.fromConfig(node.system().settings().config()));
       long t0 = System.nanoTime();
@@ -236,7 +236,7 @@ public final class MatchingBench {
     }
     for (int run = 0; run < runs; run++) {
       long start = System.nanoTime();
-      try (ParleyNode node = ParleyNode.start(config, system -> MatchNotifier.logging())) {
+      try (ParleyNode node = ParleyNode.start(config, MatchNotifier.logging())) {
         PostMessageBench.awaitUp(node);
         long up = System.nanoTime();
         JobMatcher matcher = new JobMatcher(node.system(), MatchingSettings.fromConfig(node.system().settings().config()));

@@ -42,7 +42,7 @@ public final class TestNode implements AutoCloseable {
                         "parley.auth.jwt-secret", JWT_SECRET,
                         "parley.auth.supabase-url", "")));
     Config loaded = ParleyConfig.load(config);
-    return new TestNode(notifier == null ? ParleyNode.start(loaded) : ParleyNode.start(loaded, system -> notifier));
+    return new TestNode(notifier == null ? ParleyNode.start(loaded) : ParleyNode.start(loaded, notifier));
   }
 
   public ParleyNode node() {
