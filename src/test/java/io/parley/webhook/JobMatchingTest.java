@@ -228,6 +228,15 @@ class JobMatchingTest {
   }
 
   @Test
+  void anOversizedBodyIs413AndAWrongMethod405() {
+    String huge = insert("jobs", "{\"id\":\"big\",\"description\":\"" + "x".repeat(300_000) + "\"}");
+    Response tooLarge = webhooks.bearer(JOBS, huge);
+    assertThat(tooLarge.status()).isEqualTo(413);
+    assertThat(tooLarge.code()).isEqualTo("too_large");
+    assertThat(api.get(JOBS, WebhookClient.SECRET).status()).isEqualTo(405);
+  }
+
+  @Test
   void unknownFieldsAndColumnsAreTolerated() {
     Response response =
         webhooks.bearer(JOBS, "{\"type\":\"INSERT\",\"table\":\"jobs\",\"schema\":\"public\",\"commit_timestamp\":\"x\","
