@@ -109,3 +109,56 @@ CREATE TABLE IF NOT EXISTS parley_message_tombstone (
   sender_id VARCHAR(128) NOT NULL,
   PRIMARY KEY (conversation_id, seq)
 );
+
+-- Supabase webhooks and job matching. Jobs as last seen, for re-matching a changed candidate against recent jobs;
+-- skills are the normalized index keys, comma-separated, and parley_job_skill indexes them.
+CREATE TABLE IF NOT EXISTS parley_job (
+  job_id VARCHAR(200) PRIMARY KEY,
+  title VARCHAR(1000),
+  company VARCHAR(1000),
+  skills VARCHAR NOT NULL,
+  level VARCHAR(16),
+  city VARCHAR(500),
+  location_label VARCHAR(500),
+  remote BOOLEAN NOT NULL,
+  job_type VARCHAR(100),
+  is_open BOOLEAN NOT NULL,
+  posted_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  updated_at TIMESTAMP WITH TIME ZONE NOT NULL
+);
+
+CREATE INDEX IF NOT EXISTS parley_job_posted_idx ON parley_job (posted_at);
+
+CREATE TABLE IF NOT EXISTS parley_job_skill (
+  skill VARCHAR(200) NOT NULL,
+  job_id VARCHAR(200) NOT NULL,
+  PRIMARY KEY (skill, job_id)
+);
+
+CREATE INDEX IF NOT EXISTS parley_job_skill_job_idx ON parley_job_skill (job_id);
+
+-- Every (job, candidate) match. The first webhook event to insert a pair claims it (claimed_by): only that event
+-- notifies the candidate, again on replays until notified_at is set; a pair with notified_at is never notified again.
+CREATE TABLE IF NOT EXISTS parley_job_match (
+  job_id VARCHAR(200) NOT NULL,
+  candidate_id VARCHAR(200) NOT NULL,
+  score DOUBLE PRECISION NOT NULL,
+  reasons VARCHAR(1000) NOT NULL,
+  matched_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  claimed_by VARCHAR(400) NOT NULL,
+  notified_at TIMESTAMP WITH TIME ZONE,
+  PRIMARY KEY (job_id, candidate_id)
+);
+
+CREATE INDEX IF NOT EXISTS parley_job_match_candidate_idx ON parley_job_match (candidate_id);
+
+CREATE INDEX IF NOT EXISTS parley_job_match_claim_idx ON parley_job_match (claimed_by);
+
+-- Durable counters of GET /api/jobs/notify/status: matched, notified, failed.
+CREATE TABLE IF NOT EXISTS parley_match_counter (
+  name VARCHAR(32) PRIMARY KEY,
+  counter_value BIGINT NOT NULL
+);
+
+MERGE INTO parley_match_counter c USING (VALUES ('matched'), ('notified'), ('failed')) AS v(name) ON c.name = v.name
+  WHEN NOT MATCHED THEN INSERT (name, counter_value) VALUES (v.name, 0);

@@ -33,6 +33,16 @@ import io.parley.user.User;
 import io.parley.gateway.GatewayRoutes;
 import io.parley.gateway.GatewaySettings;
 import io.parley.gateway.Session;
+import io.parley.matching.CandidatePartition;
+import io.parley.matching.MatchDelivery;
+import io.parley.matching.JobMatchNotifications;
+import io.parley.matching.MatchNotifier;
+import io.parley.matching.MatchingSettings;
+import io.parley.webhook.WebhookIntake;
+import io.parley.webhook.WebhookProcessor;
+import io.parley.webhook.WebhookRoutes;
+import io.parley.webhook.WebhookSettings;
+import java.util.function.Function;
 import akka.actor.typed.DispatcherSelector;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.actor.CoordinatedShutdown;
@@ -65,8 +75,11 @@ public final class ParleyNode implements AutoCloseable {
   private final Notifications notifications;
   private final PushGateway push;
   private final CompletableFuture<ServerBinding> binding = new CompletableFuture<>();
+  private final WebhookSettings webhooks;
+  private final MatchingSettings matching;
+  private final MatchDelivery matchDelivery;
 
-  private ParleyNode(ActorSystem<Void> system, AuthSettings auth, TokenVerifier verifier, PushGateway push) {
+  private ParleyNode(ActorSystem<Void> system, AuthSettings auth, TokenVerifier verifier, PushGateway push, Parts parts) {
     this.system = system;
     Config config = system.settings().config();
     if (config.getBoolean("parley.cluster.join-self")) {
@@ -81,9 +94,21 @@ public final class ParleyNode implements AutoCloseable {
     if (config.getBoolean("parley.projection.enabled")) ConversationProjection.init(system);
     this.push = push;
     if (PushSettings.fromConfig(config).projectionEnabled()) PushProjection.init(system, push);
+    this.notifications = new Notifications(system);
+    this.webhooks = WebhookSettings.fromConfig(config, auth.devMode());
+    this.matching = MatchingSettings.fromConfig(config);
+    WebhookIntake.init(system, webhooks);
+    CandidatePartition.init(system);
+    this.matchDelivery =
+        new MatchDelivery(
+            system,
+            Database.get(system).dataSource(),
+            parts.matches().apply(notifications),
+            matching,
+            system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher")));
+    if (webhooks.processingEnabled()) WebhookProcessor.init(system, webhooks, matching, matchDelivery);
     this.readModel = new ConversationReadModel(system);
     this.conversations = new Conversations(system, readModel);
-    this.notifications = new Notifications(system);
     HttpServer.start(system, routes(auth, verifier))
         .whenComplete(
             (bound, failure) -> {
@@ -94,17 +119,32 @@ public final class ParleyNode implements AutoCloseable {
 
   /** Starts a node from a loaded configuration; the database's own settings are derived and take precedence. */
   public static ParleyNode start(Config loaded) {
-    return start(loaded, PushGateways::fromConfig);
+    return start(loaded, Parts.fromConfig());
   }
 
-  /** As {@link #start(Config)}, with the push gateway of one's choosing (FCM over a mock transport, in tests). */
-  public static ParleyNode start(Config loaded, Function<Config, PushGateway> pushGateway) {
+  /** The parts of a node that tests and benchmarks replace: where pushes leave, and where job matches go. */
+  public record Parts(Function<Config, PushGateway> push, Function<Notifications, MatchNotifier> matches) {
+    /** FCM (or the log) as the configuration says, and job matches into the candidates' inboxes. */
+    public static Parts fromConfig() {
+      return new Parts(PushGateways::fromConfig, JobMatchNotifications::into);
+    }
+
+    public Parts withPush(Function<Config, PushGateway> gateway) {
+      return new Parts(gateway, matches);
+    }
+
+    public Parts withMatches(MatchNotifier notifier) {
+      return new Parts(push, notifications -> notifier);
+    }
+  }
+
+  public static ParleyNode start(Config loaded, Parts parts) {
     DatabaseSettings database = DatabaseSettings.fromConfig(loaded);
     Config config = database.akkaOverrides().withFallback(loaded);
     AuthSettings auth = AuthSettings.fromConfig(config);
     TokenVerifier verifier = TokenVerifier.create(auth);
     Database.createSchemaIfConfigured(database);
-    PushGateway push = pushGateway.apply(config);
+    PushGateway push = parts.push().apply(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "parley", config);
     log.info("Parley node starting on {} with {}", Cluster.get(system).selfMember().address(), database.describe());
     if (push instanceof AutoCloseable closeable) {
@@ -121,7 +161,7 @@ public final class ParleyNode implements AutoCloseable {
                 return CompletableFuture.completedFuture(akka.Done.getInstance());
               });
     }
-    return new ParleyNode(system, auth, verifier, push);
+    return new ParleyNode(system, auth, verifier, push, parts);
   }
 
   private Route routes(AuthSettings auth, TokenVerifier verifier) {
@@ -146,7 +186,9 @@ public final class ParleyNode implements AutoCloseable {
                             config.getDuration("parley.notifications.admin-request-timeout"))
                         .route(),
                     new PresenceRoutes(presences, authentication).route(),
-                    new GatewayStatusRoutes(system, authentication).route()));
+                    new GatewayStatusRoutes(system, authentication).route(),
+                    new WebhookRoutes(system, webhooks, matching, matchDelivery, authentication,
+                        config.getBytes("parley.http.max-request-body")).route()));
     Route routes = api;
     if (auth.devMode()) {
       log.warn(

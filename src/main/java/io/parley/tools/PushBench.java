@@ -50,7 +50,8 @@ public final class PushBench {
     FakeFcmTransport fcm = new FakeFcmTransport(false);
     GoogleCredentials credentials =
         GoogleCredentials.create(new AccessToken("bench", new Date(System.currentTimeMillis() + 86_400_000L)));
-    try (ParleyNode node = ParleyNode.start(config, c -> new FcmPushGateway(credentials, "parley-bench", fcm))) {
+    try (ParleyNode node = ParleyNode.start(
+        config, ParleyNode.Parts.fromConfig().withPush(c -> new FcmPushGateway(credentials, "parley-bench", fcm)))) {
       PostMessageBench.awaitUp(node);
       register(node.notifications(), users);
 

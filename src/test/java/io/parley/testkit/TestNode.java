@@ -4,8 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
+import io.parley.matching.MatchNotifier;
 import io.parley.push.FcmPushGateway;
-import io.parley.push.PushGateway;
 import io.parley.tools.FakeFcmTransport;
 import java.net.URI;
 import java.util.Map;
@@ -25,16 +25,24 @@ public final class TestNode implements AutoCloseable {
   }
 
   public static TestNode start(TestDatabase database, Config overrides) {
-    return start(database, overrides, io.parley.push.PushGateways::fromConfig);
+    return start(database, overrides, ParleyNode.Parts.fromConfig());
   }
 
   /** A node whose pushes go through the real firebase-admin SDK to {@code fcm} instead of Google. */
   public static TestNode start(TestDatabase database, Config overrides, FakeFcmTransport fcm) {
-    return start(database, overrides, config -> new FcmPushGateway(TestFcm.credentials(), "parley-test", fcm));
+    return start(database, overrides, ParleyNode.Parts.fromConfig().withPush(fakeFcm(fcm)));
   }
 
-  public static TestNode start(
-      TestDatabase database, Config overrides, java.util.function.Function<Config, PushGateway> push) {
+  /** A node whose job-match notifications go to {@code notifier} instead of the candidates' inboxes. */
+  public static TestNode start(TestDatabase database, Config overrides, MatchNotifier notifier) {
+    return start(database, overrides, ParleyNode.Parts.fromConfig().withMatches(notifier));
+  }
+
+  public static java.util.function.Function<Config, io.parley.push.PushGateway> fakeFcm(FakeFcmTransport fcm) {
+    return config -> new FcmPushGateway(TestFcm.credentials(), "parley-test", fcm);
+  }
+
+  public static TestNode start(TestDatabase database, Config overrides, ParleyNode.Parts parts) {
     Config config =
         overrides.withFallback(
                 ConfigFactory.parseMap(
@@ -48,7 +56,7 @@ public final class TestNode implements AutoCloseable {
                         "parley.database.create-schema", true,
                         "parley.auth.jwt-secret", JWT_SECRET,
                         "parley.auth.supabase-url", "")));
-    return new TestNode(ParleyNode.start(ParleyConfig.load(config), push));
+    return new TestNode(ParleyNode.start(ParleyConfig.load(config), parts));
   }
 
   public ParleyNode node() {

@@ -1,0 +1,165 @@
+package io.parley.matching;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One partition's candidates with an inverted index from skill to candidates, so that matching a job touches only
+ * the candidates who have at least one of its skills. Candidates live in numbered slots; postings are arrays of
+ * slot numbers, and skill and city strings are shared between profiles, which keeps a million candidates in a few
+ * hundred megabytes. Not thread-safe: one partition entity owns it.
+ */
+public final class CandidateIndex {
+  private final Map<String, Integer> slotOf = new HashMap<>();
+  private final Map<String, Postings> postings = new HashMap<>();
+  /** One instance of every skill and city string, shared by all profiles. */
+  private final Map<String, String> shared = new HashMap<>();
+  private CandidateProfile[] profiles = new CandidateProfile[256];
+  private int[] counts = new int[256];
+  private final Postings freeSlots = new Postings();
+  private int used;
+
+  public int size() {
+    return slotOf.size();
+  }
+
+  /** Whether exactly this profile is already indexed: indexing it again would change nothing. */
+  public boolean holds(CandidateProfile profile) {
+    Integer slot = slotOf.get(profile.candidateId());
+    return slot != null && profiles[slot].equals(profile);
+  }
+
+  public boolean contains(String candidateId) {
+    return slotOf.containsKey(candidateId);
+  }
+
+  public void put(CandidateProfile profile) {
+    Integer slot = slotOf.get(profile.candidateId());
+    if (slot != null) {
+      unpost(profiles[slot], slot);
+    } else {
+      slot = allocate();
+      slotOf.put(profile.candidateId(), slot);
+    }
+    CandidateProfile compact = compact(profile);
+    profiles[slot] = compact;
+    for (String skill : compact.skills()) postings.computeIfAbsent(skill, s -> new Postings()).add(slot);
+  }
+
+  public void remove(String candidateId) {
+    Integer slot = slotOf.remove(candidateId);
+    if (slot == null) return;
+    unpost(profiles[slot], slot);
+    profiles[slot] = null;
+    freeSlots.add(slot);
+  }
+
+  /** Every indexed profile, for a snapshot. */
+  public List<CandidateProfile> profiles() {
+    List<CandidateProfile> all = new ArrayList<>(size());
+    for (int slot = 0; slot < used; slot++) if (profiles[slot] != null) all.add(profiles[slot]);
+    return all;
+  }
+
+  /** The candidates who match the job and did not opt out of job alerts, best first. */
+  public List<CandidateMatch> match(JobPosting job, Scoring scoring) {
+    List<CandidateMatch> matches = new ArrayList<>();
+    if (scoring.zeroSkillCanMatch()) {
+      // The weights let a candidate without any of the job's skills match, so the index cannot narrow the search.
+      for (int slot = 0; slot < used; slot++) {
+        CandidateProfile p = profiles[slot];
+        if (p != null) consider(job, scoring, p, -1, matches);
+      }
+    } else if (!job.skills().isEmpty()) {
+      int minimum = Math.max(1, scoring.minimumSkills(job.skills().size()));
+      Postings touched = new Postings();
+      for (String skill : job.skills()) {
+        Postings slots = postings.get(skill);
+        if (slots == null) continue;
+        for (int i = 0; i < slots.size; i++) {
+          int slot = slots.values[i];
+          if (counts[slot]++ == 0) touched.add(slot);
+        }
+      }
+      for (int i = 0; i < touched.size; i++) {
+        int slot = touched.values[i];
+        int matched = counts[slot];
+        counts[slot] = 0;
+        if (matched >= minimum) consider(job, scoring, profiles[slot], matched, matches);
+      }
+    }
+    matches.sort((a, b) -> Double.compare(b.score(), a.score()));
+    return matches;
+  }
+
+  private static void consider(
+      JobPosting job, Scoring scoring, CandidateProfile p, int matchedSkills, List<CandidateMatch> matches) {
+    if (!p.jobAlerts()) return;
+    int matched = matchedSkills >= 0 ? matchedSkills : Scoring.sharedSkills(job, p);
+    if (!scoring.matches(scoring.percent(job, matched, p.level(), p.city(), p.openToRemote()))) return;
+    Scoring.Result result = scoring.score(job, matched, p.level(), p.city(), p.openToRemote());
+    matches.add(new CandidateMatch(p.userId(), result.fraction(), result.reasons()));
+  }
+
+  private CandidateProfile compact(CandidateProfile p) {
+    String[] skills = new String[p.skills().size()];
+    for (int i = 0; i < skills.length; i++) skills[i] = share(p.skills().get(i));
+    String userId = p.userId().equals(p.candidateId()) ? p.candidateId() : p.userId();
+    return new CandidateProfile(
+        p.candidateId(),
+        userId,
+        List.of(skills),
+        p.level(),
+        share(p.city()),
+        share(p.locationLabel()),
+        p.openToRemote(),
+        p.jobAlerts());
+  }
+
+  private String share(String value) {
+    return value == null ? null : shared.computeIfAbsent(value, v -> v);
+  }
+
+  private void unpost(CandidateProfile old, int slot) {
+    for (String skill : old.skills()) {
+      Postings slots = postings.get(skill);
+      if (slots != null) {
+        slots.remove(slot);
+        if (slots.size == 0) postings.remove(skill);
+      }
+    }
+  }
+
+  private int allocate() {
+    if (freeSlots.size > 0) return freeSlots.values[--freeSlots.size];
+    if (used == profiles.length) {
+      profiles = Arrays.copyOf(profiles, used * 2);
+      counts = Arrays.copyOf(counts, used * 2);
+    }
+    return used++;
+  }
+
+  /** A growable list of slot numbers. */
+  private static final class Postings {
+    int[] values = new int[4];
+    int size;
+
+    void add(int value) {
+      if (size == values.length) values = Arrays.copyOf(values, size * 2);
+      values[size++] = value;
+    }
+
+    /** Order does not matter in a posting list, so the last value fills the hole. */
+    void remove(int value) {
+      for (int i = 0; i < size; i++) {
+        if (values[i] == value) {
+          values[i] = values[--size];
+          return;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package io.parley.matching;
+
+import akka.Done;
+import akka.NotUsed;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+import akka.japi.Pair;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The candidate index as a whole: a candidate goes to the partition its id hashes to, and a job is matched by
+ * asking every partition at once and merging their pages as they come (scatter, gather).
+ */
+public final class JobMatcher {
+  private final ClusterSharding sharding;
+  private final MatchingSettings settings;
+
+  public JobMatcher(ActorSystem<?> system, MatchingSettings settings) {
+    this.sharding = ClusterSharding.get(system);
+    this.settings = settings;
+  }
+
+  public CompletionStage<Done> index(CandidateProfile profile) {
+    return partition(profile.candidateId())
+        .ask(replyTo -> new CandidatePartition.Index(profile, replyTo), settings.askTimeout());
+  }
+
+  public CompletionStage<Done> remove(String candidateId) {
+    return partition(candidateId)
+        .ask(replyTo -> new CandidatePartition.Remove(candidateId, replyTo), settings.askTimeout());
+  }
+
+  /** Pages of the job's matches from all partitions, each page at most {@code page-size} long, none empty. */
+  public Source<List<CandidateMatch>, NotUsed> matches(JobPosting job) {
+    return Source.range(0, settings.partitions() - 1)
+        .flatMapMerge(settings.partitions(), p -> pages(job, sharding.entityRefFor(
+            CandidatePartition.ENTITY_KEY, Integer.toString(p))))
+        .filter(page -> !page.isEmpty());
+  }
+
+  /** Every match of the job at once; for tests and benchmarks, since a popular job's matches can be many. */
+  public CompletionStage<List<CandidateMatch>> allMatches(JobPosting job, ActorSystem<?> system) {
+    return matches(job)
+        .runWith(Sink.fold(new ArrayList<CandidateMatch>(), (all, page) -> {
+          all.addAll(page);
+          return all;
+        }), system)
+        .thenApply(List::copyOf);
+  }
+
+  public CompletionStage<Integer> countCandidates(ActorSystem<?> system) {
+    return Source.range(0, settings.partitions() - 1)
+        .mapAsyncUnordered(settings.partitions(), p -> sharding
+            .entityRefFor(CandidatePartition.ENTITY_KEY, Integer.toString(p))
+            .<Integer>ask(CandidatePartition.CountCandidates::new, settings.askTimeout()))
+        .runWith(Sink.fold(0, Integer::sum), system);
+  }
+
+  private Source<List<CandidateMatch>, NotUsed> pages(JobPosting job, EntityRef<CandidatePartition.Command> partition) {
+    // The state is the next offset to ask for, or -1 once the partition's last page has arrived.
+    return Source.unfoldAsync(
+        0,
+        offset -> {
+          if (offset < 0) return CompletableFuture.completedFuture(Optional.empty());
+          return partition
+              .<CandidatePartition.MatchPage>ask(
+                  replyTo -> new CandidatePartition.FindMatches(job, offset, settings.pageSize(), replyTo),
+                  settings.askTimeout())
+              .thenApply(page -> Optional.of(
+                  Pair.create(page.isLast() ? -1 : page.offset() + page.matches().size(), page.matches())));
+        });
+  }
+
+  private EntityRef<CandidatePartition.Command> partition(String candidateId) {
+    return sharding.entityRefFor(
+        CandidatePartition.ENTITY_KEY, CandidatePartition.partitionOf(candidateId, settings.partitions()));
+  }
+}

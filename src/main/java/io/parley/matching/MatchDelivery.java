@@ -1,0 +1,225 @@
+package io.parley.matching;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.pattern.Patterns;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import io.parley.db.Sql;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notifies candidates of their matches, never twice for the same job. Each (job, candidate) pair is claimed in
+ * {@code parley_job_match} by the webhook event that found it first, before the notifier is called, and marked
+ * notified once it has answered. Only the claiming event notifies (a job and a candidate processed at once on two
+ * slices may both find the pair; the primary key lets one claim it), and it does so again on a replay until the mark
+ * is set. A crash between the answer and the mark sends the same idempotency key again, which the receiving side
+ * ignores. The counters in {@code parley_match_counter} move by the rows that actually changed, so replays do not
+ * inflate them.
+ */
+public final class MatchDelivery {
+  private static final Logger log = LoggerFactory.getLogger(MatchDelivery.class);
+  private static final Duration RETRY_DELAY = Duration.ofMillis(200);
+
+  /** One notification to send: a candidate and the job that matches them. */
+  public record Pending(String userId, JobMatch match) {}
+
+  /** The durable counters of matching. */
+  public record Counters(long matched, long notified, long failed) {}
+
+  private final ActorSystem<?> system;
+  private final DataSource dataSource;
+  private final MatchNotifier notifier;
+  private final MatchingSettings settings;
+  private final Executor blocking;
+
+  public MatchDelivery(
+      ActorSystem<?> system, DataSource dataSource, MatchNotifier notifier, MatchingSettings settings, Executor blocking) {
+    this.system = system;
+    this.dataSource = dataSource;
+    this.notifier = notifier;
+    this.settings = settings;
+    this.blocking = blocking;
+  }
+
+  /** The candidates already notified of a job. */
+  public Set<String> notifiedCandidates(String jobId) {
+    return Transactions.run(
+        dataSource,
+        c -> strings(c, "SELECT candidate_id FROM parley_job_match WHERE job_id = ? AND notified_at IS NOT NULL", jobId));
+  }
+
+  /** The jobs a candidate was already notified of. */
+  public Set<String> notifiedJobs(String userId) {
+    return Transactions.run(
+        dataSource,
+        c -> strings(c, "SELECT job_id FROM parley_job_match WHERE candidate_id = ? AND notified_at IS NOT NULL", userId));
+  }
+
+  /**
+   * Claims the matches for the event {@code claimKey}, notifies each candidate of the pairs it holds (with retries)
+   * and marks the ones that succeeded. Completes with the number of notifications that still failed: those pairs
+   * stay unmarked and go out when the event is replayed.
+   */
+  public CompletionStage<Integer> deliver(String claimKey, List<Pending> pending) {
+    if (pending.isEmpty()) return CompletableFuture.completedFuture(0);
+    return CompletableFuture.supplyAsync(() -> claim(claimKey, pending), blocking)
+        .thenCompose(claimed -> send(claimed).thenApplyAsync(sent -> {
+          markNotified(sent);
+          int failed = claimed.size() - sent.size();
+          if (failed > 0) count("failed", failed);
+          return failed;
+        }, blocking));
+  }
+
+  /** The notifications that went through, with bounded parallelism; the failures are logged. */
+  private CompletionStage<List<Pending>> send(List<Pending> claimed) {
+    return Source.from(claimed)
+        .mapAsyncUnordered(
+            settings.notifyParallelism(), p -> send(p).handle((done, failure) -> Optional.ofNullable(failure == null ? p : null)))
+        .filter(Optional::isPresent)
+        .map(Optional::get)
+        .runWith(Sink.seq(), system);
+  }
+
+  public void countFailure() {
+    count("failed", 1);
+  }
+
+  public Counters counters() {
+    return Transactions.run(
+        dataSource,
+        c -> {
+          Map<String, Long> values = new LinkedHashMap<>();
+          try (PreparedStatement s = c.prepareStatement("SELECT name, counter_value FROM parley_match_counter");
+              ResultSet rows = s.executeQuery()) {
+            while (rows.next()) values.put(rows.getString(1), rows.getLong(2));
+          }
+          return new Counters(
+              values.getOrDefault("matched", 0L), values.getOrDefault("notified", 0L), values.getOrDefault("failed", 0L));
+        });
+  }
+
+  private CompletionStage<Done> send(Pending p) {
+    String key = MatchNotifier.idempotencyKey(p.match().jobId());
+    return Patterns.retry(
+            () -> notifier.notifyMatch(p.userId(), p.match(), key),
+            settings.notifyAttempts(),
+            RETRY_DELAY,
+            system.classicSystem().scheduler(),
+            system.executionContext())
+        .whenComplete(
+            (done, failure) -> {
+              if (failure != null) {
+                log.warn("job_match for {} about job {} failed: {}", p.userId(), p.match().jobId(), failure.toString());
+              }
+            });
+  }
+
+  /**
+   * Inserts the pairs nobody has claimed yet, and answers those of {@code pending} that this event holds and that
+   * are not notified yet. The number inserted is what "matched" grows by. Two events inserting the same pair at
+   * once: the primary key fails one of them, and its event is retried, finding the pair claimed.
+   */
+  private List<Pending> claim(String claimKey, List<Pending> pending) {
+    return Transactions.run(
+        dataSource,
+        c -> {
+          Instant now = Instant.now();
+          int inserted =
+              batch(c, "INSERT INTO parley_job_match (job_id, candidate_id, score, reasons, matched_at, claimed_by)"
+                      + " SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
+                      + " (SELECT 1 FROM parley_job_match WHERE job_id = ? AND candidate_id = ?)",
+                  pending, p -> new Object[] {p.match().jobId(), p.userId(), p.match().score(), p.match().summary(), now,
+                      claimKey, p.match().jobId(), p.userId()});
+          try (Sql sql = new Sql(c)) {
+            add(sql, "matched", inserted);
+          }
+          Set<String> held = new HashSet<>();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT job_id, candidate_id FROM parley_job_match WHERE claimed_by = ? AND notified_at IS NULL")) {
+            s.setString(1, claimKey);
+            try (ResultSet rows = s.executeQuery()) {
+              while (rows.next()) held.add(rows.getString(1) + "\n" + rows.getString(2));
+            }
+          }
+          return pending.stream().filter(p -> held.contains(p.match().jobId() + "\n" + p.userId())).toList();
+        });
+  }
+
+
+  private void markNotified(List<Pending> sent) {
+    if (sent.isEmpty()) return;
+    Transactions.run(
+        dataSource,
+        c -> {
+          Instant now = Instant.now();
+          int marked =
+              batch(c, "UPDATE parley_job_match SET notified_at = ? WHERE job_id = ? AND candidate_id = ?"
+                      + " AND notified_at IS NULL",
+                  sent, p -> new Object[] {now, p.match().jobId(), p.userId()});
+          try (Sql sql = new Sql(c)) {
+            add(sql, "notified", marked);
+          }
+          return null;
+        });
+  }
+
+  /** One JDBC batch of the statement per pending notification; answers how many rows it changed in all. */
+  private static int batch(Connection c, String statement, List<Pending> pending,
+      java.util.function.Function<Pending, Object[]> parameters) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(statement)) {
+      for (Pending p : pending) {
+        Sql.bind(s, parameters.apply(p));
+        s.addBatch();
+      }
+      int changed = 0;
+      for (int count : s.executeBatch()) changed += Math.max(count, 0);
+      return changed;
+    }
+  }
+
+  private void count(String name, long delta) {
+    Transactions.run(
+        dataSource,
+        c -> {
+          try (Sql sql = new Sql(c)) {
+            add(sql, name, delta);
+          }
+          return null;
+        });
+  }
+
+  private static void add(Sql sql, String name, long delta) throws SQLException {
+    if (delta != 0) sql.update("UPDATE parley_match_counter SET counter_value = counter_value + ? WHERE name = ?", delta, name);
+  }
+
+  private static Set<String> strings(Connection c, String query, String parameter) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(query)) {
+      s.setString(1, parameter);
+      try (ResultSet rows = s.executeQuery()) {
+        Set<String> values = new HashSet<>();
+        while (rows.next()) values.add(rows.getString(1));
+        return values;
+      }
+    }
+  }
+}

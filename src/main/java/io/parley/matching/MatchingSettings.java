@@ -1,0 +1,42 @@
+package io.parley.matching;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Matching's configuration, from {@code parley.matching}. */
+public record MatchingSettings(
+    int partitions,
+    int snapshotEvery,
+    Scoring scoring,
+    Skills skills,
+    Duration rematchWindow,
+    int pageSize,
+    int notifyParallelism,
+    int notifyAttempts,
+    Duration askTimeout) {
+
+  public static MatchingSettings fromConfig(Config root) {
+    Config c = root.getConfig("parley.matching");
+    Scoring.Weights weights =
+        new Scoring.Weights(
+            c.getDouble("weights.skills"), c.getDouble("weights.experience"), c.getDouble("weights.location"));
+    Map<String, String> aliases = new HashMap<>();
+    Config aliasConfig = c.getConfig("aliases");
+    // Alias keys such as "react.js" are quoted in HOCON; entrySet gives them back with the quotes.
+    aliasConfig.root().forEach((alias, value) -> aliases.put(alias, String.valueOf(value.unwrapped())));
+    int partitions = c.getInt("partitions");
+    if (partitions < 1) throw new IllegalArgumentException("parley.matching.partitions must be at least 1");
+    return new MatchingSettings(
+        partitions,
+        c.getInt("snapshot-every"),
+        new Scoring(weights, c.getDouble("threshold")),
+        new Skills(aliases),
+        c.getDuration("rematch-window"),
+        c.getInt("page-size"),
+        c.getInt("notify-parallelism"),
+        Math.max(1, c.getInt("notify-attempts")),
+        c.getDuration("ask-timeout"));
+  }
+}

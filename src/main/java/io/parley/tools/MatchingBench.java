@@ -1,0 +1,275 @@
+package io.parley.tools;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.parley.ParleyConfig;
+import io.parley.ParleyNode;
+import io.parley.matching.CandidateIndex;
+import io.parley.matching.CandidateMatch;
+import io.parley.matching.CandidatePartition;
+import io.parley.matching.CandidateProfile;
+import io.parley.matching.JobMatcher;
+import io.parley.matching.JobPosting;
+import io.parley.matching.Level;
+import io.parley.matching.MatchNotifier;
+import io.parley.matching.MatchingSettings;
+import io.parley.webhook.WebhookIntake;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import java.util.concurrent.CompletionStage;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Benchmarks of job matching (docs/benchmarks.md): {@code index} loads made-up candidates into the partitions' index
+ * structure and times matching jobs against them; {@code intake} posts job webhooks over HTTP to a node and times
+ * the 202s; {@code fanout} times one job webhook to the last of its notifications; {@code recovery} times a restart of
+ * the candidate index.
+ */
+public final class MatchingBench {
+  private MatchingBench() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) {
+      System.err.println("usage: MatchingBench index|intake|fanout [--name value ...]");
+      System.exit(2);
+    }
+    Map<String, String> options = PostMessageBench.options(java.util.Arrays.copyOfRange(args, 1, args.length));
+    switch (args[0]) {
+      case "index" -> index(options);
+      case "intake" -> intake(options);
+      case "fanout" -> fanout(options);
+      case "recovery" -> recovery(options);
+      default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
+    }
+    System.exit(0);
+  }
+
+  /**
+   * (a) {@code --candidates} profiles spread over {@code --partitions} indexes as the partition entities hold them,
+   * then {@code --jobs} jobs matched by asking every partition at once on {@code --threads} threads.
+   */
+  static void index(Map<String, String> o) throws Exception {
+    int candidates = Integer.parseInt(o.getOrDefault("candidates", "1000000"));
+    int jobs = Integer.parseInt(o.getOrDefault("jobs", "2000"));
+    int threads = Integer.parseInt(o.getOrDefault("threads", "2"));
+    MatchingSettings settings = MatchingSettings.fromConfig(ParleyConfig.load());
+    int partitions = Integer.parseInt(o.getOrDefault("partitions", Integer.toString(settings.partitions())));
+    SyntheticProfiles made = new SyntheticProfiles(42, 1000, 200);
+
+    long heapBefore = usedHeapAfterGc();
+    CandidateIndex[] index = new CandidateIndex[partitions];
+    for (int p = 0; p < partitions; p++) index[p] = new CandidateIndex();
+    long start = System.nanoTime();
+    for (int i = 0; i < candidates; i++) {
+      CandidateProfile profile = made.candidate(i);
+      index[Integer.parseInt(CandidatePartition.partitionOf(profile.candidateId(), partitions))].put(profile);
+    }
+    long loadMillis = (System.nanoTime() - start) / 1_000_000;
+    long heapAfter = usedHeapAfterGc();
+    System.out.printf(Locale.ROOT, "indexed %,d candidates in %d partitions in %,d ms; heap %,d MB (%,d bytes per candidate)%n",
+        candidates, partitions, loadMillis, (heapAfter - heapBefore) >> 20, (heapAfter - heapBefore) / candidates);
+
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    LatencyHistogram latency = new LatencyHistogram();
+    long matched = 0;
+    int warmup = Math.min(200, jobs / 5);
+    for (int j = 0; j < warmup + jobs; j++) {
+      JobPosting job = made.job("job-" + j);
+      long t0 = System.nanoTime();
+      List<CompletableFuture<List<CandidateMatch>>> parts = new ArrayList<>();
+      for (CandidateIndex partition : index) {
+        parts.add(CompletableFuture.supplyAsync(() -> partition.match(job, settings.scoring()), pool));
+      }
+      int found = 0;
+      for (var part : parts) found += part.get().size();
+      if (j >= warmup) {
+        latency.record(System.nanoTime() - t0);
+        matched += found;
+      }
+    }
+    pool.shutdown();
+    System.out.printf(Locale.ROOT, "matched %,d jobs on %d threads: p50 %.1f ms, p99 %.1f ms, max %.1f ms; %,d matches per job on average%n",
+        jobs, threads, latency.percentile(50) / 1e6, latency.percentile(99) / 1e6, latency.max() / 1e6, matched / jobs);
+  }
+
+  /**
+   * (b) Job webhooks posted with {@code --concurrency} in flight for {@code --seconds} after {@code --warmup};
+   * {@code --via ask} skips HTTP and asks the intake partitions directly, to tell the two costs apart.
+   */
+  static void intake(Map<String, String> o) throws Exception {
+    int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
+    int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
+    int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "32"));
+    try (ParleyNode node = ParleyNode.start(nodeConfig(o), ParleyNode.Parts.fromConfig().withMatches(MatchNotifier.logging()))) {
+      PostMessageBench.awaitUp(node);
+      URI uri = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/api/webhooks/jobs/notify");
+      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      boolean viaAsk = "ask".equals(o.get("via"));
+      ClusterSharding sharding = ClusterSharding.get(node.system());
+      int partitions = node.system().settings().config().getInt("parley.webhook.partitions");
+      Semaphore permits = new Semaphore(concurrency);
+      LatencyHistogram latency = new LatencyHistogram();
+      AtomicLong errors = new AtomicLong();
+      long begin = System.nanoTime();
+      long measureFrom = begin + TimeUnit.SECONDS.toNanos(warmup);
+      long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+      long n = 0;
+      String run = Long.toString(System.currentTimeMillis(), 36);
+      while (System.nanoTime() < end) {
+        permits.acquire();
+        String id = "bench-" + run + "-" + (n++);
+        String row = "{\"id\":\"" + id + "\",\"title\":\"Engineer\",\"company_name\":\"Acme\","
+            + "\"required_skills\":[\"java\",\"akka\"],\"experience_level\":\"senior\",\"location\":\"Paris\",\"remote\":false}";
+        long t0 = System.nanoTime();
+        CompletionStage<Boolean> accepted;
+        if (viaAsk) {
+          // The intake partition alone, as the route calls it: what the journal takes without HTTP in front.
+          var delivery = new WebhookIntake.Delivery("bench:" + id, null, WebhookIntake.Kind.JOB, "jobs", "public",
+              "INSERT", id, row, null, "shared-secret");
+          accepted = sharding
+              .entityRefFor(WebhookIntake.ENTITY_KEY,
+                  Integer.toString(WebhookIntake.partitionOf(WebhookIntake.Kind.JOB, id, partitions)))
+              .<WebhookIntake.Accepted>ask(r -> new WebhookIntake.Accept(delivery, r), Duration.ofSeconds(10))
+              .thenApply(a -> true);
+        } else {
+          String body = "{\"type\":\"INSERT\",\"table\":\"jobs\",\"schema\":\"public\",\"record\":" + row
+              + ",\"old_record\":null}";
+          HttpRequest request = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + SECRET)
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+          accepted = client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(r -> r.statusCode() == 202);
+        }
+        accepted.whenComplete((ok, failure) -> {
+          long now = System.nanoTime();
+          if (failure != null || !ok) errors.incrementAndGet();
+          else if (t0 >= measureFrom && now <= end) latency.record(now - t0);
+          permits.release();
+        });
+      }
+      permits.acquire(concurrency);
+      System.out.printf(Locale.ROOT, "%s, via %s, %d in flight: %,.0f webhooks/s accepted (202); p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d errors%n",
+          o.getOrDefault("database-url", "H2"), viaAsk ? "ask" : "HTTP", concurrency, latency.count() / (double) seconds,
+          latency.percentile(50) / 1e6, latency.percentile(99) / 1e6, latency.max() / 1e6, errors.get());
+    }
+  }
+
+  /**
+   * (c) {@code --candidates} candidates who all match one job, indexed through the partitions; then the job's
+   * webhook, timed to its last notification, {@code --runs} times with a new job each time.
+   */
+  static void fanout(Map<String, String> o) throws Exception {
+    int candidates = Integer.parseInt(o.getOrDefault("candidates", "10000"));
+    int runs = Integer.parseInt(o.getOrDefault("runs", "3"));
+    AtomicInteger notified = new AtomicInteger();
+    AtomicLong lastAt = new AtomicLong();
+    MatchNotifier counting = (user, match, key) -> {
+      notified.incrementAndGet();
+      lastAt.set(System.nanoTime());
+      return CompletableFuture.completedFuture(Done.getInstance());
+    };
+    try (ParleyNode node = ParleyNode.start(nodeConfig(o), ParleyNode.Parts.fromConfig().withMatches(counting))) {
+      PostMessageBench.awaitUp(node);
+      ActorSystem<?> system = node.system();
+      JobMatcher matcher = new JobMatcher(system, MatchingSettings.fromConfig(system.settings().config()));
+      long t0 = System.nanoTime();
+      Source.range(0, candidates - 1)
+          .mapAsyncUnordered(64, i -> matcher.index(new CandidateProfile(
+              "fan-" + i, "fan-user-" + i, List.of("java", "akka", "sql"), Level.SENIOR, "paris", "Paris", false, true)))
+          .runWith(Sink.ignore(), system).toCompletableFuture().get(10, TimeUnit.MINUTES);
+      System.out.printf(Locale.ROOT, "indexed %,d candidates in %,d ms%n", candidates, (System.nanoTime() - t0) / 1_000_000);
+      HttpClient client = HttpClient.newHttpClient();
+      URI uri = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/api/webhooks/jobs/notify");
+      for (int run = 0; run < runs; run++) {
+        notified.set(0);
+        String body = "{\"type\":\"INSERT\",\"table\":\"jobs\",\"schema\":\"public\",\"record\":{\"id\":\"fan-job-"
+            + System.nanoTime() + "\",\"title\":\"Engineer\",\"required_skills\":[\"java\",\"akka\",\"sql\"],"
+            + "\"experience_level\":\"senior\",\"location\":\"Paris\"},\"old_record\":null}";
+        long sent = System.nanoTime();
+        HttpResponse<String> accepted = client.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + SECRET)
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        long acceptedAt = System.nanoTime();
+        long deadline = sent + TimeUnit.MINUTES.toNanos(2);
+        while (notified.get() < candidates && System.nanoTime() < deadline) Thread.sleep(5);
+        System.out.printf(Locale.ROOT, "run %d: %d after %.1f ms; %,d notifications, the last %,.0f ms after the webhook was sent%n",
+            run + 1, accepted.statusCode(), (acceptedAt - sent) / 1e6, notified.get(), (lastAt.get() - sent) / 1e6);
+      }
+    }
+  }
+
+  /**
+   * {@code --candidates} candidates indexed through the partitions (their journal and snapshots), then a new node on
+   * the same database, timed from its start to the first answer of every partition, {@code --runs} times.
+   */
+  static void recovery(Map<String, String> o) throws Exception {
+    int candidates = Integer.parseInt(o.getOrDefault("candidates", "50000"));
+    int runs = Integer.parseInt(o.getOrDefault("runs", "2"));
+    Config config = nodeConfig(o);
+    SyntheticProfiles made = new SyntheticProfiles(7, 1000, 200);
+    try (ParleyNode node = ParleyNode.start(config, ParleyNode.Parts.fromConfig().withMatches(MatchNotifier.logging()))) {
+      PostMessageBench.awaitUp(node);
+      JobMatcher matcher = new JobMatcher(node.system(), MatchingSettings.fromConfig(node.system().settings().config()));
+      long t0 = System.nanoTime();
+      Source.range(0, candidates - 1)
+          .mapAsyncUnordered(256, i -> matcher.index(made.candidate(i)))
+          .runWith(Sink.ignore(), node.system()).toCompletableFuture().get(30, TimeUnit.MINUTES);
+      System.out.printf(Locale.ROOT, "indexed %,d candidates through the journal in %,d ms%n",
+          candidates, (System.nanoTime() - t0) / 1_000_000);
+    }
+    for (int run = 0; run < runs; run++) {
+      long start = System.nanoTime();
+      try (ParleyNode node = ParleyNode.start(config, ParleyNode.Parts.fromConfig().withMatches(MatchNotifier.logging()))) {
+        PostMessageBench.awaitUp(node);
+        long up = System.nanoTime();
+        JobMatcher matcher = new JobMatcher(node.system(), MatchingSettings.fromConfig(node.system().settings().config()));
+        int count = matcher.countCandidates(node.system()).toCompletableFuture().get(5, TimeUnit.MINUTES);
+        System.out.printf(Locale.ROOT, "restart %d: node up after %,d ms, %,d candidates recovered %,d ms later%n",
+            run + 1, (up - start) / 1_000_000, count, (System.nanoTime() - up) / 1_000_000);
+      }
+    }
+  }
+
+  private static final String SECRET = "bench-webhook-secret";
+
+  private static Config nodeConfig(Map<String, String> o) {
+    String url = o.getOrDefault("database-url", "jdbc:h2:file:./data/matchbench-" + System.nanoTime());
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("parley.database.url", url);
+    settings.put("parley.database.user", o.getOrDefault("database-user", url.contains("postgresql") ? "postgres" : ""));
+    settings.put("parley.database.create-schema", true);
+    settings.put("parley.http.port", 0);
+    settings.put("parley.http.interface", "127.0.0.1");
+    settings.put("akka.remote.artery.canonical.port", 0);
+    settings.put("parley.cluster.join-self", true);
+    settings.put("parley.auth.jwt-secret", "bench-secret-bench-secret-bench-secret");
+    settings.put("parley.webhook.secret", SECRET);
+    settings.put("parley.webhook.processing.enabled", !"off".equals(o.get("processing")));
+    return ParleyConfig.load(ConfigFactory.parseMap(settings));
+  }
+
+  private static long usedHeapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(200);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+}

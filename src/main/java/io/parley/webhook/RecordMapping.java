@@ -1,0 +1,180 @@
+package io.parley.webhook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import io.parley.http.ApiError;
+import io.parley.http.ApiException;
+import io.parley.matching.CandidateProfile;
+import io.parley.matching.JobPosting;
+import io.parley.matching.Level;
+import io.parley.matching.Locations;
+import io.parley.matching.Skills;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reads jobs and candidates out of table rows, through a configurable list of column names per field (the first
+ * column present wins), so that a platform whose tables name their columns differently can still use Parley. A
+ * value of the wrong type is a 400 that names the column.
+ */
+public final class RecordMapping {
+  static final int MAX_ID_LENGTH = 200;
+
+  private final Config jobs;
+  private final Config candidates;
+  private final Set<String> closedStatuses;
+
+  RecordMapping(Config columns, List<String> closedStatuses) {
+    this.jobs = columns.getConfig("jobs");
+    this.candidates = columns.getConfig("candidates");
+    this.closedStatuses =
+        closedStatuses.stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+  }
+
+  static RecordMapping fromConfig(Config columns, List<String> closedStatuses) {
+    return new RecordMapping(columns, closedStatuses);
+  }
+
+  /** The row's primary key, which orders and deduplicates its events; {@code where} is "record" or "old_record". */
+  public String jobId(JsonNode row, String where) {
+    return id(row, where, jobs.getStringList("id"));
+  }
+
+  public String candidateId(JsonNode row, String where) {
+    return id(row, where, candidates.getStringList("id"));
+  }
+
+  public JobPosting job(JsonNode row, String where, Skills skills) {
+    Row r = new Row(row, where);
+    String location = r.text(jobs.getStringList("location"));
+    Boolean remote = r.bool(jobs.getStringList("remote"));
+    String status = r.text(jobs.getStringList("status"));
+    boolean open = status == null || !closedStatuses.contains(status.trim().toLowerCase(Locale.ROOT));
+    return new JobPosting(
+        jobId(row, where),
+        r.text(jobs.getStringList("title")),
+        r.text(jobs.getStringList("company")),
+        skills.normalizeAll(r.list(jobs.getStringList("skills"))),
+        Level.parse(r.text(jobs.getStringList("level"))),
+        Locations.city(location),
+        Locations.label(location),
+        Boolean.TRUE.equals(remote) || Locations.isRemote(location),
+        r.text(jobs.getStringList("job-type")),
+        open);
+  }
+
+  public CandidateProfile candidate(JsonNode row, String where, Skills skills) {
+    Row r = new Row(row, where);
+    String candidateId = candidateId(row, where);
+    String userId = r.text(candidates.getStringList("user-id"));
+    Level level = Level.parse(r.text(candidates.getStringList("level")));
+    if (level == null) {
+      Double years = r.number(candidates.getStringList("years"));
+      if (years != null) level = Level.fromYears(years);
+    }
+    String location = r.text(candidates.getStringList("location"));
+    Boolean openToRemote = r.bool(candidates.getStringList("open-to-remote"));
+    Boolean jobAlerts = r.bool(candidates.getStringList("job-alerts"));
+    return new CandidateProfile(
+        candidateId,
+        userId == null || userId.isBlank() ? candidateId : userId,
+        skills.normalizeAll(r.list(candidates.getStringList("skills"))),
+        level,
+        Locations.city(location),
+        Locations.label(location),
+        Boolean.TRUE.equals(openToRemote),
+        // job_alerts is an opt-out: a row without the column, or with null, gets alerts.
+        !Boolean.FALSE.equals(jobAlerts));
+  }
+
+  private static String id(JsonNode row, String where, List<String> columns) {
+    Row r = new Row(row, where);
+    String id = r.text(columns);
+    if (id == null || id.isBlank()) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field '" + where + "." + columns.get(0) + "' is required");
+    }
+    if (id.length() > MAX_ID_LENGTH) {
+      throw new ApiException(
+          ApiError.BAD_REQUEST, "field '" + where + "." + r.column(columns) + "' is longer than " + MAX_ID_LENGTH);
+    }
+    return id;
+  }
+
+  /** Typed access to one row's columns, with errors that name the column. */
+  private record Row(JsonNode row, String where) {
+    /** The first of the columns present with a non-null value, or null. */
+    String column(List<String> columns) {
+      for (String column : columns) {
+        JsonNode value = row.get(column);
+        if (value != null && !value.isNull()) return column;
+      }
+      return null;
+    }
+
+    String text(List<String> columns) {
+      String column = column(columns);
+      if (column == null) return null;
+      JsonNode value = row.get(column);
+      if (value.isTextual() || value.isNumber()) return value.asText();
+      throw bad(column, "must be a string");
+    }
+
+    Double number(List<String> columns) {
+      String column = column(columns);
+      if (column == null) return null;
+      JsonNode value = row.get(column);
+      if (value.isNumber()) return value.asDouble();
+      if (value.isTextual()) {
+        try {
+          return Double.parseDouble(value.asText().trim());
+        } catch (NumberFormatException e) {
+          throw bad(column, "must be a number");
+        }
+      }
+      throw bad(column, "must be a number");
+    }
+
+    Boolean bool(List<String> columns) {
+      String column = column(columns);
+      if (column == null) return null;
+      JsonNode value = row.get(column);
+      if (value.isBoolean()) return value.asBoolean();
+      if (value.isTextual()) {
+        switch (value.asText().trim().toLowerCase(Locale.ROOT)) {
+          case "true", "t", "yes" -> { return true; }
+          case "false", "f", "no" -> { return false; }
+          default -> { }
+        }
+      }
+      throw bad(column, "must be a boolean");
+    }
+
+    /** A JSON array of strings, or one string separated by commas (a Postgres array literal's braces are dropped). */
+    List<String> list(List<String> columns) {
+      String column = column(columns);
+      if (column == null) return List.of();
+      JsonNode value = row.get(column);
+      List<String> items = new ArrayList<>();
+      if (value.isArray()) {
+        for (JsonNode item : value) {
+          if (!item.isTextual()) throw bad(column, "must be an array of strings or a comma-separated string");
+          items.add(item.asText());
+        }
+      } else if (value.isTextual()) {
+        String text = value.asText().trim();
+        if (text.startsWith("{") && text.endsWith("}")) text = text.substring(1, text.length() - 1);
+        for (String item : text.split("[,;]")) items.add(item.replace("\"", "").trim());
+      } else {
+        throw bad(column, "must be an array of strings or a comma-separated string");
+      }
+      return items;
+    }
+
+    ApiException bad(String column, String problem) {
+      return new ApiException(ApiError.BAD_REQUEST, "field '" + where + "." + column + "' " + problem);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package io.parley.webhook;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import akka.persistence.query.Offset;
+import akka.projection.ProjectionBehavior;
+import akka.projection.ProjectionId;
+import akka.projection.eventsourced.EventEnvelope;
+import akka.projection.eventsourced.javadsl.EventSourcedProvider;
+import akka.projection.javadsl.Handler;
+import akka.projection.javadsl.SourceProvider;
+import akka.projection.jdbc.javadsl.JdbcProjection;
+import akka.stream.javadsl.Sink;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.db.Database;
+import io.parley.db.PlainJdbcSession;
+import io.parley.http.ApiException;
+import io.parley.matching.CandidateProfile;
+import io.parley.matching.JobMatch;
+import io.parley.matching.JobMatcher;
+import io.parley.matching.JobPosting;
+import io.parley.matching.JobStore;
+import io.parley.matching.MatchDelivery;
+import io.parley.matching.MatchDelivery.Pending;
+import io.parley.matching.MatchingSettings;
+import io.parley.matching.Scoring;
+import io.parley.webhook.WebhookIntake.Delivery;
+import io.parley.webhook.WebhookIntake.Event;
+import io.parley.webhook.WebhookIntake.WebhookReceived;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Processes the stored webhooks, one projection per tag slice under ShardedDaemonProcess, so it resumes after a
+ * crash from the last event it finished. At least once: every effect is idempotent (an identical profile indexes
+ * nothing, a notified pair is never notified again), and the offset is saved after each event.
+ */
+public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
+  private static final Logger log = LoggerFactory.getLogger(WebhookProcessor.class);
+  static final String NAME = "webhooks";
+
+  private final WebhookSettings webhooks;
+  private final MatchingSettings matching;
+  private final JobMatcher matcher;
+  private final JobStore jobs;
+  private final MatchDelivery delivery;
+  private final Executor blocking;
+  private final ActorSystem<?> system;
+
+  WebhookProcessor(
+      ActorSystem<?> system,
+      WebhookSettings webhooks,
+      MatchingSettings matching,
+      JobMatcher matcher,
+      JobStore jobs,
+      MatchDelivery delivery,
+      Executor blocking) {
+    this.system = system;
+    this.webhooks = webhooks;
+    this.matching = matching;
+    this.matcher = matcher;
+    this.jobs = jobs;
+    this.delivery = delivery;
+    this.blocking = blocking;
+  }
+
+  public static void init(ActorSystem<?> system, WebhookSettings webhooks, MatchingSettings matching,
+      MatchDelivery delivery) {
+    DataSource dataSource = Database.get(system).dataSource();
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
+    JobMatcher matcher = new JobMatcher(system, matching);
+    JobStore jobs = new JobStore(dataSource);
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            "webhook-processing",
+            webhooks.tagSlices(),
+            slice -> {
+              String tag = WebhookIntake.sliceTag(slice);
+              SourceProvider<Offset, EventEnvelope<Event>> source =
+                  EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
+              return ProjectionBehavior.create(
+                  JdbcProjection.atLeastOnceAsync(
+                          ProjectionId.of(NAME, tag),
+                          source,
+                          () -> new PlainJdbcSession(dataSource),
+                          () -> new WebhookProcessor(system, webhooks, matching, matcher, jobs, delivery, blocking),
+                          system)
+                      // An event's effects are idempotent, but a notification sent twice still costs a call.
+                      .withSaveOffset(1, Duration.ZERO));
+            },
+            ShardedDaemonProcessSettings.create(system),
+            Optional.of(ProjectionBehavior.stopMessage()));
+  }
+
+  @Override
+  public CompletionStage<Done> process(EventEnvelope<Event> envelope) {
+    if (!(envelope.event() instanceof WebhookReceived received)) return done();
+    Delivery d = received.delivery();
+    try {
+      return switch (d.kind()) {
+        case JOB -> job(d, received.at());
+        case CANDIDATE -> candidate(d);
+      };
+    } catch (ApiException unreadable) {
+      // Checked at intake; only a mapping changed since then gets here. Retrying cannot help, so count and move on.
+      log.warn("Webhook {} for {} {} cannot be read any more: {}", d.key(), d.table(), d.rowId(), unreadable.getMessage());
+      return CompletableFuture.supplyAsync(() -> { delivery.countFailure(); return Done.getInstance(); }, blocking);
+    }
+  }
+
+  private CompletionStage<Done> job(Delivery d, Instant at) {
+    if (d.type().equals("DELETE")) {
+      return CompletableFuture.supplyAsync(() -> { jobs.close(d.rowId(), at); return Done.getInstance(); }, blocking);
+    }
+    JobPosting job = webhooks.mapping().job(row(d.record()), "record", matching.skills());
+    return CompletableFuture.supplyAsync(
+            () -> {
+              jobs.upsert(job, at);
+              return job.open() ? delivery.notifiedCandidates(job.jobId()) : null;
+            },
+            blocking)
+        .thenCompose(
+            notified -> {
+              if (notified == null) return CompletableFuture.completedFuture(0);
+              return matcher
+                  .matches(job)
+                  .mapAsync(1, page -> {
+                    List<Pending> pending = new ArrayList<>(page.size());
+                    for (var m : page) if (!notified.contains(m.userId())) pending.add(new Pending(m.userId(), m.toJobMatch(job)));
+                    return delivery.deliver(d.key(), pending);
+                  })
+                  .runWith(Sink.fold(0, Integer::sum), system);
+            })
+        .thenCompose(failed -> failIfAny(failed, "job " + job.jobId()));
+  }
+
+  private CompletionStage<Done> candidate(Delivery d) {
+    if (d.type().equals("DELETE")) return matcher.remove(d.rowId());
+    CandidateProfile profile = webhooks.mapping().candidate(row(d.record()), "record", matching.skills());
+    // Indexed first, then matched against the stored jobs: a job processed meanwhile on another slice either sees
+    // this candidate in the index or is seen here, so no match falls between the two.
+    return matcher
+        .index(profile)
+        .thenComposeAsync(
+            indexed -> {
+              if (!profile.jobAlerts()) return CompletableFuture.completedFuture(0);
+              Scoring scoring = matching.scoring();
+              Instant since = Instant.now().minus(matching.rematchWindow());
+              List<JobPosting> recent = jobs.openJobsFor(profile, since, scoring.zeroSkillCanMatch());
+              Set<String> notified = delivery.notifiedJobs(profile.userId());
+              List<Pending> pending = new ArrayList<>();
+              for (JobPosting job : recent) {
+                if (notified.contains(job.jobId())) continue;
+                Scoring.Result result = scoring.score(job, profile);
+                if (!scoring.matches(result.percent())) continue;
+                pending.add(new Pending(profile.userId(),
+                    new JobMatch(job.jobId(), job.title(), job.company(), result.fraction(), result.reasons())));
+              }
+              return delivery.deliver(d.key(), pending);
+            },
+            blocking)
+        .thenCompose(failed -> failIfAny(failed, "candidate " + profile.candidateId()));
+  }
+
+  /** A failed notification fails the event, so the projection tries it again; notified pairs are skipped then. */
+  private static CompletionStage<Done> failIfAny(int failed, String what) {
+    if (failed == 0) return done();
+    return CompletableFuture.failedFuture(
+        new IllegalStateException(failed + " job_match notifications for " + what + " failed; the event is retried"));
+  }
+
+  private static ObjectNode row(String json) {
+    return SupabasePayload.readRow(json);
+  }
+
+  private static CompletionStage<Done> done() {
+    return CompletableFuture.completedFuture(Done.getInstance());
+  }
+}

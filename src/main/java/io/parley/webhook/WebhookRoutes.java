@@ -1,0 +1,235 @@
+package io.parley.webhook;
+
+import static akka.http.javadsl.server.Directives.*;
+import static akka.http.javadsl.server.PathMatchers.segment;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.http.javadsl.model.HttpHeader;
+import akka.http.javadsl.model.HttpRequest;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.Route;
+import akka.http.javadsl.unmarshalling.Unmarshaller;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.http.ApiError;
+import io.parley.http.ApiException;
+import io.parley.http.Authentication;
+import io.parley.http.Json;
+import io.parley.matching.MatchDelivery;
+import io.parley.matching.MatchingSettings;
+import io.parley.webhook.WebhookIntake.Kind;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * The webhook routes, on the paths the seeds' apps already use: jobs ({@code /webhooks/jobs/notify} and its alias
+ * {@code /jobs/notify}), candidates ({@code /webhooks/matching/update}), any table ({@code /webhooks/supabase}), a
+ * signature check ({@code /webhooks/test}) and the counters ({@code /jobs/notify/status}).
+ */
+public final class WebhookRoutes {
+  private final WebhookSettings settings;
+  private final MatchingSettings matching;
+  private final WebhookAuth auth;
+  private final MatchDelivery delivery;
+  private final Authentication admin;
+  private final ClusterSharding sharding;
+  private final long maxBytes;
+  private final Duration askTimeout;
+  private final Executor blocking;
+
+  public WebhookRoutes(
+      ActorSystem<?> system,
+      WebhookSettings settings,
+      MatchingSettings matching,
+      MatchDelivery delivery,
+      Authentication admin,
+      long maxBytes) {
+    this.settings = settings;
+    this.matching = matching;
+    this.auth = new WebhookAuth(settings, Clock.systemUTC());
+    this.delivery = delivery;
+    this.admin = admin;
+    this.sharding = ClusterSharding.get(system);
+    this.maxBytes = maxBytes;
+    this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
+  }
+
+  public Route route() {
+    return concat(
+        path(segment("webhooks").slash("jobs").slash("notify"), () -> post(() -> accept(Optional.of(Kind.JOB)))),
+        path(segment("jobs").slash("notify").slash("status"), () -> get(this::statusRoute)),
+        path(segment("jobs").slash("notify"), () -> post(() -> accept(Optional.of(Kind.JOB)))),
+        path(
+            segment("webhooks").slash("matching").slash("update"),
+            () -> post(() -> accept(Optional.of(Kind.CANDIDATE)))),
+        path(segment("webhooks").slash("supabase"), () -> post(() -> accept(Optional.empty()))),
+        path(segment("webhooks").slash("test"), () -> post(this::test)));
+  }
+
+  private Route accept(Optional<Kind> expected) {
+    return withBody(
+        (request, body) -> {
+          WebhookAuth.Method method = auth.verify(headers(request), body);
+          SupabasePayload payload = SupabasePayload.parse(body);
+          Kind kind = kindOf(payload.table(), expected);
+          RecordMapping mapping = settings.mapping();
+          String rowId =
+              kind == Kind.JOB
+                  ? mapping.jobId(payload.row(), payload.rowField())
+                  : mapping.candidateId(payload.row(), payload.rowField());
+          // The whole row is read now, so a bad column is the sender's 400 rather than a failure in processing.
+          if (!payload.isDelete()) {
+            if (kind == Kind.JOB) mapping.job(payload.record(), "record", matching.skills());
+            else mapping.candidate(payload.record(), "record", matching.skills());
+          }
+          Optional<String> webhookId = headers(request).apply("webhook-id").map(String::trim).filter(id -> !id.isEmpty());
+          if (webhookId.isPresent() && webhookId.get().length() > RecordMapping.MAX_ID_LENGTH) {
+            throw new ApiException(ApiError.BAD_REQUEST, "webhook-id is longer than " + RecordMapping.MAX_ID_LENGTH);
+          }
+          String key =
+              webhookId
+                  .map(id -> "id:" + id)
+                  .orElseGet(
+                      () -> "row:" + payload.table() + ":" + rowId + ":" + payload.type() + ":" + payload.rowHash());
+          WebhookIntake.Delivery delivery =
+              new WebhookIntake.Delivery(
+                  key,
+                  webhookId.orElse(null),
+                  kind,
+                  payload.table(),
+                  payload.schema(),
+                  payload.type(),
+                  rowId,
+                  payload.recordJson(),
+                  payload.oldRecordJson(),
+                  method.label);
+          String partition =
+              Integer.toString(WebhookIntake.partitionOf(kind, rowId, settings.partitions()));
+          CompletionStage<WebhookIntake.Accepted> stored =
+              timeoutsAre503(
+                  sharding
+                      .entityRefFor(WebhookIntake.ENTITY_KEY, partition)
+                      .ask(replyTo -> new WebhookIntake.Accept(delivery, replyTo), askTimeout),
+                  "the webhook was not stored in time; send it again");
+          return onSuccess(
+              stored,
+              accepted ->
+                  complete(
+                      StatusCodes.ACCEPTED,
+                      new WebhookWire.Accepted(
+                          true, accepted.duplicate(), key, payload.table(), payload.type(), rowId, accepted.at()),
+                      Json.marshaller()));
+        });
+  }
+
+  private Kind kindOf(String table, Optional<Kind> expected) {
+    Kind kind =
+        table.equals(settings.jobsTable())
+            ? Kind.JOB
+            : table.equals(settings.candidatesTable()) ? Kind.CANDIDATE : null;
+    if (expected.isPresent() && kind != expected.get()) {
+      String wanted = expected.get() == Kind.JOB ? settings.jobsTable() : settings.candidatesTable();
+      throw new ApiException(
+          ApiError.BAD_REQUEST, "field 'table': this route takes '" + wanted + "' events, not '" + table + "'");
+    }
+    if (kind == null) {
+      throw new ApiException(
+          ApiError.BAD_REQUEST,
+          "field 'table': '" + table + "' is not processed here (only '" + settings.jobsTable() + "' and '"
+              + settings.candidatesTable() + "')");
+    }
+    return kind;
+  }
+
+  private Route test() {
+    return withBody(
+        (request, body) -> {
+          WebhookAuth.Method method = auth.verify(headers(request), body);
+          JsonNode json;
+          try {
+            json = body.length == 0 ? null : Json.MAPPER.readTree(body);
+          } catch (java.io.IOException notJson) {
+            json = null;
+          }
+          return complete(
+              StatusCodes.OK, new WebhookWire.TestEcho(true, method.label, body.length, json), Json.marshaller());
+        });
+  }
+
+  /** The webhook secret opens it, like the webhooks themselves; so does an admin token. */
+  private Route statusRoute() {
+    return extractRequest(
+        request -> {
+          try {
+            auth.verify(headers(request), new byte[0]);
+            return onSuccess(counters(), status -> complete(StatusCodes.OK, status, Json.marshaller()));
+          } catch (ApiException notWebhook) {
+            return admin.admin(() -> onSuccess(counters(), status -> complete(StatusCodes.OK, status, Json.marshaller())));
+          }
+        });
+  }
+
+  private CompletionStage<WebhookWire.Status> counters() {
+    List<CompletableFuture<WebhookIntake.Stats>> partitions = new ArrayList<>();
+    for (int p = 0; p < settings.partitions(); p++) {
+      partitions.add(
+          timeoutsAre503(
+                  sharding
+                      .entityRefFor(WebhookIntake.ENTITY_KEY, Integer.toString(p))
+                      .ask(WebhookIntake.GetStats::new, askTimeout),
+                  "an intake partition did not answer in time; retry")
+              .toCompletableFuture());
+    }
+    CompletableFuture<MatchDelivery.Counters> counters = CompletableFuture.supplyAsync(delivery::counters, blocking);
+    return CompletableFuture.allOf(partitions.toArray(CompletableFuture[]::new))
+        .thenCombine(
+            counters,
+            (all, c) -> {
+              long received = 0;
+              long duplicates = 0;
+              Instant last = null;
+              for (var future : partitions) {
+                WebhookIntake.Stats stats = future.join();
+                received += stats.received();
+                duplicates += stats.duplicates();
+                if (stats.lastEventAt() != null && (last == null || stats.lastEventAt().isAfter(last))) {
+                  last = stats.lastEventAt();
+                }
+              }
+              return new WebhookWire.Status(received, duplicates, c.matched(), c.notified(), c.failed(), last);
+            });
+  }
+
+  private Route withBody(BiFunction<HttpRequest, byte[], Route> inner) {
+    return withSizeLimit(
+        maxBytes,
+        () -> extractRequest(request -> entity(Unmarshaller.entityToByteArray(), body -> inner.apply(request, body))));
+  }
+
+  private static Function<String, Optional<String>> headers(HttpRequest request) {
+    return name -> request.getHeader(name).map(HttpHeader::value);
+  }
+
+  private static <T> CompletionStage<T> timeoutsAre503(CompletionStage<T> stage, String message) {
+    return stage.exceptionally(
+        failure -> {
+          Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+          if (failure instanceof TimeoutException || cause instanceof TimeoutException) {
+            throw new ApiException(ApiError.TIMEOUT, message);
+          }
+          throw failure instanceof RuntimeException r ? r : new IllegalStateException(failure);
+        });
+  }
+}

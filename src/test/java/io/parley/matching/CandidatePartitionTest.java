@@ -1,0 +1,107 @@
+package io.parley.matching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.Done;
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.SerializationTestKit;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import com.typesafe.config.ConfigFactory;
+import io.parley.ParleyConfig;
+import io.parley.matching.CandidatePartition.*;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A partition of the candidate index; the testkit also serializes every command, event, reply and snapshot. */
+class CandidatePartitionTest {
+  private static final ActorTestKit testKit =
+      ActorTestKit.create(
+          ParleyConfig.load(
+              EventSourcedBehaviorTestKit.config()
+                  .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))));
+
+  private final MatchingSettings settings =
+      MatchingSettings.fromConfig(
+          ParleyConfig.load(ConfigFactory.parseString("parley.matching { page-size = 2, snapshot-every = 3 }")));
+  private EventSourcedBehaviorTestKit<Command, Event, CandidateIndex> kit;
+
+  @BeforeEach
+  void fresh() {
+    // The state itself never leaves the entity: its snapshot adapter turns it into a Snapshot record, checked below.
+    kit =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            CandidatePartition.create("0", settings),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void indexesOnceAndIgnoresAnIdenticalProfile() {
+    var first = kit.<Done>runCommand(r -> new Index(candidate("c1", "java"), r));
+    var again = kit.<Done>runCommand(r -> new Index(candidate("c1", "java"), r));
+
+    assertThat(first.events()).hasSize(1);
+    assertThat(again.events()).isEmpty();
+    assertThat(again.reply()).isEqualTo(Done.getInstance());
+  }
+
+  @Test
+  void pagesThroughTheMatchesOfAJob() {
+    for (int i = 0; i < 5; i++) {
+      int n = i;
+      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
+    }
+    JobPosting job = new JobPosting("j", "T", "C", List.of("java"), null, null, null, false, null, true);
+    List<String> seen = new ArrayList<>();
+    int offset = 0;
+    MatchPage page;
+    do {
+      int from = offset;
+      page = kit.<MatchPage>runCommand(r -> new FindMatches(job, from, 2, r)).reply();
+      page.matches().forEach(m -> seen.add(m.userId()));
+      offset += page.matches().size();
+    } while (!page.isLast());
+
+    assertThat(page.total()).isEqualTo(5);
+    assertThat(seen).containsExactlyInAnyOrder("u-c0", "u-c1", "u-c2", "u-c3", "u-c4");
+  }
+
+  @Test
+  void recoversItsIndexFromSnapshotAndEvents() {
+    for (int i = 0; i < 4; i++) {
+      int n = i;
+      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "go"), r));
+    }
+    kit.<Done>runCommand(r -> new Remove("c1", r));
+
+    kit.restart();
+
+    assertThat(kit.getState().size()).isEqualTo(3);
+    assertThat(kit.<Integer>runCommand(CountCandidates::new).reply()).isEqualTo(3);
+    assertThat(kit.getState().contains("c1")).isFalse();
+  }
+
+  @Test
+  void theSnapshotSerializes() {
+    Snapshot snapshot = new Snapshot(List.of(candidate("c1", "java"), candidate("c2", "go")));
+    assertThat(new SerializationTestKit(testKit.system()).verifySerialization(snapshot, true)).isEqualTo(snapshot);
+  }
+
+  @Test
+  void partitionsAreStableForAnId() {
+    assertThat(CandidatePartition.partitionOf("3f6c-candidate", 16)).isEqualTo(CandidatePartition.partitionOf("3f6c-candidate", 16));
+    assertThat(Integer.parseInt(CandidatePartition.partitionOf("x", 16))).isBetween(0, 15);
+  }
+
+  private static CandidateProfile candidate(String id, String skill) {
+    return new CandidateProfile(id, "u-" + id, List.of(skill), Level.SENIOR, "paris", "Paris", true, true);
+  }
+}

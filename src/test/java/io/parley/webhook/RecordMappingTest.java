@@ -1,0 +1,90 @@
+package io.parley.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.parley.ParleyConfig;
+import io.parley.http.ApiException;
+import io.parley.http.Json;
+import io.parley.matching.CandidateProfile;
+import io.parley.matching.JobPosting;
+import io.parley.matching.Level;
+import io.parley.matching.MatchingSettings;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Rows read through the configured column names, so a platform with its own schema needs no code. */
+class RecordMappingTest {
+  private static final MatchingSettings MATCHING = MatchingSettings.fromConfig(ParleyConfig.load());
+
+  @Test
+  void readsTheSeedsColumns() throws Exception {
+    RecordMapping mapping = WebhookSettings.fromConfig(ParleyConfig.load(), false).mapping();
+    JsonNode row = Json.MAPPER.readTree("{\"id\":7,\"title\":\"Dev\",\"company_id\":\"c9\",\"required_skills\":"
+        + "\"JS, React.js; Node.js\",\"experience_level\":\"Mid-Level\",\"location\":\"Remote\",\"status\":\"Filled\"}");
+
+    JobPosting job = mapping.job(row, "record", MATCHING.skills());
+
+    assertThat(job.jobId()).isEqualTo("7");
+    assertThat(job.company()).isEqualTo("c9");
+    assertThat(job.skills()).containsExactly("javascript", "react", "node");
+    assertThat(job.level()).isEqualTo(Level.MID);
+    assertThat(job.remote()).isTrue();
+    assertThat(job.city()).isNull();
+    assertThat(job.open()).isFalse();
+  }
+
+  @Test
+  void aPlatformWithOtherColumnNamesIsMappedByConfiguration() throws Exception {
+    RecordMapping mapping =
+        WebhookSettings.fromConfig(
+                ParleyConfig.load(ConfigFactory.parseString(
+                    "parley.webhook.columns.candidates { id = [uuid], user-id = [profile_id], skills = [skill_list],"
+                        + " level = [seniority], location = [city], job-alerts = [wants_emails] }")),
+                false)
+            .mapping();
+    JsonNode row = Json.MAPPER.readTree("{\"uuid\":\"k1\",\"profile_id\":\"p1\",\"skill_list\":[\"Go\"],"
+        + "\"seniority\":\"Sr\",\"city\":\"Lyon, France\",\"years_experience\":1,\"wants_emails\":null}");
+
+    CandidateProfile candidate = mapping.candidate(row, "record", MATCHING.skills());
+
+    assertThat(candidate.candidateId()).isEqualTo("k1");
+    assertThat(candidate.userId()).isEqualTo("p1");
+    assertThat(candidate.skills()).containsExactly("go");
+    assertThat(candidate.level()).isEqualTo(Level.SENIOR);
+    assertThat(candidate.city()).isEqualTo("lyon");
+    assertThat(candidate.locationLabel()).isEqualTo("Lyon");
+    assertThat(candidate.jobAlerts()).as("null is no opt-out").isTrue();
+    assertThatThrownBy(() -> mapping.candidate(Json.MAPPER.readTree("{\"id\":\"k1\"}"), "record", MATCHING.skills()))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("'record.uuid' is required");
+  }
+
+  @Test
+  void yearsStandInForAMissingLevel() throws Exception {
+    RecordMapping mapping = WebhookSettings.fromConfig(ParleyConfig.load(), false).mapping();
+    JsonNode row = Json.MAPPER.readTree("{\"id\":\"c\",\"years_experience\":\"9\",\"job_alerts\":\"false\"}");
+
+    CandidateProfile candidate = mapping.candidate(row, "record", MATCHING.skills());
+
+    assertThat(candidate.level()).isEqualTo(Level.LEAD);
+    assertThat(candidate.userId()).isEqualTo("c");
+    assertThat(candidate.jobAlerts()).isFalse();
+  }
+
+  @Test
+  void theRowHashIgnoresColumnOrder() {
+    SupabasePayload a = SupabasePayload.parse(bytes("{\"type\":\"INSERT\",\"table\":\"jobs\",\"record\":{\"id\":1,\"t\":{\"x\":1,\"y\":2}}}"));
+    SupabasePayload b = SupabasePayload.parse(bytes("{\"table\":\"jobs\",\"record\":{\"t\":{\"y\":2,\"x\":1},\"id\":1},\"type\":\"insert\"}"));
+    SupabasePayload c = SupabasePayload.parse(bytes("{\"type\":\"INSERT\",\"table\":\"jobs\",\"record\":{\"id\":1,\"t\":{\"x\":1,\"y\":3}}}"));
+
+    assertThat(a.rowHash()).isEqualTo(b.rowHash()).isNotEqualTo(c.rowHash());
+    assertThat(b.type()).isEqualTo("INSERT");
+  }
+
+  private static byte[] bytes(String json) {
+    return json.getBytes(StandardCharsets.UTF_8);
+  }
+}

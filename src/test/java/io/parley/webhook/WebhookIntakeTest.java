@@ -1,0 +1,88 @@
+package io.parley.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.SerializationTestKit;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import com.typesafe.config.ConfigFactory;
+import io.parley.ParleyConfig;
+import io.parley.webhook.WebhookIntake.*;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** An intake partition: every delivery is journaled, a redelivery as such; the testkit serializes all of it. */
+class WebhookIntakeTest {
+  private static final ActorTestKit testKit =
+      ActorTestKit.create(
+          ParleyConfig.load(
+              EventSourcedBehaviorTestKit.config()
+                  .withFallback(ConfigFactory.parseString("akka.actor.provider = local"))));
+
+  private final WebhookSettings settings =
+      WebhookSettings.fromConfig(
+          ParleyConfig.load(ConfigFactory.parseString(
+              "parley.webhook { secret = s, dedup-window = 2, snapshot-every = 2, tag-slices = 4 }")),
+          false);
+  private EventSourcedBehaviorTestKit<Command, Event, WebhookIntake.State> kit;
+
+  @BeforeEach
+  void fresh() {
+    // The state itself never leaves the entity: its snapshot adapter turns it into a Snapshot record, checked below.
+    kit =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(),
+            WebhookIntake.create(5, settings),
+            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void storesAnEventThenRecordsItsRedeliveryWithoutProcessingItAgain() {
+    var first = kit.<Accepted>runCommand(r -> new Accept(delivery("k1"), r));
+    var again = kit.<Accepted>runCommand(r -> new Accept(delivery("k1"), r));
+
+    assertThat(first.reply().duplicate()).isFalse();
+    assertThat(first.event()).isInstanceOf(WebhookReceived.class);
+    assertThat(again.reply().duplicate()).isTrue();
+    assertThat(again.event()).isInstanceOf(WebhookRedelivered.class);
+    Stats stats = kit.<Stats>runCommand(GetStats::new).reply();
+    assertThat(stats.received()).isEqualTo(2);
+    assertThat(stats.duplicates()).isEqualTo(1);
+  }
+
+  @Test
+  void remembersTheNewestKeysAcrossARestart() {
+    kit.<Accepted>runCommand(r -> new Accept(delivery("k1"), r));
+    kit.<Accepted>runCommand(r -> new Accept(delivery("k2"), r));
+    kit.<Accepted>runCommand(r -> new Accept(delivery("k3"), r));
+
+    kit.restart();
+
+    assertThat(kit.<Accepted>runCommand(r -> new Accept(delivery("k3"), r)).reply().duplicate()).isTrue();
+    // The window holds two keys: the oldest has been forgotten.
+    assertThat(kit.<Accepted>runCommand(r -> new Accept(delivery("k1"), r)).reply().duplicate()).isFalse();
+    assertThat(kit.<Stats>runCommand(GetStats::new).reply().received()).isEqualTo(5);
+  }
+
+  @Test
+  void theSnapshotSerializes() {
+    Snapshot snapshot = new Snapshot(java.util.List.of("k1", "k2"), 3, 1, java.time.Instant.parse("2024-05-01T12:00:00Z"));
+    assertThat(new SerializationTestKit(testKit.system()).verifySerialization(snapshot, true)).isEqualTo(snapshot);
+  }
+
+  @Test
+  void tagsEveryEventWithThePartitionsSlice() {
+    assertThat(WebhookIntake.sliceTag(5 % 4)).isEqualTo("webhook-1");
+    assertThat(WebhookIntake.partitionOf(Kind.JOB, "42", 32)).isEqualTo(WebhookIntake.partitionOf(Kind.JOB, "42", 32));
+  }
+
+  private static Delivery delivery(String key) {
+    return new Delivery(key, null, Kind.JOB, "jobs", "public", "INSERT", "42", "{\"id\":\"42\"}", null, "shared-secret");
+  }
+}

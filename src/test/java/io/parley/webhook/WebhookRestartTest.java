@@ -1,0 +1,87 @@
+package io.parley.webhook;
+
+import static io.parley.webhook.Payloads.candidateRow;
+import static io.parley.webhook.Payloads.insert;
+import static io.parley.webhook.Payloads.jobRow;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.RecordingNotifier;
+import io.parley.testkit.RecordingNotifier.Call;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import java.time.Duration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A crash after the 202: a node that stores webhooks but stops before processing them, then a new node on the same
+ * database. Every notification still goes out, exactly once, and neither the counters nor the offsets are lost.
+ */
+class WebhookRestartTest {
+  private static final Config PROCESSING_OFF =
+      ConfigFactory.parseString("parley.webhook.processing.enabled = off").withFallback(WebhookClient.config());
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
+  void webhooksStoredBeforeACrashAreProcessedOnceAfterTheRestart(String kind) {
+    try (TestDatabase database = TestDatabase.named(kind)) {
+      RecordingNotifier beforeCrash = new RecordingNotifier();
+      try (TestNode first = TestNode.start(database, PROCESSING_OFF, beforeCrash)) {
+        WebhookClient webhooks = new WebhookClient(new HttpApi(first::uri));
+        assertThat(webhooks.bearer("/api/webhooks/matching/update", insert("candidates",
+            candidateRow("r1", "[\"java\",\"akka\"]", "senior", "Paris", false, true))).status()).isEqualTo(202);
+        assertThat(webhooks.hmac("/api/webhooks/supabase", insert("candidates",
+            candidateRow("r2", "[\"java\"]", "senior", "Paris", false, true))).status()).isEqualTo(202);
+        String job = insert("jobs", jobRow("job-r1", "[\"java\",\"akka\"]", "senior", "Paris", false));
+        assertThat(webhooks.bearer("/api/jobs/notify", job).status()).isEqualTo(202);
+        assertThat(webhooks.bearer("/api/jobs/notify", job).json().get("duplicate").asBoolean()).isTrue();
+        beforeCrash.settle(Duration.ofSeconds(1));
+      }
+      assertThat(beforeCrash.calls()).isEmpty();
+
+      RecordingNotifier afterRestart = new RecordingNotifier();
+      try (TestNode second = TestNode.start(database, WebhookClient.config(), afterRestart)) {
+        afterRestart.awaitCalls(2, Duration.ofSeconds(30));
+        afterRestart.settle(Duration.ofSeconds(2));
+        assertThat(afterRestart.calls())
+            .extracting(Call::userId, Call::idempotencyKey)
+            .containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("user-r1", "job_match:job-r1"),
+                org.assertj.core.groups.Tuple.tuple("user-r2", "job_match:job-r1"));
+        JsonNode status = awaitNotified(new HttpApi(second::uri), 2);
+        assertThat(status.get("received").asLong()).isEqualTo(4);
+        assertThat(status.get("duplicates").asLong()).isEqualTo(1);
+        assertThat(status.get("matched").asLong()).isEqualTo(2);
+      }
+
+      RecordingNotifier afterSecondRestart = new RecordingNotifier();
+      try (TestNode third = TestNode.start(database, WebhookClient.config(), afterSecondRestart)) {
+        JsonNode status = awaitNotified(new HttpApi(third::uri), 2);
+        assertThat(status.get("received").asLong()).isEqualTo(4);
+        afterSecondRestart.settle(Duration.ofSeconds(2));
+        assertThat(afterSecondRestart.calls()).isEmpty();
+      }
+    }
+  }
+
+  private static JsonNode awaitNotified(HttpApi api, long notified) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (true) {
+      JsonNode status = api.get("/api/jobs/notify/status", WebhookClient.SECRET).json();
+      if (status.get("notified").asLong() >= notified || System.nanoTime() > deadline) {
+        assertThat(status.get("notified").asLong()).isEqualTo(notified);
+        return status;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
