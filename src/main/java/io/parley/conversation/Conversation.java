@@ -16,6 +16,8 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.parley.CborSerializable;
 import io.parley.http.ApiError;
 import java.nio.charset.StandardCharsets;
@@ -161,6 +163,14 @@ public final class Conversation
   // ---------------------------------------------------------------- notices
 
   /** What every participant's connected devices hear about at once, after the change is persisted. */
+  // Notices travel inside User.Deliver to user entities on other nodes: Jackson needs their concrete type named.
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = MessageNotice.class, name = "message"),
+    @JsonSubTypes.Type(value = MessageChangedNotice.class, name = "changed"),
+    @JsonSubTypes.Type(value = ReceiptNotice.class, name = "receipt"),
+    @JsonSubTypes.Type(value = TypingNotice.class, name = "typing")
+  })
   public sealed interface Notice extends CborSerializable {
     String conversationId();
   }
