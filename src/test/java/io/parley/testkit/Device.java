@@ -67,6 +67,8 @@ public final class Device implements AutoCloseable {
 
   /** A new connection to {@code node}, resuming the conversation after the last seq shown. */
   public void resumeOn(TestNode node) {
+    // What arrived before the old connection ended was shown to the user too.
+    client.drain().forEach(this::record);
     client.close();
     client = WsClient.signedIn(node, TestTokens.user(userId));
     client.send(frame("join", "ref", "resume", "conversationId", conversationId, "since", lastSeq()));

@@ -55,7 +55,7 @@ public final class TestCluster implements BeforeAllCallback, AfterAllCallback {
   /** Every running node sees {@code count} members, all Up. */
   public void awaitMembersUp(int count, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!nodes.stream().allMatch(node -> upMembers(node) == count)) {
+    while (!nodes.stream().filter(java.util.Objects::nonNull).allMatch(node -> upMembers(node) == count)) {
       assertThat(System.nanoTime()).as("%d members Up within %s", count, timeout).isLessThan(deadline);
       sleep(100);
     }
