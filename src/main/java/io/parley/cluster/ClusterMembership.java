@@ -28,7 +28,9 @@ public final class ClusterMembership {
     SEED_NODES,
     BOOTSTRAP,
     /** Akka's own {@code akka.cluster.seed-nodes}, which Akka joins by itself. */
-    AKKA_SEED_NODES
+    AKKA_SEED_NODES,
+    /** Nothing configured: the node waits to be joined (Akka Management's HTTP API, a test); it is not ready meanwhile. */
+    MANUAL
   }
 
   private ClusterMembership() {}
@@ -58,12 +60,13 @@ public final class ClusterMembership {
       case SEED_NODES -> self.manager().tell(new JoinSeedNodes(seedNodes(cluster.getString("seed-nodes"))));
       case BOOTSTRAP -> ClusterBootstrap.get(system.classicSystem()).start();
       case AKKA_SEED_NODES -> {}
+      case MANUAL -> log.warn("No way to join a cluster is configured: this node waits to be joined");
     }
     log.info("Joining the cluster by {}", joining.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
     return joining;
   }
 
-  /** Exactly one way to join must be configured; two would race and could form two clusters. */
+  /** At most one way to join may be configured; two would race and could form two clusters. */
   public static Joining joining(Config config) {
     Config cluster = config.getConfig("parley.cluster");
     boolean self = cluster.getBoolean("join-self");
@@ -71,16 +74,17 @@ public final class ClusterMembership {
     boolean bootstrap = cluster.getBoolean("bootstrap");
     boolean akkaSeeds = !config.getStringList("akka.cluster.seed-nodes").isEmpty();
     int ways = (self ? 1 : 0) + (seeds ? 1 : 0) + (bootstrap ? 1 : 0) + (akkaSeeds ? 1 : 0);
-    if (ways != 1) {
+    if (ways > 1) {
       throw new IllegalStateException(
-          "configure exactly one way to join the cluster: parley.cluster.join-self, parley.cluster.seed-nodes"
+          "configure only one way to join the cluster: parley.cluster.join-self, parley.cluster.seed-nodes"
               + " (AKKA_SEED_NODES), parley.cluster.bootstrap (AKKA_CLUSTER_BOOTSTRAP) or akka.cluster.seed-nodes;"
               + " found " + ways);
     }
     if (self) return Joining.SELF;
     if (seeds) return Joining.SEED_NODES;
     if (bootstrap) return Joining.BOOTSTRAP;
-    return Joining.AKKA_SEED_NODES;
+    if (akkaSeeds) return Joining.AKKA_SEED_NODES;
+    return Joining.MANUAL;
   }
 
   /** {@code akka://parley@host:port} addresses, comma separated; blanks ignored. */

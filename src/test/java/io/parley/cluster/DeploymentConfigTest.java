@@ -32,7 +32,7 @@ class DeploymentConfigTest {
           .extracting(Object::toString)
           .containsExactly("akka://parley@127.0.0.1:25521", "akka://parley@127.0.0.1:25522");
       assertThat(node.getBoolean("parley.cluster.management")).isTrue();
-      assertThat(node.getString("parley.database.url")).isEqualTo("jdbc:postgresql://127.0.0.1:5432/parley");
+      assertThat(node.getString("parley.database.url")).isEqualTo("jdbc:postgresql://127.0.0.1:5432/parley?user=postgres");
       assertThat(node.getBoolean("parley.auth.dev-mode-allowed")).isFalse();
       assertThat(node.getBoolean("akka.coordinated-shutdown.exit-jvm")).isTrue();
     }
@@ -85,12 +85,12 @@ class DeploymentConfigTest {
   }
 
   @Test
-  void twoWaysOfJoiningAreRefused() {
+  void twoWaysOfJoiningAreRefusedAndNoneWaitsToBeJoined() {
     Config both =
         ConfigFactory.parseString("parley.cluster.seed-nodes = \"akka://parley@127.0.0.1:25521\"")
             .withFallback(load("local.conf", Map.of()));
-    assertThatThrownBy(() -> ClusterMembership.joining(both)).hasMessageContaining("exactly one way");
+    assertThatThrownBy(() -> ClusterMembership.joining(both)).hasMessageContaining("only one way").hasMessageContaining("found 2");
     Config none = ConfigFactory.parseString("parley.cluster.join-self = off").withFallback(load("local.conf", Map.of()));
-    assertThatThrownBy(() -> ClusterMembership.joining(none)).hasMessageContaining("found 0");
+    assertThat(ClusterMembership.joining(none)).isEqualTo(Joining.MANUAL);
   }
 }

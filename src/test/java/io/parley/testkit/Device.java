@@ -23,6 +23,9 @@ public final class Device implements AutoCloseable {
     this.userId = userId;
     this.conversationId = conversationId;
     this.client = WsClient.signedIn(node, TestTokens.user(userId));
+    // Joining is what promises every message from the start; without it a device stands where its first one was.
+    client.send(frame("join", "ref", "join", "conversationId", conversationId, "since", 0));
+    until(f -> f.path("type").asText().equals("joined"));
   }
 
   public WsClient client() {
