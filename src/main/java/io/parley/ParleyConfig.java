@@ -2,6 +2,9 @@ package io.parley;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigResolveOptions;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Loads a node's configuration, highest precedence first: system properties, the given overrides, the deployment
@@ -17,10 +20,24 @@ public final class ParleyConfig {
   public static Config load(Config overrides) {
     ConfigFactory.invalidateCaches();
     return ConfigFactory.defaultOverrides()
-        .withFallback(overrides)
-        .withFallback(ConfigFactory.defaultApplication())
-        .withFallback(ConfigFactory.parseResources("parley-akka.conf"))
-        .withFallback(ConfigFactory.defaultReferenceUnresolved())
+        .withFallback(layered(overrides, ConfigFactory.defaultApplication()))
         .resolve();
+  }
+
+  /**
+   * The configuration a node started with {@code -Dconfig.file=deploymentFile} would load in a process whose
+   * environment is exactly {@code environment}: what a container gets from its manifest.
+   */
+  public static Config loadFile(Path deploymentFile, Map<String, String> environment) {
+    return layered(ConfigFactory.empty(), ConfigFactory.parseFile(deploymentFile.toFile()))
+        .withFallback(ConfigFactory.parseMap(environment))
+        .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+  }
+
+  private static Config layered(Config overrides, Config deployment) {
+    return overrides
+        .withFallback(deployment)
+        .withFallback(ConfigFactory.parseResources("parley-akka.conf"))
+        .withFallback(ConfigFactory.defaultReferenceUnresolved());
   }
 }

@@ -5,7 +5,6 @@ import static akka.http.javadsl.server.Directives.*;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.typed.Cluster;
-import akka.cluster.typed.Join;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
 import com.typesafe.config.Config;
@@ -26,6 +25,8 @@ import io.parley.http.HealthRoutes;
 import io.parley.http.HttpServer;
 import io.parley.http.GatewayStatusRoutes;
 import io.parley.gateway.GatewayStats;
+import io.parley.gateway.LocalSessions;
+import io.parley.cluster.ClusterMembership;
 import io.parley.http.PresenceRoutes;
 import io.parley.http.RequestBodies;
 import io.parley.user.Presences;
@@ -82,11 +83,9 @@ public final class ParleyNode implements AutoCloseable {
   private ParleyNode(ActorSystem<Void> system, AuthSettings auth, TokenVerifier verifier, PushGateway push, Parts parts) {
     this.system = system;
     Config config = system.settings().config();
-    if (config.getBoolean("parley.cluster.join-self")) {
-      Cluster cluster = Cluster.get(system);
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    }
+    ClusterMembership.join(system);
     GatewayStats.get(system);
+    LocalSessions.get(system);
     User.init(system);
     DeviceOwner.init(system);
     Announcements.init(system);

@@ -90,6 +90,9 @@ public final class Database implements Extension {
    * Applies the dialect's DDL when {@code create-schema} is on. Runs before the actor system starts, so the journal
    * never sees a missing table.
    */
+  /** The advisory lock key under which nodes apply the schema one at a time ("parley" in ASCII). */
+  private static final long SCHEMA_LOCK = 0x7061726c6579L;
+
   public static void createSchemaIfConfigured(DatabaseSettings settings) {
     if (!settings.createSchema()) {
       log.info("Schema creation is off; expecting the tables of {} to exist", settings.dialect().schemaResource);
@@ -99,6 +102,11 @@ public final class Database implements Extension {
     try (HikariDataSource pool = openPool(settings, 1, "parley-schema");
         Connection connection = pool.getConnection();
         Statement statement = connection.createStatement()) {
+      // Nodes of a cluster start together: concurrent CREATE ... IF NOT EXISTS can still collide on PostgreSQL's
+      // catalog, so they take turns, each under a lock held until its transaction ends.
+      if (settings.dialect() == DatabaseSettings.Dialect.POSTGRES) {
+        statement.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
+      }
       for (String sql : statements(ddl)) statement.execute(sql);
       connection.commit();
       log.info("Schema {} applied to {}", settings.dialect().schemaResource, settings.describe());

@@ -59,6 +59,10 @@ public final class GatewayRoutes {
                     optionalHeaderValueByName(
                         "Origin",
                         origin -> {
+                          // A node shutting down takes no new sessions: the client tries another node.
+                          if (LocalSessions.get(system).draining()) {
+                            throw new ApiException(ApiError.UNAVAILABLE, "this node is restarting; connect to another");
+                          }
                           // Browsers always send Origin; servers and mobile apps need not.
                           if (origin.isPresent() && !cors.allows(origin.get())) {
                             throw new ApiException(ApiError.FORBIDDEN, "origin not allowed");

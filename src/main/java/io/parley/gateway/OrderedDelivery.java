@@ -25,6 +25,8 @@ final class OrderedDelivery {
   private static final class Track {
     long lastSeq;
     boolean filling;
+    /** Notices may have been lost while a fetch was under way: fetch once more when it ends. */
+    boolean stale;
     final ArrayDeque<Conversation.Notice> held = new ArrayDeque<>();
 
     Track(long lastSeq) {
@@ -77,6 +79,22 @@ final class OrderedDelivery {
     tracks.remove(conversationId);
   }
 
+  /**
+   * Notices may have been lost (the user entity moved, or its node crashed): every conversation fetches what came
+   * after the last seq it delivered, so a device misses nothing even when no later message reveals the gap.
+   */
+  void resync() {
+    tracks.forEach(
+        (conversationId, track) -> {
+          if (track.filling) {
+            track.stale = true;
+          } else {
+            track.filling = true;
+            port.fetchAfter(conversationId, track.lastSeq);
+          }
+        });
+  }
+
   void notice(Conversation.Notice notice) {
     Track track = tracks.get(notice.conversationId());
     if (track == null && notice instanceof Conversation.MessageNotice m) {
@@ -90,7 +108,8 @@ final class OrderedDelivery {
   }
 
   private void continueFilling(String conversationId, Track track, boolean hasMore) {
-    if (hasMore) {
+    if (hasMore || track.stale) {
+      track.stale = false;
       port.fetchAfter(conversationId, track.lastSeq);
       return;
     }

@@ -77,6 +77,14 @@ public final class Session implements OrderedDelivery.Port {
 
   private record CatchUpFailed(String conversationId, String ref, Throwable failure) implements Command {}
 
+  /** Told by {@link LocalSessions} to every session of the node. */
+  public enum NodeNotice implements Command {
+    /** The node is going away: close with 1012 so that the client reconnects to another node. */
+    RESTARTING,
+    /** Shards moved after a crash: register again with the user entity, wherever it lives now. */
+    REREGISTER
+  }
+
   private enum Quiet implements Command {
     INSTANCE
   }
@@ -143,6 +151,7 @@ public final class Session implements OrderedDelivery.Port {
 
   private Behavior<Command> start(Optional<String> initialToken) {
     stats.connections.incrementAndGet();
+    if (!LocalSessions.get(context.getSystem()).add(context.getSelf())) context.getSelf().tell(NodeNotice.RESTARTING);
     timers.startSingleTimer(Timer.AUTH_DEADLINE, deps.settings().authTimeout());
     timers.startTimerWithFixedDelay(Timer.IDLE_CHECK, deps.settings().heartbeat());
     initialToken.ifPresent(token -> verify(token, null));
@@ -165,10 +174,15 @@ public final class Session implements OrderedDelivery.Port {
         .onMessageEquals(Timer.IDLE_CHECK, this::onIdleCheck)
         .onMessageEquals(ClientGone.INSTANCE, this::onClientGone)
         .onMessageEquals(Quiet.INSTANCE, Behaviors::same)
+        .onMessageEquals(NodeNotice.REREGISTER, this::register)
+        .onMessageEquals(
+            NodeNotice.RESTARTING,
+            () -> closeWith(1012, "service_restart", ApiError.UNAVAILABLE, "this node is restarting; reconnect and join with since"))
         .onSignal(
             PostStop.class,
             stop -> {
               stats.connections.decrementAndGet();
+              LocalSessions.get(context.getSystem()).remove(context.getSelf());
               return Behaviors.same();
             })
         .build();
@@ -481,6 +495,12 @@ public final class Session implements OrderedDelivery.Port {
     if (closing) return Behaviors.same();
     if (fromUser.message() instanceof User.Evicted evicted) {
       return closeWith(1008, "session_limit", ApiError.FORBIDDEN, evicted.reason());
+    }
+    if (fromUser.message() instanceof User.Moving) return register();
+    // An entity that did not know this session (it moved, or its node crashed) may have dropped notices meanwhile.
+    if (fromUser.message() instanceof User.Welcome) {
+      delivery.resync();
+      return Behaviors.same();
     }
     if (fromUser.message() instanceof User.Presence presence) {
       // Watches are renewed on every heartbeat and answered each time: tell the client about changes only.

@@ -140,6 +140,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** The user opened more sessions than allowed; this one, the oldest, must close. */
   public record Evicted(String reason) implements ToSession {}
 
+  /** The entity registered a session it did not know: notices sent before may not have reached it. */
+  public record Welcome(String sessionId) implements ToSession {}
+
+  /** The entity is stopping with this session registered (its shard moves): register again. */
+  public record Moving(String userId) implements ToSession {}
+
   /** Presence as others see it: invisible shows as offline. {@code lastSeenAt} is null for someone never seen. */
   public record Presence(String userId, Status status, Instant lastSeenAt) implements ToSession {}
 
@@ -295,6 +301,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             PostStop.instance(),
             state -> {
               if (!sessions.isEmpty()) stats.onlineUsers.decrementAndGet();
+              for (Registered registered : sessions.values()) registered.session().tell(new Moving(userId));
             })
         .build();
   }
@@ -346,6 +353,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     if (sessions.isEmpty()) stats.onlineUsers.incrementAndGet();
     sessions.put(connect.sessionId(), new Registered(connect.session(), connect.connectedAtMillis()));
     context.watchWith(connect.session(), new SessionStopped(connect.sessionId()));
+    connect.session().tell(new Welcome(connect.sessionId()));
     timers.cancel(Internal.GRACE_OVER);
     while (sessions.size() > settings.maxSessions()) {
       String oldest = sessions.keySet().iterator().next();

@@ -148,6 +148,8 @@ class DevTokenRoutesTest {
   private static Config production(String databaseUrl, Map<String, ?> keys) {
     Config overrides =
         ConfigFactory.parseMap(keys)
+            // Production exits the JVM when its actor system ends; here that JVM runs the other tests too.
+            .withFallback(ConfigFactory.parseMap(Map.of("akka.coordinated-shutdown.exit-jvm", false)))
             .withFallback(ConfigFactory.parseMap(Map.of("DATABASE_URL", databaseUrl)))
             .withFallback(ConfigFactory.parseFile(PRODUCTION_CONF));
     return ParleyConfig.load(overrides);

@@ -1,0 +1,134 @@
+package io.parley.cluster;
+
+import static io.parley.testkit.WsFrames.typing;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.actor.typed.javadsl.Adapter;
+import akka.cluster.sharding.ClusterSharding;
+import akka.cluster.sharding.ShardRegion;
+import akka.pattern.Patterns;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.testkit.Device;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.TestCluster;
+import io.parley.testkit.TestNode;
+import io.parley.testkit.TestTokens;
+import io.parley.testkit.WsClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Three nodes in one cluster: sessions on one node reach user and conversation entities on the others. */
+class CrossNodeTest {
+  @RegisterExtension
+  static final TestCluster cluster =
+      new TestCluster(3, "parley.gateway.offline-grace = 700ms\nparley.conversation.typing-timeout = 3s");
+
+  private static String group(String creator, List<String> others) {
+    String body = "{\"type\":\"group\",\"title\":\"cluster\",\"participantIds\":[\"" + String.join("\",\"", others) + "\"]}";
+    HttpApi.Response created = cluster.api(0).post("/api/conversations", TestTokens.user(creator), body);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    return created.json().get("id").asText();
+  }
+
+  @Test
+  void clientsOnEveryNodeGetEveryMessageOnceInSeqOrder() {
+    List<String> users = List.of("cx1", "cx2", "cx3", "cx4", "cx5", "cx6");
+    String id = group(users.get(0), users.subList(1, users.size()));
+    List<Device> devices = new ArrayList<>();
+    try {
+      for (int i = 0; i < users.size(); i++) devices.add(new Device(cluster.node(i % 3), users.get(i), id));
+      // The three senders, one per node, take turns.
+      List<Long> sent = new ArrayList<>();
+      for (int round = 0; round < 10; round++) {
+        for (int s = 0; s < 3; s++) sent.add(devices.get(s).send("m" + round + "-" + s, "round " + round));
+      }
+      List<Long> all = LongStream.rangeClosed(1, 30).boxed().toList();
+      assertThat(sent).containsExactlyInAnyOrderElementsOf(all);
+      for (Device device : devices) {
+        device.awaitSeq(30);
+        assertThat(device.seqs()).as("seqs shown to a device of " + device).containsExactlyElementsOf(all);
+      }
+      // Not luck: the participants' user entities are spread over more than one node.
+      Set<Integer> hosts = new HashSet<>();
+      for (int n = 0; n < 3; n++) {
+        Set<String> here = entitiesOn(cluster.node(n), "User");
+        if (users.stream().anyMatch(here::contains)) hosts.add(n);
+      }
+      assertThat(hosts).hasSizeGreaterThan(1);
+    } finally {
+      devices.forEach(Device::close);
+    }
+  }
+
+  @Test
+  void typingAndPresenceReachWatchersOnOtherNodes() {
+    String direct =
+        cluster.api(0).post("/api/conversations", TestTokens.user("ty-a"), "{\"type\":\"direct\",\"userId\":\"ty-b\"}")
+            .json().get("id").asText();
+    awaitListed("ty-a");
+    try (WsClient watcher = WsClient.signedIn(cluster.node(0), TestTokens.user("ty-a"))) {
+      watcher.send("{\"type\":\"presence.subscribe\",\"ref\":\"s\",\"userIds\":[\"ty-b\"]}");
+      assertThat(presenceOf(watcher, "ty-b").get("status").asText()).isEqualTo("offline");
+
+      WsClient typist = WsClient.signedIn(cluster.node(2), TestTokens.user("ty-b"));
+      assertThat(presenceOf(watcher, "ty-b").get("status").asText()).isEqualTo("online");
+      typist.send(typing(direct, true));
+      JsonNode typingFrame = watcher.until("typing");
+      assertThat(typingFrame.get("userId").asText()).isEqualTo("ty-b");
+      assertThat(typingFrame.get("isTyping").asBoolean()).isTrue();
+
+      // The typist's only session drops: typing ends and, after the grace period, the user is offline.
+      typist.abort();
+      assertThat(watcher.until("typing").get("isTyping").asBoolean()).isFalse();
+      JsonNode offline = presenceOf(watcher, "ty-b");
+      assertThat(offline.get("status").asText()).isEqualTo("offline");
+      assertThat(offline.get("lastSeenAt").isNull()).isFalse();
+    }
+  }
+
+  private static JsonNode presenceOf(WsClient client, String userId) {
+    return client.until(
+        f -> f.path("type").asText().equals("presence") && f.path("userId").asText().equals(userId), new ArrayList<>());
+  }
+
+  /** Presence is visible only between people who share a conversation, as the read side knows it. */
+  private static void awaitListed(String userId) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (cluster.api(0).get("/api/conversations", TestTokens.user(userId)).json().get("conversations").isEmpty()) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      sleep(50);
+    }
+  }
+
+  /** Ids of the entities of this type that run on the node. */
+  static Set<String> entitiesOn(TestNode node, String typeName) {
+    try {
+      var region = ClusterSharding.get(Adapter.toClassic(node.node().system())).shardRegion(typeName);
+      var state =
+          (ShardRegion.CurrentShardRegionState)
+              Patterns.ask(region, ShardRegion.getShardRegionStateInstance(), Duration.ofSeconds(3))
+                  .toCompletableFuture()
+                  .get(5, TimeUnit.SECONDS);
+      Set<String> ids = new HashSet<>();
+      for (ShardRegion.ShardState shard : state.getShards()) ids.addAll(shard.getEntityIds());
+      return ids;
+    } catch (Exception e) {
+      throw new AssertionError("shard region state of " + typeName, e);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
