@@ -73,6 +73,7 @@ class UserTest {
 
     TestProbe<ToSession> session = testKit.createTestProbe();
     kit.runCommand(new Connect("s1", session.ref(), System.currentTimeMillis()));
+    session.expectMessageClass(Welcome.class);
     var online = kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match 2"), null, null, r));
     assertThat(((NotificationAdded) online.event()).pushTo()).isEmpty();
     assertThat(session.expectMessageClass(NotificationNotice.class).notification().title()).isEqualTo("Match 2");
