@@ -15,7 +15,9 @@ public record GatewaySettings(
     double typingPerSecond,
     int typingBurst,
     int outgoingBuffer,
-    int pageSize) {
+    int pageSize,
+    Duration refillRetry,
+    Duration resumeWindow) {
 
   public static GatewaySettings fromConfig(Config root) {
     Config c = root.getConfig("parley.gateway");
@@ -30,6 +32,8 @@ public record GatewaySettings(
         c.getDouble("rate-limit.typing-per-second"),
         c.getInt("rate-limit.typing-burst"),
         c.getInt("outgoing-buffer"),
-        c.getInt("page-size"));
+        c.getInt("page-size"),
+        c.getDuration("refill-retry"),
+        c.getDuration("resume-window"));
   }
 }

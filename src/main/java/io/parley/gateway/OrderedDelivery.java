@@ -27,6 +27,10 @@ final class OrderedDelivery {
     boolean filling;
     /** Notices may have been lost while a fetch was under way: fetch once more when it ends. */
     boolean stale;
+    /** A join is under way: only its answer sets where the device stands. */
+    boolean joining;
+    /** Messages came before the device said where it stands (a reconnect that has not sent join yet). */
+    boolean positionUnknown;
     final ArrayDeque<Conversation.Notice> held = new ArrayDeque<>();
 
     Track(long lastSeq) {
@@ -34,8 +38,12 @@ final class OrderedDelivery {
     }
   }
 
+  static final int MAX_HELD = 1000;
+
   private final Port port;
   private final Map<String, Track> tracks = new HashMap<>();
+  /** Just connected: a reconnecting client is about to join with since, so its first live message must not set its place. */
+  private boolean settling = true;
 
   OrderedDelivery(Port port) {
     this.port = port;
@@ -43,7 +51,25 @@ final class OrderedDelivery {
 
   /** A join is on its way: hold live notices until {@link #joined}. */
   void joining(String conversationId) {
-    tracks.computeIfAbsent(conversationId, id -> new Track(0)).filling = true;
+    Track track = tracks.computeIfAbsent(conversationId, id -> new Track(0));
+    track.filling = true;
+    track.joining = true;
+  }
+
+  /**
+   * The resume window after connecting is over: conversations the client did not join start at the first message
+   * held for them, and everything held goes out in order.
+   */
+  void settled() {
+    settling = false;
+    tracks.forEach(
+        (conversationId, track) -> {
+          if (!track.positionUnknown || track.joining) return;
+          track.positionUnknown = false;
+          Conversation.Notice first = track.held.peek();
+          track.lastSeq = first instanceof Conversation.MessageNotice m ? m.message().seq() - 1 : track.lastSeq;
+          continueFilling(conversationId, track, false);
+        });
   }
 
   /** The joined frame went out with {@code messages}; the device now stands at their end, or at {@code lastSeq}. */
@@ -51,6 +77,8 @@ final class OrderedDelivery {
     Track track = tracks.get(conversationId);
     if (track == null) return; // left meanwhile
     track.lastSeq = messages.isEmpty() ? lastSeq : messages.get(messages.size() - 1).seq();
+    track.joining = false;
+    track.positionUnknown = false;
     continueFilling(conversationId, track, hasMore);
   }
 
@@ -73,6 +101,17 @@ final class OrderedDelivery {
    */
   void failed(String conversationId) {
     tracks.remove(conversationId);
+  }
+
+  boolean isFilling(String conversationId) {
+    Track track = tracks.get(conversationId);
+    return track != null && track.filling;
+  }
+
+  /** Fetches again what a failed fetch was for: everything after the last seq delivered. */
+  void refill(String conversationId) {
+    Track track = tracks.get(conversationId);
+    if (track != null && track.filling) port.fetchAfter(conversationId, track.lastSeq);
   }
 
   void leave(String conversationId) {
@@ -98,12 +137,17 @@ final class OrderedDelivery {
   void notice(Conversation.Notice notice) {
     Track track = tracks.get(notice.conversationId());
     if (track == null && notice instanceof Conversation.MessageNotice m) {
-      // The first message this device sees of a conversation it has not joined sets where it stands.
+      // The first message this device sees of a conversation it has not joined sets where it stands, unless the
+      // session has just connected: then it waits for a join, or for the resume window to end.
       track = new Track(m.message().seq() - 1);
+      if (settling) {
+        track.filling = true;
+        track.positionUnknown = true;
+      }
       tracks.put(notice.conversationId(), track);
     }
     if (track == null) port.emit(notice);
-    else if (track.filling) track.held.add(notice);
+    else if (track.filling) hold(notice, track);
     else deliver(notice, track);
   }
 
@@ -115,6 +159,15 @@ final class OrderedDelivery {
     }
     track.filling = false;
     while (!track.filling && !track.held.isEmpty()) deliver(track.held.poll(), track);
+  }
+
+  /**
+   * Held notices wait for history to fill a gap, which can take as long as a node's shards take to move: past
+   * {@link #MAX_HELD} the newest are dropped, which loses nothing, since history is fetched past them again.
+   */
+  private void hold(Conversation.Notice notice, Track track) {
+    if (track.held.size() < MAX_HELD) track.held.add(notice);
+    else track.stale = true;
   }
 
   private void deliver(Conversation.Notice notice, Track track) {

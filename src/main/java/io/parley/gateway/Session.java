@@ -75,7 +75,12 @@ public final class Session implements OrderedDelivery.Port {
       String conversationId, Conversations.HistoryPage page, Frames.Joined joined, List<MessageView> joinedMessages)
       implements Command {}
 
-  private record CatchUpFailed(String conversationId, String ref, Throwable failure) implements Command {}
+  /** {@code join} is the frame whose answer failed, null when a gap was being filled; {@code attempt} counts from 1. */
+  private record CatchUpFailed(String conversationId, String ref, Throwable failure, Frames.Join join, int attempt)
+      implements Command {}
+
+  /** Runs a join again whose conversation was out of reach a moment ago. */
+  private record RetryJoin(String ref, Frames.Join join, int attempt) implements Command {}
 
   /** Told by {@link LocalSessions} to every session of the node. */
   public enum NodeNotice implements Command {
@@ -89,7 +94,11 @@ public final class Session implements OrderedDelivery.Port {
     INSTANCE
   }
 
+  /** Asks history again for a gap that could not be filled a moment ago; also the key of its timer. */
+  private record RefillGap(String conversationId) implements Command {}
+
   private enum Timer implements Command {
+    RESUME_WINDOW,
     AUTH_DEADLINE,
     TOKEN_EXPIRY,
     REGISTRATION,
@@ -168,7 +177,21 @@ public final class Session implements OrderedDelivery.Port {
         .onMessage(Caught.class, this::onCaught)
         .onMessage(Subscribed.class, this::onSubscribed)
         .onMessage(CatchUpFailed.class, this::onCatchUpFailed)
+        .onMessage(RetryJoin.class, r -> {
+          if (!closing) join(r.ref(), r.join(), r.attempt());
+          return Behaviors.same();
+        })
+        .onMessage(RefillGap.class, r -> {
+          delivery.refill(r.conversationId());
+          return Behaviors.same();
+        })
         .onMessageEquals(Timer.AUTH_DEADLINE, this::onAuthDeadline)
+        .onMessageEquals(
+            Timer.RESUME_WINDOW,
+            () -> {
+              delivery.settled();
+              return Behaviors.same();
+            })
         .onMessageEquals(Timer.TOKEN_EXPIRY, () -> closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired"))
         .onMessageEquals(Timer.REGISTRATION, this::register)
         .onMessageEquals(Timer.IDLE_CHECK, this::onIdleCheck)
@@ -213,6 +236,7 @@ public final class Session implements OrderedDelivery.Port {
     Duration untilExpiry = Duration.between(Instant.now(), fresh.expiresAt());
     timers.startSingleTimer(Timer.TOKEN_EXPIRY, untilExpiry.isNegative() ? Duration.ZERO : untilExpiry);
     if (first) {
+      timers.startSingleTimer(Timer.RESUME_WINDOW, deps.settings().resumeWindow());
       register();
       Announcements.LiveTopic.get(context.getSystem()).ref().tell(Topic.subscribe(broadcasts));
       timers.startTimerWithFixedDelay(Timer.REGISTRATION, deps.settings().registrationRefresh());
@@ -338,7 +362,7 @@ public final class Session implements OrderedDelivery.Port {
                 : conversations.markDelivered(userId, mark.conversationId(), mark.seq());
         answer(ref, moved, w -> new Frames.Ok(ref, type));
       }
-      case "join" -> join(ref, field(frame, Frames.Join.class));
+      case "join" -> join(ref, field(frame, Frames.Join.class), 1);
       case "leave" -> {
         String conversationId = field(frame, Frames.Leave.class).conversationId();
         delivery.leave(conversationId);
@@ -428,7 +452,7 @@ public final class Session implements OrderedDelivery.Port {
 
   // ---------------------------------------------------------------- delivery, in seq order
 
-  private void join(String ref, Frames.Join join) {
+  private void join(String ref, Frames.Join join, int attempt) {
     if (join.since() != null && join.since() < 0) throw new ApiException(ApiError.BAD_REQUEST, "since must be >= 0");
     String id = join.conversationId();
     delivery.joining(id);
@@ -457,7 +481,8 @@ public final class Session implements OrderedDelivery.Port {
                                       page.hasMore()),
                                   page.messages()));
                 });
-    context.pipeToSelf(joined, (caught, failure) -> failure == null ? caught : new CatchUpFailed(id, ref, failure));
+    context.pipeToSelf(
+        joined, (caught, failure) -> failure == null ? caught : new CatchUpFailed(id, ref, failure, join, attempt));
   }
 
   private Behavior<Command> onCaught(Caught caught) {
@@ -483,12 +508,34 @@ public final class Session implements OrderedDelivery.Port {
         (page, failure) ->
             failure == null
                 ? new Caught(conversationId, page, null, List.of())
-                : new CatchUpFailed(conversationId, null, failure));
+                : new CatchUpFailed(conversationId, null, failure, null, 1));
   }
 
   private Behavior<Command> onCatchUpFailed(CatchUpFailed failed) {
+    // The conversation is out of reach (its node died, its shard is moving): the device keeps its place and its held
+    // notices, and the session asks again, so that it never stands at some later message with a gap behind it.
+    String id = failed.conversationId();
+    if (passing(failed.failure()) && delivery.isFilling(id)) {
+      if (failed.join() == null) {
+        timers.startSingleTimer(new RefillGap(id), deps.settings().refillRetry());
+        return Behaviors.same();
+      }
+      if (failed.attempt() < MAX_JOIN_ATTEMPTS) {
+        timers.startSingleTimer(
+            "join:" + id, new RetryJoin(failed.ref(), failed.join(), failed.attempt() + 1), deps.settings().refillRetry());
+        return Behaviors.same();
+      }
+    }
     delivery.failed(failed.conversationId());
     return reply(errorFrame(failed.ref(), failed.failure()));
+  }
+
+  /** A join retried this often (each try waits up to ask-timeout: about as long as a crashed node's shards take to move) is answered with its error. */
+  private static final int MAX_JOIN_ATTEMPTS = 12;
+
+  private static boolean passing(Throwable failure) {
+    return ErrorHandling.unwrap(failure) instanceof ApiException api
+        && (api.error() == ApiError.TIMEOUT || api.error() == ApiError.UNAVAILABLE);
   }
 
   private Behavior<Command> onFromUser(FromUser fromUser) {

@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Seq order per conversation on one device, whatever order notices and history pages arrive in. */
 class OrderedDeliveryTest {
   private final List<String> out = new ArrayList<>();
-  private final OrderedDelivery delivery =
-      new OrderedDelivery(
+  private final OrderedDelivery.Port port =
           new OrderedDelivery.Port() {
             @Override
             public void emit(Conversation.Notice notice) {
@@ -29,7 +28,14 @@ class OrderedDeliveryTest {
             public void fetchAfter(String conversationId, long afterSeq) {
               out.add("fetch>" + afterSeq);
             }
-          });
+          };
+  private final OrderedDelivery delivery = new OrderedDelivery(port);
+
+  /** Most tests look at a session connected a while ago, past its resume window. */
+  @org.junit.jupiter.api.BeforeEach
+  void afterTheResumeWindow() {
+    delivery.settled();
+  }
 
   private static MessageView message(long seq) {
     return new MessageView("c", "id" + seq, seq, "ana", null, "x", null, Instant.EPOCH, null, null);
@@ -76,5 +82,58 @@ class OrderedDeliveryTest {
     delivery.notice(new Conversation.MessageNotice(
         new MessageView("d", "x", 9, "bo", null, "y", null, Instant.EPOCH, null, null)));
     assertThat(out).containsExactly("m9");
+  }
+
+  @Test
+  void aGapThatCouldNotBeFilledKeepsItsPlaceAndIsAskedForAgain() {
+    delivery.notice(notice(1));
+    delivery.notice(notice(3));
+    assertThat(delivery.isFilling("c")).isTrue();
+    // The fetch failed (the conversation's node died): later notices wait, nothing is shown out of order.
+    delivery.notice(notice(4));
+    delivery.notice(notice(2));
+    delivery.refill("c");
+    delivery.page("c", List.of(message(2), message(3), message(4)), false);
+    delivery.notice(notice(5));
+    assertThat(out).containsExactly("m1", "fetch>1", "fetch>1", "h2", "h3", "h4", "m5");
+  }
+
+  @Test
+  void heldNoticesAreBoundedAndWhatWasDroppedComesFromHistory() {
+    long last = 2 + OrderedDelivery.MAX_HELD + 10;
+    delivery.notice(notice(1));
+    for (long seq = 3; seq <= last; seq++) delivery.notice(notice(seq));
+    delivery.page("c", List.of(message(2), message(3)), false);
+    // Some notices were dropped while held: the gap is asked for again past what was shown.
+    assertThat(out).containsExactly("m1", "fetch>1", "h2", "h3", "fetch>3");
+
+    List<MessageView> rest = new ArrayList<>();
+    for (long seq = 4; seq <= last; seq++) rest.add(message(seq));
+    delivery.page("c", rest, false);
+    List<String> shown = out.stream().filter(e -> !e.startsWith("fetch")).toList();
+    assertThat(shown).hasSize((int) last).doesNotHaveDuplicates().endsWith("h" + last);
+  }
+
+  @Test
+  void aReconnectingDevicesJoinDecidesWhereItStandsNotTheFirstLiveMessage() {
+    OrderedDelivery fresh = new OrderedDelivery(port);
+    fresh.notice(notice(8));
+    fresh.notice(notice(9));
+    fresh.joining("c");
+    fresh.joined("c", List.of(message(6), message(7), message(8)), 8, false);
+    fresh.settled();
+    assertThat(out).containsExactly("m9");
+  }
+
+  @Test
+  void withoutAJoinTheHeldMessagesGoOutInOrderWhenTheResumeWindowEnds() {
+    OrderedDelivery fresh = new OrderedDelivery(port);
+    fresh.notice(notice(8));
+    fresh.notice(new Conversation.TypingNotice("c", "bo", true, 6000));
+    fresh.notice(notice(9));
+    assertThat(out).isEmpty();
+    fresh.settled();
+    fresh.notice(notice(10));
+    assertThat(out).containsExactly("m8", "other", "m9", "m10");
   }
 }
