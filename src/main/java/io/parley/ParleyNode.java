@@ -37,6 +37,8 @@ import io.parley.gateway.Session;
 import io.parley.matching.CandidatePartition;
 import io.parley.matching.MatchDelivery;
 import io.parley.matching.JobMatchNotifications;
+import io.parley.metrics.Metrics;
+import io.parley.metrics.MetricsRoutes;
 import io.parley.matching.MatchNotifier;
 import io.parley.matching.MatchingSettings;
 import io.parley.webhook.WebhookIntake;
@@ -59,6 +61,7 @@ import io.parley.push.PushSettings;
 import io.parley.user.DeviceOwner;
 import java.util.function.Function;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -106,6 +109,13 @@ public final class ParleyNode implements AutoCloseable {
             matching,
             system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher")));
     if (webhooks.processingEnabled()) WebhookProcessor.init(system, webhooks, matching, matchDelivery);
+    Metrics.get(system)
+        .watchShards(
+            system,
+            List.of(
+                User.ENTITY_KEY, DeviceOwner.ENTITY_KEY, Announcements.ENTITY_KEY, Conversation.ENTITY_KEY,
+                WebhookIntake.ENTITY_KEY, CandidatePartition.ENTITY_KEY),
+            config.getDuration("parley.metrics.shard-refresh"));
     this.readModel = new ConversationReadModel(system);
     this.conversations = new Conversations(system, readModel);
     HttpServer.start(system, routes(auth, verifier))
@@ -208,7 +218,10 @@ public final class ParleyNode implements AutoCloseable {
             notifications,
             GatewaySettings.fromConfig(config),
             system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher")));
-    Route all = concat(new GatewayRoutes(system, sessions, cors).route(), routes);
+    Route all =
+        config.getBoolean("parley.metrics.enabled")
+            ? concat(new MetricsRoutes(Metrics.get(system)).route(), new GatewayRoutes(system, sessions, cors).route(), routes)
+            : concat(new GatewayRoutes(system, sessions, cors).route(), routes);
     return cors.route(() -> all);
   }
 

@@ -36,8 +36,10 @@ public final class Conversations {
   private final ConversationReadModel readModel;
   private final ConversationSettings settings;
   private final Duration askTimeout;
+  private final io.parley.metrics.Metrics metrics;
 
   public Conversations(ActorSystem<?> system, ConversationReadModel readModel) {
+    this.metrics = io.parley.metrics.Metrics.get(system);
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.readModel = readModel;
@@ -83,10 +85,15 @@ public final class Conversations {
 
   public CompletionStage<Conversation.Posted> post(
       String userId, String conversationId, String clientMsgId, String content, String metadata) {
+    long started = System.nanoTime();
     return ask(
             conversationId,
             replyTo -> new Conversation.PostMessage(userId, clientMsgId, content, metadata, replyTo),
             Conversation.Posted.class)
+        .whenComplete(
+            (posted, failure) -> {
+              if (failure == null && !posted.duplicate()) metrics.persisted(Duration.ofNanos(System.nanoTime() - started));
+            })
         .thenCompose(
             posted ->
                 // A retry of a message older than the window: its content comes from the read side.

@@ -145,6 +145,7 @@ public final class Session implements OrderedDelivery.Port {
   private long lastHeardNanos = System.nanoTime();
   private boolean closing;
   private final GatewayStats stats;
+  private final io.parley.metrics.Metrics metrics;
 
   private Session(ActorContext<Command> context, TimerScheduler<Command> timers, Context deps, Outgoing out) {
     this.context = context;
@@ -154,6 +155,7 @@ public final class Session implements OrderedDelivery.Port {
     this.inbox = context.messageAdapter(User.ToSession.class, FromUser::new);
     this.broadcasts = context.messageAdapter(Announcements.Live.class, Broadcast::new);
     this.stats = GatewayStats.get(context.getSystem());
+    this.metrics = io.parley.metrics.Metrics.get(context.getSystem());
     this.rateLimit = new TokenBucket(deps.settings().framesPerSecond(), deps.settings().frameBurst());
     this.typingLimit = new TokenBucket(deps.settings().typingPerSecond(), deps.settings().typingBurst());
   }
@@ -572,6 +574,7 @@ public final class Session implements OrderedDelivery.Port {
   public void emit(Conversation.Notice notice) {
     if (notice instanceof Conversation.MessageNotice m) {
       send(Frames.Message.of(m.message()));
+      metrics.delivered(Duration.between(m.message().at(), Instant.now()));
     } else if (notice instanceof Conversation.MessageChangedNotice c) {
       var m = c.message();
       send(

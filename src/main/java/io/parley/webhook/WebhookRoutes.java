@@ -1,5 +1,6 @@
 package io.parley.webhook;
 
+import io.parley.metrics.Metrics;
 import static akka.http.javadsl.server.Directives.*;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
@@ -47,6 +48,7 @@ public final class WebhookRoutes {
   private final long maxBytes;
   private final Duration askTimeout;
   private final Executor blocking;
+  private final Metrics metrics;
 
   public WebhookRoutes(
       ActorSystem<?> system,
@@ -64,6 +66,7 @@ public final class WebhookRoutes {
     this.maxBytes = maxBytes;
     this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
+    this.metrics = Metrics.get(system);
   }
 
   public Route route() {
@@ -81,6 +84,16 @@ public final class WebhookRoutes {
   private Route accept(Optional<Kind> expected) {
     return withBody(
         (request, body) -> {
+          try {
+            return accept(expected, request, body);
+          } catch (ApiException refused) {
+            metrics.webhook(refused.error().code());
+            throw refused;
+          }
+        });
+  }
+
+  private Route accept(Optional<Kind> expected, HttpRequest request, byte[] body) {
           WebhookAuth.Method method = auth.verify(headers(request), body);
           SupabasePayload payload = SupabasePayload.parse(body);
           Kind kind = kindOf(payload.table(), expected);
@@ -124,14 +137,15 @@ public final class WebhookRoutes {
                       .ask(replyTo -> new WebhookIntake.Accept(delivery, replyTo), askTimeout),
                   "the webhook was not stored in time; send it again");
           return onSuccess(
-              stored,
+              stored.whenComplete(
+                  (accepted, failure) ->
+                      metrics.webhook(failure != null ? "timeout" : accepted.duplicate() ? "duplicate" : "accepted")),
               accepted ->
                   complete(
                       StatusCodes.ACCEPTED,
                       new WebhookWire.Accepted(
                           true, accepted.duplicate(), key, payload.table(), payload.type(), rowId, accepted.at()),
                       Json.marshaller()));
-        });
   }
 
   private Kind kindOf(String table, Optional<Kind> expected) {

@@ -1,0 +1,144 @@
+package io.parley.metrics;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Extension;
+import akka.actor.typed.ExtensionId;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.cluster.sharding.typed.GetShardRegionState;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.cluster.sharding.ShardRegion;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.parley.gateway.GatewayStats;
+import io.parley.push.PushOutcome;
+import io.parley.push.PushStats;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * This node's metrics in Prometheus' text format, through Micrometer: the gateway's connections, online users and
+ * frames, persist and delivery latency, push results by reason, webhooks by outcome, shards per entity type, and
+ * the JVM. One registry per actor system, so that nodes sharing a JVM in tests keep theirs apart.
+ */
+public final class Metrics implements Extension {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Timer persistLatency;
+  private final Timer deliveryLatency;
+  private final Map<String, Counter> webhooks = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> shards = new ConcurrentHashMap<>();
+
+  private Metrics(ActorSystem<?> system) {
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+
+    GatewayStats gateway = GatewayStats.get(system);
+    Gauge.builder("parley.connections", gateway.connections, Number::doubleValue)
+        .description("Open WebSocket connections on this node")
+        .register(registry);
+    Gauge.builder("parley.online.users", gateway.onlineUsers, Number::doubleValue)
+        .description("Users with a session whose entity lives on this node")
+        .register(registry);
+    FunctionCounter.builder("parley.frames.in", gateway.framesIn, Number::doubleValue)
+        .description("WebSocket frames received from clients")
+        .register(registry);
+    FunctionCounter.builder("parley.frames.out", gateway.framesOut, Number::doubleValue)
+        .description("WebSocket frames sent to clients")
+        .register(registry);
+
+    PushStats push = PushStats.get(system);
+    for (PushOutcome outcome : PushOutcome.values()) {
+      FunctionCounter.builder("parley.push.results", push, p -> p.count(outcome))
+          .description("Pushes by outcome, one per token or topic")
+          .tag("reason", outcome.reason())
+          .register(registry);
+    }
+    persistLatency =
+        Timer.builder("parley.persist.latency")
+            .description("From a message posted to its reply: stored in the journal")
+            .publishPercentileHistogram()
+            .register(registry);
+    deliveryLatency =
+        Timer.builder("parley.delivery.latency")
+            .description("From a message stored to its frame written for a device")
+            .publishPercentileHistogram()
+            .register(registry);
+  }
+
+  public void persisted(Duration took) {
+    persistLatency.record(took);
+  }
+
+  public void delivered(Duration sinceStored) {
+    if (!sinceStored.isNegative()) deliveryLatency.record(sinceStored);
+  }
+
+  /** A webhook answered: {@code accepted}, {@code duplicate}, or the error code it was refused with. */
+  public void webhook(String outcome) {
+    webhooks
+        .computeIfAbsent(
+            outcome,
+            o -> Counter.builder("parley.webhooks").description("Webhooks by outcome").tag("outcome", o).register(registry))
+        .increment();
+  }
+
+  /** Counts the shards this node hosts for each entity type, refreshed every {@code refresh}. */
+  public void watchShards(ActorSystem<?> system, List<EntityTypeKey<?>> types, Duration refresh) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    for (EntityTypeKey<?> type : types) {
+      AtomicInteger count = shards.computeIfAbsent(type.name(), n -> new AtomicInteger());
+      Gauge.builder("parley.shards", count, AtomicInteger::get)
+          .description("Shards hosted by this node")
+          .tag("entity", type.name())
+          .register(registry);
+      system
+          .scheduler()
+          .scheduleAtFixedRate(
+              refresh,
+              refresh,
+              () ->
+                  AskPattern.<akka.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
+                          sharding.shardState(),
+                          replyTo -> new GetShardRegionState(type, replyTo),
+                          Duration.ofSeconds(5),
+                          system.scheduler())
+                      .thenAccept(state -> count.set(state.getShards().size())),
+              system.executionContext());
+    }
+  }
+
+  /** The text Prometheus scrapes. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public static Metrics get(ActorSystem<?> system) {
+    return Id.INSTANCE.apply(system);
+  }
+
+  private static final class Id extends ExtensionId<Metrics> {
+    static final Id INSTANCE = new Id();
+
+    @Override
+    public Metrics createExtension(ActorSystem<?> system) {
+      return new Metrics(system);
+    }
+  }
+}
