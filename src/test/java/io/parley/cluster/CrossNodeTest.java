@@ -68,6 +68,36 @@ class CrossNodeTest {
   }
 
   @Test
+  void notificationsAndBroadcastsReachSessionsOnOtherNodes() {
+    try (WsClient phone = WsClient.signedIn(cluster.node(1), TestTokens.user("nx1"));
+        WsClient laptop = WsClient.signedIn(cluster.node(2), TestTokens.user("nx1"));
+        WsClient other = WsClient.signedIn(cluster.node(0), TestTokens.user("nx2"))) {
+      HttpApi.Response sent =
+          cluster.api(0).post("/api/admin/notifications", TestTokens.serviceRole(),
+              "{\"userIds\":[\"nx1\"],\"notification\":{\"kind\":\"application_status\",\"title\":\"Interview\"}}");
+      assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+      for (WsClient device : List.of(phone, laptop)) {
+        JsonNode frame = device.until("notification");
+        assertThat(frame.get("notification").get("title").asText()).isEqualTo("Interview");
+        assertThat(frame.get("unreadCount").asInt()).isEqualTo(1);
+      }
+
+      // Read on node 2, over REST on node 0: the phone on node 1 hears the new count.
+      assertThat(cluster.api(0).post("/api/notifications/read-all", TestTokens.user("nx1"), null).status()).isEqualTo(200);
+      assertThat(phone.until("notifications.unread").get("unreadCount").asInt()).isZero();
+
+      assertThat(
+              cluster.api(2).post("/api/admin/notifications", TestTokens.serviceRole(),
+                  "{\"broadcast\":true,\"notification\":{\"kind\":\"system\",\"title\":\"Maintenance\"}}").status())
+          .isEqualTo(202);
+      for (WsClient device : List.of(phone, laptop, other)) {
+        JsonNode frame = device.until(f -> f.path("broadcast").asBoolean(false), new ArrayList<>());
+        assertThat(frame.get("notification").get("title").asText()).isEqualTo("Maintenance");
+      }
+    }
+  }
+
+  @Test
   void typingAndPresenceReachWatchersOnOtherNodes() {
     String direct =
         cluster.api(0).post("/api/conversations", TestTokens.user("ty-a"), "{\"type\":\"direct\",\"userId\":\"ty-b\"}")
