@@ -27,7 +27,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -251,15 +250,7 @@ public final class MatchingBench {
 
   private static Config nodeConfig(Map<String, String> o) {
     String url = o.getOrDefault("database-url", "jdbc:h2:file:./data/matchbench-" + System.nanoTime());
-    Map<String, Object> settings = new HashMap<>();
-    settings.put("parley.database.url", url);
-    settings.put("parley.database.user", o.getOrDefault("database-user", url.contains("postgresql") ? "postgres" : ""));
-    settings.put("parley.database.create-schema", true);
-    settings.put("parley.http.port", 0);
-    settings.put("parley.http.interface", "127.0.0.1");
-    settings.put("akka.remote.artery.canonical.port", 0);
-    settings.put("parley.cluster.join-self", true);
-    settings.put("parley.auth.jwt-secret", "bench-secret-bench-secret-bench-secret");
+    Map<String, Object> settings = PostMessageBench.nodeSettings(url, o);
     settings.put("parley.webhook.secret", SECRET);
     settings.put("parley.webhook.processing.enabled", !"off".equals(o.get("processing")));
     return ParleyConfig.load(ConfigFactory.parseMap(settings));
