@@ -66,12 +66,19 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
     List<CompletableFuture<List<PushOutcome>>> calls = new ArrayList<>();
     for (int from = 0; from < tokens.size(); from += MAX_TOKENS_PER_MULTICAST) {
       List<String> chunk = tokens.subList(from, Math.min(tokens.size(), from + MAX_TOKENS_PER_MULTICAST));
-      MulticastMessage multicast = multicast(message, chunk);
+      CompletableFuture<BatchResponse> sent;
+      try {
+        sent = completable(messaging.sendEachForMulticastAsync(multicast(message, chunk)));
+      } catch (IllegalArgumentException refused) {
+        // The SDK validates a message as it is built: one it refuses would be refused again on every retry, and
+        // must not stall the push projection behind it.
+        calls.add(CompletableFuture.completedFuture(java.util.Collections.nCopies(chunk.size(), PushOutcome.INVALID_ARGUMENT)));
+        continue;
+      }
       calls.add(
-          completable(messaging.sendEachForMulticastAsync(multicast))
-              .handle(
-                  (batch, failure) ->
-                      failure == null ? outcomes(batch) : java.util.Collections.nCopies(chunk.size(), outcomeOf(failure))));
+          sent.handle(
+              (batch, failure) ->
+                  failure == null ? outcomes(batch) : java.util.Collections.nCopies(chunk.size(), outcomeOf(failure))));
     }
     return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
         .thenApply(
@@ -84,10 +91,16 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
 
   @Override
   public CompletionStage<PushOutcome> sendToTopic(PushMessage message, String topic) {
-    Message.Builder builder = Message.builder().setTopic(topic);
-    decorate(message, builder::setNotification, builder::putAllData, builder::setAndroidConfig, builder::setApnsConfig,
-        builder::setWebpushConfig);
-    return completable(messaging.sendAsync(builder.build()))
+    Message built;
+    try {
+      Message.Builder builder = Message.builder().setTopic(topic);
+      decorate(message, builder::setNotification, builder::putAllData, builder::setAndroidConfig, builder::setApnsConfig,
+          builder::setWebpushConfig);
+      built = builder.build();
+    } catch (IllegalArgumentException refused) {
+      return CompletableFuture.completedFuture(PushOutcome.INVALID_ARGUMENT);
+    }
+    return completable(messaging.sendAsync(built))
         .handle((id, failure) -> failure == null ? PushOutcome.SENT : outcomeOf(failure));
   }
 

@@ -89,6 +89,18 @@ class FcmPushGatewayTest {
   }
 
   @Test
+  void aMessageTheSdkRefusesToBuildIsAnOutcomeNotAFailure() {
+    // An empty token fails the SDK's own validation: retrying could never help, and must not stall pushes behind it.
+    List<PushOutcome> outcomes = fcm.gateway().sendToDevices(message(null), List.of("ok", "")).toCompletableFuture().join();
+
+    assertThat(outcomes).containsExactly(PushOutcome.INVALID_ARGUMENT, PushOutcome.INVALID_ARGUMENT);
+    assertThat(PushOutcome.INVALID_ARGUMENT.retryable()).isFalse();
+    assertThat(fcm.transport().requests()).isEmpty();
+    assertThat(fcm.gateway().sendToTopic(message(null), "bad topic!").toCompletableFuture().join())
+        .isEqualTo(PushOutcome.INVALID_ARGUMENT);
+  }
+
+  @Test
   void sendsAnnouncementsToATopic() {
     PushOutcome outcome = fcm.gateway().sendToTopic(message(null), "jobs-paris").toCompletableFuture().join();
 
