@@ -174,10 +174,16 @@ public final class MatchingBench {
     };
   }
 
+  /**
+   * Closed loop by default: {@code --concurrency} requests always in flight, which finds the most the node takes.
+   * With {@code --rate} the requests leave on a fixed schedule (open loop, at most {@code --concurrency} in flight)
+   * and each latency runs from the request's scheduled time, so a stall counts for every request it delayed.
+   */
   private static void postJobs(Map<String, String> o, String via, JobSender sender) throws InterruptedException {
     int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
     int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
-    int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "32"));
+    double rate = Double.parseDouble(o.getOrDefault("rate", "0"));
+    int concurrency = Integer.parseInt(o.getOrDefault("concurrency", rate > 0 ? "512" : "32"));
     Semaphore permits = new Semaphore(concurrency);
     LatencyHistogram latency = new LatencyHistogram();
     AtomicLong errors = new AtomicLong();
@@ -186,22 +192,27 @@ public final class MatchingBench {
     long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
     long n = 0;
     String run = Long.toString(System.currentTimeMillis(), 36);
-    while (System.nanoTime() < end) {
+    while (true) {
+      long scheduled = rate > 0 ? begin + (long) (n * 1e9 / rate) : System.nanoTime();
+      if (scheduled >= end) break;
+      long wait = scheduled - System.nanoTime();
+      if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
       permits.acquire();
       String id = "bench-" + run + "-" + (n++);
       String record = "{\"id\":\"" + id + "\",\"title\":\"Engineer\",\"company_name\":\"Acme\","
           + "\"required_skills\":[\"java\",\"akka\"],\"experience_level\":\"senior\",\"location\":\"Paris\",\"remote\":false}";
-      long t0 = System.nanoTime();
       sender.send(id, record).whenComplete((ok, failure) -> {
         long now = System.nanoTime();
         if (failure != null || !ok) errors.incrementAndGet();
-        else if (t0 >= measureFrom && now <= end) latency.record(now - t0);
+        else if (scheduled >= measureFrom && scheduled < end) latency.record(now - scheduled);
         permits.release();
       });
     }
     permits.acquire(concurrency);
-    System.out.printf(Locale.ROOT, "via %s, %d in flight: %,.0f webhooks/s accepted (202); p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d errors%n",
-        via, concurrency, latency.count() / (double) seconds,
+    System.out.printf(Locale.ROOT, "via %s, %s: %,.0f webhooks/s accepted (202); p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d errors%n",
+        via, rate > 0 ? String.format(Locale.ROOT, "%,.0f/s offered, at most %d in flight", rate, concurrency)
+            : concurrency + " in flight",
+        latency.count() / (double) seconds,
         latency.percentile(50) / 1e6, latency.percentile(99) / 1e6, latency.max() / 1e6, errors.get());
   }
 
