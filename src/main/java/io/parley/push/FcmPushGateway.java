@@ -1,9 +1,11 @@
 package io.parley.push;
 
+import com.google.api.client.http.HttpResponseException;
 import com.google.api.client.http.HttpTransport;
 import com.google.api.core.ApiFuture;
 import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
+import com.google.auth.Retryable;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.firebase.ErrorCode;
@@ -25,6 +27,7 @@ import com.google.firebase.messaging.WebpushConfig;
 import com.google.firebase.messaging.WebpushFcmOptions;
 import com.google.firebase.messaging.WebpushNotification;
 import io.parley.Sha256;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -179,7 +182,10 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
 
   static PushOutcome outcomeOf(Throwable failure) {
     Throwable cause = failure;
-    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) cause = cause.getCause();
+    while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) cause = cause.getCause();
+    PushOutcome transport = transportFailure(cause);
+    if (transport != null) return transport;
     if (!(cause instanceof FirebaseMessagingException fcm)) return PushOutcome.UNKNOWN;
     MessagingErrorCode code = fcm.getMessagingErrorCode();
     if (code != null) {
@@ -203,11 +209,40 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
       }
     }
     ErrorCode platform = fcm.getErrorCode();
-    if (platform == ErrorCode.INVALID_ARGUMENT) return invalidArgument(fcm);
-    if (platform == ErrorCode.UNAVAILABLE) return PushOutcome.UNAVAILABLE;
-    if (platform == ErrorCode.INTERNAL) return PushOutcome.INTERNAL;
-    if (platform == ErrorCode.RESOURCE_EXHAUSTED) return PushOutcome.QUOTA_EXCEEDED;
-    return PushOutcome.UNKNOWN;
+    if (platform == null) return PushOutcome.UNKNOWN;
+    switch (platform) {
+      case INVALID_ARGUMENT:
+        return invalidArgument(fcm);
+      case UNAVAILABLE:
+        return PushOutcome.UNAVAILABLE;
+      case INTERNAL:
+        return PushOutcome.INTERNAL;
+      case RESOURCE_EXHAUSTED:
+        return PushOutcome.QUOTA_EXCEEDED;
+      case UNAUTHENTICATED:
+        return PushOutcome.UNAUTHENTICATED;
+      case PERMISSION_DENIED:
+        return PushOutcome.PERMISSION_DENIED;
+      case DEADLINE_EXCEEDED:
+        return PushOutcome.NETWORK;
+      default:
+        return PushOutcome.UNKNOWN;
+    }
+  }
+
+  /**
+   * A request that got no HTTP answer: the SDK wraps the I/O error it met. Google's token server refusing the
+   * service account (a revoked key) also surfaces here, as an auth error it marks not retryable.
+   */
+  private static PushOutcome transportFailure(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof HttpResponseException) return null;
+      if (cause instanceof IOException && cause instanceof Retryable auth) {
+        return auth.isRetryable() ? PushOutcome.NETWORK : PushOutcome.UNAUTHENTICATED;
+      }
+      if (cause instanceof IOException) return PushOutcome.NETWORK;
+    }
+    return null;
   }
 
   /** INVALID_ARGUMENT is also what a malformed message gets; only the token's own complaint removes the token. */
