@@ -7,9 +7,11 @@ import akka.pattern.Patterns;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.http.Json;
 import io.parley.notification.Announcements;
+import io.parley.user.DeviceOwner;
 import io.parley.user.Inbox.Notification;
 import io.parley.user.User;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,27 +60,62 @@ public final class PushDelivery {
   /** Completes when every push of the group is settled; fails with {@link GroupFailed} when it must be pushed again. */
   public CompletionStage<Done> deliver(List<?> events) {
     Map<PushMessage, List<Target>> toDevices = new LinkedHashMap<>();
-    List<CompletableFuture<List<PushOutcome>>> sends = new ArrayList<>();
+    List<Map.Entry<PushMessage, String>> toTopics = new ArrayList<>();
     for (Object event : newestPerCollapseKey(events)) {
       if (event instanceof User.NotificationAdded added) {
         List<Target> targets = toDevices.computeIfAbsent(messageFor(added.notification()), m -> new ArrayList<>());
         for (User.Device device : added.pushTo()) targets.add(new Target(device.token(), added.userId()));
       } else if (event instanceof Announcements.Announced announced && announced.topic() != null) {
-        sends.add(
-            sendToTopic(messageFor(announced.notification()), announced.topic(), 1).thenApply(List::of).toCompletableFuture());
+        toTopics.add(Map.entry(messageFor(announced.notification()), announced.topic()));
       }
     }
-    toDevices.forEach((message, targets) -> sends.add(sendToDevices(message, targets, 1).toCompletableFuture()));
-    return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+    return owners(toDevices)
         .thenCompose(
-            done -> {
-              List<PushOutcome> settled = new ArrayList<>();
-              for (CompletableFuture<List<PushOutcome>> send : sends) settled.addAll(send.join());
-              String failure = groupFailure(settled);
-              if (failure == null) return done();
-              log.warn("Pushes of {} event(s) not settled, to be pushed again: {}", events.size(), failure);
-              return CompletableFuture.failedFuture(new GroupFailed(failure));
+            owners -> {
+              List<CompletableFuture<List<PushOutcome>>> sends = new ArrayList<>();
+              for (Map.Entry<PushMessage, String> topic : toTopics) {
+                sends.add(sendToTopic(topic.getKey(), topic.getValue(), 1).thenApply(List::of).toCompletableFuture());
+              }
+              toDevices.forEach(
+                  (message, targets) -> {
+                    List<Target> owned = stillOwned(targets, owners);
+                    if (!owned.isEmpty()) sends.add(sendToDevices(message, owned, 1).toCompletableFuture());
+                  });
+              return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                  .thenCompose(
+                      done -> {
+                        List<PushOutcome> settled = new ArrayList<>();
+                        for (CompletableFuture<List<PushOutcome>> send : sends) settled.addAll(send.join());
+                        String failure = groupFailure(settled);
+                        if (failure == null) return done();
+                        log.warn("Pushes of {} event(s) not settled, to be pushed again: {}", events.size(), failure);
+                        return CompletableFuture.<Done>failedFuture(new GroupFailed(failure));
+                      });
             });
+  }
+
+  /**
+   * Who holds each token now. Pushes leave from the journal some time after they were stored, and a device may have
+   * been signed in as another user meanwhile: that user must not see the previous one's notifications.
+   */
+  private CompletionStage<Map<String, String>> owners(Map<PushMessage, List<Target>> toDevices) {
+    Set<String> tokens = new HashSet<>();
+    toDevices.values().forEach(targets -> targets.forEach(target -> tokens.add(target.token())));
+    if (tokens.isEmpty()) return CompletableFuture.completedFuture(Map.of());
+    return DeviceOwner.ownersOf(system, tokens, settings.ownerCheckParallelism(), settings.ownerCheckTimeout())
+        .exceptionallyCompose(
+            failure ->
+                CompletableFuture.failedFuture(
+                    new GroupFailed("the owners of the group's device tokens did not answer: " + failure)));
+  }
+
+  private List<Target> stillOwned(List<Target> targets, Map<String, String> owners) {
+    List<Target> owned = new ArrayList<>(targets.size());
+    for (Target target : targets) {
+      if (target.userId().equals(owners.get(target.token()))) owned.add(target);
+      else stats.record(PushOutcome.NOT_OWNER);
+    }
+    return owned;
   }
 
   /**

@@ -21,6 +21,8 @@ public enum PushOutcome {
   PERMISSION_DENIED,
   SENDER_ID_MISMATCH,
   THIRD_PARTY_AUTH_ERROR,
+  /** Not sent: the token was registered by another user (or unregistered) after the push was stored. */
+  NOT_OWNER,
   /** Retried as often as allowed, and still failing. */
   GAVE_UP,
   UNKNOWN;
