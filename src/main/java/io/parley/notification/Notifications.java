@@ -38,12 +38,16 @@ public final class Notifications {
   private static final int SEND_ATTEMPTS = 3;
   /** Tries of each step of a device's hand-over from one user to another before the request fails with 503. */
   private static final int HAND_OVER_ATTEMPTS = 3;
-  private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]{1,4096}");
+  /** Device tokens are printable ASCII, as FCM's are. */
+  private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
+  /** The bound on tokens before max-token-length: some stored then may be this long, and must stay removable. */
+  private static final int STORED_TOKEN_MAX = 4096;
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final int maxRecipients;
+  private final int maxTokenLength;
   private final int sendParallelism;
   private final int defaultPageSize;
   private final int maxPageSize;
@@ -54,6 +58,7 @@ public final class Notifications {
     Config config = system.settings().config();
     this.askTimeout = config.getDuration("parley.http.ask-timeout");
     this.maxRecipients = config.getInt("parley.notifications.max-recipients");
+    this.maxTokenLength = config.getInt("parley.notifications.max-token-length");
     this.sendParallelism = config.getInt("parley.notifications.send-parallelism");
     this.defaultPageSize = config.getInt("parley.notifications.default-page-size");
     this.maxPageSize = config.getInt("parley.notifications.max-page-size");
@@ -141,7 +146,7 @@ public final class Notifications {
    * previous owner and not yet sent is stopped at push time by the owner check.
    */
   public CompletionStage<Done> registerDevice(String userId, String token, String platform) {
-    validToken(token);
+    validToken(token, maxTokenLength);
     User.Platform parsed = platform(platform);
     return owner(token)
         .thenCompose(previous -> handOver(token, previous, userId))
@@ -149,9 +154,12 @@ public final class Notifications {
         .thenCompose(claimed -> this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo)));
   }
 
-  /** Forgets a device token and gives up its ownership, so that no push stored before reaches that device. */
+  /**
+   * Forgets a device token and gives up its ownership, so that no push stored before reaches that device. Takes
+   * tokens longer than max-token-length too, so that one stored before the limit can still be removed.
+   */
   public CompletionStage<Done> unregisterDevice(String userId, String token) {
-    validToken(token);
+    validToken(token, STORED_TOKEN_MAX);
     return retryingOnTimeout(
             () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo)),
             HAND_OVER_ATTEMPTS)
@@ -254,9 +262,9 @@ public final class Notifications {
     return Long.parseLong(id.substring(1));
   }
 
-  private static void validToken(String token) {
-    if (token == null || !TOKEN.matcher(token).matches()) {
-      throw new ApiException(ApiError.BAD_REQUEST, "field 'token' must be 1-4096 printable ASCII characters");
+  private static void validToken(String token, int maxLength) {
+    if (token == null || token.length() > maxLength || !TOKEN.matcher(token).matches()) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field 'token' must be 1-" + maxLength + " printable ASCII characters");
     }
   }
 
