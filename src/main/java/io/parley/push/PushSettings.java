@@ -3,7 +3,7 @@ package io.parley.push;
 import com.typesafe.config.Config;
 import java.time.Duration;
 
-/** {@code parley.push}: how pushes are retried, grouped and linked. */
+/** {@code parley.push}: how pushes are retried, grouped, checked against their tokens' owners, and linked. */
 public record PushSettings(
     int maxAttempts,
     Duration minBackoff,
@@ -13,6 +13,8 @@ public record PushSettings(
     boolean projectionEnabled,
     int groupSize,
     Duration groupWithin,
+    int ownerCheckParallelism,
+    Duration ownerCheckTimeout,
     String webAppUrl,
     String conversationPath,
     String jobPath,
@@ -33,6 +35,8 @@ public record PushSettings(
         push.getBoolean("projection.enabled"),
         push.getInt("projection.group-size"),
         push.getDuration("projection.group-within"),
+        push.getInt("owner-check.parallelism"),
+        push.getDuration("owner-check.timeout"),
         webAppUrl,
         push.getString("web-links.conversation"),
         push.getString("web-links.job"),

@@ -233,6 +233,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return "push-" + slice;
   }
 
+  /** The push tag of this user's events: all of them in one slice, so that their pushes leave in order. */
+  public static String pushTag(String userId, int slices) {
+    return pushTag(Math.floorMod(userId.hashCode(), slices));
+  }
+
   public static void init(ActorSystem<?> system) {
     Settings settings = Settings.fromConfig(system.settings().config());
     // The registry is in memory, so sharding must not passivate an entity that still has sessions; it stops
@@ -314,7 +319,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   @Override
   public Set<String> tagsFor(Event event) {
     if (event instanceof NotificationAdded added && !added.pushTo().isEmpty()) {
-      return Set.of(pushTag(Math.floorMod(userId.hashCode(), settings.pushSlices())));
+      return Set.of(pushTag(userId, settings.pushSlices()));
     }
     return Set.of();
   }

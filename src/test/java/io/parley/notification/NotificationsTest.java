@@ -190,6 +190,30 @@ class NotificationsTest {
   }
 
   @Test
+  void aTokenLongerThanTheLimitIsRefusedAndNotStored() {
+    String longest = "t".repeat(512);
+    String tooLong = "t".repeat(513);
+
+    HttpApi.Response refused =
+        api.post("/api/devices", TestTokens.user("tl1"), "{\"token\":\"" + tooLong + "\",\"platform\":\"android\"}");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.contentType()).startsWith("application/problem+json");
+    assertThat(refused.code()).isEqualTo("bad_request");
+    assertThat(refused.json().get("detail").asText()).contains("'token'").contains("512");
+    notifications.registerDevice("tl1", longest);
+    assertThat(notifications.devices("tl1")).containsExactly(longest);
+
+    try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("tl2"))) {
+      client.send("{\"type\":\"device.register\",\"ref\":\"long\",\"token\":\"" + tooLong + "\",\"platform\":\"web\"}");
+      JsonNode error = client.next("error");
+      assertThat(error.get("ref").asText()).isEqualTo("long");
+      assertThat(error.get("code").asText()).isEqualTo("bad_request");
+      assertThat(error.get("message").asText()).contains("512");
+    }
+    assertThat(notifications.devices("tl2")).isEmpty();
+  }
+
+  @Test
   void devicesAndAcknowledgementsOverTheWebSocket() {
     try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("wd1"))) {
       client.send("{\"type\":\"device.register\",\"ref\":\"d1\",\"token\":\"ws-token\",\"platform\":\"web\"}");
