@@ -3,6 +3,7 @@ package io.parley.user;
 import io.parley.CborSerializable;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -85,18 +86,38 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, List<String
     return false;
   }
 
-  public Inbox add(Notification added, String replacedId, String idempotencyKey, int capacity, int keyWindow) {
-    List<Notification> notifications = new ArrayList<>(Math.min(newestFirst.size() + 1, capacity));
+  /**
+   * The notifications that fall off the end when one is added (replacing {@code replacedId}, if any) to an inbox of
+   * {@code capacity}, oldest last. Decided when the command is handled and recorded in its event, so that a replay
+   * drops the same ones whatever the configuration says by then.
+   */
+  public List<String> evictedBy(String replacedId, int capacity) {
+    List<String> kept = new ArrayList<>(newestFirst.size());
+    for (Notification n : newestFirst) if (!n.id().equals(replacedId)) kept.add(n.id());
+    int over = kept.size() + 1 - capacity;
+    return over <= 0 ? List.of() : List.copyOf(kept.subList(kept.size() - over, kept.size()));
+  }
+
+  /** The idempotency keys that fall out of a window of {@code window} keys when {@code idempotencyKey} enters it. */
+  public List<String> keysForgottenBy(String idempotencyKey, int window) {
+    if (idempotencyKey == null) return List.of();
+    int over = recentKeys.size() + 1 - window;
+    return over <= 0 ? List.of() : List.copyOf(recentKeys.subList(0, Math.min(over, recentKeys.size())));
+  }
+
+  /** The inbox with {@code added} first, without {@code replacedId} and {@code evicted}, and its key remembered. */
+  public Inbox add(
+      Notification added, String replacedId, String idempotencyKey, List<String> evicted, List<String> forgottenKeys) {
+    Set<String> dropped = new HashSet<>(evicted);
+    if (replacedId != null) dropped.add(replacedId);
+    List<Notification> notifications = new ArrayList<>(newestFirst.size() + 1);
     notifications.add(added);
-    for (Notification n : newestFirst) {
-      if (notifications.size() == capacity) break;
-      if (!n.id().equals(replacedId)) notifications.add(n);
-    }
+    for (Notification n : newestFirst) if (!dropped.contains(n.id())) notifications.add(n);
     List<String> keys = recentKeys;
     if (idempotencyKey != null) {
+      Set<String> forgotten = Set.copyOf(forgottenKeys);
       keys = new ArrayList<>(recentKeys.size() + 1);
-      int drop = Math.max(0, recentKeys.size() + 1 - keyWindow);
-      keys.addAll(recentKeys.subList(drop, recentKeys.size()));
+      for (String key : recentKeys) if (!forgotten.contains(key)) keys.add(key);
       keys.add(idempotencyKey);
     }
     return new Inbox(List.copyOf(notifications), added.number(), List.copyOf(keys));

@@ -165,7 +165,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /**
    * {@code pushTo} holds the device tokens a push goes to, empty when there is none to send (the user was online,
    * or the kind is not pushed); such an event is tagged for the push projection. {@code replacedId} is the unread
-   * notification this one collapses, if any.
+   * notification this one collapses, if any. {@code evicted} (the notifications that fall off the inbox's end) and
+   * {@code forgottenKeys} (the idempotency keys that leave the window) are decided with the command, so that a replay
+   * under another configuration gives the same inbox; both are null in events written before they were recorded.
    */
   public record NotificationAdded(
       String userId,
@@ -173,7 +175,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       String idempotencyKey,
       String replacedId,
       List<Device> pushTo,
-      String batchId)
+      String batchId,
+      List<String> evicted,
+      List<String> forgottenKeys)
       implements Event {}
 
   public record NotificationsRead(List<String> ids, Instant at) implements Event {}
@@ -424,8 +428,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         draft.toNotification(state.inbox().nextId(), collapsed == null ? 1 : collapsed.count() + 1);
     boolean pushed = draft.push() != null ? draft.push() : settings.pushedKinds().contains(draft.kind());
     List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
+    String replacedId = collapsed == null ? null : collapsed.id();
+    Inbox inbox = state.inbox();
     return new NotificationAdded(
-        userId, notification, idempotencyKey, collapsed == null ? null : collapsed.id(), pushTo, batchId);
+        userId, notification, idempotencyKey, replacedId, pushTo, batchId,
+        inbox.evictedBy(replacedId, settings.inboxSize()),
+        inbox.keysForgottenBy(idempotencyKey, settings.idempotencyWindow()));
   }
 
   private Effect<Event, State> onListNotifications(State state, ListNotifications list) {
@@ -552,18 +560,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .forAnyState()
         .onEvent(StatusChosen.class, (state, e) -> new State(e.status(), state.lastSeenAt(), state.inbox(), state.devices()))
         .onEvent(LastSeen.class, (state, e) -> new State(state.chosen(), e.at(), state.inbox(), state.devices()))
-        .onEvent(
-            NotificationAdded.class,
-            (state, e) ->
-                state.with(
-                    state
-                        .inbox()
-                        .add(
-                            e.notification(),
-                            e.replacedId(),
-                            e.idempotencyKey(),
-                            settings.inboxSize(),
-                            settings.idempotencyWindow())))
+        .onEvent(NotificationAdded.class, (state, e) -> state.with(withAdded(state.inbox(), e)))
         .onEvent(NotificationsRead.class, (state, e) -> state.with(state.inbox().markRead(e.ids(), e.at())))
         .onEvent(
             DeviceRegistered.class,
@@ -577,5 +574,15 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             (state, e) ->
                 state.with(state.devices().stream().filter(d -> !d.token().equals(e.token())).toList()))
         .build();
+  }
+
+  /** Events written before evictions were recorded drop what the bounds configured now say, as they always did. */
+  private Inbox withAdded(Inbox inbox, NotificationAdded e) {
+    List<String> evicted = e.evicted() != null ? e.evicted() : inbox.evictedBy(e.replacedId(), settings.inboxSize());
+    List<String> forgotten =
+        e.forgottenKeys() != null
+            ? e.forgottenKeys()
+            : inbox.keysForgottenBy(e.idempotencyKey(), settings.idempotencyWindow());
+    return inbox.add(e.notification(), e.replacedId(), e.idempotencyKey(), evicted, forgotten);
   }
 }

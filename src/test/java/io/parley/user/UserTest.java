@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** The user entity's inbox and devices on their own; the testkit also serializes every command, event and state. */
 class UserTest {
-  private static final Settings SETTINGS =
-      new Settings(20, Duration.ofMinutes(1), Duration.ofSeconds(5), 3, 4, 2, Set.of("message", "job_match"), 4);
+  private static final Settings SETTINGS = settings(3, 4, 2);
 
   private static final ActorTestKit testKit =
       ActorTestKit.create(
@@ -33,10 +32,11 @@ class UserTest {
                   .withFallback(ConfigFactory.parseString("akka.remote.artery.canonical.port = 0"))));
 
   private EventSourcedBehaviorTestKit<Command, Event, State> kit;
+  private TestProbe<ClusterSharding.ShardCommand> shard;
 
   @BeforeEach
   void fresh() {
-    TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+    shard = testKit.createTestProbe();
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u1", shard.ref(), SETTINGS));
   }
 
@@ -54,6 +54,37 @@ class UserTest {
     Notified again = notify("comment", "c4 again", "key-4");
     assertThat(again.duplicate()).isTrue();
     assertThat(kit.getState().inbox().newestFirst()).hasSize(3);
+  }
+
+  @Test
+  void aReplayUnderAnotherConfigurationGivesTheSameInboxAndDevices() {
+    for (int i = 1; i <= 5; i++) notify("comment", "c" + i, "key-" + i);
+    for (String token : List.of("t1", "t2", "t3")) {
+      kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice(token, Platform.WEB, r));
+    }
+    State before = kit.getState();
+    assertThat(before.inbox().recentKeys()).containsExactly("key-2", "key-3", "key-4", "key-5");
+    Object[] journal = kit.persistenceTestKit().persistedInStorage("User|u1").toArray();
+
+    for (Settings changed : List.of(settings(100, 100, 10), settings(1, 1, 1))) {
+      EventSourcedBehaviorTestKit<Command, Event, State> replay =
+          EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u1", shard.ref(), changed));
+      replay.initialize(journal);
+      assertThat(replay.getState()).as("replayed with %s", changed).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void eventsWrittenBeforeEvictionsWereRecordedReplayWithTheConfiguredBounds() {
+    Object[] legacy = new Object[5];
+    for (int i = 1; i <= 5; i++) {
+      Inbox.Notification n = draft("comment", "c" + i).toNotification(Inbox.idOf(i), 1);
+      legacy[i - 1] = new NotificationAdded("u1", n, "key-" + i, null, List.of(), null, null, null);
+    }
+    kit.initialize(legacy);
+
+    assertThat(kit.getState().inbox().newestFirst()).extracting(Inbox.Notification::id).containsExactly("n5", "n4", "n3");
+    assertThat(kit.getState().inbox().recentKeys()).containsExactly("key-2", "key-3", "key-4", "key-5");
   }
 
   @Test
@@ -128,6 +159,12 @@ class UserTest {
     assertThat(all.reply().getValue().unreadCount()).isZero();
     var nothingLeft = kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead(null, r));
     assertThat(nothingLeft.hasNoEvents()).isTrue();
+  }
+
+  private static Settings settings(int inboxSize, int idempotencyWindow, int maxDevices) {
+    return new Settings(
+        20, Duration.ofMinutes(1), Duration.ofSeconds(5), inboxSize, idempotencyWindow, maxDevices,
+        Set.of("message", "job_match"), 4);
   }
 
   private Notified notify(String kind, String title, String key) {
