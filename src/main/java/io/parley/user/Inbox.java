@@ -9,11 +9,32 @@ import java.util.Set;
 
 /**
  * A user's notification inbox, newest first and bounded: the oldest fall off once it holds {@code capacity}. It also
- * remembers the newest idempotency keys it took, so that a sender's retry never makes a second notification. Immutable:
- * every change returns a new inbox, which is what the event handler keeps.
+ * remembers the newest idempotency keys it took, so that a retry never makes a second notification: those of sends
+ * ({@code recentKeys}) and those of messages ({@code messageKeys}) in windows of their own, so that a flood of
+ * messages cannot push out the key of a send that is about to be retried. Immutable: every change returns a new
+ * inbox, which is what the event handler keeps.
  */
-public record Inbox(List<Notification> newestFirst, long lastNumber, List<String> recentKeys)
+public record Inbox(List<Notification> newestFirst, long lastNumber, RecentKeys recentKeys, RecentKeys messageKeys)
     implements CborSerializable {
+
+  /** Older snapshots hold one window for both, in {@code recentKeys}. */
+  public Inbox {
+    if (recentKeys == null) recentKeys = RecentKeys.EMPTY;
+    if (messageKeys == null) messageKeys = RecentKeys.EMPTY;
+  }
+
+  /** Which window an idempotency key goes to. */
+  public enum KeyWindow {
+    SENDS,
+    MESSAGES
+  }
+
+  /** What a new notification with some collapse key replaces (null: nothing), and the count it then has. */
+  public record Collapse(Notification replaced, int count) {
+    public String replacedId() {
+      return replaced == null ? null : replaced.id();
+    }
+  }
 
   /** One notification. {@code data} is a JSON object as text; {@code count} is how many messages a collapsed one stands for. */
   public record Notification(
@@ -41,7 +62,7 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, List<String
     }
   }
 
-  public static final Inbox EMPTY = new Inbox(List.of(), 0, List.of());
+  public static final Inbox EMPTY = new Inbox(List.of(), 0, RecentKeys.EMPTY, RecentKeys.EMPTY);
 
   public static String idOf(long number) {
     return "n" + number;
@@ -51,8 +72,13 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, List<String
     return idOf(lastNumber + 1);
   }
 
+  /** Either window: keys of messages stored before the windows were split are among those of sends. */
   public boolean seen(String idempotencyKey) {
-    return idempotencyKey != null && recentKeys.contains(idempotencyKey);
+    return recentKeys.contains(idempotencyKey) || messageKeys.contains(idempotencyKey);
+  }
+
+  public RecentKeys keys(KeyWindow window) {
+    return window == KeyWindow.MESSAGES ? messageKeys : recentKeys;
   }
 
   public int unreadCount() {
@@ -61,11 +87,12 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, List<String
     return unread;
   }
 
-  /** The unread notification that a new one with this collapse key would replace, if any. */
-  public Notification unreadWithCollapseKey(String collapseKey) {
-    if (collapseKey == null) return null;
-    for (Notification n : newestFirst) if (n.unread() && collapseKey.equals(n.collapseKey())) return n;
-    return null;
+  /** What a new notification with {@code collapseKey} collapses: the unread one with that key, counted up. */
+  public Collapse collapsing(String collapseKey) {
+    if (collapseKey != null) {
+      for (Notification n : newestFirst) if (n.unread() && collapseKey.equals(n.collapseKey())) return new Collapse(n, n.count() + 1);
+    }
+    return new Collapse(null, 1);
   }
 
   /** Ids of the unread notifications with this collapse key. */
@@ -98,36 +125,35 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, List<String
     return over <= 0 ? List.of() : List.copyOf(kept.subList(kept.size() - over, kept.size()));
   }
 
-  /** The idempotency keys that fall out of a window of {@code window} keys when {@code idempotencyKey} enters it. */
-  public List<String> keysForgottenBy(String idempotencyKey, int window) {
-    if (idempotencyKey == null) return List.of();
-    int over = recentKeys.size() + 1 - window;
-    return over <= 0 ? List.of() : List.copyOf(recentKeys.subList(0, Math.min(over, recentKeys.size())));
-  }
-
-  /** The inbox with {@code added} first, without {@code replacedId} and {@code evicted}, and its key remembered. */
+  /**
+   * The inbox with {@code added} first, without {@code replacedId} and {@code evicted}, and its key in {@code window}
+   * without {@code forgottenKeys}.
+   */
   public Inbox add(
-      Notification added, String replacedId, String idempotencyKey, List<String> evicted, List<String> forgottenKeys) {
+      Notification added,
+      String replacedId,
+      String idempotencyKey,
+      KeyWindow window,
+      List<String> evicted,
+      List<String> forgottenKeys) {
     Set<String> dropped = new HashSet<>(evicted);
     if (replacedId != null) dropped.add(replacedId);
     List<Notification> notifications = new ArrayList<>(newestFirst.size() + 1);
     notifications.add(added);
     for (Notification n : newestFirst) if (!dropped.contains(n.id())) notifications.add(n);
-    List<String> keys = recentKeys;
-    if (idempotencyKey != null) {
-      Set<String> forgotten = Set.copyOf(forgottenKeys);
-      keys = new ArrayList<>(recentKeys.size() + 1);
-      for (String key : recentKeys) if (!forgotten.contains(key)) keys.add(key);
-      keys.add(idempotencyKey);
-    }
-    return new Inbox(List.copyOf(notifications), added.number(), List.copyOf(keys));
+    RecentKeys keys = keys(window).with(idempotencyKey, forgottenKeys);
+    return new Inbox(
+        List.copyOf(notifications),
+        added.number(),
+        window == KeyWindow.MESSAGES ? recentKeys : keys,
+        window == KeyWindow.MESSAGES ? keys : messageKeys);
   }
 
   public Inbox markRead(List<String> ids, Instant at) {
     Set<String> marked = Set.copyOf(ids);
     List<Notification> notifications = new ArrayList<>(newestFirst.size());
     for (Notification n : newestFirst) notifications.add(n.unread() && marked.contains(n.id()) ? n.readAt(at) : n);
-    return new Inbox(List.copyOf(notifications), lastNumber, recentKeys);
+    return new Inbox(List.copyOf(notifications), lastNumber, recentKeys, messageKeys);
   }
 
   /** Up to {@code limit} notifications numbered below {@code beforeNumber}, newest first, and whether more follow. */

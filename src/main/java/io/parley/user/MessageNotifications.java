@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.conversation.MessageView;
 import io.parley.http.Json;
-import io.parley.user.Inbox.Notification;
 
 /**
  * The inbox notification for messages that reached a user while none of their devices was connected: one per
@@ -16,9 +15,8 @@ final class MessageNotifications {
 
   private MessageNotifications() {}
 
-  static User.Draft draft(MessageView message, Inbox inbox) {
-    Notification collapsed = inbox.unreadWithCollapseKey(message.conversationId());
-    int count = collapsed == null ? 1 : collapsed.count() + 1;
+  /** The draft for {@code message}, standing for {@code count} messages (see {@link Inbox#collapsing}). */
+  static User.Draft draft(MessageView message, int count) {
     String sender = senderName(message);
     String body = count == 1 ? preview(message.content()) : count + " new messages from " + sender;
     ObjectNode data = Json.MAPPER.createObjectNode();

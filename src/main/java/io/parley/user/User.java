@@ -168,6 +168,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * notification this one collapses, if any. {@code evicted} (the notifications that fall off the inbox's end) and
    * {@code forgottenKeys} (the idempotency keys that leave the window) are decided with the command, so that a replay
    * under another configuration gives the same inbox; both are null in events written before they were recorded.
+   * {@code keyWindow} is the window the key goes to (null in older events: the sends' window, the only one then).
    */
   public record NotificationAdded(
       String userId,
@@ -177,7 +178,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       List<Device> pushTo,
       String batchId,
       List<String> evicted,
-      List<String> forgottenKeys)
+      List<String> forgottenKeys,
+      Inbox.KeyWindow keyWindow)
       implements Event {}
 
   public record NotificationsRead(List<String> ids, Instant at) implements Event {}
@@ -214,6 +216,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       Duration offlineGrace,
       int inboxSize,
       int idempotencyWindow,
+      int messageKeyWindow,
       int maxDevices,
       Set<String> pushedKinds,
       int pushSlices) {
@@ -226,6 +229,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           gateway.getDuration("offline-grace"),
           notifications.getInt("inbox-size"),
           notifications.getInt("idempotency-window"),
+          notifications.getInt("message-idempotency-window"),
           notifications.getInt("max-devices-per-user"),
           Set.copyOf(notifications.getStringList("pushed-kinds")),
           root.getInt("parley.push.tag-slices"));
@@ -397,7 +401,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         && !posted.message().deleted()) {
       String key = "message:" + posted.message().messageId();
       if (state.inbox().seen(key)) return Effect().none();
-      return Effect().persist(added(state, MessageNotifications.draft(posted.message(), state.inbox()), key, null));
+      Inbox.Collapse collapse = state.inbox().collapsing(posted.message().conversationId());
+      Draft draft = MessageNotifications.draft(posted.message(), collapse.count());
+      return Effect().persist(added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null));
     }
     return Effect().none();
   }
@@ -406,7 +412,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     if (state.inbox().seen(notify.idempotencyKey())) {
       return Effect().none().thenRun(s -> notify.replyTo().tell(StatusReply.success(duplicateOf(s))));
     }
-    NotificationAdded added = added(state, notify.draft(), notify.idempotencyKey(), notify.batchId());
+    Inbox.Collapse collapse = state.inbox().collapsing(notify.draft().collapseKey());
+    NotificationAdded added =
+        added(state, notify.draft(), collapse, notify.idempotencyKey(), Inbox.KeyWindow.SENDS, notify.batchId());
     return Effect()
         .persist(added)
         .thenRun(
@@ -421,19 +429,22 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return new Notified(null, true, state.inbox().unreadCount());
   }
 
-  /** The event for a new notification: its id, what it collapses, and the devices to push to if nobody is online. */
-  private NotificationAdded added(State state, Draft draft, String idempotencyKey, String batchId) {
-    Notification collapsed = state.inbox().unreadWithCollapseKey(draft.collapseKey());
-    Notification notification =
-        draft.toNotification(state.inbox().nextId(), collapsed == null ? 1 : collapsed.count() + 1);
+  /** The event for a new notification: its id, what it collapses and drops, and the devices to push to if nobody is online. */
+  private NotificationAdded added(
+      State state, Draft draft, Inbox.Collapse collapse, String idempotencyKey, Inbox.KeyWindow window, String batchId) {
+    Notification notification = draft.toNotification(state.inbox().nextId(), collapse.count());
     boolean pushed = draft.push() != null ? draft.push() : settings.pushedKinds().contains(draft.kind());
     List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
-    String replacedId = collapsed == null ? null : collapsed.id();
     Inbox inbox = state.inbox();
     return new NotificationAdded(
-        userId, notification, idempotencyKey, replacedId, pushTo, batchId,
-        inbox.evictedBy(replacedId, settings.inboxSize()),
-        inbox.keysForgottenBy(idempotencyKey, settings.idempotencyWindow()));
+        userId, notification, idempotencyKey, collapse.replacedId(), pushTo, batchId,
+        inbox.evictedBy(collapse.replacedId(), settings.inboxSize()),
+        inbox.keys(window).forgottenBy(idempotencyKey, keyWindow(window)),
+        window);
+  }
+
+  private int keyWindow(Inbox.KeyWindow window) {
+    return window == Inbox.KeyWindow.MESSAGES ? settings.messageKeyWindow() : settings.idempotencyWindow();
   }
 
   private Effect<Event, State> onListNotifications(State state, ListNotifications list) {
@@ -576,13 +587,17 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .build();
   }
 
-  /** Events written before evictions were recorded drop what the bounds configured now say, as they always did. */
+  /**
+   * Events written before evictions were recorded drop what the bounds configured now say, as they always did, and
+   * keep every key in the one window there was.
+   */
   private Inbox withAdded(Inbox inbox, NotificationAdded e) {
+    Inbox.KeyWindow window = e.keyWindow() == null ? Inbox.KeyWindow.SENDS : e.keyWindow();
     List<String> evicted = e.evicted() != null ? e.evicted() : inbox.evictedBy(e.replacedId(), settings.inboxSize());
     List<String> forgotten =
         e.forgottenKeys() != null
             ? e.forgottenKeys()
-            : inbox.keysForgottenBy(e.idempotencyKey(), settings.idempotencyWindow());
-    return inbox.add(e.notification(), e.replacedId(), e.idempotencyKey(), evicted, forgotten);
+            : inbox.keys(window).forgottenBy(e.idempotencyKey(), settings.idempotencyWindow());
+    return inbox.add(e.notification(), e.replacedId(), e.idempotencyKey(), window, evicted, forgotten);
   }
 }

@@ -63,7 +63,7 @@ class UserTest {
       kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice(token, Platform.WEB, r));
     }
     State before = kit.getState();
-    assertThat(before.inbox().recentKeys()).containsExactly("key-2", "key-3", "key-4", "key-5");
+    assertThat(before.inbox().recentKeys().oldestFirst()).containsExactly("key-2", "key-3", "key-4", "key-5");
     Object[] journal = kit.persistenceTestKit().persistedInStorage("User|u1").toArray();
 
     for (Settings changed : List.of(settings(100, 100, 10), settings(1, 1, 1))) {
@@ -79,12 +79,43 @@ class UserTest {
     Object[] legacy = new Object[5];
     for (int i = 1; i <= 5; i++) {
       Inbox.Notification n = draft("comment", "c" + i).toNotification(Inbox.idOf(i), 1);
-      legacy[i - 1] = new NotificationAdded("u1", n, "key-" + i, null, List.of(), null, null, null);
+      legacy[i - 1] = new NotificationAdded("u1", n, "key-" + i, null, List.of(), null, null, null, null);
     }
     kit.initialize(legacy);
 
     assertThat(kit.getState().inbox().newestFirst()).extracting(Inbox.Notification::id).containsExactly("n5", "n4", "n3");
-    assertThat(kit.getState().inbox().recentKeys()).containsExactly("key-2", "key-3", "key-4", "key-5");
+    assertThat(kit.getState().inbox().recentKeys().oldestFirst()).containsExactly("key-2", "key-3", "key-4", "key-5");
+  }
+
+  @Test
+  void aFloodOfMessagesCannotPushASendsKeyOutOfItsWindowNorTheOtherWayRound() {
+    notify("job_match", "Match", "job-1-match");
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m0", 1, "bo", "first"))));
+    for (int i = 1; i <= 10; i++) {
+      kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m" + i, i + 1, "bo", "message " + i))));
+    }
+    for (int i = 1; i <= 2; i++) notify("comment", "c" + i, "comment-" + i);
+
+    assertThat(notify("job_match", "Match again", "job-1-match").duplicate())
+        .as("the send's key outlived ten messages").isTrue();
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m10", 11, "bo", "message 10"))));
+    assertThat(kit.getState().inbox().collapsing("c1").replaced().count()).as("a redelivered message counts once").isEqualTo(11);
+    assertThat(kit.getState().inbox().recentKeys().oldestFirst()).containsExactly("job-1-match", "comment-1", "comment-2");
+    assertThat(kit.getState().inbox().messageKeys().oldestFirst()).containsExactly("message:m7", "message:m8", "message:m9", "message:m10");
+  }
+
+  @Test
+  void anInboxSnapshotFromBeforeTheKeyWindowsWereSplitReadsBack() throws Exception {
+    var mapper =
+        akka.serialization.jackson.JacksonObjectMapperProvider.get(testKit.system()).getOrCreate("jackson-cbor", java.util.Optional.empty());
+    byte[] old = mapper.writeValueAsBytes(java.util.Map.of("newestFirst", List.of(), "lastNumber", 7, "recentKeys", List.of("k1", "message:m1")));
+
+    Inbox inbox = mapper.readValue(old, Inbox.class);
+    assertThat(inbox.lastNumber()).isEqualTo(7);
+    assertThat(inbox.recentKeys().oldestFirst()).containsExactly("k1", "message:m1");
+    assertThat(inbox.messageKeys().oldestFirst()).isEmpty();
+    assertThat(inbox.seen("message:m1")).isTrue();
+    assertThat(mapper.readValue(mapper.writeValueAsBytes(inbox), Inbox.class)).isEqualTo(inbox);
   }
 
   @Test
@@ -161,9 +192,9 @@ class UserTest {
     assertThat(nothingLeft.hasNoEvents()).isTrue();
   }
 
-  private static Settings settings(int inboxSize, int idempotencyWindow, int maxDevices) {
+  private static Settings settings(int inboxSize, int keyWindow, int maxDevices) {
     return new Settings(
-        20, Duration.ofMinutes(1), Duration.ofSeconds(5), inboxSize, idempotencyWindow, maxDevices,
+        20, Duration.ofMinutes(1), Duration.ofSeconds(5), inboxSize, keyWindow, keyWindow, maxDevices,
         Set.of("message", "job_match"), 4);
   }
 
