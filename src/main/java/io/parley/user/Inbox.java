@@ -95,13 +95,6 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, RecentKeys 
     return new Collapse(null, 1);
   }
 
-  /** Ids of the unread notifications with this collapse key. */
-  public List<String> unreadIdsWithCollapseKey(String collapseKey) {
-    List<String> ids = new ArrayList<>();
-    for (Notification n : newestFirst) if (n.unread() && collapseKey.equals(n.collapseKey())) ids.add(n.id());
-    return ids;
-  }
-
   public List<String> unreadIds() {
     List<String> ids = new ArrayList<>();
     for (Notification n : newestFirst) if (n.unread()) ids.add(n.id());

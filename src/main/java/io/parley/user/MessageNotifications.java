@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.conversation.MessageView;
 import io.parley.http.Json;
+import io.parley.user.Inbox.Notification;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The inbox notification for messages that reached a user while none of their devices was connected: one per
@@ -25,6 +28,26 @@ final class MessageNotifications {
     data.put("seq", message.seq());
     data.put("senderId", message.senderId());
     return new User.Draft(KIND, sender, body, data.toString(), null, message.conversationId());
+  }
+
+  /**
+   * The unread message notifications of {@code conversationId} that reading up to {@code seq} reads: those whose
+   * newest message is at or below it. Other kinds never are, whatever collapse key their sender chose.
+   */
+  static List<String> readUpTo(Inbox inbox, String conversationId, long seq) {
+    List<String> ids = new ArrayList<>();
+    for (Notification n : inbox.newestFirst()) {
+      if (n.unread() && isAbout(n, conversationId) && data(n).path("seq").asLong(Long.MAX_VALUE) <= seq) ids.add(n.id());
+    }
+    return ids;
+  }
+
+  private static boolean isAbout(Notification n, String conversationId) {
+    return KIND.equals(n.kind()) && conversationId.equals(n.collapseKey());
+  }
+
+  private static JsonNode data(Notification n) {
+    return Json.parse(n.data(), JsonNode.class);
   }
 
   /** Parley knows user ids, not names: a client that wants a name on the banner puts {@code senderName} in metadata. */

@@ -388,11 +388,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     Delivered delivered = new Delivered(deliver.notice());
     tellSessions(delivered);
     Conversation.Notice notice = deliver.notice();
-    // Reading a conversation, on any device, reads its message notification.
+    // Reading a conversation, on any device, reads its message notification if it read that far.
     if (notice instanceof Conversation.ReceiptNotice receipt
         && receipt.kind() == Conversation.ReceiptKind.READ
         && receipt.userId().equals(userId)) {
-      return markRead(state, state.inbox().unreadIdsWithCollapseKey(receipt.conversationId()), null);
+      return markRead(state, MessageNotifications.readUpTo(state.inbox(), receipt.conversationId(), receipt.seq()), null);
     }
     // Nobody is connected to see it: the message goes to the inbox, and to the phone when a device is registered.
     if (notice instanceof Conversation.MessageNotice posted

@@ -163,6 +163,24 @@ class UserTest {
   }
 
   @Test
+  void readingAConversationReadsOnlyTheMessageNotificationsItReadUpTo() {
+    kit.<StatusReply<Notified>>runCommand(
+        r -> new Notify(new Draft("comment", "Bo commented", "", null, null, "c1"), null, null, r));
+    var otherKind = kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 5)));
+    assertThat(otherKind.hasNoEvents()).as("a comment that shares the conversation's collapse key is not a message").isTrue();
+    kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead("n1", r));
+
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 6, "bo", "Hi"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 7, "bo", "Still there?"))));
+    var upTo6 = kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 6)));
+    assertThat(upTo6.hasNoEvents()).as("message 7 is still unread").isTrue();
+    assertThat(kit.getState().inbox().unreadCount()).isEqualTo(1);
+
+    kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 7)));
+    assertThat(kit.getState().inbox().unreadCount()).isZero();
+  }
+
+  @Test
   void keepsTheNewestDevicesAndForgetsRemovedOnes() {
     kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t1", Platform.ANDROID, r));
     kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t2", Platform.IOS, r));
