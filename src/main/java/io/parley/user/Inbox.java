@@ -142,6 +142,13 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, RecentKeys 
         window == KeyWindow.MESSAGES ? keys : messageKeys);
   }
 
+  /** The inbox with {@code revised} in the place of the notification with its id. */
+  public Inbox revise(Notification revised) {
+    List<Notification> notifications = new ArrayList<>(newestFirst.size());
+    for (Notification n : newestFirst) notifications.add(n.id().equals(revised.id()) ? revised : n);
+    return new Inbox(List.copyOf(notifications), lastNumber, recentKeys, messageKeys);
+  }
+
   public Inbox markRead(List<String> ids, Instant at) {
     Set<String> marked = Set.copyOf(ids);
     List<Notification> notifications = new ArrayList<>(newestFirst.size());

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.conversation.MessageView;
 import io.parley.http.Json;
 import io.parley.user.Inbox.Notification;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,13 +17,14 @@ import java.util.List;
 final class MessageNotifications {
   static final String KIND = "message";
   private static final int PREVIEW_LENGTH = 120;
+  static final String DELETED_BODY = "Message deleted";
 
   private MessageNotifications() {}
 
   /** The draft for {@code message}, standing for {@code count} messages (see {@link Inbox#collapsing}). */
   static User.Draft draft(MessageView message, int count) {
     String sender = senderName(message);
-    String body = count == 1 ? preview(message.content()) : count + " new messages from " + sender;
+    String body = count == 1 ? preview(message.content()) : countBody(count, sender);
     ObjectNode data = Json.MAPPER.createObjectNode();
     data.put("conversationId", message.conversationId());
     data.put("messageId", message.messageId());
@@ -40,6 +43,43 @@ final class MessageNotifications {
       if (n.unread() && isAbout(n, conversationId) && data(n).path("seq").asLong(Long.MAX_VALUE) <= seq) ids.add(n.id());
     }
     return ids;
+  }
+
+  /**
+   * What an edit or a delete of {@code changed} makes of the message notification that shows it as its newest
+   * message; null when there is none, or nothing to change. An edit renews the preview of a notification for one
+   * message; a delete turns it into a read tombstone, or counts one message out of a collapsed one. Messages a
+   * collapsed notification stands for besides its newest are not known one by one, so their changes leave it as is.
+   */
+  static Notification revised(Inbox inbox, MessageView changed) {
+    Notification shown = null;
+    for (Notification n : inbox.newestFirst()) {
+      if (isAbout(n, changed.conversationId()) && changed.messageId().equals(data(n).path("messageId").asText(null))) {
+        shown = n;
+        break;
+      }
+    }
+    if (shown == null) return null;
+    if (!changed.deleted()) {
+      String body = preview(changed.content());
+      return shown.count() > 1 || body.equals(shown.body()) ? null : revision(shown, body, shown.data(), shown.readAt(), 1);
+    }
+    if (shown.count() > 1) {
+      int left = shown.count() - 1;
+      return revision(shown, countBody(left, shown.title()), shown.data(), shown.readAt(), left);
+    }
+    ObjectNode data = (ObjectNode) data(shown);
+    data.put("deleted", true);
+    Instant readAt = shown.unread() ? changed.deletedAt().truncatedTo(ChronoUnit.MILLIS) : shown.readAt();
+    return revision(shown, DELETED_BODY, data.toString(), readAt, 1);
+  }
+
+  private static Notification revision(Notification n, String body, String data, Instant readAt, int count) {
+    return new Notification(n.id(), n.kind(), n.title(), body, data, n.createdAt(), readAt, n.collapseKey(), count);
+  }
+
+  private static String countBody(int count, String sender) {
+    return count + (count == 1 ? " new message from " : " new messages from ") + sender;
   }
 
   private static boolean isAbout(Notification n, String conversationId) {

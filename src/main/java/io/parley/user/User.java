@@ -184,6 +184,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   public record NotificationsRead(List<String> ids, Instant at) implements Event {}
 
+  /** A notification changed in place, keeping its id: the message it previews was edited or deleted. */
+  public record NotificationRevised(Notification notification) implements Event {}
+
   public record DeviceRegistered(Device device) implements Event {}
 
   public record DeviceRemoved(String token, String reason) implements Event {}
@@ -394,6 +397,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         && receipt.userId().equals(userId)) {
       return markRead(state, MessageNotifications.readUpTo(state.inbox(), receipt.conversationId(), receipt.seq()), null);
     }
+    if (notice instanceof Conversation.MessageChangedNotice changed) {
+      Notification revised = MessageNotifications.revised(state.inbox(), changed.message());
+      if (revised == null) return Effect().none();
+      return Effect()
+          .persist(new NotificationRevised(revised))
+          .thenRun(s -> tellSessions(new NotificationNotice(revised, s.inbox().unreadCount())));
+    }
     // Nobody is connected to see it: the message goes to the inbox, and to the phone when a device is registered.
     if (notice instanceof Conversation.MessageNotice posted
         && sessions.isEmpty()
@@ -573,6 +583,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .onEvent(LastSeen.class, (state, e) -> new State(state.chosen(), e.at(), state.inbox(), state.devices()))
         .onEvent(NotificationAdded.class, (state, e) -> state.with(withAdded(state.inbox(), e)))
         .onEvent(NotificationsRead.class, (state, e) -> state.with(state.inbox().markRead(e.ids(), e.at())))
+        .onEvent(NotificationRevised.class, (state, e) -> state.with(state.inbox().revise(e.notification())))
         .onEvent(
             DeviceRegistered.class,
             (state, e) -> {

@@ -211,6 +211,63 @@ class NotificationsTest {
     }
   }
 
+  @Test
+  void aMessageNotificationFollowsEditsAndDeletesOfItsMessage() {
+    String single = conversation("em1", "em2");
+    String typo = post("em1", single, "Helo, are you free?");
+    JsonNode shown = awaitMessageNotification("em2", single, n -> n.get("body").asText().equals("Helo, are you free?"));
+    assertThat(shown.get("readAt").isNull()).isTrue();
+
+    assertThat(api.patch("/api/conversations/" + single + "/messages/" + typo, TestTokens.user("em1"),
+        "{\"content\":\"Hello, are you free?\"}").status()).isEqualTo(200);
+    awaitMessageNotification("em2", single, n -> n.get("body").asText().equals("Hello, are you free?"));
+
+    assertThat(api.delete("/api/conversations/" + single + "/messages/" + typo, TestTokens.user("em1")).status())
+        .isEqualTo(200);
+    JsonNode tombstone = awaitMessageNotification("em2", single, n -> n.get("body").asText().equals("Message deleted"));
+    assertThat(tombstone.get("readAt").isNull()).as("a deleted message leaves nothing to read").isFalse();
+    assertThat(tombstone.get("data").get("deleted").asBoolean()).isTrue();
+    assertThat(tombstone.get("id").asText()).isEqualTo(shown.get("id").asText());
+    assertThat(api.get("/api/notifications", TestTokens.user("em2")).json().get("unreadCount").asInt()).isZero();
+
+    String collapsed = conversation("em3", "em2");
+    post("em3", collapsed, "first");
+    String second = post("em3", collapsed, "second");
+    awaitMessageNotification("em2", collapsed, n -> n.get("count").asInt() == 2);
+    assertThat(api.delete("/api/conversations/" + collapsed + "/messages/" + second, TestTokens.user("em3")).status())
+        .isEqualTo(200);
+    JsonNode counted = awaitMessageNotification("em2", collapsed, n -> n.get("count").asInt() == 1);
+    assertThat(counted.get("body").asText()).isEqualTo("1 new message from em3");
+    assertThat(counted.get("readAt").isNull()).isTrue();
+    assertThat(api.get("/api/notifications", TestTokens.user("em2")).json().get("unreadCount").asInt()).isEqualTo(1);
+  }
+
+  private String conversation(String from, String to) {
+    return api.post("/api/conversations", TestTokens.user(from), "{\"type\":\"direct\",\"userId\":\"" + to + "\"}")
+        .json().get("id").asText();
+  }
+
+  /** Posts {@code content} as {@code userId} and answers the message's id. */
+  private String post(String userId, String conversation, String content) {
+    HttpApi.Response posted =
+        api.post("/api/conversations/" + conversation + "/messages", TestTokens.user(userId),
+            "{\"content\":\"" + content + "\"}");
+    assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+    return posted.json().get("id").asText();
+  }
+
+  private JsonNode awaitMessageNotification(String userId, String conversation, java.util.function.Predicate<JsonNode> done) {
+    return Eventually.await(
+        "the message notification of " + conversation,
+        () -> {
+          for (JsonNode n : api.get("/api/notifications", TestTokens.user(userId)).json().get("notifications")) {
+            if (n.get("data").path("conversationId").asText().equals(conversation)) return n;
+          }
+          return null;
+        },
+        n -> n != null && done.test(n));
+  }
+
   private void assertBadRequest(String body, String messagePart) {
     HttpApi.Response response = api.post("/api/admin/notifications", TestTokens.serviceRole(), body);
     assertThat(response.status()).as(body).isEqualTo(400);
