@@ -156,19 +156,47 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, RecentKeys 
     return new Inbox(List.copyOf(notifications), lastNumber, recentKeys, messageKeys);
   }
 
-  /** Up to {@code limit} notifications numbered below {@code beforeNumber}, newest first, and whether more follow. */
-  public Page page(boolean unreadOnly, long beforeNumber, int limit) {
+  /**
+   * Up to {@code limit} notifications numbered below {@code beforeNumber}, newest first, and whether more follow. A
+   * page crosses nodes as one message, so it also stops before its estimated size passes {@code maxBytes} (a page
+   * always holds at least one, which the limits on a notification's fields keep far below any frame).
+   */
+  public Page page(boolean unreadOnly, long beforeNumber, int limit, int maxBytes) {
     List<Notification> page = new ArrayList<>();
     boolean hasMore = false;
+    long bytes = 0;
     for (Notification n : newestFirst) {
       if (n.number() >= beforeNumber || (unreadOnly && !n.unread())) continue;
-      if (page.size() == limit) {
+      long size = estimatedBytes(n);
+      if (page.size() == limit || (!page.isEmpty() && bytes + size > maxBytes)) {
         hasMore = true;
         break;
       }
       page.add(n);
+      bytes += size;
     }
     return new Page(List.copyOf(page), unreadCount(), hasMore);
+  }
+
+  /** Field names, times, count and framing of one serialized notification, generously. */
+  private static final int NOTIFICATION_OVERHEAD_BYTES = 256;
+
+  /** An upper bound of the bytes one notification takes in a serialized page: its text as UTF-8, plus overhead. */
+  static long estimatedBytes(Notification n) {
+    return NOTIFICATION_OVERHEAD_BYTES
+        + utf8Length(n.id()) + utf8Length(n.kind()) + utf8Length(n.title()) + utf8Length(n.body())
+        + utf8Length(n.data()) + utf8Length(n.collapseKey());
+  }
+
+  /** A surrogate pair (4 bytes as UTF-8) counts 3 per char, so this never undercounts. */
+  private static long utf8Length(String text) {
+    if (text == null) return 0;
+    long bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    }
+    return bytes;
   }
 
   public record Page(List<Notification> notifications, int unreadCount, boolean hasMore) implements CborSerializable {}

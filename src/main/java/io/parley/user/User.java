@@ -103,7 +103,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   public record Notified(String notificationId, boolean duplicate, int unreadCount) implements CborSerializable {}
 
-  /** Notifications numbered below {@code beforeNumber}, newest first. */
+  /** Notifications numbered below {@code beforeNumber}, newest first; fewer than {@code limit} when they are large. */
   public record ListNotifications(boolean unreadOnly, long beforeNumber, int limit, ActorRef<Inbox.Page> replyTo)
       implements Command {}
 
@@ -222,7 +222,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       int messageKeyWindow,
       int maxDevices,
       Set<String> pushedKinds,
-      int pushSlices) {
+      int pushSlices,
+      int maxPageBytes) {
     public static Settings fromConfig(com.typesafe.config.Config root) {
       var gateway = root.getConfig("parley.gateway");
       var notifications = root.getConfig("parley.notifications");
@@ -235,7 +236,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           notifications.getInt("message-idempotency-window"),
           notifications.getInt("max-devices-per-user"),
           Set.copyOf(notifications.getStringList("pushed-kinds")),
-          root.getInt("parley.push.tag-slices"));
+          root.getInt("parley.push.tag-slices"),
+          (int) Math.min(Integer.MAX_VALUE, notifications.getBytes("max-page-bytes")));
     }
   }
 
@@ -459,7 +461,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, State> onListNotifications(State state, ListNotifications list) {
     return Effect()
-        .reply(list.replyTo(), state.inbox().page(list.unreadOnly(), list.beforeNumber(), list.limit()));
+        .reply(
+            list.replyTo(),
+            state.inbox().page(list.unreadOnly(), list.beforeNumber(), list.limit(), settings.maxPageBytes()));
   }
 
   private Effect<Event, State> onMarkNotificationsRead(State state, MarkNotificationsRead mark) {

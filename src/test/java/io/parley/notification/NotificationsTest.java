@@ -26,6 +26,7 @@ class NotificationsTest {
           "parley.notifications.inbox-size = 5\n"
               + "parley.notifications.max-recipients = 50\n"
               + "parley.notifications.max-devices-per-user = 3\n"
+              + "parley.notifications.max-page-bytes = 32k\n"
               + "parley.auth.admin-token = \"" + ADMIN_TOKEN + "\"");
 
   private final HttpApi api = live.api();
@@ -54,6 +55,28 @@ class NotificationsTest {
         .isZero();
     assertThat(api.get("/api/notifications", TestTokens.user("ib1")).json().get("notifications"))
         .allSatisfy(n -> assertThat(n.get("readAt").isNull()).isFalse());
+  }
+
+  @Test
+  void largeNotificationsPageInFewerPerPageAndNoneIsSkipped() {
+    String body = "😀".repeat(2000);
+    String data = "{\"blob\":\"" + "x".repeat(4000) + "\"}";
+    for (int i = 1; i <= 5; i++) {
+      notifications.send("lg1", "{\"kind\":\"system\",\"title\":\"Large " + i + "\",\"body\":\"" + body + "\",\"data\":" + data + "}");
+    }
+
+    List<String> seen = new ArrayList<>();
+    String path = "/api/notifications?limit=200";
+    int pages = 0;
+    while (path != null) {
+      JsonNode page = api.get(path, TestTokens.user("lg1")).json();
+      assertThat(page.get("notifications")).as("every page holds something").isNotEmpty();
+      seen.addAll(ids(page));
+      pages++;
+      path = page.get("nextBefore").isNull() ? null : "/api/notifications?limit=200&before=" + page.get("nextBefore").asText();
+    }
+    assertThat(seen).containsExactly("n5", "n4", "n3", "n2", "n1");
+    assertThat(pages).as("32 KiB hold two of these").isEqualTo(3);
   }
 
   @Test

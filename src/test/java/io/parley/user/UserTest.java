@@ -181,6 +181,33 @@ class UserTest {
   }
 
   @Test
+  void aPageOfLargeNotificationsStaysWithinItsBytesAndPagesOnWithACursor() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u-large", shard.ref(), settings(100, 4, 2)));
+    // As large as the admin route lets a notification be, in characters that take the most bytes.
+    String title = "é".repeat(200);
+    String body = "😀".repeat(2000);
+    String data = "{\"blob\":\"" + "x".repeat(4000) + "\"}";
+    for (int i = 0; i < 40; i++) {
+      kit.<StatusReply<Notified>>runCommand(r -> new Notify(new Draft("system", title, body, data, false, null), null, null, r));
+    }
+
+    akka.serialization.Serialization serialization = akka.serialization.SerializationExtension.get(testKit.system());
+    List<String> seen = new java.util.ArrayList<>();
+    long before = Long.MAX_VALUE;
+    while (true) {
+      long cursor = before;
+      Inbox.Page page = kit.<Inbox.Page>runCommand(r -> new ListNotifications(false, cursor, 200, r)).reply();
+      int bytes = serialization.serialize(page).get().length;
+      assertThat(bytes).as("a serialized page").isLessThanOrEqualTo(128 * 1024);
+      assertThat(page.notifications()).isNotEmpty();
+      page.notifications().forEach(n -> seen.add(n.id()));
+      if (!page.hasMore()) break;
+      before = page.notifications().get(page.notifications().size() - 1).number();
+    }
+    assertThat(seen).hasSize(40).doesNotHaveDuplicates().first().isEqualTo("n40");
+  }
+
+  @Test
   void keepsTheNewestDevicesAndForgetsRemovedOnes() {
     kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t1", Platform.ANDROID, r));
     kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t2", Platform.IOS, r));
@@ -213,7 +240,7 @@ class UserTest {
   private static Settings settings(int inboxSize, int keyWindow, int maxDevices) {
     return new Settings(
         20, Duration.ofMinutes(1), Duration.ofSeconds(5), inboxSize, keyWindow, keyWindow, maxDevices,
-        Set.of("message", "job_match"), 4);
+        Set.of("message", "job_match"), 4, 128 * 1024);
   }
 
   private Notified notify(String kind, String title, String key) {
