@@ -102,8 +102,13 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, RecentKeys 
   }
 
   public boolean contains(String id) {
-    for (Notification n : newestFirst) if (n.id().equals(id)) return true;
-    return false;
+    return find(id) != null;
+  }
+
+  /** The notification with this id, or null. */
+  public Notification find(String id) {
+    for (Notification n : newestFirst) if (n.id().equals(id)) return n;
+    return null;
   }
 
   /**

@@ -120,6 +120,14 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   public record GetDevices(ActorRef<Devices> replyTo) implements Command {}
 
+  /**
+   * Asked by the push projection about a push held while the entity settled ({@code NotificationAdded.pushHeld}):
+   * answered once presence has settled, yes if the user still has no session and the notification is still unread.
+   */
+  public record ConfirmPush(String notificationId, ActorRef<PushConfirmed> replyTo) implements Command {}
+
+  public record PushConfirmed(boolean push) implements CborSerializable {}
+
   public record Devices(List<Device> devices) implements CborSerializable {}
 
   private record SessionStopped(String sessionId) implements Command {}
@@ -128,7 +136,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private enum Internal implements Command {
     IDLE_CHECK,
-    GRACE_OVER
+    GRACE_OVER,
+    SETTLED
   }
 
   // ---------------------------------------------------------------- what sessions hear
@@ -169,6 +178,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * {@code forgottenKeys} (the idempotency keys that leave the window) are decided with the command, so that a replay
    * under another configuration gives the same inbox; both are null in events written before they were recorded.
    * {@code keyWindow} is the window the key goes to (null in older events: the sends' window, the only one then).
+   * {@code pushHeld}: the entity had just started and its sessions may not have registered again yet, so the push
+   * projection asks it ({@link ConfirmPush}) before pushing; null or false pushes at once.
    */
   public record NotificationAdded(
       String userId,
@@ -179,7 +190,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       String batchId,
       List<String> evicted,
       List<String> forgottenKeys,
-      Inbox.KeyWindow keyWindow)
+      Inbox.KeyWindow keyWindow,
+      Boolean pushHeld)
       implements Event {}
 
   public record NotificationsRead(List<String> ids, Instant at) implements Event {}
@@ -212,11 +224,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   // ---------------------------------------------------------------- setup
 
-  /** A user entity's limits and timings, from {@code parley.gateway} and {@code parley.notifications}. */
+  /** A user entity's limits and timings, from {@code parley.gateway}, {@code parley.user} and {@code parley.notifications}. */
   public record Settings(
       int maxSessions,
       Duration idleTimeout,
       Duration offlineGrace,
+      Duration presenceSettle,
       int inboxSize,
       int idempotencyWindow,
       int messageKeyWindow,
@@ -231,6 +244,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           gateway.getInt("max-sessions-per-user"),
           gateway.getDuration("user-idle-timeout"),
           gateway.getDuration("offline-grace"),
+          root.getDuration("parley.user.presence-settle"),
           notifications.getInt("inbox-size"),
           notifications.getInt("idempotency-window"),
           notifications.getInt("message-idempotency-window"),
@@ -272,6 +286,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(Internal.IDLE_CHECK, settings.idleTimeout());
+                  if (settings.presenceSettle().compareTo(Duration.ZERO) > 0) {
+                    timers.startSingleTimer(Internal.SETTLED, settings.presenceSettle());
+                  }
                   return new User(userId, context, timers, shard, settings);
                 }));
   }
@@ -289,6 +306,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** What watchers were last told, so that they hear changes only. */
   private Presence published;
   private boolean idleSinceLastCheck = true;
+  /** Push confirmations asked for while presence settles; answered when it has. */
+  private final List<ConfirmPush> confirmsAwaitingSettle = new ArrayList<>();
   private final GatewayStats stats;
 
   private User(
@@ -356,6 +375,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .onCommand(RegisterDevice.class, this::onRegisterDevice)
         .onCommand(UnregisterDevice.class, this::onUnregisterDevice)
         .onCommand(GetDevices.class, (state, get) -> Effect().reply(get.replyTo(), new Devices(state.devices())))
+        .onCommand(ConfirmPush.class, this::onConfirmPush)
         .onCommand(Internal.class, this::onInternal)
         .build();
   }
@@ -368,13 +388,18 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     context.watchWith(connect.session(), new SessionStopped(connect.sessionId()));
     connect.session().tell(new Welcome(connect.sessionId()));
     timers.cancel(Internal.GRACE_OVER);
+    // The user is online: presence has settled, and no held push need wait any longer.
+    timers.cancel(Internal.SETTLED);
     while (sessions.size() > settings.maxSessions()) {
       String oldest = sessions.keySet().iterator().next();
       Registered evicted = sessions.remove(oldest);
       context.unwatch(evicted.session());
       evicted.session().tell(new Evicted("more than " + settings.maxSessions() + " sessions"));
     }
-    return Effect().none().thenRun(this::publish);
+    return Effect().none().thenRun(s -> {
+      publish(s);
+      answerConfirms(s);
+    });
   }
 
   private Effect<Event, State> forget(State state, String sessionId) {
@@ -452,7 +477,27 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         userId, notification, idempotencyKey, collapse.replacedId(), pushTo, batchId,
         inbox.evictedBy(collapse.replacedId(), settings.inboxSize()),
         inbox.keys(window).forgottenBy(idempotencyKey, keyWindow(window)),
-        window);
+        window,
+        !pushTo.isEmpty() && settling());
+  }
+
+  /** Just started: sessions still connected to this user may not have registered again yet. */
+  private boolean settling() {
+    return timers.isTimerActive(Internal.SETTLED);
+  }
+
+  private Effect<Event, State> onConfirmPush(State state, ConfirmPush confirm) {
+    confirmsAwaitingSettle.add(confirm);
+    if (!settling()) answerConfirms(state);
+    return Effect().none();
+  }
+
+  private void answerConfirms(State state) {
+    for (ConfirmPush confirm : confirmsAwaitingSettle) {
+      Notification n = state.inbox().find(confirm.notificationId());
+      confirm.replyTo().tell(new PushConfirmed(sessions.isEmpty() && n != null && n.unread()));
+    }
+    confirmsAwaitingSettle.clear();
   }
 
   private int keyWindow(Inbox.KeyWindow window) {
@@ -553,6 +598,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   }
 
   private Effect<Event, State> onInternal(State state, Internal signal) {
+    if (signal == Internal.SETTLED) {
+      answerConfirms(state);
+      return Effect().none();
+    }
     if (signal == Internal.GRACE_OVER) {
       if (!sessions.isEmpty()) return Effect().none();
       return Effect().persist(new LastSeen(Instant.now().truncatedTo(ChronoUnit.MILLIS))).thenRun(this::publish);

@@ -79,7 +79,7 @@ class UserTest {
     Object[] legacy = new Object[5];
     for (int i = 1; i <= 5; i++) {
       Inbox.Notification n = draft("comment", "c" + i).toNotification(Inbox.idOf(i), 1);
-      legacy[i - 1] = new NotificationAdded("u1", n, "key-" + i, null, List.of(), null, null, null, null);
+      legacy[i - 1] = new NotificationAdded("u1", n, "key-" + i, null, List.of(), null, null, null, null, null);
     }
     kit.initialize(legacy);
 
@@ -139,6 +139,40 @@ class UserTest {
     var online = kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match 2"), null, null, r));
     assertThat(((NotificationAdded) online.event()).pushTo()).isEmpty();
     assertThat(session.expectMessageClass(NotificationNotice.class).notification().title()).isEqualTo("Match 2");
+  }
+
+  @Test
+  void aPushDecidedRightAfterTheEntityStartedWaitsForSessionsToRegisterAgain() {
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), User.create("u-settle", shard.ref(), settings(10, 10, 2, Duration.ofMinutes(1))));
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
+    NotificationAdded held =
+        (NotificationAdded) kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match"), null, null, r)).event();
+    assertThat(held.pushTo()).extracting(Device::token).containsExactly("phone");
+    assertThat(held.pushHeld()).isTrue();
+
+    TestProbe<PushConfirmed> projection = testKit.createTestProbe();
+    kit.runCommand(new ConfirmPush(held.notification().id(), projection.ref()));
+    TestProbe<ToSession> session = testKit.createTestProbe();
+    kit.runCommand(new Connect("s1", session.ref(), System.currentTimeMillis()));
+    assertThat(projection.receiveMessage().push())
+        .as("the first answer comes once a session registered, and says no")
+        .isFalse();
+
+    // Another start, and no session comes back: the push is held for the settle time, then confirmed.
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), User.create("u-settle", shard.ref(), settings(10, 10, 2, Duration.ofSeconds(3))));
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
+    NotificationAdded again =
+        (NotificationAdded) kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match 2"), null, null, r)).event();
+    assertThat(again.pushHeld()).isTrue();
+    kit.runCommand(new ConfirmPush(again.notification().id(), projection.ref()));
+    assertThat(projection.receiveMessage(Duration.ofSeconds(10)).push()).isTrue();
+
+    NotificationAdded settled =
+        (NotificationAdded) kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match 3"), null, null, r)).event();
+    assertThat(settled.pushHeld()).as("once settled, an offline user's push goes at once").isFalse();
+    assertThat(settled.pushTo()).hasSize(1);
   }
 
   @Test
@@ -238,8 +272,12 @@ class UserTest {
   }
 
   private static Settings settings(int inboxSize, int keyWindow, int maxDevices) {
+    return settings(inboxSize, keyWindow, maxDevices, Duration.ZERO);
+  }
+
+  private static Settings settings(int inboxSize, int keyWindow, int maxDevices, Duration presenceSettle) {
     return new Settings(
-        20, Duration.ofMinutes(1), Duration.ofSeconds(5), inboxSize, keyWindow, keyWindow, maxDevices,
+        20, Duration.ofMinutes(1), Duration.ofSeconds(5), presenceSettle, inboxSize, keyWindow, keyWindow, maxDevices,
         Set.of("message", "job_match"), 4, 128 * 1024);
   }
 
