@@ -2,6 +2,7 @@ package io.parley.user;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.conversation.Conversation;
 import io.parley.conversation.MessageView;
 import io.parley.http.Json;
 import io.parley.user.Inbox.Notification;
@@ -21,9 +22,14 @@ final class MessageNotifications {
 
   private MessageNotifications() {}
 
-  /** The draft for {@code message}, standing for {@code count} messages (see {@link Inbox#collapsing}). */
-  static User.Draft draft(MessageView message, int count) {
-    String sender = senderName(message);
+  /**
+   * The draft for {@code posted}, standing for {@code count} messages (see {@link Inbox#collapsing}). Its title is the
+   * sender's name from their verified token, else their id: never anything the sending client chose for the message.
+   */
+  static User.Draft draft(Conversation.MessageNotice posted, int count) {
+    MessageView message = posted.message();
+    String sender =
+        posted.senderName() == null || posted.senderName().isBlank() ? message.senderId() : preview(posted.senderName());
     String body = count == 1 ? preview(message.content()) : countBody(count, sender);
     ObjectNode data = Json.MAPPER.createObjectNode();
     data.put("conversationId", message.conversationId());
@@ -88,15 +94,6 @@ final class MessageNotifications {
 
   private static JsonNode data(Notification n) {
     return Json.parse(n.data(), JsonNode.class);
-  }
-
-  /** Parley knows user ids, not names: a client that wants a name on the banner puts {@code senderName} in metadata. */
-  private static String senderName(MessageView message) {
-    if (message.metadata() != null) {
-      JsonNode name = Json.parse(message.metadata(), JsonNode.class).get("senderName");
-      if (name != null && name.isTextual() && !name.textValue().isBlank()) return preview(name.textValue());
-    }
-    return message.senderId();
   }
 
   private static String preview(String text) {

@@ -439,7 +439,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       String key = "message:" + posted.message().messageId();
       if (state.inbox().seen(key)) return Effect().none();
       Inbox.Collapse collapse = state.inbox().collapsing(posted.message().conversationId());
-      Draft draft = MessageNotifications.draft(posted.message(), collapse.count());
+      Draft draft = MessageNotifications.draft(posted, collapse.count());
       return Effect().persist(added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null));
     }
     return Effect().none();

@@ -265,6 +265,27 @@ class NotificationsTest {
     assertThat(api.get("/api/notifications", TestTokens.user("em2")).json().get("unreadCount").asInt()).isEqualTo(1);
   }
 
+  @Test
+  void aMessageNotificationNamesItsSenderAsTheirVerifiedTokenDoesWhateverTheClientSends() {
+    String named = TestTokens.user("sn1", java.util.Map.of("full_name", "Ana Martin"));
+    String spoofed =
+        "{\"content\":\"Hi\",\"senderName\":\"Admin\",\"senderId\":\"admin\",\"metadata\":{\"senderName\":\"Parley Security\"}}";
+    String withName = conversation("sn1", "sn2");
+    assertThat(api.post("/api/conversations/" + withName + "/messages", named, spoofed).status()).isEqualTo(201);
+    JsonNode fromAna = awaitMessageNotification("sn2", withName, n -> true);
+    assertThat(fromAna.get("title").asText()).isEqualTo("Ana Martin");
+    assertThat(fromAna.get("data").get("senderId").asText()).isEqualTo("sn1");
+
+    // Over the WebSocket too; and a token with no name shows the sender's id, never the name the client made up.
+    String withoutName = conversation("sn3", "sn2");
+    try (WsClient sender = WsClient.signedIn(live.node(), TestTokens.user("sn3"))) {
+      sender.send("{\"type\":\"send\",\"ref\":\"s1\",\"conversationId\":\"" + withoutName
+          + "\",\"clientMsgId\":\"c1\",\"content\":\"Hi\",\"senderName\":\"Admin\",\"metadata\":{\"senderName\":\"CEO\"}}");
+      assertThat(sender.next("sent").get("ref").asText()).isEqualTo("s1");
+    }
+    assertThat(awaitMessageNotification("sn2", withoutName, n -> true).get("title").asText()).isEqualTo("sn3");
+  }
+
   private String conversation(String from, String to) {
     return api.post("/api/conversations", TestTokens.user(from), "{\"type\":\"direct\",\"userId\":\"" + to + "\"}")
         .json().get("id").asText();

@@ -90,15 +90,15 @@ class UserTest {
   @Test
   void aFloodOfMessagesCannotPushASendsKeyOutOfItsWindowNorTheOtherWayRound() {
     notify("job_match", "Match", "job-1-match");
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m0", 1, "bo", "first"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m0", 1, "bo", "first"), null)));
     for (int i = 1; i <= 10; i++) {
-      kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m" + i, i + 1, "bo", "message " + i))));
+      kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m" + i, i + 1, "bo", "message " + i), null)));
     }
     for (int i = 1; i <= 2; i++) notify("comment", "c" + i, "comment-" + i);
 
     assertThat(notify("job_match", "Match again", "job-1-match").duplicate())
         .as("the send's key outlived ten messages").isTrue();
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m10", 11, "bo", "message 10"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m10", 11, "bo", "message 10"), null)));
     assertThat(kit.getState().inbox().collapsing("c1").replaced().count()).as("a redelivered message counts once").isEqualTo(11);
     assertThat(kit.getState().inbox().recentKeys().oldestFirst()).containsExactly("job-1-match", "comment-1", "comment-2");
     assertThat(kit.getState().inbox().messageKeys().oldestFirst()).containsExactly("message:m7", "message:m8", "message:m9", "message:m10");
@@ -177,10 +177,10 @@ class UserTest {
 
   @Test
   void messagesWhileOfflineCollapseIntoOneNotificationPerConversationUntilRead() {
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 1, "bo", "Hi"))));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"))));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"))));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m3", 3, "u1", "my own"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 1, "bo", "Hi"), null)));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"), null)));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"), null)));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m3", 3, "u1", "my own"), null)));
 
     assertThat(kit.getState().inbox().newestFirst()).singleElement().satisfies(n -> {
       assertThat(n.count()).as("a redelivered message counts once").isEqualTo(2);
@@ -191,7 +191,7 @@ class UserTest {
     kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 2)));
     assertThat(kit.getState().inbox().unreadCount()).isZero();
 
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m4", 4, "bo", "New one"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m4", 4, "bo", "New one"), null)));
     assertThat(kit.getState().inbox().newestFirst()).hasSize(2);
     assertThat(kit.getState().inbox().newestFirst().get(0).count()).isEqualTo(1);
   }
@@ -204,8 +204,8 @@ class UserTest {
     assertThat(otherKind.hasNoEvents()).as("a comment that shares the conversation's collapse key is not a message").isTrue();
     kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead("n1", r));
 
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 6, "bo", "Hi"))));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 7, "bo", "Still there?"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 6, "bo", "Hi"), null)));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 7, "bo", "Still there?"), null)));
     var upTo6 = kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 6)));
     assertThat(upTo6.hasNoEvents()).as("message 7 is still unread").isTrue();
     assertThat(kit.getState().inbox().unreadCount()).isEqualTo(1);
