@@ -59,9 +59,38 @@ public final class PushDelivery {
 
   /** Completes when every push of the group is settled; fails with {@link GroupFailed} when it must be pushed again. */
   public CompletionStage<Done> deliver(List<?> events) {
+    return stillDue(newestPerCollapseKey(events)).thenCompose(this::send);
+  }
+
+  /**
+   * Drops the held pushes (decided while their user's entity had just started) that the entity, asked now, no longer
+   * wants: a session registered again meanwhile, or the notification was read or replaced. An entity that does not
+   * answer gets its push, as it would have had without the hold.
+   */
+  private CompletionStage<List<Object>> stillDue(List<Object> events) {
+    List<CompletableFuture<Object>> checked = new ArrayList<>(events.size());
+    for (Object event : events) {
+      if (event instanceof User.NotificationAdded added && Boolean.TRUE.equals(added.pushHeld())) {
+        checked.add(
+            sharding
+                .entityRefFor(User.ENTITY_KEY, added.userId())
+                .<User.PushConfirmed>ask(
+                    replyTo -> new User.ConfirmPush(added.notification().id(), replyTo), settings.confirmTimeout())
+                .<Object>thenApply(confirmed -> confirmed.push() ? event : null)
+                .exceptionally(failure -> event)
+                .toCompletableFuture());
+      } else {
+        checked.add(CompletableFuture.completedFuture(event));
+      }
+    }
+    return CompletableFuture.allOf(checked.toArray(CompletableFuture[]::new))
+        .thenApply(done -> checked.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+  }
+
+  private CompletionStage<Done> send(List<Object> events) {
     Map<PushMessage, List<Target>> toDevices = new LinkedHashMap<>();
     List<Map.Entry<PushMessage, String>> toTopics = new ArrayList<>();
-    for (Object event : newestPerCollapseKey(events)) {
+    for (Object event : events) {
       if (event instanceof User.NotificationAdded added) {
         List<Target> targets = toDevices.computeIfAbsent(messageFor(added.notification()), m -> new ArrayList<>());
         for (User.Device device : added.pushTo()) targets.add(new Target(device.token(), added.userId()));
