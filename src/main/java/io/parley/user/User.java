@@ -93,6 +93,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    */
   public record Draft(String kind, String title, String body, String data, Boolean push, String collapseKey)
       implements CborSerializable {
+    /** Whether it is pushed to a user with no session open: as the sender said, else as its kind is. */
+    public boolean pushed(Set<String> pushedKinds) {
+      return push != null ? push : pushedKinds.contains(kind);
+    }
+
     /** The notification this draft becomes, stored now under {@code id}. */
     public Notification toNotification(String id, int count) {
       return new Notification(
@@ -427,8 +432,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     Notification collapsed = state.inbox().unreadWithCollapseKey(draft.collapseKey());
     Notification notification =
         draft.toNotification(state.inbox().nextId(), collapsed == null ? 1 : collapsed.count() + 1);
-    boolean pushed = draft.push() != null ? draft.push() : settings.pushedKinds().contains(draft.kind());
-    List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
+    List<Device> pushTo = draft.pushed(settings.pushedKinds()) && sessions.isEmpty() ? state.devices() : List.of();
     return new NotificationAdded(
         userId, notification, idempotencyKey, collapsed == null ? null : collapsed.id(), pushTo, batchId);
   }
