@@ -58,7 +58,8 @@ public final class PushDelivery {
     List<Map.Entry<PushMessage, String>> toTopics = new ArrayList<>();
     for (Object event : newestPerCollapseKey(events)) {
       if (event instanceof User.NotificationAdded added) {
-        List<Target> targets = toDevices.computeIfAbsent(PushMessage.of(added.notification(), settings), m -> new ArrayList<>());
+        PushMessage message = PushMessage.of(added.notification(), settings);
+        List<Target> targets = toDevices.computeIfAbsent(message, m -> new ArrayList<>());
         for (User.Device device : added.pushTo()) targets.add(new Target(device.token(), added.userId()));
       } else if (event instanceof Announcements.Announced announced && announced.topic() != null) {
         toTopics.add(Map.entry(PushMessage.of(announced.notification(), settings), announced.topic()));
@@ -116,11 +117,11 @@ public final class PushDelivery {
   /**
    * Why the group must be pushed again, or null once it is done. A token's own fault settles its push; a failure
    * that no token explains does not: credentials refused, or every push failing alike (every token "of another
-   * sender", which means Parley sends as the wrong project; or no answer after every retry while nothing got through).
+   * sender", which means Parley sends as the wrong project; or retries used up while nothing got through).
    * A single stale token cannot hold its slice for long this way: once any later push joins the retried group and
    * goes through, the stale token's failure is its own.
    */
-  static String groupFailure(List<PushOutcome> settled) {
+  private static String groupFailure(List<PushOutcome> settled) {
     for (PushOutcome outcome : settled) {
       if (outcome.refusesCredentials()) return "FCM refused Parley's credentials (" + outcome.reason() + ")";
     }
@@ -128,7 +129,7 @@ public final class PushDelivery {
       return "every token answered sender_id_mismatch: is parley.push.firebase the app's Firebase project?";
     }
     if (settled.contains(PushOutcome.GAVE_UP) && !settled.contains(PushOutcome.SENT)) {
-      return "FCM did not answer, and retries are used up";
+      return "passing faults outlasted the retries, and no push of the group got through";
     }
     return null;
   }
