@@ -432,7 +432,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     Notification collapsed = state.inbox().unreadWithCollapseKey(draft.collapseKey());
     Notification notification =
         draft.toNotification(state.inbox().nextId(), collapsed == null ? 1 : collapsed.count() + 1);
-    List<Device> pushTo = draft.pushed(settings.pushedKinds()) && sessions.isEmpty() ? state.devices() : List.of();
+    boolean pushed = draft.push() != null ? draft.push() : settings.pushedKinds().contains(draft.kind());
+    List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
     return new NotificationAdded(
         userId, notification, idempotencyKey, collapsed == null ? null : collapsed.id(), pushTo, batchId);
   }
