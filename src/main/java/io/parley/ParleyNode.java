@@ -62,10 +62,11 @@ import io.parley.user.DeviceOwner;
 import java.util.function.Function;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -147,6 +148,11 @@ public final class ParleyNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a node and answers once HTTP is listening. If any part fails to start (HTTP cannot bind, say), the node
+   * stops what it started (the actor system, the database pools, the push gateway) and the failure is thrown, so that
+   * a process or a test that retries does not inherit a half-started node.
+   */
   public static ParleyNode start(Config loaded, Parts parts) {
     DatabaseSettings database = DatabaseSettings.fromConfig(loaded);
     Config config = database.akkaOverrides().withFallback(loaded);
@@ -154,23 +160,41 @@ public final class ParleyNode implements AutoCloseable {
     TokenVerifier verifier = TokenVerifier.create(auth);
     Database.createSchemaIfConfigured(database);
     PushGateway push = parts.push().apply(config);
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "parley", config);
-    log.info("Parley node starting on {} with {}", Cluster.get(system).selfMember().address(), database.describe());
-    if (push instanceof AutoCloseable closeable) {
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(Behaviors.empty(), "parley", config);
+    } catch (RuntimeException | Error failure) {
+      closePush(push);
+      throw failure;
+    }
+    try {
+      // Every part started from here on is stopped by coordinated shutdown, the push gateway in its last phase.
       CoordinatedShutdown.get(system)
           .addTask(
               CoordinatedShutdown.PhaseActorSystemTerminate(),
               "close-push-gateway",
               () -> {
-                try {
-                  closeable.close();
-                } catch (Exception e) {
-                  log.warn("The push gateway did not close cleanly", e);
-                }
+                closePush(push);
                 return CompletableFuture.completedFuture(akka.Done.getInstance());
               });
+      log.info("Parley node starting on {} with {}", Cluster.get(system).selfMember().address(), database.describe());
+      ParleyNode node = new ParleyNode(system, auth, verifier, push, parts);
+      node.awaitBinding();
+      return node;
+    } catch (RuntimeException | Error failure) {
+      log.error("The Parley node failed to start; stopping what it started", failure);
+      terminate(system);
+      throw failure;
     }
-    return new ParleyNode(system, auth, verifier, push, parts);
+  }
+
+  private static void closePush(PushGateway push) {
+    if (!(push instanceof AutoCloseable closeable)) return;
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      log.warn("The push gateway did not close cleanly", e);
+    }
   }
 
   private Route routes(AuthSettings auth, TokenVerifier verifier) {
@@ -242,20 +266,40 @@ public final class ParleyNode implements AutoCloseable {
 
   /** The bound HTTP address, once listening. */
   public InetSocketAddress httpAddress() {
+    return awaitBinding().localAddress();
+  }
+
+  private ServerBinding awaitBinding() {
     try {
-      return binding.get(30, TimeUnit.SECONDS).localAddress();
-    } catch (Exception e) {
-      throw new IllegalStateException("HTTP did not bind", e);
+      return binding.get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while HTTP was binding", e);
+    } catch (ExecutionException | TimeoutException e) {
+      Config http = system.settings().config().getConfig("parley.http");
+      throw new IllegalStateException(
+          "HTTP did not bind on " + http.getString("interface") + ":" + http.getInt("port"),
+          e instanceof ExecutionException ? e.getCause() : e);
     }
   }
 
   @Override
   public void close() {
+    if (!terminate(system)) throw new IllegalStateException("Actor system did not terminate within 30 s");
+  }
+
+  /** Terminates the system, which runs coordinated shutdown; true once it has terminated. */
+  private static boolean terminate(ActorSystem<?> system) {
     system.terminate();
     try {
-      system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(30).toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("Actor system did not terminate", e);
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("The actor system did not terminate within 30 s", e);
+      return false;
     }
   }
 }

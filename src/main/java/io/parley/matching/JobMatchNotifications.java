@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.conversation.ConversationIds;
 import io.parley.http.Json;
 import io.parley.notification.Notifications;
+import io.parley.push.FcmPushGateway;
+import io.parley.push.PushMessage;
 import io.parley.user.User;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -31,6 +33,11 @@ public final class JobMatchNotifications {
     };
   }
 
+  /**
+   * The notification of a match, always small enough for FCM to push: the company and the location come from the
+   * platform's rows, unbounded, so the body gives way first, then data's copies of the company and the reasons
+   * (the title and body say them too); a match that still does not fit goes to the inbox only.
+   */
   static User.Draft draft(JobMatch match) {
     String title =
         "New job match: " + match.title() + (match.company() == null || match.company().isBlank() ? "" : " at " + match.company());
@@ -39,13 +46,44 @@ public final class JobMatchNotifications {
     data.put("score", match.percent());
     data.putPOJO("reasons", match.reasons());
     if (match.company() != null) data.put("company", match.company());
-    return new User.Draft(
-        "job_match", shorten(title), match.percent() + "% match: " + match.summary(), data.toString(), null, null);
+    String body = match.percent() + "% match: " + match.summary();
+    User.Draft draft = fitted(new User.Draft("job_match", shorten(title, MAX_TITLE), body, data.toString(), null, null));
+    if (pushable(draft)) return draft;
+    data.remove("reasons");
+    data.remove("company");
+    draft = fitted(new User.Draft("job_match", draft.title(), body, data.toString(), null, null));
+    if (pushable(draft)) return draft;
+    log.warn("The job_match notification for job {} is too large to push even shortened: it goes to the inbox only", match.jobId());
+    return new User.Draft(draft.kind(), draft.title(), draft.body(), draft.data(), false, null);
   }
 
-  private static String shorten(String text) {
-    return text.codePointCount(0, text.length()) <= MAX_TITLE
-        ? text
-        : text.substring(0, text.offsetByCodePoints(0, MAX_TITLE - 1)) + "…";
+  /** The draft with the longest beginning of its body whose push fits; the whole draft when it fits already. */
+  private static User.Draft fitted(User.Draft draft) {
+    if (pushable(draft)) return draft;
+    String body = draft.body();
+    int fits = 0;
+    int tooMany = body.codePointCount(0, body.length());
+    while (tooMany - fits > 1) {
+      int middle = (fits + tooMany) >>> 1;
+      if (pushable(withBody(draft, cut(body, middle)))) fits = middle;
+      else tooMany = middle;
+    }
+    return withBody(draft, cut(body, fits));
+  }
+
+  private static String cut(String body, int codePoints) {
+    return codePoints == 0 ? "" : body.substring(0, body.offsetByCodePoints(0, codePoints)) + "…";
+  }
+
+  private static User.Draft withBody(User.Draft draft, String body) {
+    return new User.Draft(draft.kind(), draft.title(), body, draft.data(), draft.push(), draft.collapseKey());
+  }
+
+  private static boolean pushable(User.Draft draft) {
+    return FcmPushGateway.payloadBytes(PushMessage.of(draft)) <= FcmPushGateway.MAX_PAYLOAD_BYTES;
+  }
+
+  private static String shorten(String text, int max) {
+    return text.codePointCount(0, text.length()) <= max ? text : text.substring(0, text.offsetByCodePoints(0, max - 1)) + "…";
   }
 }

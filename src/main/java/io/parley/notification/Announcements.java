@@ -16,6 +16,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.parley.CborSerializable;
+import io.parley.Sha256;
 import io.parley.user.Inbox.Notification;
 import io.parley.user.RecentKeys;
 import io.parley.user.User;
@@ -27,7 +28,7 @@ import java.util.UUID;
  * Notifications for many users at once, stored once: a broadcast reaches every online session through one
  * cluster-wide pub-sub topic (never a message per user entity), and a topic announcement goes to the devices
  * subscribed to that FCM topic, pushed from the journal. One entity per channel ({@code broadcast}, or
- * {@code topic.<name>}).
+ * {@code topic.<name>}, {@code topic-sha256.<hex>} for a long name).
  */
 public final class Announcements
     extends EventSourcedBehaviorWithEnforcedReplies<Announcements.Command, Announcements.Event, Announcements.State> {
@@ -35,6 +36,11 @@ public final class Announcements
   /** The tag of announcements that the push projection sends to an FCM topic. */
   public static final String TAG = "announcement";
   private static final int IDEMPOTENCY_WINDOW = 1000;
+  /**
+   * Longest topic name kept readable in its entity's id. FCM takes 900 characters, but the journal's persistence ids
+   * hold 255, so a longer name is hashed; that it fits is what keeps the readable ids of existing topics unchanged.
+   */
+  private static final int MAX_READABLE_TOPIC = 200;
 
   public sealed interface Command extends CborSerializable {}
 
@@ -58,7 +64,8 @@ public final class Announcements
   public record Live(Notification notification) implements CborSerializable {}
 
   public static String entityId(String topic) {
-    return topic == null ? "broadcast" : "topic." + topic;
+    if (topic == null) return "broadcast";
+    return topic.length() <= MAX_READABLE_TOPIC ? "topic." + topic : "topic-sha256." + Sha256.hex(topic);
   }
 
   public static void init(ActorSystem<?> system) {

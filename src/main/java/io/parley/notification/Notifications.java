@@ -12,6 +12,8 @@ import io.parley.conversation.ConversationIds;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import io.parley.http.ErrorHandling;
+import io.parley.push.FcmPushGateway;
+import io.parley.push.PushMessage;
 import io.parley.user.DeviceOwner;
 import io.parley.user.Inbox;
 import io.parley.user.User;
@@ -48,6 +50,7 @@ public final class Notifications {
   private final Duration askTimeout;
   private final int maxRecipients;
   private final int maxTokenLength;
+  private final java.util.Set<String> pushedKinds;
   private final int sendParallelism;
   private final int defaultPageSize;
   private final int maxPageSize;
@@ -59,6 +62,7 @@ public final class Notifications {
     this.askTimeout = config.getDuration("parley.http.ask-timeout");
     this.maxRecipients = config.getInt("parley.notifications.max-recipients");
     this.maxTokenLength = config.getInt("parley.notifications.max-token-length");
+    this.pushedKinds = java.util.Set.copyOf(config.getStringList("parley.notifications.pushed-kinds"));
     this.sendParallelism = config.getInt("parley.notifications.send-parallelism");
     this.defaultPageSize = config.getInt("parley.notifications.default-page-size");
     this.maxPageSize = config.getInt("parley.notifications.max-page-size");
@@ -71,6 +75,7 @@ public final class Notifications {
    */
   public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey) {
     List<String> recipients = recipients(userIds);
+    if (draft.pushed(pushedKinds)) requirePushable(draft);
     String batchId = idempotencyKey != null ? idempotencyKey : UUID.randomUUID().toString();
     return Source.from(recipients)
         .mapAsyncUnordered(sendParallelism, userId -> sendRetrying(userId, draft, batchId, SEND_ATTEMPTS))
@@ -112,11 +117,27 @@ public final class Notifications {
     if (topic != null && !topic.matches("[a-zA-Z0-9_.~%-]{1,900}")) {
       throw new ApiException(ApiError.BAD_REQUEST, "field 'topic' must be 1-900 characters of a-z, A-Z, 0-9, -_.~%");
     }
+    if (topic != null) requirePushable(draft);
     return timed(
         sharding
             .entityRefFor(Announcements.ENTITY_KEY, Announcements.entityId(topic))
             .<Announcements.Accepted>askWithStatus(
                 replyTo -> new Announcements.Announce(draft, topic, idempotencyKey, replyTo), askTimeout));
+  }
+
+  /**
+   * Refuses a notification whose push FCM would refuse for its size: stored, it would reach the inbox and never a
+   * phone, and its push would fail on every retry.
+   */
+  private static void requirePushable(User.Draft draft) {
+    PushMessage push = PushMessage.of(draft);
+    int bytes = FcmPushGateway.payloadBytes(push);
+    if (bytes > FcmPushGateway.MAX_PAYLOAD_BYTES) {
+      throw new ApiException(
+          ApiError.TOO_LARGE,
+          "its push would be " + bytes + " bytes, over FCM's limit of " + FcmPushGateway.MAX_PAYLOAD_BYTES
+              + "; the largest field is 'notification." + FcmPushGateway.largestField(push) + "'");
+    }
   }
 
   public CompletionStage<Inbox.Page> list(String userId, boolean unreadOnly, String before, Integer limit) {

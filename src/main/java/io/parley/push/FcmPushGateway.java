@@ -1,5 +1,9 @@
 package io.parley.push;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.google.api.client.http.HttpResponseException;
 import com.google.api.client.http.HttpTransport;
 import com.google.api.core.ApiFuture;
@@ -27,10 +31,12 @@ import com.google.firebase.messaging.WebpushConfig;
 import com.google.firebase.messaging.WebpushFcmOptions;
 import com.google.firebase.messaging.WebpushNotification;
 import io.parley.Sha256;
+import io.parley.http.Json;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -45,6 +51,8 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
   /** apns-collapse-id's limit in bytes; Android's collapse_key is held to the same. */
   private static final int MAX_COLLAPSE_ID = 64;
   private static final int MAX_WEB_TOPIC = 32;
+  /** FCM's limit on a message's payload. */
+  public static final int MAX_PAYLOAD_BYTES = 4096;
 
   private final FirebaseApp app;
   private final FirebaseMessaging messaging;
@@ -156,6 +164,44 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
     android.accept(androidConfig.setNotification(androidNotification.build()).build());
     apns.accept(apnsConfig.setAps(aps.build()).build());
     webpush.accept(webConfig.setNotification(webNotification.build()).build());
+  }
+
+  /**
+   * What FCM counts against {@link #MAX_PAYLOAD_BYTES}: the notification's title and body and the data, as the JSON
+   * the device receives, in UTF-8 bytes. A larger push is refused whatever the token, on every retry.
+   */
+  public static int payloadBytes(PushMessage message) {
+    ObjectNode payload = Json.MAPPER.createObjectNode();
+    payload.putObject("notification").put("title", message.title()).put("body", message.body());
+    ObjectNode data = payload.putObject("data");
+    message.data().forEach(data::put);
+    return jsonBytes(payload);
+  }
+
+  /** The notification's field that takes most of the payload: {@code title}, {@code body} or {@code data.<key>}. */
+  public static String largestField(PushMessage message) {
+    String largest = "title";
+    int most = jsonBytes(TextNode.valueOf(message.title()));
+    if (jsonBytes(TextNode.valueOf(message.body())) > most) {
+      largest = "body";
+      most = jsonBytes(TextNode.valueOf(message.body()));
+    }
+    for (Map.Entry<String, String> field : message.data().entrySet()) {
+      int bytes = jsonBytes(TextNode.valueOf(field.getKey())) + jsonBytes(TextNode.valueOf(field.getValue()));
+      if (bytes > most) {
+        largest = "data." + field.getKey();
+        most = bytes;
+      }
+    }
+    return largest;
+  }
+
+  private static int jsonBytes(JsonNode node) {
+    try {
+      return Json.MAPPER.writeValueAsBytes(node).length;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a tree of strings always serializes", e);
+    }
   }
 
   /**

@@ -4,11 +4,8 @@ import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.pattern.Patterns;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.parley.http.Json;
 import io.parley.notification.Announcements;
 import io.parley.user.DeviceOwner;
-import io.parley.user.Inbox.Notification;
 import io.parley.user.User;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,8 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class PushDelivery {
   private static final Logger log = LoggerFactory.getLogger(PushDelivery.class);
-  /** FCM refuses these data keys. */
-  private static final Set<String> RESERVED_KEYS = Set.of("from", "notification", "message_type", "collapse_key");
 
   private record Target(String token, String userId) {}
 
@@ -92,10 +87,11 @@ public final class PushDelivery {
     List<Map.Entry<PushMessage, String>> toTopics = new ArrayList<>();
     for (Object event : events) {
       if (event instanceof User.NotificationAdded added) {
-        List<Target> targets = toDevices.computeIfAbsent(messageFor(added.notification()), m -> new ArrayList<>());
+        PushMessage message = PushMessage.of(added.notification(), settings);
+        List<Target> targets = toDevices.computeIfAbsent(message, m -> new ArrayList<>());
         for (User.Device device : added.pushTo()) targets.add(new Target(device.token(), added.userId()));
       } else if (event instanceof Announcements.Announced announced && announced.topic() != null) {
-        toTopics.add(Map.entry(messageFor(announced.notification()), announced.topic()));
+        toTopics.add(Map.entry(PushMessage.of(announced.notification(), settings), announced.topic()));
       }
     }
     return owners(toDevices)
@@ -150,11 +146,11 @@ public final class PushDelivery {
   /**
    * Why the group must be pushed again, or null once it is done. A token's own fault settles its push; a failure
    * that no token explains does not: credentials refused, or every push failing alike (every token "of another
-   * sender", which means Parley sends as the wrong project; or no answer after every retry while nothing got through).
+   * sender", which means Parley sends as the wrong project; or retries used up while nothing got through).
    * A single stale token cannot hold its slice for long this way: once any later push joins the retried group and
    * goes through, the stale token's failure is its own.
    */
-  static String groupFailure(List<PushOutcome> settled) {
+  private static String groupFailure(List<PushOutcome> settled) {
     for (PushOutcome outcome : settled) {
       if (outcome.refusesCredentials()) return "FCM refused Parley's credentials (" + outcome.reason() + ")";
     }
@@ -162,7 +158,7 @@ public final class PushDelivery {
       return "every token answered sender_id_mismatch: is parley.push.firebase the app's Firebase project?";
     }
     if (settled.contains(PushOutcome.GAVE_UP) && !settled.contains(PushOutcome.SENT)) {
-      return "FCM did not answer, and retries are used up";
+      return "passing faults outlasted the retries, and no push of the group got through";
     }
     return null;
   }
@@ -247,40 +243,5 @@ public final class PushDelivery {
 
   private static CompletionStage<Done> done() {
     return CompletableFuture.completedFuture(Done.getInstance());
-  }
-
-  /**
-   * The push for a notification. Its data holds the notification's own data (FCM takes strings only) and its kind;
-   * no per-user id, so that the same notification to many users stays one multicast.
-   */
-  PushMessage messageFor(Notification notification) {
-    Map<String, String> data = new LinkedHashMap<>();
-    JsonNode fields = Json.parse(notification.data(), JsonNode.class);
-    fields.fields().forEachRemaining(field -> {
-      String key = field.getKey();
-      if (RESERVED_KEYS.contains(key) || key.startsWith("google") || key.startsWith("gcm")) return;
-      data.put(key, field.getValue().isTextual() ? field.getValue().textValue() : field.getValue().toString());
-    });
-    data.put("kind", notification.kind());
-    if (notification.count() > 1) data.put("count", String.valueOf(notification.count()));
-    return new PushMessage(
-        notification.kind(), notification.title(), notification.body(), Map.copyOf(data), notification.collapseKey(),
-        link(data));
-  }
-
-  /** The page a web push opens: the conversation, the job, or the inbox. */
-  private String link(Map<String, String> data) {
-    if (settings.webAppUrl().isEmpty()) return null;
-    String path = settings.otherPath();
-    if (data.containsKey("conversationId")) {
-      path = settings.conversationPath().replace("{conversationId}", urlEncode(data.get("conversationId")));
-    } else if (data.containsKey("jobId")) {
-      path = settings.jobPath().replace("{jobId}", urlEncode(data.get("jobId")));
-    }
-    return settings.webAppUrl() + path;
-  }
-
-  private static String urlEncode(String value) {
-    return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
   }
 }

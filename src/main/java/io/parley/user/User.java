@@ -93,6 +93,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    */
   public record Draft(String kind, String title, String body, String data, Boolean push, String collapseKey)
       implements CborSerializable {
+    /** Whether it is pushed to a user with no session open: as the sender said, else as its kind is. */
+    public boolean pushed(Set<String> pushedKinds) {
+      return push != null ? push : pushedKinds.contains(kind);
+    }
+
     /** The notification this draft becomes, stored now under {@code id}. */
     public Notification toNotification(String id, int count) {
       return new Notification(

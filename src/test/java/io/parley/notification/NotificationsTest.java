@@ -160,6 +160,38 @@ class NotificationsTest {
   }
 
   @Test
+  void aNotificationTooLargeForFcmToPushIsRefusedUpFront() {
+    // 2,000 characters of two bytes each: within the body's own limit, but with the title over FCM's 4,096 bytes.
+    String body = "é".repeat(2000);
+    HttpApi.Response refused =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"userIds\":[\"pl1\"],\"notification\":{\"kind\":\"system\",\"title\":\"" + "T".repeat(200)
+                + "\",\"body\":\"" + body + "\"}}");
+    assertThat(refused.status()).isEqualTo(413);
+    assertThat(refused.contentType()).startsWith("application/problem+json");
+    assertThat(refused.code()).isEqualTo("too_large");
+    assertThat(refused.json().get("detail").asText()).contains("4096").contains("'notification.body'");
+    assertThat(api.get("/api/notifications", TestTokens.user("pl1")).json().get("notifications")).isEmpty();
+
+    String data = "{\"description\":\"" + "d".repeat(3000) + "\",\"jobId\":\"j-1\"}";
+    HttpApi.Response toTopic =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"topic\":\"jobs\",\"notification\":{\"kind\":\"like\",\"title\":\"Hi\",\"body\":\""
+                + "b".repeat(1500) + "\",\"data\":" + data + "}}");
+    assertThat(toTopic.status()).isEqualTo(413);
+    assertThat(toTopic.json().get("detail").asText()).contains("'notification.data.description'");
+
+    // Never pushed, so FCM's limit is not theirs: a kind that is not pushed, and a broadcast.
+    String unpushed = "{\"kind\":\"like\",\"title\":\"Hi\",\"body\":\"" + body + "\"}";
+    assertThat(api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"userIds\":[\"pl1\"],\"notification\":" + unpushed + "}").status())
+        .isEqualTo(202);
+    assertThat(api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"broadcast\":true,\"notification\":" + unpushed + "}").status())
+        .isEqualTo(202);
+  }
+
+  @Test
   void badInboxRequestsGetAClearError() {
     assertThat(api.post("/api/notifications/n999/read", TestTokens.user("br1"), null).code()).isEqualTo("not_found");
     assertThat(api.post("/api/notifications/garbage/read", TestTokens.user("br1"), null).code()).isEqualTo("bad_request");

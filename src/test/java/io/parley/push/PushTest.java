@@ -3,6 +3,8 @@ package io.parley.push;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.Sha256;
+import io.parley.notification.Announcements;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
@@ -171,6 +173,29 @@ class PushTest {
     assertThat(push.message().path("notification").path("title").asText()).isEqualTo("12 new jobs in Paris");
     assertThat(push.message().path("data").path("city").asText()).isEqualTo("Paris");
     assertThat(fcm.requests().stream().filter(r -> "jobs-paris".equals(r.topic()))).hasSize(1);
+  }
+
+  @Test
+  void aTopicLongerThan200CharactersIsStoredUnderItsHashAndPushedByItsFullName() {
+    String topic = "jobs-" + "paris-backend-".repeat(20);
+    assertThat(topic).hasSizeGreaterThan(200);
+    assertThat(Announcements.entityId(topic)).isEqualTo("topic-sha256." + Sha256.hex(topic));
+    assertThat(Announcements.entityId("jobs-paris")).isEqualTo("topic.jobs-paris");
+
+    HttpApi.Response sent =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"topic\":\"" + topic + "\",\"notification\":{\"kind\":\"system\",\"title\":\"Backend jobs\"}}");
+    assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+    Eventually.await("the push to the long topic",
+        () -> fcm.requests().stream().filter(r -> topic.equals(r.topic())).count(), count -> count == 1);
+
+    for (String bad : List.of("x".repeat(901), "jobs in paris", "")) {
+      HttpApi.Response refused =
+          api.post("/api/admin/notifications", TestTokens.serviceRole(),
+              "{\"topic\":\"" + bad + "\",\"notification\":{\"kind\":\"system\",\"title\":\"Jobs\"}}");
+      assertThat(refused.status()).as(bad).isEqualTo(400);
+      assertThat(refused.json().get("detail").asText()).contains("'topic'");
+    }
   }
 
   private List<FakeFcmTransport.Request> awaitPushes(String token, int count) {
