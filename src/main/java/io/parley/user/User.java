@@ -127,7 +127,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   /**
    * Asked by the push projection about a push held while the entity settled ({@code NotificationAdded.pushHeld}):
-   * answered once presence has settled, yes if the user still has no session and the notification is still unread.
+   * answered once presence has settled, yes if no session registered meanwhile and the notification is still unread.
    */
   public record ConfirmPush(String notificationId, ActorRef<PushConfirmed> replyTo) implements Command {}
 
@@ -318,6 +318,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private boolean idleSinceLastCheck = true;
   /** Push confirmations asked for while presence settles; answered when it has. */
   private final List<ConfirmPush> confirmsAwaitingSettle = new ArrayList<>();
+  /** A session registered while presence settled: the user was online when the held pushes were decided. */
+  private boolean sessionCameBack;
   private final GatewayStats stats;
 
   private User(
@@ -399,7 +401,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     connect.session().tell(new Welcome(connect.sessionId()));
     timers.cancel(Internal.GRACE_OVER);
     // The user is online: presence has settled, and no held push need wait any longer.
-    timers.cancel(Internal.SETTLED);
+    if (settling()) {
+      sessionCameBack = true;
+      timers.cancel(Internal.SETTLED);
+    }
     while (sessions.size() > settings.maxSessions()) {
       String oldest = sessions.keySet().iterator().next();
       Registered evicted = sessions.remove(oldest);
@@ -502,10 +507,14 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return Effect().none();
   }
 
+  /**
+   * A held push goes out if no session came back while presence settled, and the notification is still there to
+   * push: unread, and not replaced by a newer one (which has a push of its own).
+   */
   private void answerConfirms(State state) {
     for (ConfirmPush confirm : confirmsAwaitingSettle) {
       Notification n = state.inbox().find(confirm.notificationId());
-      confirm.replyTo().tell(new PushConfirmed(sessions.isEmpty() && n != null && n.unread()));
+      confirm.replyTo().tell(new PushConfirmed(!sessionCameBack && n != null && n.unread()));
     }
     confirmsAwaitingSettle.clear();
   }

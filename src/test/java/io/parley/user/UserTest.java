@@ -158,6 +158,11 @@ class UserTest {
     assertThat(projection.receiveMessage().push())
         .as("the first answer comes once a session registered, and says no")
         .isFalse();
+    kit.runCommand(new Disconnect("s1"));
+    kit.runCommand(new ConfirmPush(held.notification().id(), projection.ref()));
+    assertThat(projection.receiveMessage().push())
+        .as("asked late, after the session left again: the user was online when it was decided")
+        .isFalse();
 
     // Another start, and no session comes back: the push is held for the settle time, then confirmed.
     kit = EventSourcedBehaviorTestKit.create(
