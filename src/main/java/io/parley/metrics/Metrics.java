@@ -38,6 +38,7 @@ public final class Metrics implements Extension {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Timer persistLatency;
   private final Timer deliveryLatency;
+  private final Counter shed;
   private final Map<String, Counter> webhooks = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> shards = new ConcurrentHashMap<>();
 
@@ -49,6 +50,10 @@ public final class Metrics implements Extension {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
 
+    shed =
+        Counter.builder("parley.conversation.shed")
+            .description("Requests to conversations refused at once because the node was at max-pending-asks")
+            .register(registry);
     GatewayStats gateway = GatewayStats.get(system);
     Gauge.builder("parley.connections", gateway.connections, Number::doubleValue)
         .description("Open WebSocket connections on this node")
@@ -80,6 +85,10 @@ public final class Metrics implements Extension {
             .description("From a message stored to its frame written for a device")
             .publishPercentileHistogram()
             .register(registry);
+  }
+
+  public void shed() {
+    shed.increment();
   }
 
   public void persisted(Duration took) {
