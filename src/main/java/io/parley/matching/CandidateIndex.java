@@ -23,24 +23,28 @@ public final class CandidateIndex {
   // reading these is a few cache lines where following each profile's pointers was a cache miss per candidate.
   private static final Level[] LEVELS = Level.values();
   private static final byte NO_LEVEL = -1;
-  private static final int NO_CITY = -1;
   private static final byte OPEN_TO_REMOTE = 1;
   private static final byte JOB_ALERTS = 2;
   private byte[] levels = new byte[256];
-  private int[] cities = new int[256];
+  /** Each slot's city as its one shared instance: equal cities are the same reference, compared with ==. */
+  private String[] cities = new String[256];
   private byte[] flags = new byte[256];
   private String[] userIds = new String[256];
-  private final Map<String, Integer> cityIds = new HashMap<>();
   /**
    * The slots one match touched, kept between matches: a popular job touches most of the partition, and a list
    * grown afresh each time was tens of megabytes of garbage per job, whose collections were the slowest matches.
    */
   private final Postings touched = new Postings();
   private final Postings freeSlots = new Postings();
+  private int forgottenSinceCompaction;
   private int used;
 
   public int size() {
     return slotOf.size();
+  }
+
+  int sharedStrings() {
+    return shared.size();
   }
 
   /** Whether exactly this profile is already indexed: indexing it again would change nothing. */
@@ -57,6 +61,7 @@ public final class CandidateIndex {
     Integer slot = slotOf.get(profile.candidateId());
     if (slot != null) {
       unpost(profiles[slot], slot);
+      forgotten();
     } else {
       slot = allocate();
       slotOf.put(profile.candidateId(), slot);
@@ -64,7 +69,7 @@ public final class CandidateIndex {
     CandidateProfile compact = compact(profile);
     profiles[slot] = compact;
     levels[slot] = compact.level() == null ? NO_LEVEL : (byte) compact.level().ordinal();
-    cities[slot] = compact.city() == null ? NO_CITY : cityIds.computeIfAbsent(compact.city(), c -> cityIds.size());
+    cities[slot] = compact.city();
     userIds[slot] = compact.userId();
     flags[slot] = (byte) ((compact.openToRemote() ? OPEN_TO_REMOTE : 0) | (compact.jobAlerts() ? JOB_ALERTS : 0));
     for (String skill : compact.skills()) postings.computeIfAbsent(skill, s -> new Postings()).add(slot);
@@ -76,8 +81,29 @@ public final class CandidateIndex {
     unpost(profiles[slot], slot);
     profiles[slot] = null;
     flags[slot] = 0;
+    cities[slot] = null;
     userIds[slot] = null;
     freeSlots.add(slot);
+    forgotten();
+  }
+
+  /**
+   * Counts profiles replaced or removed, and once they outnumber the live ones, drops the shared strings no live
+   * profile uses any more: skills and cities come from webhook rows, and would otherwise pile up forever.
+   * The live ones keep their instances, so the identity comparisons of matching still hold.
+   */
+  private void forgotten() {
+    if (++forgottenSinceCompaction <= Math.max(10_000, size())) return;
+    forgottenSinceCompaction = 0;
+    Map<String, String> live = new HashMap<>();
+    for (int slot = 0; slot < used; slot++) {
+      CandidateProfile p = profiles[slot];
+      if (p == null) continue;
+      for (String skill : p.skills()) live.put(skill, skill);
+      if (p.city() != null) live.put(p.city(), p.city());
+      if (p.locationLabel() != null) live.put(p.locationLabel(), p.locationLabel());
+    }
+    shared.keySet().retainAll(live.keySet());
   }
 
   /** Every indexed profile, for a snapshot. */
@@ -107,15 +133,15 @@ public final class CandidateIndex {
           if (counts[slot]++ == 0) touched.add(slot);
         }
       }
-      Integer jobCity = job.city() == null ? null : cityIds.get(job.city());
-      int city = jobCity == null ? NO_CITY - 1 : jobCity;
+      // Null when the job names no city or no candidate here lives there: then no slot's city is the same.
+      String city = job.city() == null ? null : shared.get(job.city());
       for (int i = 0; i < touched.size; i++) {
         int slot = touched.values[i];
         int matched = counts[slot];
         counts[slot] = 0;
         if (matched < minimum || (flags[slot] & JOB_ALERTS) == 0) continue;
         Level level = levels[slot] == NO_LEVEL ? null : LEVELS[levels[slot]];
-        boolean sameCity = cities[slot] == city;
+        boolean sameCity = city != null && cities[slot] == city;
         boolean openToRemote = (flags[slot] & OPEN_TO_REMOTE) != 0;
         if (scoring.matches(scoring.percent(job, matched, level, sameCity, openToRemote))) {
           Scoring.Result result = scoring.score(job, matched, level, sameCity, openToRemote);

@@ -11,12 +11,12 @@ import akka.http.javadsl.model.HttpHeader;
 import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import io.parley.http.Authentication;
 import io.parley.http.Json;
+import io.parley.http.RequestBodies;
 import io.parley.matching.MatchDelivery;
 import io.parley.matching.MatchingSettings;
 import io.parley.webhook.WebhookIntake.Kind;
@@ -45,7 +45,7 @@ public final class WebhookRoutes {
   private final MatchDelivery delivery;
   private final Authentication admin;
   private final ClusterSharding sharding;
-  private final long maxBytes;
+  private final RequestBodies bodies;
   private final Duration askTimeout;
   private final Executor blocking;
   private final Metrics metrics;
@@ -63,7 +63,7 @@ public final class WebhookRoutes {
     this.delivery = delivery;
     this.admin = admin;
     this.sharding = ClusterSharding.get(system);
-    this.maxBytes = maxBytes;
+    this.bodies = new RequestBodies(maxBytes);
     this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
     this.metrics = Metrics.get(system);
@@ -227,9 +227,7 @@ public final class WebhookRoutes {
   }
 
   private Route withBody(BiFunction<HttpRequest, byte[], Route> inner) {
-    return withSizeLimit(
-        maxBytes,
-        () -> extractRequest(request -> entity(Unmarshaller.entityToByteArray(), body -> inner.apply(request, body))));
+    return extractRequest(request -> bodies.bytes(body -> inner.apply(request, body)));
   }
 
   private static Function<String, Optional<String>> headers(HttpRequest request) {

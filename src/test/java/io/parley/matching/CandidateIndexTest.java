@@ -46,6 +46,21 @@ class CandidateIndexTest {
   }
 
   @Test
+  void stringsOfReplacedProfilesAreForgottenAndSameCityStillCounts() {
+    index.put(candidate("c1", List.of("java", "akka", "sql"), Level.SENIOR, "paris", true));
+    for (int i = 0; i < 30_000; i++) {
+      index.put(candidate("mover", List.of("skill-" + i), Level.SENIOR, "city-" + i, true));
+    }
+    // Each replaced profile leaves three strings (skill, city, label): 90,000 if none were forgotten; at most the
+    // last 10,000 replacements' since the last compaction are left.
+    assertThat(index.sharedStrings()).as("strings of replaced profiles are forgotten").isLessThanOrEqualTo(30_010);
+
+    List<CandidateMatch> matches = index.match(job(List.of("java", "akka", "sql")), SCORING);
+    assertThat(matches).extracting(CandidateMatch::userId).containsExactly("u-c1");
+    assertThat(matches.get(0).reasons()).containsExactly("3/3 skills", "senior", "Paris");
+  }
+
+  @Test
   void reusesFreedSlotsWithoutMixingCandidates() {
     index.put(candidate("c1", List.of("java"), Level.SENIOR, "paris", true));
     index.remove("c1");
