@@ -53,6 +53,7 @@ import io.parley.http.AdminNotificationRoutes;
 import io.parley.http.DeviceRoutes;
 import io.parley.http.NotificationRoutes;
 import io.parley.notification.Announcements;
+import io.parley.notification.LiveBroadcasts;
 import io.parley.notification.Notifications;
 import io.parley.push.PushGateway;
 import io.parley.push.PushGateways;
@@ -93,6 +94,7 @@ public final class ParleyNode implements AutoCloseable {
     User.init(system);
     DeviceOwner.init(system);
     Announcements.init(system);
+    LiveBroadcasts.get(system);
     Conversation.init(system, User.fanout(system));
     if (config.getBoolean("parley.projection.enabled")) ConversationProjection.init(system);
     this.push = push;

@@ -21,9 +21,8 @@ import io.parley.http.ApiException;
 import io.parley.http.ErrorHandling;
 import io.parley.http.Json;
 import io.parley.http.NotificationWire;
-import io.parley.notification.Announcements;
+import io.parley.notification.LiveBroadcasts;
 import io.parley.notification.Notifications;
-import akka.actor.typed.pubsub.Topic;
 import io.parley.user.Presences;
 import io.parley.user.User;
 import java.util.List;
@@ -60,7 +59,7 @@ public final class Session implements OrderedDelivery.Port {
 
   private record FromUser(User.ToSession message) implements Command {}
 
-  private record Broadcast(Announcements.Live live) implements Command {}
+  private record Broadcast(LiveBroadcasts.Live live) implements Command {}
 
   private record Verified(Principal principal, String ref) implements Command {}
 
@@ -133,7 +132,7 @@ public final class Session implements OrderedDelivery.Port {
   private final Outgoing out;
   private final String sessionId = UUID.randomUUID().toString();
   private final ActorRef<User.ToSession> inbox;
-  private final ActorRef<Announcements.Live> broadcasts;
+  private final ActorRef<LiveBroadcasts.Live> broadcasts;
   private final TokenBucket rateLimit;
   private final TokenBucket typingLimit;
   /** Conversations where this session said it was typing; they hear it stopped when the session ends. */
@@ -153,7 +152,7 @@ public final class Session implements OrderedDelivery.Port {
     this.deps = deps;
     this.out = out;
     this.inbox = context.messageAdapter(User.ToSession.class, FromUser::new);
-    this.broadcasts = context.messageAdapter(Announcements.Live.class, Broadcast::new);
+    this.broadcasts = context.messageAdapter(LiveBroadcasts.Live.class, Broadcast::new);
     this.stats = GatewayStats.get(context.getSystem());
     this.metrics = io.parley.metrics.Metrics.get(context.getSystem());
     this.rateLimit = new TokenBucket(deps.settings().framesPerSecond(), deps.settings().frameBurst());
@@ -240,7 +239,7 @@ public final class Session implements OrderedDelivery.Port {
     if (first) {
       timers.startSingleTimer(Timer.RESUME_WINDOW, deps.settings().resumeWindow());
       register();
-      Announcements.LiveTopic.get(context.getSystem()).ref().tell(Topic.subscribe(broadcasts));
+      LiveBroadcasts.get(context.getSystem()).subscribe(broadcasts);
       timers.startTimerWithFixedDelay(Timer.REGISTRATION, deps.settings().registrationRefresh());
       send(new Frames.Connected(principal.userId(), sessionId, deps.settings().heartbeat().toMillis()));
     } else {

@@ -2,10 +2,6 @@ package io.parley.notification;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.Extension;
-import akka.actor.typed.ExtensionId;
-import akka.actor.typed.Props;
-import akka.actor.typed.pubsub.Topic;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -25,8 +21,8 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Notifications for many users at once, stored once: a broadcast reaches every online session through one
- * cluster-wide pub-sub topic (never a message per user entity), and a topic announcement goes to the devices
+ * Notifications for many users at once, stored once: a broadcast reaches every online session through one relay
+ * per node ({@link LiveBroadcasts}, never a message per user entity), and a topic announcement goes to the devices
  * subscribed to that FCM topic, pushed from the journal. One entity per channel ({@code broadcast}, or
  * {@code topic.<name>}, {@code topic-sha256.<hex>} for a long name).
  */
@@ -60,9 +56,6 @@ public final class Announcements
 
   public record State(RecentKeys recentKeys) implements CborSerializable {}
 
-  /** What every online session hears of a broadcast. */
-  public record Live(Notification notification) implements CborSerializable {}
-
   public static String entityId(String topic) {
     if (topic == null) return "broadcast";
     return topic.length() <= MAX_READABLE_TOPIC ? "topic." + topic : "topic-sha256." + Sha256.hex(topic);
@@ -72,11 +65,11 @@ public final class Announcements
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> new Announcements(ctx.getEntityId(), system)));
   }
 
-  private final ActorRef<Topic.Command<Live>> live;
+  private final LiveBroadcasts live;
 
   private Announcements(String entityId, ActorSystem<?> system) {
     super(PersistenceId.of(ENTITY_KEY.name(), entityId));
-    this.live = LiveTopic.get(system).ref();
+    this.live = LiveBroadcasts.get(system);
   }
 
   @Override
@@ -115,7 +108,7 @@ public final class Announcements
                   .persist(announced)
                   .thenRun(
                       s -> {
-                        if (announced.topic() == null) live.tell(Topic.publish(new Live(notification)));
+                        if (announced.topic() == null) live.publish(notification);
                       })
                   .thenReply(announce.replyTo(), s -> StatusReply.success(new Accepted(notification.id(), false)));
             })
@@ -136,31 +129,5 @@ public final class Announcements
               return new State(state.recentKeys().with(e.idempotencyKey(), forgotten));
             })
         .build();
-  }
-
-  /** This node's handle on the cluster-wide topic that broadcasts travel on; sessions subscribe to it. */
-  public static final class LiveTopic implements Extension {
-    private final ActorRef<Topic.Command<Live>> ref;
-
-    private LiveTopic(ActorSystem<?> system) {
-      this.ref = system.systemActorOf(Topic.create(Live.class, "parley-broadcast"), "parley-broadcast", Props.empty());
-    }
-
-    public ActorRef<Topic.Command<Live>> ref() {
-      return ref;
-    }
-
-    public static LiveTopic get(ActorSystem<?> system) {
-      return Id.INSTANCE.apply(system);
-    }
-
-    private static final class Id extends ExtensionId<LiveTopic> {
-      static final Id INSTANCE = new Id();
-
-      @Override
-      public LiveTopic createExtension(ActorSystem<?> system) {
-        return new LiveTopic(system);
-      }
-    }
   }
 }

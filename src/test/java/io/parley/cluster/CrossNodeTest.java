@@ -97,6 +97,31 @@ class CrossNodeTest {
     }
   }
 
+  /**
+   * Each round a node goes from no session to one and back: under pub-sub that re-registration took gossip rounds
+   * to reach the publishing node, and broadcasts sent meanwhile were lost there.
+   */
+  @Test
+  void aBroadcastReachesSessionsThatJustSignedInOnEveryNode() {
+    for (int round = 0; round < 5; round++) {
+      List<WsClient> sessions = new ArrayList<>();
+      try {
+        for (int n = 0; n < 3; n++) sessions.add(WsClient.signedIn(cluster.node(n), TestTokens.user("bc" + round + "-" + n)));
+        String title = "Round " + round;
+        assertThat(
+                cluster.api(round % 3).post("/api/admin/notifications", TestTokens.serviceRole(),
+                    "{\"broadcast\":true,\"notification\":{\"kind\":\"system\",\"title\":\"" + title + "\"}}").status())
+            .isEqualTo(202);
+        for (int n = 0; n < 3; n++) {
+          JsonNode frame = sessions.get(n).until(f -> f.path("broadcast").asBoolean(false), new ArrayList<>());
+          assertThat(frame.get("notification").get("title").asText()).as("the broadcast on node " + n).isEqualTo(title);
+        }
+      } finally {
+        sessions.forEach(WsClient::close);
+      }
+    }
+  }
+
   @Test
   void typingAndPresenceReachWatchersOnOtherNodes() {
     String direct =
