@@ -178,26 +178,25 @@ public final class ParleyNode implements AutoCloseable {
     Presences presences = new Presences(system, readModel);
     RequestBodies bodies = new RequestBodies(config.getBytes("parley.http.max-request-body"));
     Authentication authentication = new Authentication(verifier, config.getString("parley.auth.admin-token"));
-    Route api =
-        pathPrefix(
-            "api",
-            () ->
-                concat(
-                    new HealthRoutes(system, push).route(),
-                    new ConversationRoutes(conversations, authentication, bodies).route(),
-                    new NotificationRoutes(notifications, authentication).route(),
-                    new DeviceRoutes(notifications, authentication, bodies).route(),
-                    new AdminNotificationRoutes(
-                            notifications,
-                            authentication,
-                            bodies,
-                            (int) config.getBytes("parley.notifications.max-data-bytes").longValue(),
-                            config.getDuration("parley.notifications.admin-request-timeout"))
-                        .route(),
-                    new PresenceRoutes(presences, authentication).route(),
-                    new GatewayStatusRoutes(system, authentication).route(),
-                    new WebhookRoutes(system, webhooks, matching, matchDelivery, authentication,
-                        config.getBytes("parley.http.max-request-body")).route()));
+    // Built once: a route built inside pathPrefix's supplier would construct every area's routes for each request.
+    Route areas =
+        concat(
+            new HealthRoutes(system, push).route(),
+            new ConversationRoutes(conversations, authentication, bodies).route(),
+            new NotificationRoutes(notifications, authentication).route(),
+            new DeviceRoutes(notifications, authentication, bodies).route(),
+            new AdminNotificationRoutes(
+                    notifications,
+                    authentication,
+                    bodies,
+                    (int) config.getBytes("parley.notifications.max-data-bytes").longValue(),
+                    config.getDuration("parley.notifications.admin-request-timeout"))
+                .route(),
+            new PresenceRoutes(presences, authentication).route(),
+            new GatewayStatusRoutes(system, authentication).route(),
+            new WebhookRoutes(system, webhooks, matching, matchDelivery, authentication,
+                config.getBytes("parley.http.max-request-body")).route());
+    Route api = pathPrefix("api", () -> areas);
     Route routes = api;
     if (auth.devMode()) {
       log.warn(

@@ -54,6 +54,11 @@ public final class DevTokens {
 
   /** An access token of a user signed in with email and password, as Supabase Auth issues it. */
   public String mint(String userId, String email, Duration ttl) {
+    return mint(userId, email, Map.of(), ttl);
+  }
+
+  /** The same, with the {@code user_metadata} Supabase Auth keeps for the user (a {@code full_name}, say). */
+  public String mint(String userId, String email, Map<String, ?> userMetadata, Duration ttl) {
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     return JWT.create()
         .withHeader(Map.of("typ", "JWT"))
@@ -65,7 +70,7 @@ public final class DevTokens {
         .withClaim("email", email)
         .withClaim("phone", "")
         .withClaim("app_metadata", Map.of("provider", "email", "providers", List.of("email")))
-        .withClaim("user_metadata", Map.of())
+        .withClaim("user_metadata", userMetadata)
         .withClaim("role", "authenticated")
         .withClaim("aal", "aal1")
         .withClaim("amr", List.of(Map.of("method", "password", "timestamp", now.getEpochSecond())))

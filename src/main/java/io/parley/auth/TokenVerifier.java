@@ -150,7 +150,18 @@ public final class TokenVerifier {
         role,
         nonBlank(jwt.getClaim("email").asString()),
         expiresAt,
-        jwt.getClaim("session_id").asString());
+        jwt.getClaim("session_id").asString(),
+        displayName(jwt));
+  }
+
+  /** Supabase's OAuth providers fill both; an email sign-up has whatever the app put in the user's metadata. */
+  private static String displayName(DecodedJWT jwt) {
+    java.util.Map<String, Object> metadata = jwt.getClaim("user_metadata").asMap();
+    if (metadata == null) return null;
+    for (String key : List.of("full_name", "name")) {
+      if (metadata.get(key) instanceof String name && nonBlank(name) != null) return name.strip();
+    }
+    return null;
   }
 
   private void checkUserSession(DecodedJWT jwt) {

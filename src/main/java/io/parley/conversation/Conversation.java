@@ -62,8 +62,9 @@ public final class Conversation
 
   public record RemoveParticipant(String userId, String removedUserId, ActorRef<Reply> replyTo) implements Command {}
 
+  /** {@code senderName} comes from the sender's verified token (null: none), for the notifications of others. */
   public record PostMessage(
-      String userId, String clientMsgId, String content, String metadata, ActorRef<Reply> replyTo)
+      String userId, String clientMsgId, String content, String metadata, String senderName, ActorRef<Reply> replyTo)
       implements Command {}
 
   /** {@code located} comes from the read side for a message older than the in-memory window, else it is null. */
@@ -177,7 +178,8 @@ public final class Conversation
     String conversationId();
   }
 
-  public record MessageNotice(MessageView message) implements Notice {
+  /** {@code senderName}: the sender's name from their verified token, null when it has none. */
+  public record MessageNotice(MessageView message, String senderName) implements Notice {
     @Override
     public String conversationId() {
       return message.conversationId();
@@ -406,7 +408,7 @@ public final class Conversation
             s -> {
               // Sending ends typing, and the others hear so before the message itself.
               stopTyping(s, command.userId());
-              notifyParticipants(s, new MessageNotice(s.messageAt(posted.seq())));
+              notifyParticipants(s, new MessageNotice(s.messageAt(posted.seq()), command.senderName()));
             })
         .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false));
   }

@@ -1,9 +1,6 @@
 package io.parley.conversation;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.parley.Sha256;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -21,13 +18,7 @@ public final class ConversationIds {
   public static String direct(String userA, String userB) {
     String first = userA.compareTo(userB) <= 0 ? userA : userB;
     String second = first.equals(userA) ? userB : userA;
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest((first + "\n" + second).getBytes(StandardCharsets.UTF_8));
-      return "d_" + HexFormat.of().formatHex(digest, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JRE", e);
-    }
+    return "d_" + Sha256.hex(first + "\n" + second).substring(0, 32);
   }
 
   public static String newGroup() {

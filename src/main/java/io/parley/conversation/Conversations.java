@@ -6,6 +6,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.japi.function.Function;
 import akka.pattern.Patterns;
+import io.parley.auth.Principal;
 import io.parley.conversation.Conversation.Command;
 import io.parley.conversation.Conversation.Reply;
 import io.parley.http.ApiError;
@@ -83,12 +84,15 @@ public final class Conversations {
     return readModel.conversationsOf(userId, after, limit);
   }
 
+  /** {@code sender} is who the verified token speaks for: their id, and the name others see on notifications. */
   public CompletionStage<Conversation.Posted> post(
-      String userId, String conversationId, String clientMsgId, String content, String metadata) {
+      Principal sender, String conversationId, String clientMsgId, String content, String metadata) {
     long started = System.nanoTime();
+    String userId = sender.userId();
     return ask(
             conversationId,
-            replyTo -> new Conversation.PostMessage(userId, clientMsgId, content, metadata, replyTo),
+            replyTo ->
+                new Conversation.PostMessage(userId, clientMsgId, content, metadata, sender.displayName(), replyTo),
             Conversation.Posted.class)
         .whenComplete(
             (posted, failure) -> {

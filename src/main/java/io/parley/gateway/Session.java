@@ -331,7 +331,7 @@ public final class Session implements OrderedDelivery.Port {
         String metadata = metadata(send.metadata());
         answer(
             ref,
-            conversations.post(userId, send.conversationId(), send.clientMsgId(), send.content(), metadata),
+            conversations.post(principal, send.conversationId(), send.clientMsgId(), send.content(), metadata),
             posted ->
                 new Frames.Sent(
                     ref,

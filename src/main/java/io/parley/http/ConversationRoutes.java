@@ -72,7 +72,7 @@ public final class ConversationRoutes {
             "messages",
             () ->
                 concat(
-                    pathEndOrSingleSlash(() -> concat(get(() -> history(userId, id)), post(() -> postMessage(userId, id)))),
+                    pathEndOrSingleSlash(() -> concat(get(() -> history(userId, id)), post(() -> postMessage(user, id)))),
                     path(
                         segment(),
                         messageId ->
@@ -161,13 +161,13 @@ public final class ConversationRoutes {
                 }));
   }
 
-  private Route postMessage(String userId, String id) {
+  private Route postMessage(Principal user, String id) {
     return bodies.json(
         PostMessage.class,
         body -> {
           String metadata = metadata(body.metadata());
           return onSuccess(
-              conversations.post(userId, id, body.clientMsgId(), body.content(), metadata),
+              conversations.post(user, id, body.clientMsgId(), body.content(), metadata),
               posted ->
                   complete(
                       posted.duplicate() ? StatusCodes.OK : StatusCodes.CREATED,

@@ -19,6 +19,23 @@ public final class CandidateIndex {
   private final Map<String, String> shared = new HashMap<>();
   private CandidateProfile[] profiles = new CandidateProfile[256];
   private int[] counts = new int[256];
+  // What scoring needs of each slot, in arrays beside the profiles: a popular job scores most of the partition, and
+  // reading these is a few cache lines where following each profile's pointers was a cache miss per candidate.
+  private static final Level[] LEVELS = Level.values();
+  private static final byte NO_LEVEL = -1;
+  private static final int NO_CITY = -1;
+  private static final byte OPEN_TO_REMOTE = 1;
+  private static final byte JOB_ALERTS = 2;
+  private byte[] levels = new byte[256];
+  private int[] cities = new int[256];
+  private byte[] flags = new byte[256];
+  private String[] userIds = new String[256];
+  private final Map<String, Integer> cityIds = new HashMap<>();
+  /**
+   * The slots one match touched, kept between matches: a popular job touches most of the partition, and a list
+   * grown afresh each time was tens of megabytes of garbage per job, whose collections were the slowest matches.
+   */
+  private final Postings touched = new Postings();
   private final Postings freeSlots = new Postings();
   private int used;
 
@@ -46,6 +63,10 @@ public final class CandidateIndex {
     }
     CandidateProfile compact = compact(profile);
     profiles[slot] = compact;
+    levels[slot] = compact.level() == null ? NO_LEVEL : (byte) compact.level().ordinal();
+    cities[slot] = compact.city() == null ? NO_CITY : cityIds.computeIfAbsent(compact.city(), c -> cityIds.size());
+    userIds[slot] = compact.userId();
+    flags[slot] = (byte) ((compact.openToRemote() ? OPEN_TO_REMOTE : 0) | (compact.jobAlerts() ? JOB_ALERTS : 0));
     for (String skill : compact.skills()) postings.computeIfAbsent(skill, s -> new Postings()).add(slot);
   }
 
@@ -54,6 +75,8 @@ public final class CandidateIndex {
     if (slot == null) return;
     unpost(profiles[slot], slot);
     profiles[slot] = null;
+    flags[slot] = 0;
+    userIds[slot] = null;
     freeSlots.add(slot);
   }
 
@@ -71,11 +94,11 @@ public final class CandidateIndex {
       // The weights let a candidate without any of the job's skills match, so the index cannot narrow the search.
       for (int slot = 0; slot < used; slot++) {
         CandidateProfile p = profiles[slot];
-        if (p != null) consider(job, scoring, p, -1, matches);
+        if (p != null) consider(job, scoring, p, matches);
       }
     } else if (!job.skills().isEmpty()) {
       int minimum = Math.max(1, scoring.minimumSkills(job.skills().size()));
-      Postings touched = new Postings();
+      touched.size = 0;
       for (String skill : job.skills()) {
         Postings slots = postings.get(skill);
         if (slots == null) continue;
@@ -84,21 +107,30 @@ public final class CandidateIndex {
           if (counts[slot]++ == 0) touched.add(slot);
         }
       }
+      Integer jobCity = job.city() == null ? null : cityIds.get(job.city());
+      int city = jobCity == null ? NO_CITY - 1 : jobCity;
       for (int i = 0; i < touched.size; i++) {
         int slot = touched.values[i];
         int matched = counts[slot];
         counts[slot] = 0;
-        if (matched >= minimum) consider(job, scoring, profiles[slot], matched, matches);
+        if (matched < minimum || (flags[slot] & JOB_ALERTS) == 0) continue;
+        Level level = levels[slot] == NO_LEVEL ? null : LEVELS[levels[slot]];
+        boolean sameCity = cities[slot] == city;
+        boolean openToRemote = (flags[slot] & OPEN_TO_REMOTE) != 0;
+        if (scoring.matches(scoring.percent(job, matched, level, sameCity, openToRemote))) {
+          Scoring.Result result = scoring.score(job, matched, level, sameCity, openToRemote);
+          matches.add(new CandidateMatch(userIds[slot], result.fraction(), result.reasons()));
+        }
       }
     }
     matches.sort((a, b) -> Double.compare(b.score(), a.score()));
     return matches;
   }
 
-  private static void consider(
-      JobPosting job, Scoring scoring, CandidateProfile p, int matchedSkills, List<CandidateMatch> matches) {
+  /** One whole profile scored, when the weights make every candidate worth a look. */
+  private static void consider(JobPosting job, Scoring scoring, CandidateProfile p, List<CandidateMatch> matches) {
     if (!p.jobAlerts()) return;
-    int matched = matchedSkills >= 0 ? matchedSkills : Scoring.sharedSkills(job, p);
+    int matched = Scoring.sharedSkills(job, p);
     if (!scoring.matches(scoring.percent(job, matched, p.level(), p.city(), p.openToRemote()))) return;
     Scoring.Result result = scoring.score(job, matched, p.level(), p.city(), p.openToRemote());
     matches.add(new CandidateMatch(p.userId(), result.fraction(), result.reasons()));
@@ -138,6 +170,10 @@ public final class CandidateIndex {
     if (used == profiles.length) {
       profiles = Arrays.copyOf(profiles, used * 2);
       counts = Arrays.copyOf(counts, used * 2);
+      levels = Arrays.copyOf(levels, used * 2);
+      cities = Arrays.copyOf(cities, used * 2);
+      flags = Arrays.copyOf(flags, used * 2);
+      userIds = Arrays.copyOf(userIds, used * 2);
     }
     return used++;
   }

@@ -1,6 +1,7 @@
 package io.parley.matching;
 
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /** Seniority on the seeds' ladder; the distance between two levels is what the experience score is made of. */
 public enum Level {
@@ -9,10 +10,12 @@ public enum Level {
   SENIOR,
   LEAD;
 
+  private static final Pattern NOT_A_LETTER = Pattern.compile("[^a-z]");
+
   /** The level a column names, in the words platforms use; null when the column is empty or names no level. */
   public static Level parse(String raw) {
     if (raw == null) return null;
-    String word = raw.trim().toLowerCase(Locale.ROOT).replaceAll("[^a-z]", "");
+    String word = NOT_A_LETTER.matcher(raw.trim().toLowerCase(Locale.ROOT)).replaceAll("");
     return switch (word) {
       case "junior", "jr", "entry", "entrylevel", "intern", "internship", "graduate", "beginner" -> JUNIOR;
       case "mid", "midlevel", "middle", "intermediate", "medior", "regular" -> MID;

@@ -63,24 +63,59 @@ public final class Scoring {
    * the job, and builds the reasons only for those who match.
    */
   public double percent(JobPosting job, int matchedSkills, Level level, String city, boolean openToRemote) {
+    return percent(job, matchedSkills, level, sameCity(job, city), openToRemote);
+  }
+
+  /** The same, with the city already compared (the index compares city numbers, not strings). */
+  public double percent(JobPosting job, int matchedSkills, Level level, boolean sameCity, boolean openToRemote) {
     int required = job.skills().size();
     double skills = required == 0 ? 0 : (double) matchedSkills / required;
     return weights.skills * skills
         + weights.experience * experience(job.level(), level)
-        + weights.location * (sameCity(job, city) || (job.remote() && openToRemote) ? 1 : 0);
+        + weights.location * (sameCity || (job.remote() && openToRemote) ? 1 : 0);
   }
 
   public Result score(JobPosting job, int matchedSkills, Level level, String city, boolean openToRemote) {
+    return score(job, matchedSkills, level, sameCity(job, city), openToRemote);
+  }
+
+  public Result score(JobPosting job, int matchedSkills, Level level, boolean sameCity, boolean openToRemote) {
     List<String> reasons = new ArrayList<>(3);
     int required = job.skills().size();
-    reasons.add(required == 0 ? "no skills listed" : matchedSkills + "/" + required + " skills");
+    reasons.add(required == 0 ? "no skills listed" : skillsReason(matchedSkills, required));
     if (job.level() == null) reasons.add(level == null ? "any level" : level.label());
     else if (level == null) reasons.add("level unknown");
-    else if (level == job.level()) reasons.add(level.label());
-    else reasons.add(level.label() + " (" + job.level().label() + " wanted)");
-    if (sameCity(job, city)) reasons.add(job.locationLabel());
+    else reasons.add(LEVEL_REASONS[level.ordinal()][job.level().ordinal()]);
+    if (sameCity) reasons.add(job.locationLabel());
     else if (job.remote() && openToRemote) reasons.add("remote");
-    return new Result(percent(job, matchedSkills, level, city, openToRemote), reasons);
+    return new Result(percent(job, matchedSkills, level, sameCity, openToRemote), reasons);
+  }
+
+  // A job that matches tens of thousands of candidates gives each the same few reason strings: made once here, they
+  // cost nothing per match (building them per match was most of the time of matching a popular job).
+  private static final int CACHED_SKILL_COUNTS = 32;
+  private static final String[][] SKILL_REASONS = new String[CACHED_SKILL_COUNTS + 1][];
+  private static final String[][] LEVEL_REASONS = new String[Level.values().length][Level.values().length];
+
+  static {
+    for (int required = 1; required <= CACHED_SKILL_COUNTS; required++) {
+      SKILL_REASONS[required] = new String[required + 1];
+      for (int matched = 0; matched <= required; matched++) {
+        SKILL_REASONS[required][matched] = matched + "/" + required + " skills";
+      }
+    }
+    for (Level level : Level.values()) {
+      for (Level wanted : Level.values()) {
+        LEVEL_REASONS[level.ordinal()][wanted.ordinal()] =
+            level == wanted ? level.label() : level.label() + " (" + wanted.label() + " wanted)";
+      }
+    }
+  }
+
+  private static String skillsReason(int matched, int required) {
+    return required <= CACHED_SKILL_COUNTS && matched >= 0 && matched <= required
+        ? SKILL_REASONS[required][matched]
+        : matched + "/" + required + " skills";
   }
 
   private static double experience(Level wanted, Level level) {

@@ -17,8 +17,8 @@ import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.parley.CborSerializable;
 import io.parley.user.Inbox.Notification;
+import io.parley.user.RecentKeys;
 import io.parley.user.User;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -48,9 +48,11 @@ public final class Announcements
 
   public sealed interface Event extends CborSerializable {}
 
-  public record Announced(String topic, Notification notification, String idempotencyKey) implements Event {}
+  /** {@code forgottenKeys}: the keys this one pushed out of the window (null in older events: worked out on replay). */
+  public record Announced(String topic, Notification notification, String idempotencyKey, List<String> forgottenKeys)
+      implements Event {}
 
-  public record State(List<String> recentKeys) implements CborSerializable {}
+  public record State(RecentKeys recentKeys) implements CborSerializable {}
 
   /** What every online session hears of a broadcast. */
   public record Live(Notification notification) implements CborSerializable {}
@@ -72,7 +74,7 @@ public final class Announcements
 
   @Override
   public State emptyState() {
-    return new State(List.of());
+    return new State(RecentKeys.EMPTY);
   }
 
   @Override
@@ -92,11 +94,16 @@ public final class Announcements
         .onCommand(
             Announce.class,
             (state, announce) -> {
-              if (announce.idempotencyKey() != null && state.recentKeys().contains(announce.idempotencyKey())) {
+              if (state.recentKeys().contains(announce.idempotencyKey())) {
                 return Effect().reply(announce.replyTo(), StatusReply.success(new Accepted(null, true)));
               }
               Notification notification = announce.draft().toNotification("a" + UUID.randomUUID(), 1);
-              Announced announced = new Announced(announce.topic(), notification, announce.idempotencyKey());
+              Announced announced =
+                  new Announced(
+                      announce.topic(),
+                      notification,
+                      announce.idempotencyKey(),
+                      state.recentKeys().forgottenBy(announce.idempotencyKey(), IDEMPOTENCY_WINDOW));
               return Effect()
                   .persist(announced)
                   .thenRun(
@@ -115,11 +122,11 @@ public final class Announcements
         .onEvent(
             Announced.class,
             (state, e) -> {
-              if (e.idempotencyKey() == null) return state;
-              List<String> keys = new ArrayList<>(state.recentKeys());
-              keys.add(e.idempotencyKey());
-              if (keys.size() > IDEMPOTENCY_WINDOW) keys.remove(0);
-              return new State(List.copyOf(keys));
+              List<String> forgotten =
+                  e.forgottenKeys() != null
+                      ? e.forgottenKeys()
+                      : state.recentKeys().forgottenBy(e.idempotencyKey(), IDEMPOTENCY_WINDOW);
+              return new State(state.recentKeys().with(e.idempotencyKey(), forgotten));
             })
         .build();
   }

@@ -36,12 +36,18 @@ public final class Notifications {
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
   /** Tries of one user's part of an admin send before the request fails with 503 (a retry then stores nothing twice). */
   private static final int SEND_ATTEMPTS = 3;
-  private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]{1,4096}");
+  /** Tries of each step of a device's hand-over from one user to another before the request fails with 503. */
+  private static final int HAND_OVER_ATTEMPTS = 3;
+  /** Device tokens are printable ASCII, as FCM's are. */
+  private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
+  /** The bound on tokens before max-token-length: some stored then may be this long, and must stay removable. */
+  private static final int STORED_TOKEN_MAX = 4096;
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final int maxRecipients;
+  private final int maxTokenLength;
   private final int sendParallelism;
   private final int defaultPageSize;
   private final int maxPageSize;
@@ -52,6 +58,7 @@ public final class Notifications {
     Config config = system.settings().config();
     this.askTimeout = config.getDuration("parley.http.ask-timeout");
     this.maxRecipients = config.getInt("parley.notifications.max-recipients");
+    this.maxTokenLength = config.getInt("parley.notifications.max-token-length");
     this.sendParallelism = config.getInt("parley.notifications.send-parallelism");
     this.defaultPageSize = config.getInt("parley.notifications.default-page-size");
     this.maxPageSize = config.getInt("parley.notifications.max-page-size");
@@ -78,11 +85,20 @@ public final class Notifications {
   }
 
   private CompletionStage<User.Notified> sendRetrying(String userId, User.Draft draft, String key, int attemptsLeft) {
-    return send(userId, draft, key, key)
+    return retryingOnTimeout(() -> send(userId, draft, key, key), attemptsLeft);
+  }
+
+  /**
+   * Asks again when the answer timed out (an entity recovering, or moving to another node); any other failure, or
+   * the last timeout, is the caller's. Only for asks that are harmless to repeat.
+   */
+  private static <T> CompletionStage<T> retryingOnTimeout(
+      java.util.function.Supplier<CompletionStage<T>> ask, int attemptsLeft) {
+    return ask.get()
         .exceptionallyCompose(
             failure ->
                 attemptsLeft > 1 && ErrorHandling.unwrap(failure) instanceof ApiException api && api.error() == ApiError.TIMEOUT
-                    ? sendRetrying(userId, draft, key, attemptsLeft - 1)
+                    ? retryingOnTimeout(ask, attemptsLeft - 1)
                     : CompletableFuture.failedFuture(failure));
   }
 
@@ -125,26 +141,73 @@ public final class Notifications {
 
   /**
    * Registers a push token for {@code userId}. A token names one device, signed in as one user at a time: it is
-   * taken away from whoever had it before.
+   * taken away from whoever had it before, and that user's entity confirms it before the token is claimed, so a
+   * retry of a failed registration finds the same previous owner and finishes the hand-over. A push stored for the
+   * previous owner and not yet sent is stopped at push time by the owner check.
    */
   public CompletionStage<Done> registerDevice(String userId, String token, String platform) {
-    validToken(token);
+    validToken(token, maxTokenLength);
     User.Platform parsed = platform(platform);
-    EntityRef<DeviceOwner.Command> owner =
-        sharding.entityRefFor(DeviceOwner.ENTITY_KEY, DeviceOwner.entityId(token));
-    return timed(owner.<DeviceOwner.Claimed>askWithStatus(replyTo -> new DeviceOwner.Claim(userId, replyTo), askTimeout))
-        .thenCompose(
-            claimed -> {
-              if (claimed.previousOwner() != null) {
-                user(claimed.previousOwner()).tell(new User.UnregisterDevice(token, "registered_by_another_user", null));
-              }
-              return askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo));
-            });
+    return owner(token)
+        .thenCompose(previous -> handOver(token, previous, userId))
+        .thenCompose(previous -> userId.equals(previous) ? CompletableFuture.completedFuture(previous) : claim(token, userId, previous))
+        .thenCompose(claimed -> this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo)));
   }
 
+  /**
+   * Forgets a device token and gives up its ownership, so that no push stored before reaches that device. Takes
+   * tokens longer than max-token-length too, so that one stored before the limit can still be removed.
+   */
   public CompletionStage<Done> unregisterDevice(String userId, String token) {
-    validToken(token);
-    return askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo));
+    validToken(token, STORED_TOKEN_MAX);
+    return retryingOnTimeout(
+            () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo)),
+            HAND_OVER_ATTEMPTS)
+        .thenCompose(
+            done ->
+                retryingOnTimeout(
+                    () ->
+                        timed(
+                            deviceOwner(token)
+                                .<Done>askWithStatus(replyTo -> new DeviceOwner.Release(userId, replyTo), askTimeout)),
+                    HAND_OVER_ATTEMPTS));
+  }
+
+  private CompletionStage<String> owner(String token) {
+    return retryingOnTimeout(
+        () -> timed(deviceOwner(token).<DeviceOwner.Owner>ask(DeviceOwner.GetOwner::new, askTimeout)), HAND_OVER_ATTEMPTS)
+        .thenApply(DeviceOwner.Owner::userId);
+  }
+
+  /** Makes {@code userId} the owner, and takes the token off whoever claimed it since {@code seen} was looked up. */
+  private CompletionStage<String> claim(String token, String userId, String seen) {
+    return retryingOnTimeout(
+            () ->
+                timed(
+                    deviceOwner(token)
+                        .<DeviceOwner.Claimed>askWithStatus(
+                            replyTo -> new DeviceOwner.Claim(userId, replyTo), askTimeout)),
+            HAND_OVER_ATTEMPTS)
+        .thenCompose(
+            claimed ->
+                java.util.Objects.equals(claimed.previousOwner(), seen)
+                    ? CompletableFuture.completedFuture(seen)
+                    : handOver(token, claimed.previousOwner(), userId));
+  }
+
+  /** Takes the token off {@code previous}, unless that is nobody or {@code userId} itself; answers {@code previous}. */
+  private CompletionStage<String> handOver(String token, String previous, String userId) {
+    if (previous == null || previous.equals(userId)) return CompletableFuture.completedFuture(previous);
+    return retryingOnTimeout(
+            () ->
+                this.<Done>askStatus(
+                    previous, replyTo -> new User.UnregisterDevice(token, "registered_by_another_user", replyTo)),
+            HAND_OVER_ATTEMPTS)
+        .thenApply(done -> previous);
+  }
+
+  private EntityRef<DeviceOwner.Command> deviceOwner(String token) {
+    return sharding.entityRefFor(DeviceOwner.ENTITY_KEY, DeviceOwner.entityId(token));
   }
 
   public CompletionStage<List<User.Device>> devices(String userId) {
@@ -199,9 +262,9 @@ public final class Notifications {
     return Long.parseLong(id.substring(1));
   }
 
-  private static void validToken(String token) {
-    if (token == null || !TOKEN.matcher(token).matches()) {
-      throw new ApiException(ApiError.BAD_REQUEST, "field 'token' must be 1-4096 printable ASCII characters");
+  private static void validToken(String token, int maxLength) {
+    if (token == null || token.length() > maxLength || !TOKEN.matcher(token).matches()) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field 'token' must be 1-" + maxLength + " printable ASCII characters");
     }
   }
 

@@ -1,9 +1,11 @@
 package io.parley.push;
 
+import com.google.api.client.http.HttpResponseException;
 import com.google.api.client.http.HttpTransport;
 import com.google.api.core.ApiFuture;
 import com.google.api.core.ApiFutureCallback;
 import com.google.api.core.ApiFutures;
+import com.google.auth.Retryable;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.firebase.ErrorCode;
@@ -24,11 +26,9 @@ import com.google.firebase.messaging.SendResponse;
 import com.google.firebase.messaging.WebpushConfig;
 import com.google.firebase.messaging.WebpushFcmOptions;
 import com.google.firebase.messaging.WebpushNotification;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.parley.Sha256;
+import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -42,6 +42,9 @@ import java.util.concurrent.CompletionStage;
  */
 public final class FcmPushGateway implements PushGateway, AutoCloseable {
   private static final String NOT_A_TOKEN = "not a valid fcm registration token";
+  /** apns-collapse-id's limit in bytes; Android's collapse_key is held to the same. */
+  private static final int MAX_COLLAPSE_ID = 64;
+  private static final int MAX_WEB_TOPIC = 32;
 
   private final FirebaseApp app;
   private final FirebaseMessaging messaging;
@@ -142,12 +145,12 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
     WebpushConfig.Builder webConfig = WebpushConfig.builder();
     if (message.collapseKey() != null) {
       // Each platform's own way of replacing the previous banner of the same conversation with the newest one.
-      androidConfig.setCollapseKey(message.collapseKey());
+      androidConfig.setCollapseKey(shortKey(message.collapseKey(), MAX_COLLAPSE_ID));
       androidNotification.setTag(message.collapseKey());
       aps.setThreadId(message.collapseKey());
-      apnsConfig.putHeader("apns-collapse-id", shortKey(message.collapseKey(), 64));
+      apnsConfig.putHeader("apns-collapse-id", shortKey(message.collapseKey(), MAX_COLLAPSE_ID));
       webNotification.setTag(message.collapseKey());
-      webConfig.putHeader("Topic", shortKey(message.collapseKey(), 32));
+      webConfig.putHeader("Topic", shortKey(message.collapseKey(), MAX_WEB_TOPIC));
     }
     if (message.link() != null) webConfig.setFcmOptions(WebpushFcmOptions.withLink(message.link()));
     android.accept(androidConfig.setNotification(androidNotification.build()).build());
@@ -156,18 +159,17 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
   }
 
   /**
-   * APNs takes a collapse id of at most 64 bytes; Web Push a Topic of at most 32 URL-safe base64 characters. Longer
-   * keys are hashed to fit, the same key always to the same value.
+   * FCM's and APNs' collapse ids travel as headers: ASCII, and bounded (apns-collapse-id at most 64 bytes, a Web Push
+   * Topic at most 32 characters of the URL-safe base64 alphabet). A key that already is that is used as it is; any
+   * other is hashed to hex, which is both, the same key always to the same value.
    */
   static String shortKey(String key, int max) {
-    boolean urlSafe = key.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_');
-    if (key.length() <= max && urlSafe) return key;
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, Math.min(max, 43));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    if (key.length() <= max && key.chars().allMatch(FcmPushGateway::urlSafeAscii)) return key;
+    return Sha256.hex(key).substring(0, Math.min(max, 64));
+  }
+
+  private static boolean urlSafeAscii(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
   }
 
   private static List<PushOutcome> outcomes(BatchResponse batch) {
@@ -180,7 +182,10 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
 
   static PushOutcome outcomeOf(Throwable failure) {
     Throwable cause = failure;
-    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) cause = cause.getCause();
+    while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) cause = cause.getCause();
+    PushOutcome transport = transportFailure(cause);
+    if (transport != null) return transport;
     if (!(cause instanceof FirebaseMessagingException fcm)) return PushOutcome.UNKNOWN;
     MessagingErrorCode code = fcm.getMessagingErrorCode();
     if (code != null) {
@@ -204,11 +209,40 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
       }
     }
     ErrorCode platform = fcm.getErrorCode();
-    if (platform == ErrorCode.INVALID_ARGUMENT) return invalidArgument(fcm);
-    if (platform == ErrorCode.UNAVAILABLE) return PushOutcome.UNAVAILABLE;
-    if (platform == ErrorCode.INTERNAL) return PushOutcome.INTERNAL;
-    if (platform == ErrorCode.RESOURCE_EXHAUSTED) return PushOutcome.QUOTA_EXCEEDED;
-    return PushOutcome.UNKNOWN;
+    if (platform == null) return PushOutcome.UNKNOWN;
+    switch (platform) {
+      case INVALID_ARGUMENT:
+        return invalidArgument(fcm);
+      case UNAVAILABLE:
+        return PushOutcome.UNAVAILABLE;
+      case INTERNAL:
+        return PushOutcome.INTERNAL;
+      case RESOURCE_EXHAUSTED:
+        return PushOutcome.QUOTA_EXCEEDED;
+      case UNAUTHENTICATED:
+        return PushOutcome.UNAUTHENTICATED;
+      case PERMISSION_DENIED:
+        return PushOutcome.PERMISSION_DENIED;
+      case DEADLINE_EXCEEDED:
+        return PushOutcome.NETWORK;
+      default:
+        return PushOutcome.UNKNOWN;
+    }
+  }
+
+  /**
+   * A request that got no HTTP answer: the SDK wraps the I/O error it met. Google's token server refusing the
+   * service account (a revoked key) also surfaces here, as an auth error it marks not retryable.
+   */
+  private static PushOutcome transportFailure(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof HttpResponseException) return null;
+      if (cause instanceof IOException && cause instanceof Retryable auth) {
+        return auth.isRetryable() ? PushOutcome.NETWORK : PushOutcome.UNAUTHENTICATED;
+      }
+      if (cause instanceof IOException) return PushOutcome.NETWORK;
+    }
+    return null;
   }
 
   /** INVALID_ARGUMENT is also what a malformed message gets; only the token's own complaint removes the token. */

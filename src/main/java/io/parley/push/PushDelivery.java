@@ -7,9 +7,11 @@ import akka.pattern.Patterns;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.http.Json;
 import io.parley.notification.Announcements;
+import io.parley.user.DeviceOwner;
 import io.parley.user.Inbox.Notification;
 import io.parley.user.User;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,17 +20,28 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns stored notifications into pushes: equal pushes to many users go out as one multicast, passing faults are
  * retried with backoff and jitter, and tokens FCM calls dead are taken off their user. It completes only when every
- * push is settled, which is what lets the push projection move its offset: a crash before that pushes again.
+ * push is settled, which is what lets the push projection move its offset: a crash before that pushes again. A group
+ * whose failure is Parley's or Google's rather than a token's fails instead, and the projection tries it again later.
  */
 public final class PushDelivery {
+  private static final Logger log = LoggerFactory.getLogger(PushDelivery.class);
   /** FCM refuses these data keys. */
   private static final Set<String> RESERVED_KEYS = Set.of("from", "notification", "message_type", "collapse_key");
 
   private record Target(String token, String userId) {}
+
+  /** The group could not be pushed for a reason no token is to blame for; its events must be pushed again. */
+  public static final class GroupFailed extends RuntimeException {
+    GroupFailed(String message) {
+      super(message);
+    }
+  }
 
   private final ActorSystem<?> system;
   private final PushGateway gateway;
@@ -44,20 +57,114 @@ public final class PushDelivery {
     this.sharding = ClusterSharding.get(system);
   }
 
+  /** Completes when every push of the group is settled; fails with {@link GroupFailed} when it must be pushed again. */
   public CompletionStage<Done> deliver(List<?> events) {
+    return stillDue(newestPerCollapseKey(events)).thenCompose(this::send);
+  }
+
+  /**
+   * Drops the held pushes (decided while their user's entity had just started) that the entity, asked now, no longer
+   * wants: a session registered again meanwhile, or the notification was read or replaced. An entity that does not
+   * answer gets its push, as it would have had without the hold.
+   */
+  private CompletionStage<List<Object>> stillDue(List<Object> events) {
+    List<CompletableFuture<Object>> checked = new ArrayList<>(events.size());
+    for (Object event : events) {
+      if (event instanceof User.NotificationAdded added && Boolean.TRUE.equals(added.pushHeld())) {
+        checked.add(
+            sharding
+                .entityRefFor(User.ENTITY_KEY, added.userId())
+                .<User.PushConfirmed>ask(
+                    replyTo -> new User.ConfirmPush(added.notification().id(), replyTo), settings.confirmTimeout())
+                .<Object>thenApply(confirmed -> confirmed.push() ? event : null)
+                .exceptionally(failure -> event)
+                .toCompletableFuture());
+      } else {
+        checked.add(CompletableFuture.completedFuture(event));
+      }
+    }
+    return CompletableFuture.allOf(checked.toArray(CompletableFuture[]::new))
+        .thenApply(done -> checked.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+  }
+
+  private CompletionStage<Done> send(List<Object> events) {
     Map<PushMessage, List<Target>> toDevices = new LinkedHashMap<>();
-    List<CompletionStage<Done>> sends = new ArrayList<>();
-    for (Object event : newestPerCollapseKey(events)) {
+    List<Map.Entry<PushMessage, String>> toTopics = new ArrayList<>();
+    for (Object event : events) {
       if (event instanceof User.NotificationAdded added) {
         List<Target> targets = toDevices.computeIfAbsent(messageFor(added.notification()), m -> new ArrayList<>());
         for (User.Device device : added.pushTo()) targets.add(new Target(device.token(), added.userId()));
       } else if (event instanceof Announcements.Announced announced && announced.topic() != null) {
-        sends.add(sendToTopic(messageFor(announced.notification()), announced.topic(), 1));
+        toTopics.add(Map.entry(messageFor(announced.notification()), announced.topic()));
       }
     }
-    toDevices.forEach((message, targets) -> sends.add(sendToDevices(message, targets, 1)));
-    return CompletableFuture.allOf(sends.stream().map(CompletionStage::toCompletableFuture).toArray(CompletableFuture[]::new))
-        .thenApply(done -> Done.getInstance());
+    return owners(toDevices)
+        .thenCompose(
+            owners -> {
+              List<CompletableFuture<List<PushOutcome>>> sends = new ArrayList<>();
+              for (Map.Entry<PushMessage, String> topic : toTopics) {
+                sends.add(sendToTopic(topic.getKey(), topic.getValue(), 1).thenApply(List::of).toCompletableFuture());
+              }
+              toDevices.forEach(
+                  (message, targets) -> {
+                    List<Target> owned = stillOwned(targets, owners);
+                    if (!owned.isEmpty()) sends.add(sendToDevices(message, owned, 1).toCompletableFuture());
+                  });
+              return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                  .thenCompose(
+                      done -> {
+                        List<PushOutcome> settled = new ArrayList<>();
+                        for (CompletableFuture<List<PushOutcome>> send : sends) settled.addAll(send.join());
+                        String failure = groupFailure(settled);
+                        if (failure == null) return done();
+                        log.warn("Pushes of {} event(s) not settled, to be pushed again: {}", events.size(), failure);
+                        return CompletableFuture.<Done>failedFuture(new GroupFailed(failure));
+                      });
+            });
+  }
+
+  /**
+   * Who holds each token now. Pushes leave from the journal some time after they were stored, and a device may have
+   * been signed in as another user meanwhile: that user must not see the previous one's notifications.
+   */
+  private CompletionStage<Map<String, String>> owners(Map<PushMessage, List<Target>> toDevices) {
+    Set<String> tokens = new HashSet<>();
+    toDevices.values().forEach(targets -> targets.forEach(target -> tokens.add(target.token())));
+    if (tokens.isEmpty()) return CompletableFuture.completedFuture(Map.of());
+    return DeviceOwner.ownersOf(system, tokens, settings.ownerCheckParallelism(), settings.ownerCheckTimeout())
+        .exceptionallyCompose(
+            failure ->
+                CompletableFuture.failedFuture(
+                    new GroupFailed("the owners of the group's device tokens did not answer: " + failure)));
+  }
+
+  private List<Target> stillOwned(List<Target> targets, Map<String, String> owners) {
+    List<Target> owned = new ArrayList<>(targets.size());
+    for (Target target : targets) {
+      if (target.userId().equals(owners.get(target.token()))) owned.add(target);
+      else stats.record(PushOutcome.NOT_OWNER);
+    }
+    return owned;
+  }
+
+  /**
+   * Why the group must be pushed again, or null once it is done. A token's own fault settles its push; a failure
+   * that no token explains does not: credentials refused, or every push failing alike (every token "of another
+   * sender", which means Parley sends as the wrong project; or no answer after every retry while nothing got through).
+   * A single stale token cannot hold its slice for long this way: once any later push joins the retried group and
+   * goes through, the stale token's failure is its own.
+   */
+  static String groupFailure(List<PushOutcome> settled) {
+    for (PushOutcome outcome : settled) {
+      if (outcome.refusesCredentials()) return "FCM refused Parley's credentials (" + outcome.reason() + ")";
+    }
+    if (!settled.isEmpty() && settled.stream().allMatch(o -> o == PushOutcome.SENDER_ID_MISMATCH)) {
+      return "every token answered sender_id_mismatch: is parley.push.firebase the app's Firebase project?";
+    }
+    if (settled.contains(PushOutcome.GAVE_UP) && !settled.contains(PushOutcome.SENT)) {
+      return "FCM did not answer, and retries are used up";
+    }
+    return null;
   }
 
   /**
@@ -77,13 +184,15 @@ public final class PushDelivery {
     return List.copyOf(newest.values());
   }
 
-  private CompletionStage<Done> sendToDevices(PushMessage message, List<Target> targets, int attempt) {
+  /** The final outcome of each target, once retries are over. */
+  private CompletionStage<List<PushOutcome>> sendToDevices(PushMessage message, List<Target> targets, int attempt) {
     List<String> tokens = targets.stream().map(Target::token).toList();
     stats.calls.addAndGet((tokens.size() + PushGateway.MAX_TOKENS_PER_MULTICAST - 1) / PushGateway.MAX_TOKENS_PER_MULTICAST);
     return gateway
         .sendToDevices(message, tokens)
         .thenCompose(
             outcomes -> {
+              List<PushOutcome> settled = new ArrayList<>(targets.size());
               List<Target> again = new ArrayList<>();
               Iterator<PushOutcome> outcome = outcomes.iterator();
               for (Target target : targets) {
@@ -93,32 +202,42 @@ public final class PushDelivery {
                   sharding
                       .entityRefFor(User.ENTITY_KEY, target.userId())
                       .tell(new User.UnregisterDevice(target.token(), result.reason(), null));
-                } else if (result.retryable()) {
-                  if (attempt < settings.maxAttempts()) again.add(target);
-                  else stats.record(PushOutcome.GAVE_UP);
+                }
+                if (result.retryable() && attempt < settings.maxAttempts()) {
+                  again.add(target);
+                } else {
+                  settled.add(result.retryable() ? gaveUp() : result);
                 }
               }
-              return again.isEmpty() ? done() : later(attempt, () -> sendToDevices(message, again, attempt + 1));
+              if (again.isEmpty()) return CompletableFuture.completedFuture(settled);
+              return later(attempt, () -> sendToDevices(message, again, attempt + 1))
+                  .thenApply(
+                      retried -> {
+                        settled.addAll(retried);
+                        return settled;
+                      });
             });
   }
 
-  private CompletionStage<Done> sendToTopic(PushMessage message, String topic, int attempt) {
+  private CompletionStage<PushOutcome> sendToTopic(PushMessage message, String topic, int attempt) {
     stats.calls.incrementAndGet();
     return gateway
         .sendToTopic(message, topic)
         .thenCompose(
             result -> {
               stats.record(result);
-              if (!result.retryable()) return done();
-              if (attempt >= settings.maxAttempts()) {
-                stats.record(PushOutcome.GAVE_UP);
-                return done();
-              }
+              if (!result.retryable()) return CompletableFuture.completedFuture(result);
+              if (attempt >= settings.maxAttempts()) return CompletableFuture.completedFuture(gaveUp());
               return later(attempt, () -> sendToTopic(message, topic, attempt + 1));
             });
   }
 
-  private CompletionStage<Done> later(int attempt, java.util.concurrent.Callable<CompletionStage<Done>> retry) {
+  private PushOutcome gaveUp() {
+    stats.record(PushOutcome.GAVE_UP);
+    return PushOutcome.GAVE_UP;
+  }
+
+  private <T> CompletionStage<T> later(int attempt, java.util.concurrent.Callable<CompletionStage<T>> retry) {
     return Patterns.after(
         settings.backoff(attempt, ThreadLocalRandom.current().nextDouble()),
         system.classicSystem().scheduler(),

@@ -13,8 +13,16 @@ public enum PushOutcome {
   UNAVAILABLE,
   INTERNAL,
   QUOTA_EXCEEDED,
+  /** No answer from FCM at all: the connection failed, was reset, or timed out. */
+  NETWORK,
+  /** FCM, or Google's token server, refused Parley's credentials. */
+  UNAUTHENTICATED,
+  /** The credentials are valid but may not send for this project. */
+  PERMISSION_DENIED,
   SENDER_ID_MISMATCH,
   THIRD_PARTY_AUTH_ERROR,
+  /** Not sent: the token was registered by another user (or unregistered) after the push was stored. */
+  NOT_OWNER,
   /** Retried as often as allowed, and still failing. */
   GAVE_UP,
   UNKNOWN;
@@ -24,9 +32,14 @@ public enum PushOutcome {
     return this == UNREGISTERED || this == INVALID_TOKEN;
   }
 
-  /** A passing fault at Google's side: the same push may well succeed later. */
+  /** A passing fault at Google's side or on the way there: the same push may well succeed later. */
   public boolean retryable() {
-    return this == UNAVAILABLE || this == INTERNAL || this == QUOTA_EXCEEDED;
+    return this == UNAVAILABLE || this == INTERNAL || this == QUOTA_EXCEEDED || this == NETWORK;
+  }
+
+  /** Parley's own credentials are at fault, not the token: every push fails alike until an operator fixes them. */
+  public boolean refusesCredentials() {
+    return this == UNAUTHENTICATED || this == PERMISSION_DENIED;
   }
 
   public String reason() {

@@ -3,7 +3,10 @@ package io.parley.push;
 import com.typesafe.config.Config;
 import java.time.Duration;
 
-/** {@code parley.push}: how pushes are retried, grouped and linked. */
+/**
+ * {@code parley.push}: how pushes are retried, grouped, checked against their tokens' owners, and linked;
+ * {@code confirmTimeout} is how long a held push waits for its user's entity to confirm it.
+ */
 public record PushSettings(
     int maxAttempts,
     Duration minBackoff,
@@ -13,10 +16,13 @@ public record PushSettings(
     boolean projectionEnabled,
     int groupSize,
     Duration groupWithin,
+    int ownerCheckParallelism,
+    Duration ownerCheckTimeout,
     String webAppUrl,
     String conversationPath,
     String jobPath,
-    String otherPath) {
+    String otherPath,
+    Duration confirmTimeout) {
 
   public static PushSettings fromConfig(Config root) {
     Config push = root.getConfig("parley.push");
@@ -33,10 +39,14 @@ public record PushSettings(
         push.getBoolean("projection.enabled"),
         push.getInt("projection.group-size"),
         push.getDuration("projection.group-within"),
+        push.getInt("owner-check.parallelism"),
+        push.getDuration("owner-check.timeout"),
         webAppUrl,
         push.getString("web-links.conversation"),
         push.getString("web-links.job"),
-        push.getString("web-links.other"));
+        push.getString("web-links.other"),
+        // A held push is confirmed once its user's entity has settled, which may first have to start.
+        root.getDuration("parley.user.presence-settle").plus(root.getDuration("parley.http.ask-timeout")));
   }
 
   /** Exponential, capped, with jitter so that many nodes retrying after the same outage do not retry in step. */

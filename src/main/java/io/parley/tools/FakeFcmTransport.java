@@ -7,6 +7,9 @@ import com.google.api.client.testing.http.MockHttpTransport;
 import com.google.api.client.testing.http.MockLowLevelHttpRequest;
 import com.google.api.client.testing.http.MockLowLevelHttpResponse;
 import io.parley.http.Json;
+import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +17,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * Google's FCM v1 endpoint, as the Admin SDK sees it through its HTTP transport: every request is recorded, and
@@ -32,8 +36,15 @@ public final class FakeFcmTransport extends MockHttpTransport {
     }
   }
 
-  /** FCM's answer: an HTTP status and a JSON body. */
-  public record Answer(int status, String body) {
+  /**
+   * FCM's answer: an HTTP status and a JSON body, or, when {@code failure} is not null, no answer at all: the request
+   * fails with that I/O error, as when the network between Parley and Google breaks.
+   */
+  public record Answer(int status, String body, Supplier<IOException> failure) {
+    public Answer(int status, String body) {
+      this(status, body, null);
+    }
+
     public static Answer sent() {
       return new Answer(200, "{\"name\":\"projects/parley-test/messages/0:1\"}");
     }
@@ -61,6 +72,31 @@ public final class FakeFcmTransport extends MockHttpTransport {
 
     public static Answer unavailable() {
       return error(503, "UNAVAILABLE", "UNAVAILABLE", "The service is currently unavailable.");
+    }
+
+    /** The credentials were refused (a revoked or wrong service account key). */
+    public static Answer unauthenticated() {
+      return error(401, "UNAUTHENTICATED", null, "Request had invalid authentication credentials.");
+    }
+
+    /** The service account may not send for this project. */
+    public static Answer permissionDenied() {
+      return error(403, "PERMISSION_DENIED", null, "Permission 'cloudmessaging.messages.create' denied on resource.");
+    }
+
+    /** The token belongs to another Firebase project than the one Parley sends as. */
+    public static Answer senderIdMismatch() {
+      return error(403, "PERMISSION_DENIED", "SENDER_ID_MISMATCH", "SenderId mismatch");
+    }
+
+    /** The connection was reset while the request was under way. */
+    public static Answer connectionReset() {
+      return new Answer(0, null, () -> new SocketException("Connection reset"));
+    }
+
+    /** FCM did not answer within the read timeout. */
+    public static Answer timedOut() {
+      return new Answer(0, null, () -> new SocketTimeoutException("Read timed out"));
     }
   }
 
@@ -96,7 +132,7 @@ public final class FakeFcmTransport extends MockHttpTransport {
   public LowLevelHttpRequest buildRequest(String method, String url) {
     return new MockLowLevelHttpRequest(url) {
       @Override
-      public LowLevelHttpResponse execute() throws java.io.IOException {
+      public LowLevelHttpResponse execute() throws IOException {
         JsonNode body = Json.MAPPER.readTree(getContentAsString());
         Request request = new Request(method, url, Map.copyOf(getHeaders()), body.path("message"));
         count.incrementAndGet();
@@ -104,6 +140,7 @@ public final class FakeFcmTransport extends MockHttpTransport {
         String target = request.token() != null ? request.token() : String.valueOf(request.topic());
         int attempt = attemptsByTarget.computeIfAbsent(target, t -> new AtomicInteger()).getAndIncrement();
         Answer answer = answers.apply(request, attempt);
+        if (answer.failure() != null) throw answer.failure().get();
         return new MockLowLevelHttpResponse()
             .setStatusCode(answer.status())
             .setContentType("application/json; charset=UTF-8")

@@ -12,12 +12,16 @@ import io.parley.matching.CandidateIndex;
 import io.parley.matching.CandidateMatch;
 import io.parley.matching.CandidatePartition;
 import io.parley.matching.CandidateProfile;
+import io.parley.matching.JobMatchNotifications;
 import io.parley.matching.JobMatcher;
 import io.parley.matching.JobPosting;
 import io.parley.matching.Level;
 import io.parley.matching.MatchNotifier;
 import io.parley.matching.MatchingSettings;
+import io.parley.notification.Notifications;
+import io.parley.push.PushGateways;
 import io.parley.webhook.WebhookIntake;
+import java.util.function.Function;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import java.util.concurrent.CompletionStage;
 import java.lang.management.ManagementFactory;
@@ -49,13 +53,14 @@ public final class MatchingBench {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: MatchingBench index|intake|fanout [--name value ...]");
+      System.err.println("usage: MatchingBench index|intake|serve|fanout|recovery [--name value ...]");
       System.exit(2);
     }
     Map<String, String> options = PostMessageBench.options(java.util.Arrays.copyOfRange(args, 1, args.length));
     switch (args[0]) {
       case "index" -> index(options);
       case "intake" -> intake(options);
+      case "serve" -> serve(options);
       case "fanout" -> fanout(options);
       case "recovery" -> recovery(options);
       default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
@@ -112,63 +117,107 @@ public final class MatchingBench {
   }
 
   /**
-   * (b) Job webhooks posted with {@code --concurrency} in flight for {@code --seconds} after {@code --warmup};
-   * {@code --via ask} skips HTTP and asks the intake partitions directly, to tell the two costs apart.
+   * (b) Job webhooks posted with {@code --concurrency} in flight for {@code --seconds} after {@code --warmup}. With
+   * {@code --url} they go to a node already running in another process (see {@code serve}), so that the load
+   * generator does not share the node's JVM; otherwise a node starts here. {@code --via ask} skips HTTP and asks
+   * the intake partitions directly, to tell the two costs apart.
    */
   static void intake(Map<String, String> o) throws Exception {
-    int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
-    int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
-    int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "32"));
+    if (o.containsKey("url")) {
+      URI uri = URI.create(o.get("url") + "/api/webhooks/jobs/notify");
+      postJobs(o, "HTTP to " + o.get("url"), overHttp(uri, o.getOrDefault("secret", SECRET)));
+      return;
+    }
     try (ParleyNode node = ParleyNode.start(nodeConfig(o), ParleyNode.Parts.fromConfig().withMatches(MatchNotifier.logging()))) {
       PostMessageBench.awaitUp(node);
-      URI uri = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/api/webhooks/jobs/notify");
-      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      boolean viaAsk = "ask".equals(o.get("via"));
-      ClusterSharding sharding = ClusterSharding.get(node.system());
-      int partitions = node.system().settings().config().getInt("parley.webhook.partitions");
-      Semaphore permits = new Semaphore(concurrency);
-      LatencyHistogram latency = new LatencyHistogram();
-      AtomicLong errors = new AtomicLong();
-      long begin = System.nanoTime();
-      long measureFrom = begin + TimeUnit.SECONDS.toNanos(warmup);
-      long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
-      long n = 0;
-      String run = Long.toString(System.currentTimeMillis(), 36);
-      while (System.nanoTime() < end) {
-        permits.acquire();
-        String id = "bench-" + run + "-" + (n++);
-        String row = "{\"id\":\"" + id + "\",\"title\":\"Engineer\",\"company_name\":\"Acme\","
-            + "\"required_skills\":[\"java\",\"akka\"],\"experience_level\":\"senior\",\"location\":\"Paris\",\"remote\":false}";
-        long t0 = System.nanoTime();
-        CompletionStage<Boolean> accepted;
-        if (viaAsk) {
-          // The intake partition alone, as the route calls it: what the journal takes without HTTP in front.
-          var delivery = new WebhookIntake.Delivery("bench:" + id, null, WebhookIntake.Kind.JOB, "jobs", "public",
-              "INSERT", id, row, null, "shared-secret");
-          accepted = sharding
-              .entityRefFor(WebhookIntake.ENTITY_KEY,
-                  Integer.toString(WebhookIntake.partitionOf(WebhookIntake.Kind.JOB, id, partitions)))
-              .<WebhookIntake.Accepted>ask(r -> new WebhookIntake.Accept(delivery, r), Duration.ofSeconds(10))
-              .thenApply(a -> true);
-        } else {
-          String body = "{\"type\":\"INSERT\",\"table\":\"jobs\",\"schema\":\"public\",\"record\":" + row
-              + ",\"old_record\":null}";
-          HttpRequest request = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + SECRET)
-              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
-          accepted = client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(r -> r.statusCode() == 202);
-        }
-        accepted.whenComplete((ok, failure) -> {
-          long now = System.nanoTime();
-          if (failure != null || !ok) errors.incrementAndGet();
-          else if (t0 >= measureFrom && now <= end) latency.record(now - t0);
-          permits.release();
-        });
+      if ("ask".equals(o.get("via"))) {
+        postJobs(o, "ask", askingPartitions(node));
+      } else {
+        URI uri = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/api/webhooks/jobs/notify");
+        postJobs(o, "HTTP in the node's JVM", overHttp(uri, SECRET));
       }
-      permits.acquire(concurrency);
-      System.out.printf(Locale.ROOT, "%s, via %s, %d in flight: %,.0f webhooks/s accepted (202); p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d errors%n",
-          o.getOrDefault("database-url", "H2"), viaAsk ? "ask" : "HTTP", concurrency, latency.count() / (double) seconds,
-          latency.percentile(50) / 1e6, latency.percentile(99) / 1e6, latency.max() / 1e6, errors.get());
     }
+  }
+
+  /** A bench node that serves until killed, for {@code intake --url} from another JVM: webhook secret {@code --secret}. */
+  static void serve(Map<String, String> o) throws Exception {
+    ParleyNode node = ParleyNode.start(nodeConfig(o), ParleyNode.Parts.fromConfig().withMatches(MatchNotifier.logging()));
+    PostMessageBench.awaitUp(node);
+    System.out.println("serving on http://127.0.0.1:" + node.httpAddress().getPort());
+    node.system().getWhenTerminated().toCompletableFuture().get();
+  }
+
+  /** Sends one job row (its id and its record's JSON) and completes with whether it was accepted. */
+  private interface JobSender {
+    CompletionStage<Boolean> send(String id, String record);
+  }
+
+  private static JobSender overHttp(URI uri, String secret) {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    return (id, record) -> {
+      String body = "{\"type\":\"INSERT\",\"table\":\"jobs\",\"schema\":\"public\",\"record\":" + record
+          + ",\"old_record\":null}";
+      HttpRequest request = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + secret)
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+      return client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(r -> r.statusCode() == 202);
+    };
+  }
+
+  /** The intake partition alone, as the route calls it: what the journal takes without HTTP in front. */
+  private static JobSender askingPartitions(ParleyNode node) {
+    ClusterSharding sharding = ClusterSharding.get(node.system());
+    int partitions = node.system().settings().config().getInt("parley.webhook.partitions");
+    return (id, record) -> {
+      var delivery = new WebhookIntake.Delivery("bench:" + id, null, WebhookIntake.Kind.JOB, "jobs", "public",
+          "INSERT", id, record, null, "shared-secret");
+      return sharding
+          .entityRefFor(WebhookIntake.ENTITY_KEY,
+              Integer.toString(WebhookIntake.partitionOf(WebhookIntake.Kind.JOB, id, partitions)))
+          .<WebhookIntake.Accepted>ask(r -> new WebhookIntake.Accept(delivery, r), Duration.ofSeconds(10))
+          .thenApply(a -> true);
+    };
+  }
+
+  /**
+   * Closed loop by default: {@code --concurrency} requests always in flight, which finds the most the node takes.
+   * With {@code --rate} the requests leave on a fixed schedule (open loop, at most {@code --concurrency} in flight)
+   * and each latency runs from the request's scheduled time, so a stall counts for every request it delayed.
+   */
+  private static void postJobs(Map<String, String> o, String via, JobSender sender) throws InterruptedException {
+    int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
+    int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
+    double rate = Double.parseDouble(o.getOrDefault("rate", "0"));
+    int concurrency = Integer.parseInt(o.getOrDefault("concurrency", rate > 0 ? "512" : "32"));
+    Semaphore permits = new Semaphore(concurrency);
+    LatencyHistogram latency = new LatencyHistogram();
+    AtomicLong errors = new AtomicLong();
+    long begin = System.nanoTime();
+    long measureFrom = begin + TimeUnit.SECONDS.toNanos(warmup);
+    long end = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+    long n = 0;
+    String run = Long.toString(System.currentTimeMillis(), 36);
+    while (true) {
+      long scheduled = rate > 0 ? begin + (long) (n * 1e9 / rate) : System.nanoTime();
+      if (scheduled >= end) break;
+      long wait = scheduled - System.nanoTime();
+      if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+      permits.acquire();
+      String id = "bench-" + run + "-" + (n++);
+      String record = "{\"id\":\"" + id + "\",\"title\":\"Engineer\",\"company_name\":\"Acme\","
+          + "\"required_skills\":[\"java\",\"akka\"],\"experience_level\":\"senior\",\"location\":\"Paris\",\"remote\":false}";
+      sender.send(id, record).whenComplete((ok, failure) -> {
+        long now = System.nanoTime();
+        if (failure != null || !ok) errors.incrementAndGet();
+        else if (scheduled >= measureFrom && scheduled < end) latency.record(now - scheduled);
+        permits.release();
+      });
+    }
+    permits.acquire(concurrency);
+    System.out.printf(Locale.ROOT, "via %s, %s: %,.0f webhooks/s accepted (202); p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d errors%n",
+        via, rate > 0 ? String.format(Locale.ROOT, "%,.0f/s offered, at most %d in flight", rate, concurrency)
+            : concurrency + " in flight",
+        latency.count() / (double) seconds,
+        latency.percentile(50) / 1e6, latency.percentile(99) / 1e6, latency.max() / 1e6, errors.get());
   }
 
   /**
@@ -180,12 +229,20 @@ public final class MatchingBench {
     int runs = Integer.parseInt(o.getOrDefault("runs", "3"));
     AtomicInteger notified = new AtomicInteger();
     AtomicLong lastAt = new AtomicLong();
-    MatchNotifier counting = (user, match, key) -> {
-      notified.incrementAndGet();
-      lastAt.set(System.nanoTime());
-      return CompletableFuture.completedFuture(Done.getInstance());
+    // By default each match is stored in the candidate's inbox (the product) and counted once stored;
+    // --notifier instant counts matches as they are handed over, to tell matching's cost from the inboxes'.
+    boolean instant = "instant".equals(o.get("notifier"));
+    Function<Notifications, MatchNotifier> counting = notifications -> {
+      MatchNotifier next = instant
+          ? (user, match, key) -> CompletableFuture.completedFuture(Done.getInstance())
+          : JobMatchNotifications.into(notifications);
+      return (user, match, key) -> next.notifyMatch(user, match, key).thenApply(done -> {
+        notified.incrementAndGet();
+        lastAt.set(System.nanoTime());
+        return done;
+      });
     };
-    try (ParleyNode node = ParleyNode.start(nodeConfig(o), ParleyNode.Parts.fromConfig().withMatches(counting))) {
+    try (ParleyNode node = ParleyNode.start(nodeConfig(o), new ParleyNode.Parts(PushGateways::fromConfig, counting))) {
       PostMessageBench.awaitUp(node);
       ActorSystem<?> system = node.system();
       JobMatcher matcher = new JobMatcher(system, MatchingSettings.fromConfig(system.settings().config()));
@@ -251,7 +308,8 @@ public final class MatchingBench {
   private static Config nodeConfig(Map<String, String> o) {
     String url = o.getOrDefault("database-url", "jdbc:h2:file:./data/matchbench-" + System.nanoTime());
     Map<String, Object> settings = PostMessageBench.nodeSettings(url, o);
-    settings.put("parley.webhook.secret", SECRET);
+    settings.put("parley.webhook.secret", o.getOrDefault("secret", SECRET));
+    if (o.containsKey("port")) settings.put("parley.http.port", Integer.parseInt(o.get("port")));
     settings.put("parley.webhook.processing.enabled", !"off".equals(o.get("processing")));
     return ParleyConfig.load(ConfigFactory.parseMap(settings));
   }

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
+import io.parley.auth.Principal;
 import io.parley.conversation.Conversations;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public final class PostMessageBench {
         String id = ids.get((int) (n % ids.size()));
         String sender = "bench-a-" + (n % ids.size());
         conversations
-            .post(sender, id, "b" + n, "benchmark message " + n, null)
+            .post(benchUser(sender), id, "b" + n, "benchmark message " + n, null)
             .whenComplete(
                 (posted, failure) -> {
                   permits.release();
@@ -111,6 +112,11 @@ public final class PostMessageBench {
     System.exit(0);
   }
 
+  /** The bench posts through the service directly, as a signed-in user with no name would. */
+  private static Principal benchUser(String userId) {
+    return new Principal(userId, "authenticated", null, null, null, null);
+  }
+
   /**
    * Writes {@code messages} messages to one conversation, then restarts the node as many times as asked and times the
    * first answer of the conversation: recovery from its newest snapshot plus the events after it.
@@ -126,7 +132,7 @@ public final class PostMessageBench {
       for (int n = 0; n < messages; n++) {
         permits.acquire();
         conversations
-            .post(n % 2 == 0 ? "rec-a" : "rec-b", id, "r" + n, "recovery message " + n, null)
+            .post(benchUser(n % 2 == 0 ? "rec-a" : "rec-b"), id, "r" + n, "recovery message " + n, null)
             .whenComplete((posted, failure) -> permits.release());
       }
       permits.acquire(inFlight);

@@ -1,5 +1,6 @@
 package io.parley.user;
 
+import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -11,15 +12,22 @@ import akka.persistence.typed.javadsl.CommandHandlerWithReply;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
 import io.parley.CborSerializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.parley.Sha256;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Who a push token belongs to, one sharded entity per token: a token names one device, and a device is signed in as
- * one user at a time, so registering it for a new user must take it away from the previous one. Keyed by the
+ * one user at a time, so registering it for a new user must take it away from the previous one, and a push stored
+ * for the previous one must not reach it any more (the push projection asks here before sending). Keyed by the
  * token's SHA-256, since tokens are long and opaque.
  */
 public final class DeviceOwner
@@ -33,9 +41,19 @@ public final class DeviceOwner
 
   public record Claimed(String previousOwner) implements CborSerializable {}
 
+  /** Gives the token up if {@code userId} holds it (the device was unregistered); anyone else's release is a no-op. */
+  public record Release(String userId, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  public record GetOwner(ActorRef<Owner> replyTo) implements Command {}
+
+  /** {@code userId} null: nobody holds the token. */
+  public record Owner(String userId) implements CborSerializable {}
+
   public sealed interface Event extends CborSerializable {}
 
   public record OwnerChanged(String userId) implements Event {}
+
+  public record Released(String userId) implements Event {}
 
   public record State(String owner) implements CborSerializable {}
 
@@ -44,15 +62,36 @@ public final class DeviceOwner
   }
 
   public static String entityId(String token) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    return Sha256.hex(token);
   }
 
-  private DeviceOwner(String entityId) {
+  /**
+   * The owner of each token, asking at most {@code parallelism} entities at once; a token nobody holds maps to null.
+   * Fails when an entity does not answer within {@code timeout}.
+   */
+  public static CompletionStage<Map<String, String>> ownersOf(
+      ActorSystem<?> system, Collection<String> tokens, int parallelism, Duration timeout) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    Map<String, String> owners = new HashMap<>();
+    return Source.from(List.copyOf(tokens))
+        .mapAsyncUnordered(
+            parallelism,
+            token ->
+                sharding
+                    .entityRefFor(ENTITY_KEY, entityId(token))
+                    .<Owner>ask(GetOwner::new, timeout)
+                    .thenApply(owner -> Map.entry(token, Optional.ofNullable(owner.userId()))))
+        .runWith(
+            Sink.fold(
+                owners,
+                (all, owner) -> {
+                  all.put(owner.getKey(), owner.getValue().orElse(null));
+                  return all;
+                }),
+            system);
+  }
+
+  DeviceOwner(String entityId) {
     super(PersistenceId.of(ENTITY_KEY.name(), entityId));
   }
 
@@ -80,6 +119,13 @@ public final class DeviceOwner
                   .persist(new OwnerChanged(claim.userId()))
                   .thenReply(claim.replyTo(), s -> StatusReply.success(new Claimed(state.owner())));
             })
+        .onCommand(
+            Release.class,
+            (state, release) -> {
+              if (!release.userId().equals(state.owner())) return Effect().reply(release.replyTo(), StatusReply.ack());
+              return Effect().persist(new Released(release.userId())).thenReply(release.replyTo(), s -> StatusReply.ack());
+            })
+        .onCommand(GetOwner.class, (state, get) -> Effect().reply(get.replyTo(), new Owner(state.owner())))
         .build();
   }
 
@@ -88,6 +134,7 @@ public final class DeviceOwner
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(OwnerChanged.class, (state, e) -> new State(e.userId()))
+        .onEvent(Released.class, (state, e) -> new State(null))
         .build();
   }
 }

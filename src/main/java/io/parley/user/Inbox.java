@@ -3,16 +3,38 @@ package io.parley.user;
 import io.parley.CborSerializable;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * A user's notification inbox, newest first and bounded: the oldest fall off once it holds {@code capacity}. It also
- * remembers the newest idempotency keys it took, so that a sender's retry never makes a second notification. Immutable:
- * every change returns a new inbox, which is what the event handler keeps.
+ * remembers the newest idempotency keys it took, so that a retry never makes a second notification: those of sends
+ * ({@code recentKeys}) and those of messages ({@code messageKeys}) in windows of their own, so that a flood of
+ * messages cannot push out the key of a send that is about to be retried. Immutable: every change returns a new
+ * inbox, which is what the event handler keeps.
  */
-public record Inbox(List<Notification> newestFirst, long lastNumber, List<String> recentKeys)
+public record Inbox(List<Notification> newestFirst, long lastNumber, RecentKeys recentKeys, RecentKeys messageKeys)
     implements CborSerializable {
+
+  /** Older snapshots hold one window for both, in {@code recentKeys}. */
+  public Inbox {
+    if (recentKeys == null) recentKeys = RecentKeys.EMPTY;
+    if (messageKeys == null) messageKeys = RecentKeys.EMPTY;
+  }
+
+  /** Which window an idempotency key goes to. */
+  public enum KeyWindow {
+    SENDS,
+    MESSAGES
+  }
+
+  /** What a new notification with some collapse key replaces (null: nothing), and the count it then has. */
+  public record Collapse(Notification replaced, int count) {
+    public String replacedId() {
+      return replaced == null ? null : replaced.id();
+    }
+  }
 
   /** One notification. {@code data} is a JSON object as text; {@code count} is how many messages a collapsed one stands for. */
   public record Notification(
@@ -40,7 +62,7 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, List<String
     }
   }
 
-  public static final Inbox EMPTY = new Inbox(List.of(), 0, List.of());
+  public static final Inbox EMPTY = new Inbox(List.of(), 0, RecentKeys.EMPTY, RecentKeys.EMPTY);
 
   public static String idOf(long number) {
     return "n" + number;
@@ -50,8 +72,13 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, List<String
     return idOf(lastNumber + 1);
   }
 
+  /** Either window: keys of messages stored before the windows were split are among those of sends. */
   public boolean seen(String idempotencyKey) {
-    return idempotencyKey != null && recentKeys.contains(idempotencyKey);
+    return recentKeys.contains(idempotencyKey) || messageKeys.contains(idempotencyKey);
+  }
+
+  public RecentKeys keys(KeyWindow window) {
+    return window == KeyWindow.MESSAGES ? messageKeys : recentKeys;
   }
 
   public int unreadCount() {
@@ -60,18 +87,12 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, List<String
     return unread;
   }
 
-  /** The unread notification that a new one with this collapse key would replace, if any. */
-  public Notification unreadWithCollapseKey(String collapseKey) {
-    if (collapseKey == null) return null;
-    for (Notification n : newestFirst) if (n.unread() && collapseKey.equals(n.collapseKey())) return n;
-    return null;
-  }
-
-  /** Ids of the unread notifications with this collapse key. */
-  public List<String> unreadIdsWithCollapseKey(String collapseKey) {
-    List<String> ids = new ArrayList<>();
-    for (Notification n : newestFirst) if (n.unread() && collapseKey.equals(n.collapseKey())) ids.add(n.id());
-    return ids;
+  /** What a new notification with {@code collapseKey} collapses: the unread one with that key, counted up. */
+  public Collapse collapsing(String collapseKey) {
+    if (collapseKey != null) {
+      for (Notification n : newestFirst) if (n.unread() && collapseKey.equals(n.collapseKey())) return new Collapse(n, n.count() + 1);
+    }
+    return new Collapse(null, 1);
   }
 
   public List<String> unreadIds() {
@@ -81,47 +102,106 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, List<String
   }
 
   public boolean contains(String id) {
-    for (Notification n : newestFirst) if (n.id().equals(id)) return true;
-    return false;
+    return find(id) != null;
   }
 
-  public Inbox add(Notification added, String replacedId, String idempotencyKey, int capacity, int keyWindow) {
-    List<Notification> notifications = new ArrayList<>(Math.min(newestFirst.size() + 1, capacity));
+  /** The notification with this id, or null. */
+  public Notification find(String id) {
+    for (Notification n : newestFirst) if (n.id().equals(id)) return n;
+    return null;
+  }
+
+  /**
+   * The notifications that fall off the end when one is added (replacing {@code replacedId}, if any) to an inbox of
+   * {@code capacity}, oldest last. Decided when the command is handled and recorded in its event, so that a replay
+   * drops the same ones whatever the configuration says by then.
+   */
+  public List<String> evictedBy(String replacedId, int capacity) {
+    List<String> kept = new ArrayList<>(newestFirst.size());
+    for (Notification n : newestFirst) if (!n.id().equals(replacedId)) kept.add(n.id());
+    int over = kept.size() + 1 - capacity;
+    return over <= 0 ? List.of() : List.copyOf(kept.subList(kept.size() - over, kept.size()));
+  }
+
+  /**
+   * The inbox with {@code added} first, without {@code replacedId} and {@code evicted}, and its key in {@code window}
+   * without {@code forgottenKeys}.
+   */
+  public Inbox add(
+      Notification added,
+      String replacedId,
+      String idempotencyKey,
+      KeyWindow window,
+      List<String> evicted,
+      List<String> forgottenKeys) {
+    Set<String> dropped = new HashSet<>(evicted);
+    if (replacedId != null) dropped.add(replacedId);
+    List<Notification> notifications = new ArrayList<>(newestFirst.size() + 1);
     notifications.add(added);
-    for (Notification n : newestFirst) {
-      if (notifications.size() == capacity) break;
-      if (!n.id().equals(replacedId)) notifications.add(n);
-    }
-    List<String> keys = recentKeys;
-    if (idempotencyKey != null) {
-      keys = new ArrayList<>(recentKeys.size() + 1);
-      int drop = Math.max(0, recentKeys.size() + 1 - keyWindow);
-      keys.addAll(recentKeys.subList(drop, recentKeys.size()));
-      keys.add(idempotencyKey);
-    }
-    return new Inbox(List.copyOf(notifications), added.number(), List.copyOf(keys));
+    for (Notification n : newestFirst) if (!dropped.contains(n.id())) notifications.add(n);
+    RecentKeys keys = keys(window).with(idempotencyKey, forgottenKeys);
+    return new Inbox(
+        List.copyOf(notifications),
+        added.number(),
+        window == KeyWindow.MESSAGES ? recentKeys : keys,
+        window == KeyWindow.MESSAGES ? keys : messageKeys);
+  }
+
+  /** The inbox with {@code revised} in the place of the notification with its id. */
+  public Inbox revise(Notification revised) {
+    List<Notification> notifications = new ArrayList<>(newestFirst.size());
+    for (Notification n : newestFirst) notifications.add(n.id().equals(revised.id()) ? revised : n);
+    return new Inbox(List.copyOf(notifications), lastNumber, recentKeys, messageKeys);
   }
 
   public Inbox markRead(List<String> ids, Instant at) {
     Set<String> marked = Set.copyOf(ids);
     List<Notification> notifications = new ArrayList<>(newestFirst.size());
     for (Notification n : newestFirst) notifications.add(n.unread() && marked.contains(n.id()) ? n.readAt(at) : n);
-    return new Inbox(List.copyOf(notifications), lastNumber, recentKeys);
+    return new Inbox(List.copyOf(notifications), lastNumber, recentKeys, messageKeys);
   }
 
-  /** Up to {@code limit} notifications numbered below {@code beforeNumber}, newest first, and whether more follow. */
-  public Page page(boolean unreadOnly, long beforeNumber, int limit) {
+  /**
+   * Up to {@code limit} notifications numbered below {@code beforeNumber}, newest first, and whether more follow. A
+   * page crosses nodes as one message, so it also stops before its estimated size passes {@code maxBytes} (a page
+   * always holds at least one, which the limits on a notification's fields keep far below any frame).
+   */
+  public Page page(boolean unreadOnly, long beforeNumber, int limit, int maxBytes) {
     List<Notification> page = new ArrayList<>();
     boolean hasMore = false;
+    long bytes = 0;
     for (Notification n : newestFirst) {
       if (n.number() >= beforeNumber || (unreadOnly && !n.unread())) continue;
-      if (page.size() == limit) {
+      long size = estimatedBytes(n);
+      if (page.size() == limit || (!page.isEmpty() && bytes + size > maxBytes)) {
         hasMore = true;
         break;
       }
       page.add(n);
+      bytes += size;
     }
     return new Page(List.copyOf(page), unreadCount(), hasMore);
+  }
+
+  /** Field names, times, count and framing of one serialized notification, generously. */
+  private static final int NOTIFICATION_OVERHEAD_BYTES = 256;
+
+  /** An upper bound of the bytes one notification takes in a serialized page: its text as UTF-8, plus overhead. */
+  static long estimatedBytes(Notification n) {
+    return NOTIFICATION_OVERHEAD_BYTES
+        + utf8Length(n.id()) + utf8Length(n.kind()) + utf8Length(n.title()) + utf8Length(n.body())
+        + utf8Length(n.data()) + utf8Length(n.collapseKey());
+  }
+
+  /** A surrogate pair (4 bytes as UTF-8) counts 3 per char, so this never undercounts. */
+  private static long utf8Length(String text) {
+    if (text == null) return 0;
+    long bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    }
+    return bytes;
   }
 
   public record Page(List<Notification> notifications, int unreadCount, boolean hasMore) implements CborSerializable {}

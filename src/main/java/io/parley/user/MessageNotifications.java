@@ -2,9 +2,14 @@ package io.parley.user;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.conversation.Conversation;
 import io.parley.conversation.MessageView;
 import io.parley.http.Json;
 import io.parley.user.Inbox.Notification;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The inbox notification for messages that reached a user while none of their devices was connected: one per
@@ -13,14 +18,19 @@ import io.parley.user.Inbox.Notification;
 final class MessageNotifications {
   static final String KIND = "message";
   private static final int PREVIEW_LENGTH = 120;
+  static final String DELETED_BODY = "Message deleted";
 
   private MessageNotifications() {}
 
-  static User.Draft draft(MessageView message, Inbox inbox) {
-    Notification collapsed = inbox.unreadWithCollapseKey(message.conversationId());
-    int count = collapsed == null ? 1 : collapsed.count() + 1;
-    String sender = senderName(message);
-    String body = count == 1 ? preview(message.content()) : count + " new messages from " + sender;
+  /**
+   * The draft for {@code posted}, standing for {@code count} messages (see {@link Inbox#collapsing}). Its title is the
+   * sender's name from their verified token, else their id: never anything the sending client chose for the message.
+   */
+  static User.Draft draft(Conversation.MessageNotice posted, int count) {
+    MessageView message = posted.message();
+    String sender =
+        posted.senderName() == null || posted.senderName().isBlank() ? message.senderId() : preview(posted.senderName());
+    String body = count == 1 ? preview(message.content()) : countBody(count, sender);
     ObjectNode data = Json.MAPPER.createObjectNode();
     data.put("conversationId", message.conversationId());
     data.put("messageId", message.messageId());
@@ -29,13 +39,61 @@ final class MessageNotifications {
     return new User.Draft(KIND, sender, body, data.toString(), null, message.conversationId());
   }
 
-  /** Parley knows user ids, not names: a client that wants a name on the banner puts {@code senderName} in metadata. */
-  private static String senderName(MessageView message) {
-    if (message.metadata() != null) {
-      JsonNode name = Json.parse(message.metadata(), JsonNode.class).get("senderName");
-      if (name != null && name.isTextual() && !name.textValue().isBlank()) return preview(name.textValue());
+  /**
+   * The unread message notifications of {@code conversationId} that reading up to {@code seq} reads: those whose
+   * newest message is at or below it. Other kinds never are, whatever collapse key their sender chose.
+   */
+  static List<String> readUpTo(Inbox inbox, String conversationId, long seq) {
+    List<String> ids = new ArrayList<>();
+    for (Notification n : inbox.newestFirst()) {
+      if (n.unread() && isAbout(n, conversationId) && data(n).path("seq").asLong(Long.MAX_VALUE) <= seq) ids.add(n.id());
     }
-    return message.senderId();
+    return ids;
+  }
+
+  /**
+   * What an edit or a delete of {@code changed} makes of the message notification that shows it as its newest
+   * message; null when there is none, or nothing to change. An edit renews the preview of a notification for one
+   * message; a delete turns it into a read tombstone, or counts one message out of a collapsed one. Messages a
+   * collapsed notification stands for besides its newest are not known one by one, so their changes leave it as is.
+   */
+  static Notification revised(Inbox inbox, MessageView changed) {
+    Notification shown = null;
+    for (Notification n : inbox.newestFirst()) {
+      if (isAbout(n, changed.conversationId()) && changed.messageId().equals(data(n).path("messageId").asText(null))) {
+        shown = n;
+        break;
+      }
+    }
+    if (shown == null) return null;
+    if (!changed.deleted()) {
+      String body = preview(changed.content());
+      return shown.count() > 1 || body.equals(shown.body()) ? null : revision(shown, body, shown.data(), shown.readAt(), 1);
+    }
+    if (shown.count() > 1) {
+      int left = shown.count() - 1;
+      return revision(shown, countBody(left, shown.title()), shown.data(), shown.readAt(), left);
+    }
+    ObjectNode data = (ObjectNode) data(shown);
+    data.put("deleted", true);
+    Instant readAt = shown.unread() ? changed.deletedAt().truncatedTo(ChronoUnit.MILLIS) : shown.readAt();
+    return revision(shown, DELETED_BODY, data.toString(), readAt, 1);
+  }
+
+  private static Notification revision(Notification n, String body, String data, Instant readAt, int count) {
+    return new Notification(n.id(), n.kind(), n.title(), body, data, n.createdAt(), readAt, n.collapseKey(), count);
+  }
+
+  private static String countBody(int count, String sender) {
+    return count + (count == 1 ? " new message from " : " new messages from ") + sender;
+  }
+
+  private static boolean isAbout(Notification n, String conversationId) {
+    return KIND.equals(n.kind()) && conversationId.equals(n.collapseKey());
+  }
+
+  private static JsonNode data(Notification n) {
+    return Json.parse(n.data(), JsonNode.class);
   }
 
   private static String preview(String text) {

@@ -103,7 +103,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   public record Notified(String notificationId, boolean duplicate, int unreadCount) implements CborSerializable {}
 
-  /** Notifications numbered below {@code beforeNumber}, newest first. */
+  /** Notifications numbered below {@code beforeNumber}, newest first; fewer than {@code limit} when they are large. */
   public record ListNotifications(boolean unreadOnly, long beforeNumber, int limit, ActorRef<Inbox.Page> replyTo)
       implements Command {}
 
@@ -120,6 +120,14 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   public record GetDevices(ActorRef<Devices> replyTo) implements Command {}
 
+  /**
+   * Asked by the push projection about a push held while the entity settled ({@code NotificationAdded.pushHeld}):
+   * answered once presence has settled, yes if the user still has no session and the notification is still unread.
+   */
+  public record ConfirmPush(String notificationId, ActorRef<PushConfirmed> replyTo) implements Command {}
+
+  public record PushConfirmed(boolean push) implements CborSerializable {}
+
   public record Devices(List<Device> devices) implements CborSerializable {}
 
   private record SessionStopped(String sessionId) implements Command {}
@@ -128,7 +136,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private enum Internal implements Command {
     IDLE_CHECK,
-    GRACE_OVER
+    GRACE_OVER,
+    SETTLED
   }
 
   // ---------------------------------------------------------------- what sessions hear
@@ -165,7 +174,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /**
    * {@code pushTo} holds the device tokens a push goes to, empty when there is none to send (the user was online,
    * or the kind is not pushed); such an event is tagged for the push projection. {@code replacedId} is the unread
-   * notification this one collapses, if any.
+   * notification this one collapses, if any. {@code evicted} (the notifications that fall off the inbox's end) and
+   * {@code forgottenKeys} (the idempotency keys that leave the window) are decided with the command, so that a replay
+   * under another configuration gives the same inbox; both are null in events written before they were recorded.
+   * {@code keyWindow} is the window the key goes to (null in older events: the sends' window, the only one then).
+   * {@code pushHeld}: the entity had just started and its sessions may not have registered again yet, so the push
+   * projection asks it ({@link ConfirmPush}) before pushing; null or false pushes at once.
    */
   public record NotificationAdded(
       String userId,
@@ -173,10 +187,17 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       String idempotencyKey,
       String replacedId,
       List<Device> pushTo,
-      String batchId)
+      String batchId,
+      List<String> evicted,
+      List<String> forgottenKeys,
+      Inbox.KeyWindow keyWindow,
+      Boolean pushHeld)
       implements Event {}
 
   public record NotificationsRead(List<String> ids, Instant at) implements Event {}
+
+  /** A notification changed in place, keeping its id: the message it previews was edited or deleted. */
+  public record NotificationRevised(Notification notification) implements Event {}
 
   public record DeviceRegistered(Device device) implements Event {}
 
@@ -203,16 +224,19 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   // ---------------------------------------------------------------- setup
 
-  /** A user entity's limits and timings, from {@code parley.gateway} and {@code parley.notifications}. */
+  /** A user entity's limits and timings, from {@code parley.gateway}, {@code parley.user} and {@code parley.notifications}. */
   public record Settings(
       int maxSessions,
       Duration idleTimeout,
       Duration offlineGrace,
+      Duration presenceSettle,
       int inboxSize,
       int idempotencyWindow,
+      int messageKeyWindow,
       int maxDevices,
       Set<String> pushedKinds,
-      int pushSlices) {
+      int pushSlices,
+      int maxPageBytes) {
     public static Settings fromConfig(com.typesafe.config.Config root) {
       var gateway = root.getConfig("parley.gateway");
       var notifications = root.getConfig("parley.notifications");
@@ -220,17 +244,25 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           gateway.getInt("max-sessions-per-user"),
           gateway.getDuration("user-idle-timeout"),
           gateway.getDuration("offline-grace"),
+          root.getDuration("parley.user.presence-settle"),
           notifications.getInt("inbox-size"),
           notifications.getInt("idempotency-window"),
+          notifications.getInt("message-idempotency-window"),
           notifications.getInt("max-devices-per-user"),
           Set.copyOf(notifications.getStringList("pushed-kinds")),
-          root.getInt("parley.push.tag-slices"));
+          root.getInt("parley.push.tag-slices"),
+          (int) Math.min(Integer.MAX_VALUE, notifications.getBytes("max-page-bytes")));
     }
   }
 
   /** The tag of a user's events that carry a push: one of {@code slices}, each with its own push projection. */
   public static String pushTag(int slice) {
     return "push-" + slice;
+  }
+
+  /** The push tag of this user's events: all of them in one slice, so that their pushes leave in order. */
+  public static String pushTag(String userId, int slices) {
+    return pushTag(Math.floorMod(userId.hashCode(), slices));
   }
 
   public static void init(ActorSystem<?> system) {
@@ -259,6 +291,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(Internal.IDLE_CHECK, settings.idleTimeout());
+                  if (settings.presenceSettle().compareTo(Duration.ZERO) > 0) {
+                    timers.startSingleTimer(Internal.SETTLED, settings.presenceSettle());
+                  }
                   return new User(userId, context, timers, shard, settings);
                 }));
   }
@@ -276,6 +311,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** What watchers were last told, so that they hear changes only. */
   private Presence published;
   private boolean idleSinceLastCheck = true;
+  /** Push confirmations asked for while presence settles; answered when it has. */
+  private final List<ConfirmPush> confirmsAwaitingSettle = new ArrayList<>();
   private final GatewayStats stats;
 
   private User(
@@ -314,7 +351,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   @Override
   public Set<String> tagsFor(Event event) {
     if (event instanceof NotificationAdded added && !added.pushTo().isEmpty()) {
-      return Set.of(pushTag(Math.floorMod(userId.hashCode(), settings.pushSlices())));
+      return Set.of(pushTag(userId, settings.pushSlices()));
     }
     return Set.of();
   }
@@ -343,6 +380,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .onCommand(RegisterDevice.class, this::onRegisterDevice)
         .onCommand(UnregisterDevice.class, this::onUnregisterDevice)
         .onCommand(GetDevices.class, (state, get) -> Effect().reply(get.replyTo(), new Devices(state.devices())))
+        .onCommand(ConfirmPush.class, this::onConfirmPush)
         .onCommand(Internal.class, this::onInternal)
         .build();
   }
@@ -355,13 +393,18 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     context.watchWith(connect.session(), new SessionStopped(connect.sessionId()));
     connect.session().tell(new Welcome(connect.sessionId()));
     timers.cancel(Internal.GRACE_OVER);
+    // The user is online: presence has settled, and no held push need wait any longer.
+    timers.cancel(Internal.SETTLED);
     while (sessions.size() > settings.maxSessions()) {
       String oldest = sessions.keySet().iterator().next();
       Registered evicted = sessions.remove(oldest);
       context.unwatch(evicted.session());
       evicted.session().tell(new Evicted("more than " + settings.maxSessions() + " sessions"));
     }
-    return Effect().none().thenRun(this::publish);
+    return Effect().none().thenRun(s -> {
+      publish(s);
+      answerConfirms(s);
+    });
   }
 
   private Effect<Event, State> forget(State state, String sessionId) {
@@ -380,11 +423,18 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     Delivered delivered = new Delivered(deliver.notice());
     tellSessions(delivered);
     Conversation.Notice notice = deliver.notice();
-    // Reading a conversation, on any device, reads its message notification.
+    // Reading a conversation, on any device, reads its message notification if it read that far.
     if (notice instanceof Conversation.ReceiptNotice receipt
         && receipt.kind() == Conversation.ReceiptKind.READ
         && receipt.userId().equals(userId)) {
-      return markRead(state, state.inbox().unreadIdsWithCollapseKey(receipt.conversationId()), null);
+      return markRead(state, MessageNotifications.readUpTo(state.inbox(), receipt.conversationId(), receipt.seq()), null);
+    }
+    if (notice instanceof Conversation.MessageChangedNotice changed) {
+      Notification revised = MessageNotifications.revised(state.inbox(), changed.message());
+      if (revised == null) return Effect().none();
+      return Effect()
+          .persist(new NotificationRevised(revised))
+          .thenRun(s -> tellSessions(new NotificationNotice(revised, s.inbox().unreadCount())));
     }
     // Nobody is connected to see it: the message goes to the inbox, and to the phone when a device is registered.
     if (notice instanceof Conversation.MessageNotice posted
@@ -393,7 +443,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         && !posted.message().deleted()) {
       String key = "message:" + posted.message().messageId();
       if (state.inbox().seen(key)) return Effect().none();
-      return Effect().persist(added(state, MessageNotifications.draft(posted.message(), state.inbox()), key, null));
+      Inbox.Collapse collapse = state.inbox().collapsing(posted.message().conversationId());
+      Draft draft = MessageNotifications.draft(posted, collapse.count());
+      return Effect().persist(added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null));
     }
     return Effect().none();
   }
@@ -402,7 +454,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     if (state.inbox().seen(notify.idempotencyKey())) {
       return Effect().none().thenRun(s -> notify.replyTo().tell(StatusReply.success(duplicateOf(s))));
     }
-    NotificationAdded added = added(state, notify.draft(), notify.idempotencyKey(), notify.batchId());
+    Inbox.Collapse collapse = state.inbox().collapsing(notify.draft().collapseKey());
+    NotificationAdded added =
+        added(state, notify.draft(), collapse, notify.idempotencyKey(), Inbox.KeyWindow.SENDS, notify.batchId());
     return Effect()
         .persist(added)
         .thenRun(
@@ -417,20 +471,49 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return new Notified(null, true, state.inbox().unreadCount());
   }
 
-  /** The event for a new notification: its id, what it collapses, and the devices to push to if nobody is online. */
-  private NotificationAdded added(State state, Draft draft, String idempotencyKey, String batchId) {
-    Notification collapsed = state.inbox().unreadWithCollapseKey(draft.collapseKey());
-    Notification notification =
-        draft.toNotification(state.inbox().nextId(), collapsed == null ? 1 : collapsed.count() + 1);
+  /** The event for a new notification: its id, what it collapses and drops, and the devices to push to if nobody is online. */
+  private NotificationAdded added(
+      State state, Draft draft, Inbox.Collapse collapse, String idempotencyKey, Inbox.KeyWindow window, String batchId) {
+    Notification notification = draft.toNotification(state.inbox().nextId(), collapse.count());
     boolean pushed = draft.push() != null ? draft.push() : settings.pushedKinds().contains(draft.kind());
     List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
+    Inbox inbox = state.inbox();
     return new NotificationAdded(
-        userId, notification, idempotencyKey, collapsed == null ? null : collapsed.id(), pushTo, batchId);
+        userId, notification, idempotencyKey, collapse.replacedId(), pushTo, batchId,
+        inbox.evictedBy(collapse.replacedId(), settings.inboxSize()),
+        inbox.keys(window).forgottenBy(idempotencyKey, keyWindow(window)),
+        window,
+        !pushTo.isEmpty() && settling());
+  }
+
+  /** Just started: sessions still connected to this user may not have registered again yet. */
+  private boolean settling() {
+    return timers.isTimerActive(Internal.SETTLED);
+  }
+
+  private Effect<Event, State> onConfirmPush(State state, ConfirmPush confirm) {
+    confirmsAwaitingSettle.add(confirm);
+    if (!settling()) answerConfirms(state);
+    return Effect().none();
+  }
+
+  private void answerConfirms(State state) {
+    for (ConfirmPush confirm : confirmsAwaitingSettle) {
+      Notification n = state.inbox().find(confirm.notificationId());
+      confirm.replyTo().tell(new PushConfirmed(sessions.isEmpty() && n != null && n.unread()));
+    }
+    confirmsAwaitingSettle.clear();
+  }
+
+  private int keyWindow(Inbox.KeyWindow window) {
+    return window == Inbox.KeyWindow.MESSAGES ? settings.messageKeyWindow() : settings.idempotencyWindow();
   }
 
   private Effect<Event, State> onListNotifications(State state, ListNotifications list) {
     return Effect()
-        .reply(list.replyTo(), state.inbox().page(list.unreadOnly(), list.beforeNumber(), list.limit()));
+        .reply(
+            list.replyTo(),
+            state.inbox().page(list.unreadOnly(), list.beforeNumber(), list.limit(), settings.maxPageBytes()));
   }
 
   private Effect<Event, State> onMarkNotificationsRead(State state, MarkNotificationsRead mark) {
@@ -520,6 +603,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   }
 
   private Effect<Event, State> onInternal(State state, Internal signal) {
+    if (signal == Internal.SETTLED) {
+      answerConfirms(state);
+      return Effect().none();
+    }
     if (signal == Internal.GRACE_OVER) {
       if (!sessions.isEmpty()) return Effect().none();
       return Effect().persist(new LastSeen(Instant.now().truncatedTo(ChronoUnit.MILLIS))).thenRun(this::publish);
@@ -552,19 +639,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .forAnyState()
         .onEvent(StatusChosen.class, (state, e) -> new State(e.status(), state.lastSeenAt(), state.inbox(), state.devices()))
         .onEvent(LastSeen.class, (state, e) -> new State(state.chosen(), e.at(), state.inbox(), state.devices()))
-        .onEvent(
-            NotificationAdded.class,
-            (state, e) ->
-                state.with(
-                    state
-                        .inbox()
-                        .add(
-                            e.notification(),
-                            e.replacedId(),
-                            e.idempotencyKey(),
-                            settings.inboxSize(),
-                            settings.idempotencyWindow())))
+        .onEvent(NotificationAdded.class, (state, e) -> state.with(withAdded(state.inbox(), e)))
         .onEvent(NotificationsRead.class, (state, e) -> state.with(state.inbox().markRead(e.ids(), e.at())))
+        .onEvent(NotificationRevised.class, (state, e) -> state.with(state.inbox().revise(e.notification())))
         .onEvent(
             DeviceRegistered.class,
             (state, e) -> {
@@ -577,5 +654,19 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             (state, e) ->
                 state.with(state.devices().stream().filter(d -> !d.token().equals(e.token())).toList()))
         .build();
+  }
+
+  /**
+   * Events written before evictions were recorded drop what the bounds configured now say, as they always did, and
+   * keep every key in the one window there was.
+   */
+  private Inbox withAdded(Inbox inbox, NotificationAdded e) {
+    Inbox.KeyWindow window = e.keyWindow() == null ? Inbox.KeyWindow.SENDS : e.keyWindow();
+    List<String> evicted = e.evicted() != null ? e.evicted() : inbox.evictedBy(e.replacedId(), settings.inboxSize());
+    List<String> forgotten =
+        e.forgottenKeys() != null
+            ? e.forgottenKeys()
+            : inbox.keys(window).forgottenBy(e.idempotencyKey(), settings.idempotencyWindow());
+    return inbox.add(e.notification(), e.replacedId(), e.idempotencyKey(), window, evicted, forgotten);
   }
 }

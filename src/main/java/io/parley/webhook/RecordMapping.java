@@ -10,9 +10,12 @@ import io.parley.matching.Level;
 import io.parley.matching.Locations;
 import io.parley.matching.Skills;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -23,15 +26,28 @@ import java.util.stream.Collectors;
 public final class RecordMapping {
   static final int MAX_ID_LENGTH = 200;
 
-  private final Config jobs;
-  private final Config candidates;
+  private static final Pattern LIST_SEPARATOR = Pattern.compile("[,;]");
+  private static final List<String> JOB_FIELDS =
+      List.of("id", "title", "company", "skills", "level", "location", "remote", "job-type", "status");
+  private static final List<String> CANDIDATE_FIELDS =
+      List.of("id", "user-id", "skills", "level", "years", "location", "open-to-remote", "job-alerts");
+
+  /** Field name to the columns that may hold it, read once: a missing key fails at start, not per webhook. */
+  private final Map<String, List<String>> jobs;
+  private final Map<String, List<String>> candidates;
   private final Set<String> closedStatuses;
 
   RecordMapping(Config columns, List<String> closedStatuses) {
-    this.jobs = columns.getConfig("jobs");
-    this.candidates = columns.getConfig("candidates");
+    this.jobs = fields(columns.getConfig("jobs"), JOB_FIELDS);
+    this.candidates = fields(columns.getConfig("candidates"), CANDIDATE_FIELDS);
     this.closedStatuses =
         closedStatuses.stream().map(s -> s.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+  }
+
+  private static Map<String, List<String>> fields(Config table, List<String> names) {
+    Map<String, List<String>> fields = new HashMap<>();
+    for (String name : names) fields.put(name, List.copyOf(table.getStringList(name)));
+    return Map.copyOf(fields);
   }
 
   static RecordMapping fromConfig(Config columns, List<String> closedStatuses) {
@@ -40,48 +56,48 @@ public final class RecordMapping {
 
   /** The row's primary key, which orders and deduplicates its events; {@code where} is "record" or "old_record". */
   public String jobId(JsonNode row, String where) {
-    return id(row, where, jobs.getStringList("id"));
+    return id(row, where, jobs.get("id"));
   }
 
   public String candidateId(JsonNode row, String where) {
-    return id(row, where, candidates.getStringList("id"));
+    return id(row, where, candidates.get("id"));
   }
 
   public JobPosting job(JsonNode row, String where, Skills skills) {
     Row r = new Row(row, where);
-    String location = r.text(jobs.getStringList("location"));
-    Boolean remote = r.bool(jobs.getStringList("remote"));
-    String status = r.text(jobs.getStringList("status"));
+    String location = r.text(jobs.get("location"));
+    Boolean remote = r.bool(jobs.get("remote"));
+    String status = r.text(jobs.get("status"));
     boolean open = status == null || !closedStatuses.contains(status.trim().toLowerCase(Locale.ROOT));
     return new JobPosting(
         jobId(row, where),
-        r.text(jobs.getStringList("title")),
-        r.text(jobs.getStringList("company")),
-        skills.normalizeAll(r.list(jobs.getStringList("skills"))),
-        Level.parse(r.text(jobs.getStringList("level"))),
+        r.text(jobs.get("title")),
+        r.text(jobs.get("company")),
+        skills.normalizeAll(r.list(jobs.get("skills"))),
+        Level.parse(r.text(jobs.get("level"))),
         Locations.city(location),
         Locations.label(location),
         Boolean.TRUE.equals(remote) || Locations.isRemote(location),
-        r.text(jobs.getStringList("job-type")),
+        r.text(jobs.get("job-type")),
         open);
   }
 
   public CandidateProfile candidate(JsonNode row, String where, Skills skills) {
     Row r = new Row(row, where);
     String candidateId = candidateId(row, where);
-    String userId = r.text(candidates.getStringList("user-id"));
-    Level level = Level.parse(r.text(candidates.getStringList("level")));
+    String userId = r.text(candidates.get("user-id"));
+    Level level = Level.parse(r.text(candidates.get("level")));
     if (level == null) {
-      Double years = r.number(candidates.getStringList("years"));
+      Double years = r.number(candidates.get("years"));
       if (years != null) level = Level.fromYears(years);
     }
-    String location = r.text(candidates.getStringList("location"));
-    Boolean openToRemote = r.bool(candidates.getStringList("open-to-remote"));
-    Boolean jobAlerts = r.bool(candidates.getStringList("job-alerts"));
+    String location = r.text(candidates.get("location"));
+    Boolean openToRemote = r.bool(candidates.get("open-to-remote"));
+    Boolean jobAlerts = r.bool(candidates.get("job-alerts"));
     return new CandidateProfile(
         candidateId,
         userId == null || userId.isBlank() ? candidateId : userId,
-        skills.normalizeAll(r.list(candidates.getStringList("skills"))),
+        skills.normalizeAll(r.list(candidates.get("skills"))),
         level,
         Locations.city(location),
         Locations.label(location),
@@ -166,7 +182,7 @@ public final class RecordMapping {
       } else if (value.isTextual()) {
         String text = value.asText().trim();
         if (text.startsWith("{") && text.endsWith("}")) text = text.substring(1, text.length() - 1);
-        for (String item : text.split("[,;]")) items.add(item.replace("\"", "").trim());
+        for (String item : LIST_SEPARATOR.split(text)) items.add(item.replace("\"", "").trim());
       } else {
         throw bad(column, "must be an array of strings or a comma-separated string");
       }

@@ -2,14 +2,12 @@ package io.parley.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.Sha256;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import io.parley.http.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.TreeMap;
@@ -62,9 +60,8 @@ public record SupabasePayload(String type, String table, String schema, ObjectNo
   public String rowHash() {
     try {
       byte[] canonical = Json.MAPPER.writeValueAsBytes(canonical(row()));
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical);
-      return HexFormat.of().formatHex(digest, 0, 16);
-    } catch (IOException | NoSuchAlgorithmException e) {
+      return Sha256.hex(canonical).substring(0, 32);
+    } catch (IOException e) {
       throw new IllegalStateException("a parsed row always serializes", e);
     }
   }

@@ -1,5 +1,6 @@
 package io.parley.webhook;
 
+import io.parley.Sha256;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ public final class WebhookAuth {
 
   public WebhookAuth(WebhookSettings settings, Clock clock) {
     this.secret = settings.secret().getBytes(StandardCharsets.UTF_8);
-    this.secretDigest = secret.length == 0 ? null : sha256(secret);
+    this.secretDigest = secret.length == 0 ? null : Sha256.digest(secret);
     this.signingKey = signingKey(settings.signingSecret());
     this.tolerance = settings.timestampTolerance();
     this.clock = clock;
@@ -82,7 +83,7 @@ public final class WebhookAuth {
     Optional<String> presented = header.apply("x-webhook-secret").or(() -> bearer(header.apply("authorization")));
     if (presented.isPresent()) {
       if (secretDigest != null
-          && MessageDigest.isEqual(secretDigest, sha256(presented.get().trim().getBytes(StandardCharsets.UTF_8)))) {
+          && MessageDigest.isEqual(secretDigest, Sha256.digest(presented.get().trim()))) {
         return Method.SHARED_SECRET;
       }
       if (failure == null) failure = "the webhook secret is wrong";
@@ -153,14 +154,6 @@ public final class WebhookAuth {
       return mac.doFinal(data);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-    }
-  }
-
-  private static byte[] sha256(byte[] value) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(value);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
   }
 

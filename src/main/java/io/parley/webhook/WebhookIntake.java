@@ -145,6 +145,12 @@ public final class WebhookIntake
     this.tags = Set.of(sliceTag(partition % settings.tagSlices()));
   }
 
+  /** By default a journal of the same tables with a single, batching writer: see parley-akka.conf. */
+  @Override
+  public String journalPluginId() {
+    return settings.journalPlugin();
+  }
+
   @Override
   public State emptyState() {
     return new State(settings.dedupWindow());

@@ -51,7 +51,7 @@ class ConversationTest {
   }
 
   private Posted post(String sender, String clientMsgId, String content) {
-    return (Posted) kit.<Reply>runCommand(r -> new PostMessage(sender, clientMsgId, content, null, r)).reply();
+    return (Posted) kit.<Reply>runCommand(r -> new PostMessage(sender, clientMsgId, content, null, null, r)).reply();
   }
 
   private Rejected rejected(Reply reply) {
@@ -103,7 +103,7 @@ class ConversationTest {
   void retriedClientMsgIdReturnsTheOriginalWithoutANewEvent() {
     group("ana", "bo");
     Posted original = post("ana", "c1", "hello");
-    var retry = kit.<Reply>runCommand(r -> new PostMessage("ana", "c1", "hello", null, r));
+    var retry = kit.<Reply>runCommand(r -> new PostMessage("ana", "c1", "hello", null, null, r));
     assertThat(retry.hasNoEvents()).isTrue();
     Posted again = (Posted) retry.reply();
     assertThat(again.duplicate()).isTrue();
@@ -129,15 +129,15 @@ class ConversationTest {
   @Test
   void validatesContent() {
     group("ana", "bo");
-    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("ana", "x", "  ", null, r)).reply()).error())
+    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("ana", "x", "  ", null, null, r)).reply()).error())
         .isEqualTo(ApiError.BAD_REQUEST);
     String tooLong = "é".repeat(4001);
-    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("ana", "x", tooLong, null, r)).reply()).message())
+    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("ana", "x", tooLong, null, null, r)).reply()).message())
         .contains("4000");
     String emoji = "😀".repeat(4000); // 8000 UTF-16 units, 4000 characters
     assertThat(post("ana", "e", emoji).message().seq()).isEqualTo(1);
     String metadata = "{\"a\":\"" + "x".repeat(3000) + "\"}";
-    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("ana", "m", "hi", metadata, r)).reply()).error())
+    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("ana", "m", "hi", metadata, null, r)).reply()).error())
         .isEqualTo(ApiError.TOO_LARGE);
   }
 
@@ -146,7 +146,7 @@ class ConversationTest {
     group("ana", "bo");
     post("ana", "c1", "secret");
     assertThat(rejected(kit.<Reply>runCommand(r -> new Get("eve", r)).reply()).error()).isEqualTo(ApiError.NOT_FOUND);
-    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("eve", "c", "x", null, r)).reply()).error())
+    assertThat(rejected(kit.<Reply>runCommand(r -> new PostMessage("eve", "c", "x", null, null, r)).reply()).error())
         .isEqualTo(ApiError.NOT_FOUND);
     assertThat(rejected(kit.<Reply>runCommand(r -> new GetMessages("eve", 0, Long.MAX_VALUE, 10, true, r)).reply()).error())
         .isEqualTo(ApiError.NOT_FOUND);
@@ -158,7 +158,7 @@ class ConversationTest {
     String id = post("ana", "n1", "hi").message().messageId();
     kit.<Reply>runCommand(r -> new MarkRead("bo", 1, r));
     kit.<Reply>runCommand(r -> new EditMessage("ana", id, "hello", null, r));
-    kit.<Reply>runCommand(r -> new PostMessage("eve", "x", "intruder", null, r));
+    kit.<Reply>runCommand(r -> new PostMessage("eve", "x", "intruder", null, null, r));
     kit.<Reply>runCommand(r -> new MarkRead("bo", 1, r)); // no movement, no receipt
     assertThat(notified)
         .containsExactly(

@@ -42,7 +42,7 @@ class OrderedDeliveryTest {
   }
 
   private static Conversation.MessageNotice notice(long seq) {
-    return new Conversation.MessageNotice(message(seq));
+    return new Conversation.MessageNotice(message(seq), null);
   }
 
   @Test
@@ -80,7 +80,7 @@ class OrderedDeliveryTest {
   void otherConversationsAreNotHeldUp() {
     delivery.joining("c");
     delivery.notice(new Conversation.MessageNotice(
-        new MessageView("d", "x", 9, "bo", null, "y", null, Instant.EPOCH, null, null)));
+        new MessageView("d", "x", 9, "bo", null, "y", null, Instant.EPOCH, null, null), null));
     assertThat(out).containsExactly("m9");
   }
 

@@ -26,6 +26,7 @@ class NotificationsTest {
           "parley.notifications.inbox-size = 5\n"
               + "parley.notifications.max-recipients = 50\n"
               + "parley.notifications.max-devices-per-user = 3\n"
+              + "parley.notifications.max-page-bytes = 32k\n"
               + "parley.auth.admin-token = \"" + ADMIN_TOKEN + "\"");
 
   private final HttpApi api = live.api();
@@ -54,6 +55,28 @@ class NotificationsTest {
         .isZero();
     assertThat(api.get("/api/notifications", TestTokens.user("ib1")).json().get("notifications"))
         .allSatisfy(n -> assertThat(n.get("readAt").isNull()).isFalse());
+  }
+
+  @Test
+  void largeNotificationsPageInFewerPerPageAndNoneIsSkipped() {
+    String body = "😀".repeat(2000);
+    String data = "{\"blob\":\"" + "x".repeat(4000) + "\"}";
+    for (int i = 1; i <= 5; i++) {
+      notifications.send("lg1", "{\"kind\":\"system\",\"title\":\"Large " + i + "\",\"body\":\"" + body + "\",\"data\":" + data + "}");
+    }
+
+    List<String> seen = new ArrayList<>();
+    String path = "/api/notifications?limit=200";
+    int pages = 0;
+    while (path != null) {
+      JsonNode page = api.get(path, TestTokens.user("lg1")).json();
+      assertThat(page.get("notifications")).as("every page holds something").isNotEmpty();
+      seen.addAll(ids(page));
+      pages++;
+      path = page.get("nextBefore").isNull() ? null : "/api/notifications?limit=200&before=" + page.get("nextBefore").asText();
+    }
+    assertThat(seen).containsExactly("n5", "n4", "n3", "n2", "n1");
+    assertThat(pages).as("32 KiB hold two of these").isEqualTo(3);
   }
 
   @Test
@@ -190,6 +213,30 @@ class NotificationsTest {
   }
 
   @Test
+  void aTokenLongerThanTheLimitIsRefusedAndNotStored() {
+    String longest = "t".repeat(512);
+    String tooLong = "t".repeat(513);
+
+    HttpApi.Response refused =
+        api.post("/api/devices", TestTokens.user("tl1"), "{\"token\":\"" + tooLong + "\",\"platform\":\"android\"}");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.contentType()).startsWith("application/problem+json");
+    assertThat(refused.code()).isEqualTo("bad_request");
+    assertThat(refused.json().get("detail").asText()).contains("'token'").contains("512");
+    notifications.registerDevice("tl1", longest);
+    assertThat(notifications.devices("tl1")).containsExactly(longest);
+
+    try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("tl2"))) {
+      client.send("{\"type\":\"device.register\",\"ref\":\"long\",\"token\":\"" + tooLong + "\",\"platform\":\"web\"}");
+      JsonNode error = client.next("error");
+      assertThat(error.get("ref").asText()).isEqualTo("long");
+      assertThat(error.get("code").asText()).isEqualTo("bad_request");
+      assertThat(error.get("message").asText()).contains("512");
+    }
+    assertThat(notifications.devices("tl2")).isEmpty();
+  }
+
+  @Test
   void devicesAndAcknowledgementsOverTheWebSocket() {
     try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("wd1"))) {
       client.send("{\"type\":\"device.register\",\"ref\":\"d1\",\"token\":\"ws-token\",\"platform\":\"web\"}");
@@ -209,6 +256,84 @@ class NotificationsTest {
       assertThat(client.next("ok").get("ref").asText()).isEqualTo("d3");
       assertThat(notifications.devices("wd1")).isEmpty();
     }
+  }
+
+  @Test
+  void aMessageNotificationFollowsEditsAndDeletesOfItsMessage() {
+    String single = conversation("em1", "em2");
+    String typo = post("em1", single, "Helo, are you free?");
+    JsonNode shown = awaitMessageNotification("em2", single, n -> n.get("body").asText().equals("Helo, are you free?"));
+    assertThat(shown.get("readAt").isNull()).isTrue();
+
+    assertThat(api.patch("/api/conversations/" + single + "/messages/" + typo, TestTokens.user("em1"),
+        "{\"content\":\"Hello, are you free?\"}").status()).isEqualTo(200);
+    awaitMessageNotification("em2", single, n -> n.get("body").asText().equals("Hello, are you free?"));
+
+    assertThat(api.delete("/api/conversations/" + single + "/messages/" + typo, TestTokens.user("em1")).status())
+        .isEqualTo(200);
+    JsonNode tombstone = awaitMessageNotification("em2", single, n -> n.get("body").asText().equals("Message deleted"));
+    assertThat(tombstone.get("readAt").isNull()).as("a deleted message leaves nothing to read").isFalse();
+    assertThat(tombstone.get("data").get("deleted").asBoolean()).isTrue();
+    assertThat(tombstone.get("id").asText()).isEqualTo(shown.get("id").asText());
+    assertThat(api.get("/api/notifications", TestTokens.user("em2")).json().get("unreadCount").asInt()).isZero();
+
+    String collapsed = conversation("em3", "em2");
+    post("em3", collapsed, "first");
+    String second = post("em3", collapsed, "second");
+    awaitMessageNotification("em2", collapsed, n -> n.get("count").asInt() == 2);
+    assertThat(api.delete("/api/conversations/" + collapsed + "/messages/" + second, TestTokens.user("em3")).status())
+        .isEqualTo(200);
+    JsonNode counted = awaitMessageNotification("em2", collapsed, n -> n.get("count").asInt() == 1);
+    assertThat(counted.get("body").asText()).isEqualTo("1 new message from em3");
+    assertThat(counted.get("readAt").isNull()).isTrue();
+    assertThat(api.get("/api/notifications", TestTokens.user("em2")).json().get("unreadCount").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void aMessageNotificationNamesItsSenderAsTheirVerifiedTokenDoesWhateverTheClientSends() {
+    String named = TestTokens.user("sn1", java.util.Map.of("full_name", "Ana Martin"));
+    String spoofed =
+        "{\"content\":\"Hi\",\"senderName\":\"Admin\",\"senderId\":\"admin\",\"metadata\":{\"senderName\":\"Parley Security\"}}";
+    String withName = conversation("sn1", "sn2");
+    assertThat(api.post("/api/conversations/" + withName + "/messages", named, spoofed).status()).isEqualTo(201);
+    JsonNode fromAna = awaitMessageNotification("sn2", withName, n -> true);
+    assertThat(fromAna.get("title").asText()).isEqualTo("Ana Martin");
+    assertThat(fromAna.get("data").get("senderId").asText()).isEqualTo("sn1");
+
+    // Over the WebSocket too; and a token with no name shows the sender's id, never the name the client made up.
+    String withoutName = conversation("sn3", "sn2");
+    try (WsClient sender = WsClient.signedIn(live.node(), TestTokens.user("sn3"))) {
+      sender.send("{\"type\":\"send\",\"ref\":\"s1\",\"conversationId\":\"" + withoutName
+          + "\",\"clientMsgId\":\"c1\",\"content\":\"Hi\",\"senderName\":\"Admin\",\"metadata\":{\"senderName\":\"CEO\"}}");
+      assertThat(sender.next("sent").get("ref").asText()).isEqualTo("s1");
+    }
+    assertThat(awaitMessageNotification("sn2", withoutName, n -> true).get("title").asText()).isEqualTo("sn3");
+  }
+
+  private String conversation(String from, String to) {
+    return api.post("/api/conversations", TestTokens.user(from), "{\"type\":\"direct\",\"userId\":\"" + to + "\"}")
+        .json().get("id").asText();
+  }
+
+  /** Posts {@code content} as {@code userId} and answers the message's id. */
+  private String post(String userId, String conversation, String content) {
+    HttpApi.Response posted =
+        api.post("/api/conversations/" + conversation + "/messages", TestTokens.user(userId),
+            "{\"content\":\"" + content + "\"}");
+    assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+    return posted.json().get("id").asText();
+  }
+
+  private JsonNode awaitMessageNotification(String userId, String conversation, java.util.function.Predicate<JsonNode> done) {
+    return Eventually.await(
+        "the message notification of " + conversation,
+        () -> {
+          for (JsonNode n : api.get("/api/notifications", TestTokens.user(userId)).json().get("notifications")) {
+            if (n.get("data").path("conversationId").asText().equals(conversation)) return n;
+          }
+          return null;
+        },
+        n -> n != null && done.test(n));
   }
 
   private void assertBadRequest(String body, String messagePart) {

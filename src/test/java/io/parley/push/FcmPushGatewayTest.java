@@ -2,6 +2,7 @@ package io.parley.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.Sha256;
 import io.parley.testkit.TestFcm;
 import io.parley.tools.FakeFcmTransport;
 import io.parley.tools.FakeFcmTransport.Answer;
@@ -86,6 +87,24 @@ class FcmPushGatewayTest {
         .isEqualTo(FcmPushGateway.shortKey("d_0123456789abcdef0123456789abcdef", 32));
     assertThat(sent.path("webpush").path("fcm_options").path("link").asText())
         .isEqualTo("https://app.example.com/conversations/c1");
+  }
+
+  @Test
+  void collapseIdsAreAsciiAndBoundedWhateverTheCollapseKey() {
+    String key = "Entretien d'embauche — développeur senior à Paris, équipe plateforme, semaine 47, salle B";
+    fcm.gateway().sendToDevices(message(key), List.of("phone")).toCompletableFuture().join();
+
+    var sent = fcm.transport().requests().get(0).message();
+    String androidKey = sent.path("android").path("collapse_key").asText();
+    String apnsId = sent.path("apns").path("headers").path("apns-collapse-id").asText();
+    String webTopic = sent.path("webpush").path("headers").path("Topic").asText();
+    assertThat(androidKey).isEqualTo(apnsId).isEqualTo(Sha256.hex(key)).matches("[0-9a-f]{64}");
+    assertThat(webTopic).isEqualTo(Sha256.hex(key).substring(0, 32));
+    // Shown to nobody and not a header: the grouping tags keep the key as it is.
+    assertThat(sent.path("android").path("notification").path("tag").asText()).isEqualTo(key);
+    // Short but not ASCII is hashed too: a header cannot carry it.
+    assertThat(FcmPushGateway.shortKey("café", 64)).isEqualTo(Sha256.hex("café"));
+    assertThat(FcmPushGateway.shortKey("job-42_paris", 64)).isEqualTo("job-42_paris");
   }
 
   @Test

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** The user entity's inbox and devices on their own; the testkit also serializes every command, event and state. */
 class UserTest {
-  private static final Settings SETTINGS =
-      new Settings(20, Duration.ofMinutes(1), Duration.ofSeconds(5), 3, 4, 2, Set.of("message", "job_match"), 4);
+  private static final Settings SETTINGS = settings(3, 4, 2);
 
   private static final ActorTestKit testKit =
       ActorTestKit.create(
@@ -33,10 +32,11 @@ class UserTest {
                   .withFallback(ConfigFactory.parseString("akka.remote.artery.canonical.port = 0"))));
 
   private EventSourcedBehaviorTestKit<Command, Event, State> kit;
+  private TestProbe<ClusterSharding.ShardCommand> shard;
 
   @BeforeEach
   void fresh() {
-    TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+    shard = testKit.createTestProbe();
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u1", shard.ref(), SETTINGS));
   }
 
@@ -54,6 +54,68 @@ class UserTest {
     Notified again = notify("comment", "c4 again", "key-4");
     assertThat(again.duplicate()).isTrue();
     assertThat(kit.getState().inbox().newestFirst()).hasSize(3);
+  }
+
+  @Test
+  void aReplayUnderAnotherConfigurationGivesTheSameInboxAndDevices() {
+    for (int i = 1; i <= 5; i++) notify("comment", "c" + i, "key-" + i);
+    for (String token : List.of("t1", "t2", "t3")) {
+      kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice(token, Platform.WEB, r));
+    }
+    State before = kit.getState();
+    assertThat(before.inbox().recentKeys().oldestFirst()).containsExactly("key-2", "key-3", "key-4", "key-5");
+    Object[] journal = kit.persistenceTestKit().persistedInStorage("User|u1").toArray();
+
+    for (Settings changed : List.of(settings(100, 100, 10), settings(1, 1, 1))) {
+      EventSourcedBehaviorTestKit<Command, Event, State> replay =
+          EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u1", shard.ref(), changed));
+      replay.initialize(journal);
+      assertThat(replay.getState()).as("replayed with %s", changed).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void eventsWrittenBeforeEvictionsWereRecordedReplayWithTheConfiguredBounds() {
+    Object[] legacy = new Object[5];
+    for (int i = 1; i <= 5; i++) {
+      Inbox.Notification n = draft("comment", "c" + i).toNotification(Inbox.idOf(i), 1);
+      legacy[i - 1] = new NotificationAdded("u1", n, "key-" + i, null, List.of(), null, null, null, null, null);
+    }
+    kit.initialize(legacy);
+
+    assertThat(kit.getState().inbox().newestFirst()).extracting(Inbox.Notification::id).containsExactly("n5", "n4", "n3");
+    assertThat(kit.getState().inbox().recentKeys().oldestFirst()).containsExactly("key-2", "key-3", "key-4", "key-5");
+  }
+
+  @Test
+  void aFloodOfMessagesCannotPushASendsKeyOutOfItsWindowNorTheOtherWayRound() {
+    notify("job_match", "Match", "job-1-match");
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m0", 1, "bo", "first"), null)));
+    for (int i = 1; i <= 10; i++) {
+      kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m" + i, i + 1, "bo", "message " + i), null)));
+    }
+    for (int i = 1; i <= 2; i++) notify("comment", "c" + i, "comment-" + i);
+
+    assertThat(notify("job_match", "Match again", "job-1-match").duplicate())
+        .as("the send's key outlived ten messages").isTrue();
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m10", 11, "bo", "message 10"), null)));
+    assertThat(kit.getState().inbox().collapsing("c1").replaced().count()).as("a redelivered message counts once").isEqualTo(11);
+    assertThat(kit.getState().inbox().recentKeys().oldestFirst()).containsExactly("job-1-match", "comment-1", "comment-2");
+    assertThat(kit.getState().inbox().messageKeys().oldestFirst()).containsExactly("message:m7", "message:m8", "message:m9", "message:m10");
+  }
+
+  @Test
+  void anInboxSnapshotFromBeforeTheKeyWindowsWereSplitReadsBack() throws Exception {
+    var mapper =
+        akka.serialization.jackson.JacksonObjectMapperProvider.get(testKit.system()).getOrCreate("jackson-cbor", java.util.Optional.empty());
+    byte[] old = mapper.writeValueAsBytes(java.util.Map.of("newestFirst", List.of(), "lastNumber", 7, "recentKeys", List.of("k1", "message:m1")));
+
+    Inbox inbox = mapper.readValue(old, Inbox.class);
+    assertThat(inbox.lastNumber()).isEqualTo(7);
+    assertThat(inbox.recentKeys().oldestFirst()).containsExactly("k1", "message:m1");
+    assertThat(inbox.messageKeys().oldestFirst()).isEmpty();
+    assertThat(inbox.seen("message:m1")).isTrue();
+    assertThat(mapper.readValue(mapper.writeValueAsBytes(inbox), Inbox.class)).isEqualTo(inbox);
   }
 
   @Test
@@ -80,11 +142,45 @@ class UserTest {
   }
 
   @Test
+  void aPushDecidedRightAfterTheEntityStartedWaitsForSessionsToRegisterAgain() {
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), User.create("u-settle", shard.ref(), settings(10, 10, 2, Duration.ofMinutes(1))));
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
+    NotificationAdded held =
+        (NotificationAdded) kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match"), null, null, r)).event();
+    assertThat(held.pushTo()).extracting(Device::token).containsExactly("phone");
+    assertThat(held.pushHeld()).isTrue();
+
+    TestProbe<PushConfirmed> projection = testKit.createTestProbe();
+    kit.runCommand(new ConfirmPush(held.notification().id(), projection.ref()));
+    TestProbe<ToSession> session = testKit.createTestProbe();
+    kit.runCommand(new Connect("s1", session.ref(), System.currentTimeMillis()));
+    assertThat(projection.receiveMessage().push())
+        .as("the first answer comes once a session registered, and says no")
+        .isFalse();
+
+    // Another start, and no session comes back: the push is held for the settle time, then confirmed.
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), User.create("u-settle", shard.ref(), settings(10, 10, 2, Duration.ofSeconds(3))));
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
+    NotificationAdded again =
+        (NotificationAdded) kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match 2"), null, null, r)).event();
+    assertThat(again.pushHeld()).isTrue();
+    kit.runCommand(new ConfirmPush(again.notification().id(), projection.ref()));
+    assertThat(projection.receiveMessage(Duration.ofSeconds(10)).push()).isTrue();
+
+    NotificationAdded settled =
+        (NotificationAdded) kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match 3"), null, null, r)).event();
+    assertThat(settled.pushHeld()).as("once settled, an offline user's push goes at once").isFalse();
+    assertThat(settled.pushTo()).hasSize(1);
+  }
+
+  @Test
   void messagesWhileOfflineCollapseIntoOneNotificationPerConversationUntilRead() {
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 1, "bo", "Hi"))));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"))));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"))));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m3", 3, "u1", "my own"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 1, "bo", "Hi"), null)));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"), null)));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"), null)));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m3", 3, "u1", "my own"), null)));
 
     assertThat(kit.getState().inbox().newestFirst()).singleElement().satisfies(n -> {
       assertThat(n.count()).as("a redelivered message counts once").isEqualTo(2);
@@ -95,9 +191,54 @@ class UserTest {
     kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 2)));
     assertThat(kit.getState().inbox().unreadCount()).isZero();
 
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m4", 4, "bo", "New one"))));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m4", 4, "bo", "New one"), null)));
     assertThat(kit.getState().inbox().newestFirst()).hasSize(2);
     assertThat(kit.getState().inbox().newestFirst().get(0).count()).isEqualTo(1);
+  }
+
+  @Test
+  void readingAConversationReadsOnlyTheMessageNotificationsItReadUpTo() {
+    kit.<StatusReply<Notified>>runCommand(
+        r -> new Notify(new Draft("comment", "Bo commented", "", null, null, "c1"), null, null, r));
+    var otherKind = kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 5)));
+    assertThat(otherKind.hasNoEvents()).as("a comment that shares the conversation's collapse key is not a message").isTrue();
+    kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead("n1", r));
+
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 6, "bo", "Hi"), null)));
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 7, "bo", "Still there?"), null)));
+    var upTo6 = kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 6)));
+    assertThat(upTo6.hasNoEvents()).as("message 7 is still unread").isTrue();
+    assertThat(kit.getState().inbox().unreadCount()).isEqualTo(1);
+
+    kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 7)));
+    assertThat(kit.getState().inbox().unreadCount()).isZero();
+  }
+
+  @Test
+  void aPageOfLargeNotificationsStaysWithinItsBytesAndPagesOnWithACursor() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u-large", shard.ref(), settings(100, 4, 2)));
+    // As large as the admin route lets a notification be, in characters that take the most bytes.
+    String title = "é".repeat(200);
+    String body = "😀".repeat(2000);
+    String data = "{\"blob\":\"" + "x".repeat(4000) + "\"}";
+    for (int i = 0; i < 40; i++) {
+      kit.<StatusReply<Notified>>runCommand(r -> new Notify(new Draft("system", title, body, data, false, null), null, null, r));
+    }
+
+    akka.serialization.Serialization serialization = akka.serialization.SerializationExtension.get(testKit.system());
+    List<String> seen = new java.util.ArrayList<>();
+    long before = Long.MAX_VALUE;
+    while (true) {
+      long cursor = before;
+      Inbox.Page page = kit.<Inbox.Page>runCommand(r -> new ListNotifications(false, cursor, 200, r)).reply();
+      int bytes = serialization.serialize(page).get().length;
+      assertThat(bytes).as("a serialized page").isLessThanOrEqualTo(128 * 1024);
+      assertThat(page.notifications()).isNotEmpty();
+      page.notifications().forEach(n -> seen.add(n.id()));
+      if (!page.hasMore()) break;
+      before = page.notifications().get(page.notifications().size() - 1).number();
+    }
+    assertThat(seen).hasSize(40).doesNotHaveDuplicates().first().isEqualTo("n40");
   }
 
   @Test
@@ -128,6 +269,16 @@ class UserTest {
     assertThat(all.reply().getValue().unreadCount()).isZero();
     var nothingLeft = kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead(null, r));
     assertThat(nothingLeft.hasNoEvents()).isTrue();
+  }
+
+  private static Settings settings(int inboxSize, int keyWindow, int maxDevices) {
+    return settings(inboxSize, keyWindow, maxDevices, Duration.ZERO);
+  }
+
+  private static Settings settings(int inboxSize, int keyWindow, int maxDevices, Duration presenceSettle) {
+    return new Settings(
+        20, Duration.ofMinutes(1), Duration.ofSeconds(5), presenceSettle, inboxSize, keyWindow, keyWindow, maxDevices,
+        Set.of("message", "job_match"), 4, 128 * 1024);
   }
 
   private Notified notify(String kind, String title, String key) {

@@ -23,7 +23,7 @@ class WebhookIntakeTest {
   private final WebhookSettings settings =
       WebhookSettings.fromConfig(
           ParleyConfig.load(ConfigFactory.parseString(
-              "parley.webhook { secret = s, dedup-window = 2, snapshot-every = 2, tag-slices = 4 }")),
+              "parley.webhook { secret = s, dedup-window = 2, snapshot-every = 2, tag-slices = 4, journal-plugin = \"\" }")),
           false);
   private EventSourcedBehaviorTestKit<Command, Event, WebhookIntake.State> kit;
 

@@ -1,0 +1,207 @@
+package io.parley.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.parley.testkit.Eventually;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.LiveNode;
+import io.parley.testkit.NotificationApi;
+import io.parley.testkit.TestFcm;
+import io.parley.tools.FakeFcmTransport;
+import io.parley.tools.FakeFcmTransport.Answer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * How FCM's failures are told apart, and what each does to a push: the real firebase-admin SDK over a fake FCM.
+ * A token's own failure settles its push; a failure that is Parley's or Google's leaves the push in the journal, to
+ * be sent again, so that nothing is lost.
+ */
+class PushFailuresTest {
+  private static final FakeFcmTransport fcm = new FakeFcmTransport();
+  /** Tokens FCM fails, and how, until a test takes them out. */
+  private static final Map<String, Supplier<Answer>> broken = new ConcurrentHashMap<>();
+  /** Every push FCM accepted, as token and title. */
+  private static final List<String> delivered = new CopyOnWriteArrayList<>();
+
+  static {
+    fcm.answer(
+        (request, attempt) -> {
+          String token = request.token() == null ? "" : request.token();
+          Supplier<Answer> failure = broken.get(token);
+          if (failure != null) return failure.get();
+          if (token.startsWith("reset-") && attempt < 2) return Answer.connectionReset();
+          if (token.startsWith("slow-") && attempt < 1) return Answer.timedOut();
+          if (token.startsWith("stale-")) return Answer.senderIdMismatch();
+          delivered.add(token + ":" + request.message().path("notification").path("title").asText());
+          return Answer.sent();
+        });
+  }
+
+  @RegisterExtension
+  static final LiveNode live =
+      new LiveNode(
+          """
+          parley.push.retry.max-attempts = 3
+          parley.push.retry.min-backoff = 50ms
+          parley.push.retry.max-backoff = 200ms
+          akka.projection.restart-backoff.min-backoff = 200ms
+          akka.projection.restart-backoff.max-backoff = 1s
+          """,
+          fcm);
+
+  private final HttpApi api = live.api();
+  private final NotificationApi notifications = new NotificationApi(api);
+
+  @AfterEach
+  void repair() {
+    broken.clear();
+  }
+
+  @Test
+  void eachFailureIsToldApartFromWhatTheSdkReports() {
+    try (FcmPushGatewayTest.FakeFcm direct = new FcmPushGatewayTest.FakeFcm()) {
+      direct.transport().answer((request, attempt) -> switch (request.token()) {
+        case "reset" -> Answer.connectionReset();
+        case "timeout" -> Answer.timedOut();
+        case "unauthenticated" -> Answer.unauthenticated();
+        case "denied" -> Answer.permissionDenied();
+        case "other-project" -> Answer.senderIdMismatch();
+        default -> Answer.sent();
+      });
+
+      List<PushOutcome> outcomes =
+          direct.gateway()
+              .sendToDevices(message(), List.of("reset", "timeout", "unauthenticated", "denied", "other-project", "ok"))
+              .toCompletableFuture()
+              .join();
+
+      assertThat(outcomes)
+          .containsExactly(
+              PushOutcome.NETWORK,
+              PushOutcome.NETWORK,
+              PushOutcome.UNAUTHENTICATED,
+              PushOutcome.PERMISSION_DENIED,
+              PushOutcome.SENDER_ID_MISMATCH,
+              PushOutcome.SENT);
+      assertThat(PushOutcome.NETWORK.retryable()).isTrue();
+      assertThat(PushOutcome.UNAUTHENTICATED.refusesCredentials()).isTrue();
+      assertThat(PushOutcome.PERMISSION_DENIED.refusesCredentials()).isTrue();
+      assertThat(PushOutcome.SENDER_ID_MISMATCH.refusesCredentials()).isFalse();
+    }
+
+    // A revoked service account key: Google's token server refuses it before any request reaches FCM.
+    FakeFcmTransport unreached = new FakeFcmTransport();
+    FcmPushGateway revoked = new FcmPushGateway(TestFcm.refusedCredentials(), "parley-test", unreached);
+    try {
+      assertThat(revoked.sendToDevices(message(), List.of("a", "b")).toCompletableFuture().join())
+          .containsExactly(PushOutcome.UNAUTHENTICATED, PushOutcome.UNAUTHENTICATED);
+      assertThat(revoked.sendToTopic(message(), "jobs").toCompletableFuture().join())
+          .isEqualTo(PushOutcome.UNAUTHENTICATED);
+      assertThat(unreached.count()).isZero();
+    } finally {
+      revoked.close();
+    }
+  }
+
+  @Test
+  void aResetOrTimedOutConnectionIsRetriedWithBackoffUntilThePushGetsThrough() {
+    notifications.registerDevice("nf-a", "reset-nf-a");
+    notifications.registerDevice("nf-b", "slow-nf-b");
+
+    notifications.send("nf-a", "{\"kind\":\"system\",\"title\":\"Reset twice\"}");
+    notifications.send("nf-b", "{\"kind\":\"system\",\"title\":\"Timed out once\"}");
+
+    awaitDelivered("reset-nf-a:Reset twice");
+    awaitDelivered("slow-nf-b:Timed out once");
+    assertThat(requestsTo("reset-nf-a")).isEqualTo(3);
+    assertThat(requestsTo("slow-nf-b")).isEqualTo(2);
+    assertThat(results().path("network").asInt()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void refusedCredentialsLeaveThePushInTheJournalUntilTheyWork() {
+    notifications.registerDevice("cf-a", "cf-a-phone");
+    notifications.registerDevice("cf-b", "cf-b-phone");
+    broken.put("cf-a-phone", Answer::unauthenticated);
+    broken.put("cf-b-phone", Answer::permissionDenied);
+
+    notifications.send("cf-a", "{\"kind\":\"system\",\"title\":\"Sent with a revoked key\"}");
+    notifications.send("cf-b", "{\"kind\":\"system\",\"title\":\"Sent without the right\"}");
+
+    // Not marked done: the projection comes back to the same events, again and again, while the credentials fail.
+    Eventually.await("the pushes tried again", () -> requestsTo("cf-a-phone") + ":" + requestsTo("cf-b-phone"),
+        seen -> requestsTo("cf-a-phone") >= 2 && requestsTo("cf-b-phone") >= 2);
+    assertThat(delivered).noneMatch(push -> push.startsWith("cf-"));
+    assertThat(results().path("unauthenticated").asInt()).isPositive();
+    assertThat(results().path("permission_denied").asInt()).isPositive();
+
+    broken.clear();
+    awaitDelivered("cf-a-phone:Sent with a revoked key");
+    awaitDelivered("cf-b-phone:Sent without the right");
+  }
+
+  @Test
+  void everyTokenOfAGroupBelongingToAnotherSenderMeansTheWrongProjectAndIsTriedAgain() {
+    notifications.registerDevice("sm-a", "sm-a-phone");
+    broken.put("sm-a-phone", Answer::senderIdMismatch);
+
+    notifications.send("sm-a", "{\"kind\":\"system\",\"title\":\"Sent as the wrong project\"}");
+
+    Eventually.await("the push tried again", () -> requestsTo("sm-a-phone"), requests -> requests >= 2);
+    broken.clear();
+    awaitDelivered("sm-a-phone:Sent as the wrong project");
+  }
+
+  @Test
+  void aStaleTokenOfAnotherSenderNextToOneThatWorksSettlesItsPush() {
+    notifications.registerDevice("sm-b", "stale-sm-b");
+    notifications.registerDevice("sm-b", "sm-b-phone");
+
+    notifications.send("sm-b", "{\"kind\":\"system\",\"title\":\"First\"}");
+    awaitDelivered("sm-b-phone:First");
+    notifications.send("sm-b", "{\"kind\":\"system\",\"title\":\"Second\"}");
+    awaitDelivered("sm-b-phone:Second");
+
+    // Had the first group failed, its events would have been pushed again before the second.
+    assertThat(delivered.stream().filter(push -> push.startsWith("sm-b-phone:")))
+        .containsExactly("sm-b-phone:First", "sm-b-phone:Second");
+    assertThat(requestsTo("stale-sm-b")).isEqualTo(2);
+  }
+
+  @Test
+  void anOutageLongerThanTheRetriesLosesNothing() {
+    notifications.registerDevice("ou-a", "ou-a-phone");
+    broken.put("ou-a-phone", Answer::connectionReset);
+
+    notifications.send("ou-a", "{\"kind\":\"system\",\"title\":\"During the outage\"}");
+
+    // Three tries (max-attempts), then the group fails and the projection starts over with it.
+    Eventually.await("the retries used up and started over", () -> requestsTo("ou-a-phone"), requests -> requests > 3);
+    assertThat(results().path("gave_up").asInt()).isPositive();
+    broken.clear();
+    awaitDelivered("ou-a-phone:During the outage");
+  }
+
+  private static void awaitDelivered(String push) {
+    Eventually.await("push " + push, () -> List.copyOf(delivered), pushes -> pushes.contains(push));
+  }
+
+  private static int requestsTo(String token) {
+    return (int) fcm.requests().stream().filter(r -> token.equals(r.token())).count();
+  }
+
+  private com.fasterxml.jackson.databind.JsonNode results() {
+    return api.get("/api/health", null).json().path("push").path("results");
+  }
+
+  private static PushMessage message() {
+    return new PushMessage("system", "Maintenance", "Tonight", Map.of("kind", "system"), null, null);
+  }
+}
