@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
+import com.typesafe.config.ConfigFactory;
 import io.parley.gateway.WebSocketCloseCodes.Close;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,10 +28,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shared WebSocket stack over a real socket: close codes of the server's choosing arrive after everything sent
- * before them, the token of the upgrade reaches the actor behind the socket, and client frames reach it whole.
+ * before them, the token of the upgrade reaches the actor behind the socket, client frames reach it whole, and a
+ * silent client is pinged.
  */
 class WebSocketCloseCodesTest {
-  private static final ActorTestKit testKit = ActorTestKit.create();
+  private static final ActorTestKit testKit =
+      ActorTestKit.create(
+          ConfigFactory.parseString("akka.http.server.websocket.periodic-keep-alive-max-idle = 1s")
+              .withFallback(ConfigFactory.load()));
   private static final int MAX_FRAME = 1000;
   private static ServerBinding binding;
 
@@ -183,5 +188,23 @@ class WebSocketCloseCodesTest {
                 List.of("bye")));
     assertThat(closed.texts()).containsExactly("token t-1", "hello", "fragmented", "too_large", "too_large", "after");
     assertThat(closed.code()).isEqualTo(4000);
+  }
+
+  @Test
+  void aSilentClientIsPinged() throws Exception {
+    CompletableFuture<Void> pinged = new CompletableFuture<>();
+    HttpClient.newHttpClient()
+        .newWebSocketBuilder()
+        .buildAsync(
+            URI.create("ws://127.0.0.1:" + binding.localAddress().getPort() + "/echo"),
+            new WebSocket.Listener() {
+              @Override
+              public CompletionStage<?> onPing(WebSocket socket, java.nio.ByteBuffer message) {
+                pinged.complete(null);
+                return WebSocket.Listener.super.onPing(socket, message);
+              }
+            })
+        .get(10, TimeUnit.SECONDS);
+    pinged.get(5, TimeUnit.SECONDS);
   }
 }
