@@ -92,7 +92,8 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
   }
 
   private final class Logic extends TimerGraphStageLogic implements InHandler, OutHandler {
-    private final Optional<String> token;
+    /** Until the session has it: a socket holds no token for its life. */
+    private Optional<String> token;
     private ActorRef<Session.Command> session;
     /** Frames the client has not taken yet; made on the first one that has to wait. */
     private ArrayDeque<String> queue;
@@ -135,6 +136,7 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
                 }
               },
               token);
+      token = null;
       // Akka's keep-alive checks every eighth of its interval; half is enough, and a ping still goes out before a
       // silence of the full interval is over.
       if (limits.keepAlive() != null) {
@@ -151,7 +153,7 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
     // ------------------------------------------------------------ to the client
 
     private void enqueue(String text) {
-      if (close != null) return;
+      if (close != null || closeSent) return;
       if (isAvailable(out)) {
         push(out, textFrame(text));
       } else if (queue != null && queue.size() >= limits.outgoingBuffer()) {
@@ -228,6 +230,7 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
       } else if (event instanceof FrameHandler.PeerClosed) {
         // The client closed: Akka answers its close frame once the handler is done, which it is at once.
         queue = null;
+        close = Close.NORMAL;
         closeSent = true;
         emitMultiple(out, List.<Object>of(event, FrameHandler.UserHandlerCompleted$.MODULE$).iterator(), this::completeStage);
         return;
