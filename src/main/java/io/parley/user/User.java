@@ -245,6 +245,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     public static Settings fromConfig(com.typesafe.config.Config root) {
       var gateway = root.getConfig("parley.gateway");
       var notifications = root.getConfig("parley.notifications");
+      requireSettleAfterReregistration(root);
       return new Settings(
           gateway.getInt("max-sessions-per-user"),
           gateway.getDuration("user-idle-timeout"),
@@ -257,6 +258,22 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           Set.copyOf(notifications.getStringList("pushed-kinds")),
           root.getInt("parley.push.tag-slices"),
           (int) Math.min(Integer.MAX_VALUE, notifications.getBytes("max-page-bytes")));
+    }
+  }
+
+  /**
+   * After a crash, sessions register again {@code reregister-after-member-removed} after the member is removed: a
+   * settle no longer than that would confirm a held push just before they come back, and they would get the message
+   * live too. 0s (no settle) is left as the explicit choice it is.
+   */
+  public static void requireSettleAfterReregistration(com.typesafe.config.Config root) {
+    Duration settle = root.getDuration("parley.user.presence-settle");
+    Duration reregister = root.getDuration("parley.cluster.reregister-after-member-removed");
+    if (!settle.isZero() && settle.compareTo(reregister) <= 0) {
+      throw new IllegalArgumentException(
+          "parley.user.presence-settle (" + settle + ") must be longer than"
+              + " parley.cluster.reregister-after-member-removed (" + reregister + "), or 0s: a push held after a"
+              + " crash would be sent just before the user's sessions register again");
     }
   }
 
