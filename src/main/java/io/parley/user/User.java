@@ -13,6 +13,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
@@ -313,9 +314,6 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(Internal.IDLE_CHECK, settings.idleTimeout());
-                  if (settings.presenceSettle().compareTo(Duration.ZERO) > 0) {
-                    timers.startSingleTimer(Internal.SETTLED, settings.presenceSettle());
-                  }
                   return new User(userId, context, timers, shard, settings);
                 }));
   }
@@ -354,10 +352,21 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.stats = GatewayStats.get(context.getSystem());
   }
 
-  /** An entity stopped with sessions (its node leaving) no longer counts them here; their next heartbeat does elsewhere. */
+  /**
+   * Presence settles from the end of recovery: sessions that register meanwhile wait in the stash, so a settle
+   * counted from the start would lose the time a long journal takes to replay. An entity stopped with sessions (its
+   * node leaving) no longer counts them here; their next heartbeat does elsewhere.
+   */
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
+        .onSignal(
+            RecoveryCompleted.instance(),
+            state -> {
+              if (settings.presenceSettle().compareTo(Duration.ZERO) > 0) {
+                timers.startSingleTimer(Internal.SETTLED, settings.presenceSettle());
+              }
+            })
         .onSignal(
             PostStop.instance(),
             state -> {
