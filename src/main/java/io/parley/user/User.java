@@ -335,6 +335,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private final List<ConfirmPush> confirmsAwaitingSettle = new ArrayList<>();
   /** A session registered while presence settled: the user was online when the held pushes were decided. */
   private boolean sessionCameBack;
+  /**
+   * Notifications stored while presence settled with no session known to tell: the session that comes back (and
+   * so drops their pushes) is told them instead; its resync refetches conversations only.
+   */
+  private final List<String> untoldWhileSettling = new ArrayList<>();
   private final GatewayStats stats;
 
   private User(
@@ -430,6 +435,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     if (settling()) {
       sessionCameBack = true;
       timers.cancel(Internal.SETTLED);
+      tellUntold(state, connect.session());
     }
     while (sessions.size() > settings.maxSessions()) {
       String oldest = sessions.keySet().iterator().next();
@@ -498,9 +504,19 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .thenRun(
             s -> {
               int unread = s.inbox().unreadCount();
+              if (sessions.isEmpty() && settling()) untoldWhileSettling.add(added.notification().id());
               tellSessions(new NotificationNotice(added.notification(), unread));
               notify.replyTo().tell(StatusReply.success(new Notified(added.notification().id(), false, unread)));
             });
+  }
+
+  /** Those still unread, oldest first, as they would have been told. */
+  private void tellUntold(State state, ActorRef<ToSession> session) {
+    for (String id : untoldWhileSettling) {
+      Notification n = state.inbox().find(id);
+      if (n != null && n.unread()) session.tell(new NotificationNotice(n, state.inbox().unreadCount()));
+    }
+    untoldWhileSettling.clear();
   }
 
   private static Notified duplicateOf(State state) {
@@ -644,6 +660,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, State> onInternal(State state, Internal signal) {
     if (signal == Internal.SETTLED) {
+      // Nobody came back: those notifications are pushed, and a session opening now reads the inbox.
+      untoldWhileSettling.clear();
       answerConfirms(state);
       return Effect().none();
     }
