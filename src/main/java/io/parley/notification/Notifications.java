@@ -169,28 +169,32 @@ public final class Notifications {
   public CompletionStage<Done> registerDevice(String userId, String token, String platform) {
     validToken(token, maxTokenLength);
     User.Platform parsed = platform(platform);
+    // Claimed even when it looked like ours already (claiming is idempotent): a DELETE of ours may have released it
+    // since the owner was looked up, and the token would then sit in our devices with no owner.
     return owner(token)
         .thenCompose(previous -> handOver(token, previous, userId))
-        .thenCompose(previous -> userId.equals(previous) ? CompletableFuture.completedFuture(previous) : claim(token, userId, previous))
+        .thenCompose(previous -> claim(token, userId, previous))
         .thenCompose(claimed -> this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo)));
   }
 
   /**
-   * Forgets a device token and gives up its ownership, so that no push stored before reaches that device. Takes
+   * Gives up a device token's ownership, so that no push stored before reaches that device, then forgets it. In that
+   * order: a registration of the same token by the same user that runs in between claims it again and stores it
+   * again, whereas a release after it would leave the token stored with no owner, every push to it refused. Takes
    * tokens longer than max-token-length too, so that one stored before the limit can still be removed.
    */
   public CompletionStage<Done> unregisterDevice(String userId, String token) {
     validToken(token, STORED_TOKEN_MAX);
     return retryingOnTimeout(
-            () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo)),
+            () ->
+                timed(
+                    deviceOwner(token)
+                        .<Done>askWithStatus(replyTo -> new DeviceOwner.Release(userId, replyTo), askTimeout)),
             HAND_OVER_ATTEMPTS)
         .thenCompose(
-            done ->
+            released ->
                 retryingOnTimeout(
-                    () ->
-                        timed(
-                            deviceOwner(token)
-                                .<Done>askWithStatus(replyTo -> new DeviceOwner.Release(userId, replyTo), askTimeout)),
+                    () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo)),
                     HAND_OVER_ATTEMPTS));
   }
 
