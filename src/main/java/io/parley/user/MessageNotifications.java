@@ -24,7 +24,7 @@ final class MessageNotifications {
 
   /**
    * The draft for {@code posted}, standing for {@code count} messages (see {@link Inbox#collapsing}). Its title is the
-   * sender's name from their verified token, else their id: never anything the sending client chose for the message.
+   * name the sender set in their profile, else their id: never anything the sending client chose for the message.
    */
   static User.Draft draft(Conversation.MessageNotice posted, int count) {
     MessageView message = posted.message();
