@@ -4,6 +4,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import io.parley.Texts;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import java.net.URI;
@@ -178,10 +179,7 @@ public final class TokenVerifier {
         .filter(cp -> !isBidiControl(cp))
         .map(cp -> Character.getType(cp) == Character.CONTROL ? ' ' : cp)
         .forEach(clean::appendCodePoint);
-    String collapsed = clean.toString().replaceAll("\\s+", " ").strip();
-    return collapsed.codePointCount(0, collapsed.length()) <= MAX_DISPLAY_NAME
-        ? collapsed
-        : collapsed.substring(0, collapsed.offsetByCodePoints(0, MAX_DISPLAY_NAME)).strip();
+    return Texts.shortened(clean.toString().replaceAll("\\s+", " ").strip(), MAX_DISPLAY_NAME);
   }
 
   /** Marks, embeddings, overrides and isolates: U+061C, U+200E-200F, U+202A-202E, U+2066-2069. */

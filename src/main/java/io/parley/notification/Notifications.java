@@ -185,34 +185,25 @@ public final class Notifications {
    */
   public CompletionStage<Done> unregisterDevice(String userId, String token) {
     validToken(token, STORED_TOKEN_MAX);
-    return retryingOnTimeout(
-            () ->
-                timed(
-                    deviceOwner(token)
-                        .<Done>askWithStatus(replyTo -> new DeviceOwner.Release(userId, replyTo), askTimeout)),
-            HAND_OVER_ATTEMPTS)
+    return handOverStep(
+            () -> deviceOwner(token).<Done>askWithStatus(replyTo -> new DeviceOwner.Release(userId, replyTo), askTimeout))
         .thenCompose(
             released ->
-                retryingOnTimeout(
-                    () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo)),
-                    HAND_OVER_ATTEMPTS));
+                handOverStep(
+                    () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo))));
   }
 
   private CompletionStage<String> owner(String token) {
-    return retryingOnTimeout(
-        () -> timed(deviceOwner(token).<DeviceOwner.Owner>ask(DeviceOwner.GetOwner::new, askTimeout)), HAND_OVER_ATTEMPTS)
+    return handOverStep(() -> deviceOwner(token).<DeviceOwner.Owner>ask(DeviceOwner.GetOwner::new, askTimeout))
         .thenApply(DeviceOwner.Owner::userId);
   }
 
   /** Makes {@code userId} the owner, and takes the token off whoever claimed it since {@code seen} was looked up. */
   private CompletionStage<String> claim(String token, String userId, String seen) {
-    return retryingOnTimeout(
+    return handOverStep(
             () ->
-                timed(
-                    deviceOwner(token)
-                        .<DeviceOwner.Claimed>askWithStatus(
-                            replyTo -> new DeviceOwner.Claim(userId, replyTo), askTimeout)),
-            HAND_OVER_ATTEMPTS)
+                deviceOwner(token)
+                    .<DeviceOwner.Claimed>askWithStatus(replyTo -> new DeviceOwner.Claim(userId, replyTo), askTimeout))
         .thenCompose(
             claimed ->
                 java.util.Objects.equals(claimed.previousOwner(), seen)
@@ -223,12 +214,16 @@ public final class Notifications {
   /** Takes the token off {@code previous}, unless that is nobody or {@code userId} itself; answers {@code previous}. */
   private CompletionStage<String> handOver(String token, String previous, String userId) {
     if (previous == null || previous.equals(userId)) return CompletableFuture.completedFuture(previous);
-    return retryingOnTimeout(
+    return handOverStep(
             () ->
                 this.<Done>askStatus(
-                    previous, replyTo -> new User.UnregisterDevice(token, "registered_by_another_user", replyTo)),
-            HAND_OVER_ATTEMPTS)
+                    previous, replyTo -> new User.UnregisterDevice(token, "registered_by_another_user", replyTo)))
         .thenApply(done -> previous);
+  }
+
+  /** One step of a token's hand-over or release, asked again when it times out: each is harmless to repeat. */
+  private static <T> CompletionStage<T> handOverStep(java.util.function.Supplier<CompletionStage<T>> ask) {
+    return retryingOnTimeout(() -> timed(ask.get()), HAND_OVER_ATTEMPTS);
   }
 
   private EntityRef<DeviceOwner.Command> deviceOwner(String token) {

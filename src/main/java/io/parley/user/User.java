@@ -527,7 +527,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private NotificationAdded added(
       State state, Draft draft, Inbox.Collapse collapse, String idempotencyKey, Inbox.KeyWindow window, String batchId) {
     Notification notification = draft.toNotification(state.inbox().nextId(), collapse.count());
-    boolean pushed = draft.push() != null ? draft.push() : settings.pushedKinds().contains(draft.kind());
+    boolean pushed = draft.pushed(settings.pushedKinds());
     List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
     Inbox inbox = state.inbox();
     return new NotificationAdded(
