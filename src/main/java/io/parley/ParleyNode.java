@@ -159,6 +159,7 @@ public final class ParleyNode implements AutoCloseable {
     DatabaseSettings database = DatabaseSettings.fromConfig(loaded);
     Config config = database.akkaOverrides().withFallback(loaded);
     AuthSettings auth = AuthSettings.fromConfig(config);
+    User.requireSettleAfterReregistration(config);
     TokenVerifier verifier = TokenVerifier.create(auth);
     Database.createSchemaIfConfigured(database);
     PushGateway push = parts.push().apply(config);

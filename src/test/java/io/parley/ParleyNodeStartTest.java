@@ -55,6 +55,17 @@ class ParleyNodeStartTest {
     }
   }
 
+  @Test
+  void aNodeWhosePresenceSettleIsShorterThanTheReregistrationAfterACrashRefusesToStart() {
+    try (TestDatabase database = TestDatabase.h2()) {
+      var settings = ConfigFactory.parseMap(Map.of("parley.user.presence-settle", "2s"));
+
+      assertThatThrownBy(() -> TestNode.start(database, settings, ParleyNode.Parts.fromConfig()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("parley.user.presence-settle (PT2S) must be longer than");
+    }
+  }
+
   private static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();

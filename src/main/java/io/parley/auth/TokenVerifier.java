@@ -4,6 +4,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import io.parley.Texts;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import java.net.URI;
@@ -154,14 +155,36 @@ public final class TokenVerifier {
         displayName(jwt));
   }
 
-  /** Supabase's OAuth providers fill both; an email sign-up has whatever the app put in the user's metadata. */
+  /** Longest display name kept, in code points: it titles other people's notifications. */
+  static final int MAX_DISPLAY_NAME = 64;
+
+  /**
+   * Supabase's OAuth providers fill both; an email sign-up has whatever the app put in the user's metadata. Signed by
+   * Supabase but chosen by the user (auth.updateUser sets it), so it is cleaned before it titles anyone's
+   * notifications: no control characters (a line break becomes a space), no bidi overrides that would show it
+   * reversed, and at most {@link #MAX_DISPLAY_NAME} code points.
+   */
   private static String displayName(DecodedJWT jwt) {
     java.util.Map<String, Object> metadata = jwt.getClaim("user_metadata").asMap();
     if (metadata == null) return null;
     for (String key : List.of("full_name", "name")) {
-      if (metadata.get(key) instanceof String name && nonBlank(name) != null) return name.strip();
+      if (metadata.get(key) instanceof String name && nonBlank(cleanName(name)) != null) return cleanName(name);
     }
     return null;
+  }
+
+  static String cleanName(String name) {
+    StringBuilder clean = new StringBuilder(name.length());
+    name.codePoints()
+        .filter(cp -> !isBidiControl(cp))
+        .map(cp -> Character.getType(cp) == Character.CONTROL ? ' ' : cp)
+        .forEach(clean::appendCodePoint);
+    return Texts.shortened(clean.toString().replaceAll("\\s+", " ").strip(), MAX_DISPLAY_NAME);
+  }
+
+  /** Marks, embeddings, overrides and isolates: U+061C, U+200E-200F, U+202A-202E, U+2066-2069. */
+  private static boolean isBidiControl(int cp) {
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
   }
 
   private void checkUserSession(DecodedJWT jwt) {

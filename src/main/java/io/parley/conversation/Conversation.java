@@ -62,7 +62,7 @@ public final class Conversation
 
   public record RemoveParticipant(String userId, String removedUserId, ActorRef<Reply> replyTo) implements Command {}
 
-  /** {@code senderName} comes from the sender's verified token (null: none), for the notifications of others. */
+  /** {@code senderName} is the name the sender set in their Supabase profile (null: none), for the notifications of others. */
   public record PostMessage(
       String userId, String clientMsgId, String content, String metadata, String senderName, ActorRef<Reply> replyTo)
       implements Command {}
@@ -178,7 +178,7 @@ public final class Conversation
     String conversationId();
   }
 
-  /** {@code senderName}: the sender's name from their verified token, null when it has none. */
+  /** {@code senderName}: the name the sender set in their Supabase profile, null when it has none. */
   public record MessageNotice(MessageView message, String senderName) implements Notice {
     @Override
     public String conversationId() {

@@ -3,6 +3,7 @@ package io.parley.matching;
 import akka.Done;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.conversation.ConversationIds;
+import io.parley.Texts;
 import io.parley.http.Json;
 import io.parley.notification.Notifications;
 import io.parley.push.FcmPushGateway;
@@ -47,7 +48,7 @@ public final class JobMatchNotifications {
     data.putPOJO("reasons", match.reasons());
     if (match.company() != null) data.put("company", match.company());
     String body = match.percent() + "% match: " + match.summary();
-    User.Draft draft = fitted(new User.Draft("job_match", shorten(title, MAX_TITLE), body, data.toString(), null, null));
+    User.Draft draft = fitted(new User.Draft("job_match", Texts.shortened(title, MAX_TITLE), body, data.toString(), null, null));
     if (pushable(draft)) return draft;
     data.remove("reasons");
     data.remove("company");
@@ -57,7 +58,7 @@ public final class JobMatchNotifications {
     return new User.Draft(draft.kind(), draft.title(), draft.body(), draft.data(), false, null);
   }
 
-  /** The draft with the longest beginning of its body whose push fits; the whole draft when it fits already. */
+  /** The draft with the longest shortening of its body whose push fits; the whole draft when it fits already. */
   private static User.Draft fitted(User.Draft draft) {
     if (pushable(draft)) return draft;
     String body = draft.body();
@@ -65,14 +66,10 @@ public final class JobMatchNotifications {
     int tooMany = body.codePointCount(0, body.length());
     while (tooMany - fits > 1) {
       int middle = (fits + tooMany) >>> 1;
-      if (pushable(withBody(draft, cut(body, middle)))) fits = middle;
+      if (pushable(withBody(draft, Texts.shortened(body, middle)))) fits = middle;
       else tooMany = middle;
     }
-    return withBody(draft, cut(body, fits));
-  }
-
-  private static String cut(String body, int codePoints) {
-    return codePoints == 0 ? "" : body.substring(0, body.offsetByCodePoints(0, codePoints)) + "…";
+    return withBody(draft, Texts.shortened(body, fits));
   }
 
   private static User.Draft withBody(User.Draft draft, String body) {
@@ -81,9 +78,5 @@ public final class JobMatchNotifications {
 
   private static boolean pushable(User.Draft draft) {
     return FcmPushGateway.payloadBytes(PushMessage.of(draft)) <= FcmPushGateway.MAX_PAYLOAD_BYTES;
-  }
-
-  private static String shorten(String text, int max) {
-    return text.codePointCount(0, text.length()) <= max ? text : text.substring(0, text.offsetByCodePoints(0, max - 1)) + "…";
   }
 }

@@ -169,46 +169,41 @@ public final class Notifications {
   public CompletionStage<Done> registerDevice(String userId, String token, String platform) {
     validToken(token, maxTokenLength);
     User.Platform parsed = platform(platform);
+    // Claimed even when it looked like ours already (claiming is idempotent): a DELETE of ours may have released it
+    // since the owner was looked up, and the token would then sit in our devices with no owner.
     return owner(token)
         .thenCompose(previous -> handOver(token, previous, userId))
-        .thenCompose(previous -> userId.equals(previous) ? CompletableFuture.completedFuture(previous) : claim(token, userId, previous))
+        .thenCompose(previous -> claim(token, userId, previous))
         .thenCompose(claimed -> this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo)));
   }
 
   /**
-   * Forgets a device token and gives up its ownership, so that no push stored before reaches that device. Takes
+   * Gives up a device token's ownership, so that no push stored before reaches that device, then forgets it. In that
+   * order: a registration of the same token by the same user that runs in between claims it again and stores it
+   * again, whereas a release after it would leave the token stored with no owner, every push to it refused. Takes
    * tokens longer than max-token-length too, so that one stored before the limit can still be removed.
    */
   public CompletionStage<Done> unregisterDevice(String userId, String token) {
     validToken(token, STORED_TOKEN_MAX);
-    return retryingOnTimeout(
-            () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo)),
-            HAND_OVER_ATTEMPTS)
+    return handOverStep(
+            () -> deviceOwner(token).<Done>askWithStatus(replyTo -> new DeviceOwner.Release(userId, replyTo), askTimeout))
         .thenCompose(
-            done ->
-                retryingOnTimeout(
-                    () ->
-                        timed(
-                            deviceOwner(token)
-                                .<Done>askWithStatus(replyTo -> new DeviceOwner.Release(userId, replyTo), askTimeout)),
-                    HAND_OVER_ATTEMPTS));
+            released ->
+                handOverStep(
+                    () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo))));
   }
 
   private CompletionStage<String> owner(String token) {
-    return retryingOnTimeout(
-        () -> timed(deviceOwner(token).<DeviceOwner.Owner>ask(DeviceOwner.GetOwner::new, askTimeout)), HAND_OVER_ATTEMPTS)
+    return handOverStep(() -> deviceOwner(token).<DeviceOwner.Owner>ask(DeviceOwner.GetOwner::new, askTimeout))
         .thenApply(DeviceOwner.Owner::userId);
   }
 
   /** Makes {@code userId} the owner, and takes the token off whoever claimed it since {@code seen} was looked up. */
   private CompletionStage<String> claim(String token, String userId, String seen) {
-    return retryingOnTimeout(
+    return handOverStep(
             () ->
-                timed(
-                    deviceOwner(token)
-                        .<DeviceOwner.Claimed>askWithStatus(
-                            replyTo -> new DeviceOwner.Claim(userId, replyTo), askTimeout)),
-            HAND_OVER_ATTEMPTS)
+                deviceOwner(token)
+                    .<DeviceOwner.Claimed>askWithStatus(replyTo -> new DeviceOwner.Claim(userId, replyTo), askTimeout))
         .thenCompose(
             claimed ->
                 java.util.Objects.equals(claimed.previousOwner(), seen)
@@ -219,12 +214,16 @@ public final class Notifications {
   /** Takes the token off {@code previous}, unless that is nobody or {@code userId} itself; answers {@code previous}. */
   private CompletionStage<String> handOver(String token, String previous, String userId) {
     if (previous == null || previous.equals(userId)) return CompletableFuture.completedFuture(previous);
-    return retryingOnTimeout(
+    return handOverStep(
             () ->
                 this.<Done>askStatus(
-                    previous, replyTo -> new User.UnregisterDevice(token, "registered_by_another_user", replyTo)),
-            HAND_OVER_ATTEMPTS)
+                    previous, replyTo -> new User.UnregisterDevice(token, "registered_by_another_user", replyTo)))
         .thenApply(done -> previous);
+  }
+
+  /** One step of a token's hand-over or release, asked again when it times out: each is harmless to repeat. */
+  private static <T> CompletionStage<T> handOverStep(java.util.function.Supplier<CompletionStage<T>> ask) {
+    return retryingOnTimeout(() -> timed(ask.get()), HAND_OVER_ATTEMPTS);
   }
 
   private EntityRef<DeviceOwner.Command> deviceOwner(String token) {

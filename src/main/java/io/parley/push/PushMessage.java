@@ -40,9 +40,12 @@ public record PushMessage(
         link(data, links));
   }
 
-  /** The push a notification not yet stored would become, as far as its size goes (no link). */
+  /**
+   * The push a notification not yet stored would become, as far as its size goes (no link): at its largest, so with
+   * the longest {@code count} a collapsing one can come to carry.
+   */
   public static PushMessage of(User.Draft draft) {
-    return of(draft.toNotification(Inbox.idOf(1), 1), null);
+    return of(draft.toNotification(Inbox.idOf(1), draft.collapseKey() == null ? 1 : Integer.MAX_VALUE), null);
   }
 
   /** The page a web push opens: the conversation, the job, or the inbox. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.conversation.Conversation;
 import io.parley.conversation.MessageView;
+import io.parley.Texts;
 import io.parley.http.Json;
 import io.parley.user.Inbox.Notification;
 import java.time.Instant;
@@ -24,7 +25,7 @@ final class MessageNotifications {
 
   /**
    * The draft for {@code posted}, standing for {@code count} messages (see {@link Inbox#collapsing}). Its title is the
-   * sender's name from their verified token, else their id: never anything the sending client chose for the message.
+   * name the sender set in their profile, else their id: never anything the sending client chose for the message.
    */
   static User.Draft draft(Conversation.MessageNotice posted, int count) {
     MessageView message = posted.message();
@@ -97,9 +98,6 @@ final class MessageNotifications {
   }
 
   private static String preview(String text) {
-    if (text == null) return "";
-    return text.codePointCount(0, text.length()) <= PREVIEW_LENGTH
-        ? text
-        : text.substring(0, text.offsetByCodePoints(0, PREVIEW_LENGTH)) + "…";
+    return Texts.shortened(text, PREVIEW_LENGTH);
   }
 }

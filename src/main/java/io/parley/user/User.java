@@ -13,6 +13,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
@@ -245,6 +246,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     public static Settings fromConfig(com.typesafe.config.Config root) {
       var gateway = root.getConfig("parley.gateway");
       var notifications = root.getConfig("parley.notifications");
+      requireSettleAfterReregistration(root);
       return new Settings(
           gateway.getInt("max-sessions-per-user"),
           gateway.getDuration("user-idle-timeout"),
@@ -257,6 +259,22 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           Set.copyOf(notifications.getStringList("pushed-kinds")),
           root.getInt("parley.push.tag-slices"),
           (int) Math.min(Integer.MAX_VALUE, notifications.getBytes("max-page-bytes")));
+    }
+  }
+
+  /**
+   * After a crash, sessions register again {@code reregister-after-member-removed} after the member is removed: a
+   * settle no longer than that would confirm a held push just before they come back, and they would get the message
+   * live too. 0s (no settle) is left as the explicit choice it is.
+   */
+  public static void requireSettleAfterReregistration(com.typesafe.config.Config root) {
+    Duration settle = root.getDuration("parley.user.presence-settle");
+    Duration reregister = root.getDuration("parley.cluster.reregister-after-member-removed");
+    if (!settle.isZero() && settle.compareTo(reregister) <= 0) {
+      throw new IllegalArgumentException(
+          "parley.user.presence-settle (" + settle + ") must be longer than"
+              + " parley.cluster.reregister-after-member-removed (" + reregister + "), or 0s: a push held after a"
+              + " crash would be sent just before the user's sessions register again");
     }
   }
 
@@ -296,9 +314,6 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(Internal.IDLE_CHECK, settings.idleTimeout());
-                  if (settings.presenceSettle().compareTo(Duration.ZERO) > 0) {
-                    timers.startSingleTimer(Internal.SETTLED, settings.presenceSettle());
-                  }
                   return new User(userId, context, timers, shard, settings);
                 }));
   }
@@ -320,6 +335,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private final List<ConfirmPush> confirmsAwaitingSettle = new ArrayList<>();
   /** A session registered while presence settled: the user was online when the held pushes were decided. */
   private boolean sessionCameBack;
+  /**
+   * Notifications stored while presence settled with no session known to tell: the session that comes back (and
+   * so drops their pushes) is told them instead; its resync refetches conversations only.
+   */
+  private final List<String> untoldWhileSettling = new ArrayList<>();
   private final GatewayStats stats;
 
   private User(
@@ -337,10 +357,21 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.stats = GatewayStats.get(context.getSystem());
   }
 
-  /** An entity stopped with sessions (its node leaving) no longer counts them here; their next heartbeat does elsewhere. */
+  /**
+   * Presence settles from the end of recovery: sessions that register meanwhile wait in the stash, so a settle
+   * counted from the start would lose the time a long journal takes to replay. An entity stopped with sessions (its
+   * node leaving) no longer counts them here; their next heartbeat does elsewhere.
+   */
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
+        .onSignal(
+            RecoveryCompleted.instance(),
+            state -> {
+              if (settings.presenceSettle().compareTo(Duration.ZERO) > 0) {
+                timers.startSingleTimer(Internal.SETTLED, settings.presenceSettle());
+              }
+            })
         .onSignal(
             PostStop.instance(),
             state -> {
@@ -404,6 +435,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     if (settling()) {
       sessionCameBack = true;
       timers.cancel(Internal.SETTLED);
+      tellUntold(state, connect.session());
     }
     while (sessions.size() > settings.maxSessions()) {
       String oldest = sessions.keySet().iterator().next();
@@ -472,9 +504,19 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .thenRun(
             s -> {
               int unread = s.inbox().unreadCount();
+              if (sessions.isEmpty() && settling()) untoldWhileSettling.add(added.notification().id());
               tellSessions(new NotificationNotice(added.notification(), unread));
               notify.replyTo().tell(StatusReply.success(new Notified(added.notification().id(), false, unread)));
             });
+  }
+
+  /** Those still unread, oldest first, as they would have been told. */
+  private void tellUntold(State state, ActorRef<ToSession> session) {
+    for (String id : untoldWhileSettling) {
+      Notification n = state.inbox().find(id);
+      if (n != null && n.unread()) session.tell(new NotificationNotice(n, state.inbox().unreadCount()));
+    }
+    untoldWhileSettling.clear();
   }
 
   private static Notified duplicateOf(State state) {
@@ -485,7 +527,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private NotificationAdded added(
       State state, Draft draft, Inbox.Collapse collapse, String idempotencyKey, Inbox.KeyWindow window, String batchId) {
     Notification notification = draft.toNotification(state.inbox().nextId(), collapse.count());
-    boolean pushed = draft.push() != null ? draft.push() : settings.pushedKinds().contains(draft.kind());
+    boolean pushed = draft.pushed(settings.pushedKinds());
     List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
     Inbox inbox = state.inbox();
     return new NotificationAdded(
@@ -618,6 +660,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private Effect<Event, State> onInternal(State state, Internal signal) {
     if (signal == Internal.SETTLED) {
+      // Nobody came back: those notifications are pushed, and a session opening now reads the inbox.
+      untoldWhileSettling.clear();
       answerConfirms(state);
       return Effect().none();
     }

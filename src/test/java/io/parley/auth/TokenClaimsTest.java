@@ -30,6 +30,21 @@ class TokenClaimsTest {
   }
 
   @Test
+  void theDisplayNameTheUserChoseLosesControlAndBidiCharactersAndIsBounded() {
+    String spoofing = "Ana\u202E nimdA\u202C\n\tSecurity\u0007 Team\u2066";
+    assertThat(verifier.verifyUser(userTokenWith("user_metadata", Map.of("full_name", spoofing))).displayName())
+        .isEqualTo("Ana nimdA Security Team");
+
+    String endless = "Ana " + "🙂".repeat(200);
+    String bounded = verifier.verifyUser(userTokenWith("user_metadata", Map.of("name", endless))).displayName();
+    assertThat(bounded.codePointCount(0, bounded.length())).isEqualTo(TokenVerifier.MAX_DISPLAY_NAME);
+    assertThat(bounded).startsWith("Ana 🙂");
+
+    assertThat(verifier.verifyUser(userTokenWith("user_metadata", Map.of("full_name", "\u202E\n", "name", "Bo"))).displayName())
+        .as("a name that is nothing but controls counts as none").isEqualTo("Bo");
+  }
+
+  @Test
   void rejectsAnExpiredToken() {
     String token = userTokenWith("exp", NOW.minusSeconds(11).getEpochSecond());
 

@@ -3,6 +3,8 @@ package io.parley.notification;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.push.FcmPushGateway;
+import io.parley.push.PushMessage;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
@@ -11,6 +13,7 @@ import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -158,6 +161,26 @@ class NotificationsTest {
             "{\"userIds\":[\"x1\"],\"notification\":{\"kind\":\"system\",\"title\":\"Hi\",\"data\":" + hugeData + "}}");
     assertThat(tooLarge.status()).isEqualTo(413);
     assertThat(tooLarge.code()).isEqualTo("too_large");
+  }
+
+  @Test
+  void aCollapsingNotificationIsMeasuredWithTheCountItsPushWillCarry() {
+    // Fits as a first push; collapsed, its push gains "count" and would pass FCM's 4,096 bytes.
+    int bare = FcmPushGateway.payloadBytes(new PushMessage("system", "Hi", "", Map.of("kind", "system"), "k", null));
+    String body = "€".repeat((FcmPushGateway.MAX_PAYLOAD_BYTES - 4 - bare) / 3);
+    assertThat(FcmPushGateway.payloadBytes(new PushMessage("system", "Hi", body, Map.of("kind", "system"), "k", null)))
+        .isLessThanOrEqualTo(FcmPushGateway.MAX_PAYLOAD_BYTES);
+
+    HttpApi.Response refused =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"userIds\":[\"pl2\"],\"notification\":{\"kind\":\"system\",\"title\":\"Hi\",\"body\":\"" + body
+                + "\",\"collapseKey\":\"k\"}}");
+    assertThat(refused.status()).isEqualTo(413);
+    assertThat(refused.code()).isEqualTo("too_large");
+    HttpApi.Response uncollapsed =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"userIds\":[\"pl2\"],\"notification\":{\"kind\":\"system\",\"title\":\"Hi\",\"body\":\"" + body + "\"}}");
+    assertThat(uncollapsed.status()).as("never collapsed, it never carries a count").isEqualTo(202);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.parley.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
@@ -61,6 +62,24 @@ class PresenceSettleTest {
         .containsExactly("Now that you are away");
     assertThat(api.get("/api/notifications", TestTokens.user("ps1")).json().get("notifications"))
         .as("the notification itself was stored at once").hasSize(2);
+  }
+
+  @Test
+  void aSessionComingBackWhilePresenceSettlesIsToldTheNotificationsStoredMeanwhile() {
+    notifications.registerDevice("ps4", "ps4-phone");
+    notifications.send("ps4", "{\"kind\":\"job_match\",\"title\":\"Matched while you reconnected\"}");
+    notifications.send("ps4", "{\"kind\":\"system\",\"title\":\"Maintenance tonight\"}");
+    api.post("/api/notifications/n2/read", TestTokens.user("ps4"), "");
+
+    try (WsClient ps4 = WsClient.signedIn(live.node(), TestTokens.user("ps4"))) {
+      JsonNode told = ps4.until("notification");
+      assertThat(told.get("notification").get("title").asText()).isEqualTo("Matched while you reconnected");
+      assertThat(told.get("unreadCount").asInt()).isEqualTo(1);
+      // The read one is not told: both were told in one go, so it would have come before the pong.
+      List<JsonNode> before = new java.util.ArrayList<>();
+      ps4.send("{\"type\":\"ping\"}").until(f -> f.path("type").asText().equals("pong"), before);
+      assertThat(before).extracting(f -> f.path("type").asText()).doesNotContain("notification");
+    }
   }
 
   private String presenceOf(String userId, String viewer) {

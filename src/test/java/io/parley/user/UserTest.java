@@ -181,6 +181,45 @@ class UserTest {
   }
 
   @Test
+  void presenceSettlesFromTheEndOfRecoveryNotFromTheStart() {
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), User.create("u-slow", shard.ref(), settings(10, 10, 2, Duration.ofSeconds(2))));
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
+    // A long journal: replaying it takes longer than the whole settle time.
+    kit.persistenceTestKit().withPolicy(new SlowReplay("User|u-slow", Duration.ofSeconds(3)));
+    try {
+      var restarted = testKit.spawn(User.create("u-slow", shard.ref(), settings(10, 10, 2, Duration.ofSeconds(2))));
+      TestProbe<StatusReply<Notified>> sender = testKit.createTestProbe();
+      restarted.tell(new Notify(draft("job_match", "Match"), null, null, sender.ref()));
+      assertThat(sender.receiveMessage(Duration.ofSeconds(10)).isSuccess()).isTrue();
+
+      List<Object> journal = kit.persistenceTestKit().persistedInStorage("User|u-slow");
+      NotificationAdded added = (NotificationAdded) journal.get(journal.size() - 1);
+      assertThat(added.pushHeld()).as("decided right after recovery, while sessions may still come back").isTrue();
+      testKit.stop(restarted);
+    } finally {
+      kit.persistenceTestKit().resetPolicy();
+    }
+  }
+
+  /** Replays one entity's events only after a delay, as a long journal would. */
+  private record SlowReplay(String persistenceId, Duration delay)
+      implements akka.persistence.testkit.ProcessingPolicy<akka.persistence.testkit.JournalOperation> {
+    @Override
+    public akka.persistence.testkit.ProcessingResult tryProcess(
+        String id, akka.persistence.testkit.JournalOperation operation) {
+      if (id.equals(persistenceId) && operation instanceof akka.persistence.testkit.ReadEvents) {
+        try {
+          Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return akka.persistence.testkit.ProcessingSuccess.getInstance();
+    }
+  }
+
+  @Test
   void messagesWhileOfflineCollapseIntoOneNotificationPerConversationUntilRead() {
     kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 1, "bo", "Hi"), null)));
     kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"), null)));
