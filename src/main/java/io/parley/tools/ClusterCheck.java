@@ -136,8 +136,8 @@ public final class ClusterCheck {
         Device.Seen seen = device.seen();
         if (seen.last() != lastSeq || seen.duplicates() > 0 || seen.outOfOrder() > 0) {
           System.out.printf(
-              "device %s: shown up to %d of %d, %d duplicates, %d out of order%n",
-              device.userId, seen.last(), lastSeq, seen.duplicates(), seen.outOfOrder());
+              "device %s: shown up to %d of %d, %d duplicates, %d out of order %s%n",
+              device.userId, seen.last(), lastSeq, seen.duplicates(), seen.outOfOrder(), seen.gaps());
           clean = false;
         }
       }
@@ -197,7 +197,7 @@ public final class ClusterCheck {
 
   /** One user's device in one conversation. Socket callbacks and the send loop share it under its own lock. */
   private final class Device implements WebSocket.Listener {
-    record Seen(long last, long duplicates, long outOfOrder) {}
+    record Seen(long last, long duplicates, long outOfOrder, List<String> gaps) {}
 
     final String userId;
     final String conversationId;
@@ -208,6 +208,8 @@ public final class ClusterCheck {
     private long last;
     private long duplicates;
     private long outOfOrder;
+    /** Each skipped run of seqs, with when it was skipped and the device's reconnects by then, for the report. */
+    private final List<String> gaps = new ArrayList<>();
     private final StringBuilder partial = new StringBuilder();
     /** clientMsgId to when it was last sent, until acknowledged. */
     final Map<String, Long> pending = new LinkedHashMap<>();
@@ -254,7 +256,7 @@ public final class ClusterCheck {
     }
 
     synchronized Seen seen() {
-      return new Seen(last, duplicates, outOfOrder);
+      return new Seen(last, duplicates, outOfOrder, List.copyOf(gaps));
     }
 
     /** One step of the send loop: a new message ({@code tick >= 0}), and retries of what is unacknowledged. */
@@ -334,7 +336,11 @@ public final class ClusterCheck {
     private void shown(JsonNode message) {
       long seq = message.get("seq").asLong();
       if (seq <= last) duplicates++;
-      else if (seq != last + 1) outOfOrder++;
+      else if (seq != last + 1) {
+        outOfOrder++;
+        gaps.add((last + 1) + ".." + (seq - 1) + " skipped at " + java.time.Instant.now() + " after " + reconnects
+            + " reconnects");
+      }
       if (seq > last) last = seq;
     }
 
