@@ -21,9 +21,4 @@ final class TokenBucket {
     tokens -= 1;
     return true;
   }
-
-  /** How long until the next token, after {@link #tryTake} refused one. */
-  java.time.Duration untilNext() {
-    return java.time.Duration.ofNanos((long) Math.ceil((1 - tokens) / ratePerNano));
-  }
 }
