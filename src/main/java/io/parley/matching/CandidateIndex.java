@@ -116,11 +116,13 @@ public final class CandidateIndex {
   /** The candidates who match the job and did not opt out of job alerts, best first. */
   public List<CandidateMatch> match(JobPosting job, Scoring scoring) {
     List<CandidateMatch> matches = new ArrayList<>();
+    // Null when the job names no city or no candidate here lives there: then no slot's city is the same.
+    String city = job.city() == null ? null : shared.get(job.city());
     if (scoring.zeroSkillCanMatch()) {
       // The weights let a candidate without any of the job's skills match, so the index cannot narrow the search.
       for (int slot = 0; slot < used; slot++) {
         CandidateProfile p = profiles[slot];
-        if (p != null) consider(job, scoring, p, matches);
+        if (p != null) consider(job, scoring, slot, Scoring.sharedSkills(job, p), city, matches);
       }
     } else if (!job.skills().isEmpty()) {
       int minimum = Math.max(1, scoring.minimumSkills(job.skills().size()));
@@ -133,33 +135,27 @@ public final class CandidateIndex {
           if (counts[slot]++ == 0) touched.add(slot);
         }
       }
-      // Null when the job names no city or no candidate here lives there: then no slot's city is the same.
-      String city = job.city() == null ? null : shared.get(job.city());
       for (int i = 0; i < touched.size; i++) {
         int slot = touched.values[i];
         int matched = counts[slot];
         counts[slot] = 0;
-        if (matched < minimum || (flags[slot] & JOB_ALERTS) == 0) continue;
-        Level level = levels[slot] == NO_LEVEL ? null : LEVELS[levels[slot]];
-        boolean sameCity = city != null && cities[slot] == city;
-        boolean openToRemote = (flags[slot] & OPEN_TO_REMOTE) != 0;
-        if (scoring.matches(scoring.percent(job, matched, level, sameCity, openToRemote))) {
-          Scoring.Result result = scoring.score(job, matched, level, sameCity, openToRemote);
-          matches.add(new CandidateMatch(userIds[slot], result.fraction(), result.reasons()));
-        }
+        if (matched >= minimum) consider(job, scoring, slot, matched, city, matches);
       }
     }
     matches.sort((a, b) -> Double.compare(b.score(), a.score()));
     return matches;
   }
 
-  /** One whole profile scored, when the weights make every candidate worth a look. */
-  private static void consider(JobPosting job, Scoring scoring, CandidateProfile p, List<CandidateMatch> matches) {
-    if (!p.jobAlerts()) return;
-    int matched = Scoring.sharedSkills(job, p);
-    if (!scoring.matches(scoring.percent(job, matched, p.level(), p.city(), p.openToRemote()))) return;
-    Scoring.Result result = scoring.score(job, matched, p.level(), p.city(), p.openToRemote());
-    matches.add(new CandidateMatch(p.userId(), result.fraction(), result.reasons()));
+  /** Scores one slot from its arrays; {@code city} is the job's city as its shared instance, or null. */
+  private void consider(
+      JobPosting job, Scoring scoring, int slot, int matched, String city, List<CandidateMatch> matches) {
+    if ((flags[slot] & JOB_ALERTS) == 0) return;
+    Level level = levels[slot] == NO_LEVEL ? null : LEVELS[levels[slot]];
+    boolean sameCity = city != null && cities[slot] == city;
+    boolean openToRemote = (flags[slot] & OPEN_TO_REMOTE) != 0;
+    if (!scoring.matches(scoring.percent(job, matched, level, sameCity, openToRemote))) return;
+    Scoring.Result result = scoring.score(job, matched, level, sameCity, openToRemote);
+    matches.add(new CandidateMatch(userIds[slot], result.fraction(), result.reasons()));
   }
 
   private CandidateProfile compact(CandidateProfile p) {

@@ -66,7 +66,7 @@ public final class Scoring {
     return percent(job, matchedSkills, level, sameCity(job, city), openToRemote);
   }
 
-  /** The same, with the city already compared (the index compares city numbers, not strings). */
+  /** The same, with the city already compared (the index compares shared city instances, not strings). */
   public double percent(JobPosting job, int matchedSkills, Level level, boolean sameCity, boolean openToRemote) {
     int required = job.skills().size();
     double skills = required == 0 ? 0 : (double) matchedSkills / required;
