@@ -221,8 +221,7 @@ public final class ParleyNode implements AutoCloseable {
                 .route(),
             new PresenceRoutes(presences, authentication).route(),
             new GatewayStatusRoutes(system, authentication).route(),
-            new WebhookRoutes(system, webhooks, matching, matchDelivery, authentication,
-                config.getBytes("parley.http.max-request-body")).route());
+            new WebhookRoutes(system, webhooks, matching, matchDelivery, authentication, bodies).route());
     Route api = pathPrefix("api", () -> areas);
     Route routes = api;
     if (auth.devMode()) {

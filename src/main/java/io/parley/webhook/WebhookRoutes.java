@@ -56,14 +56,14 @@ public final class WebhookRoutes {
       MatchingSettings matching,
       MatchDelivery delivery,
       Authentication admin,
-      long maxBytes) {
+      RequestBodies bodies) {
     this.settings = settings;
     this.matching = matching;
     this.auth = new WebhookAuth(settings, Clock.systemUTC());
     this.delivery = delivery;
     this.admin = admin;
     this.sharding = ClusterSharding.get(system);
-    this.bodies = new RequestBodies(maxBytes);
+    this.bodies = bodies;
     this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
     this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
     this.metrics = Metrics.get(system);
