@@ -11,6 +11,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    Futures.preferPooledContinuations();
     if (args.length > 0 && args[0].equals("bench")) {
       io.parley.tools.LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));
       return;

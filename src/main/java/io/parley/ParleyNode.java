@@ -156,6 +156,10 @@ public final class ParleyNode implements AutoCloseable {
    * a process or a test that retries does not inherit a half-started node.
    */
   public static ParleyNode start(Config loaded, Parts parts) {
+    if (!Futures.continuationsArePooled()) {
+      log.warn("The JVM's common pool has fewer than 2 threads (set -D{}=2 or start through io.parley.Main): every "
+          + "continuation of an Akka future in a library will start a thread of its own", "java.util.concurrent.ForkJoinPool.common.parallelism");
+    }
     DatabaseSettings database = DatabaseSettings.fromConfig(loaded);
     Config config = database.akkaOverrides().withFallback(loaded);
     AuthSettings auth = AuthSettings.fromConfig(config);

@@ -6,6 +6,7 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.japi.function.Function;
 import akka.pattern.Patterns;
+import io.parley.Futures;
 import io.parley.auth.Principal;
 import io.parley.conversation.Conversation.Command;
 import io.parley.conversation.Conversation.Reply;
@@ -316,8 +317,7 @@ public final class Conversations {
       return failed(ApiError.UNAVAILABLE, "the node is at capacity; retry shortly");
     }
     EntityRef<Command> entity = sharding.entityRefFor(Conversation.ENTITY_KEY, conversationId);
-    return entity
-        .ask(command, askTimeout)
+    return Futures.direct(entity.ask(command, askTimeout))
         .whenComplete((reply, failure) -> pending.decrementAndGet())
         .exceptionallyCompose(
             failure ->

@@ -9,6 +9,7 @@ import akka.stream.Materializer;
 import akka.stream.javadsl.Sink;
 import akka.util.ByteString;
 import akka.util.ByteStringBuilder;
+import io.parley.Futures;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -56,9 +57,7 @@ public final class RequestBodies {
     }
     // The entity keeps the server's own ceiling (parsing.max-content-length): past it, the stream fails and Akka
     // answers 413 and closes the connection, so a hostile client cannot make the node read forever.
-    return entity
-        .getDataBytes()
-        .runWith(Sink.fold(new Bounded(maxBytes), Bounded::add), materializer)
+    return Futures.direct(entity.getDataBytes().runWith(Sink.fold(new Bounded(maxBytes), Bounded::add), materializer))
         .thenApply(Bounded::bytes);
   }
 

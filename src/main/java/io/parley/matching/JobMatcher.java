@@ -8,6 +8,7 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.japi.Pair;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
+import io.parley.Futures;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -69,10 +70,10 @@ public final class JobMatcher {
         0,
         offset -> {
           if (offset < 0) return CompletableFuture.completedFuture(Optional.empty());
-          return partition
-              .<CandidatePartition.MatchPage>ask(
-                  replyTo -> new CandidatePartition.FindMatches(job, offset, settings.pageSize(), replyTo),
-                  settings.askTimeout())
+          return Futures.direct(partition
+                  .<CandidatePartition.MatchPage>ask(
+                      replyTo -> new CandidatePartition.FindMatches(job, offset, settings.pageSize(), replyTo),
+                      settings.askTimeout()))
               .thenApply(page -> Optional.of(
                   Pair.create(page.isLast() ? -1 : page.offset() + page.matches().size(), page.matches())));
         });

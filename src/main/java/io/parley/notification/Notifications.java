@@ -8,6 +8,7 @@ import akka.pattern.StatusReply;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
+import io.parley.Futures;
 import io.parley.conversation.ConversationIds;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
@@ -314,7 +315,7 @@ public final class Notifications {
   }
 
   private static <T> CompletionStage<T> timed(CompletionStage<T> answer) {
-    return answer.exceptionallyCompose(
+    return Futures.direct(answer).exceptionallyCompose(
         failure ->
             failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException
                 ? CompletableFuture.failedFuture(

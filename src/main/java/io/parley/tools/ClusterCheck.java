@@ -1,6 +1,7 @@
 package io.parley.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.Futures;
 import io.parley.auth.DevTokens;
 import io.parley.http.Json;
 import java.net.URI;
@@ -43,6 +44,7 @@ public final class ClusterCheck {
   }
 
   public static void main(String[] args) throws Exception {
+    Futures.preferPooledContinuations();
     Map<String, String> options = new HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
     ClusterCheck check = new ClusterCheck(List.of(options.get("nodes").split(",")), options.get("secret"));

@@ -1,5 +1,6 @@
 package io.parley.tools;
 
+import io.parley.Futures;
 import io.parley.auth.DevTokens;
 
 import akka.actor.ActorSystem;
@@ -209,6 +210,7 @@ public final class LoadGenerator {
   }
 
   public static void main(String[] args) {
+    Futures.preferPooledContinuations();
     Options options;
     try {
       if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {

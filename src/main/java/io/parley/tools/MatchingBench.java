@@ -6,6 +6,7 @@ import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.parley.Futures;
 import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
 import io.parley.matching.CandidateIndex;
@@ -52,6 +53,7 @@ public final class MatchingBench {
   private MatchingBench() {}
 
   public static void main(String[] args) throws Exception {
+    Futures.preferPooledContinuations();
     if (args.length == 0) {
       System.err.println("usage: MatchingBench index|intake|serve|fanout|recovery [--name value ...]");
       System.exit(2);

@@ -4,6 +4,7 @@ import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.parley.Futures;
 import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
 import io.parley.auth.Principal;
@@ -28,6 +29,7 @@ public final class PostMessageBench {
   private PostMessageBench() {}
 
   public static void main(String[] args) throws Exception {
+    Futures.preferPooledContinuations();
     Map<String, String> options = options(args);
     String url = options.getOrDefault("database-url", "jdbc:h2:file:./data/bench-" + System.nanoTime());
     int conversationCount = Integer.parseInt(options.getOrDefault("conversations", "1000"));

@@ -4,6 +4,7 @@ import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.parley.Futures;
 import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
 import io.parley.notification.Notifications;
@@ -36,6 +37,7 @@ public final class PushBench {
   private PushBench() {}
 
   public static void main(String[] args) throws Exception {
+    Futures.preferPooledContinuations();
     Map<String, String> options = PostMessageBench.options(args);
     String url = options.getOrDefault("database-url", "jdbc:h2:file:./data/push-bench-" + System.nanoTime());
     int users = Integer.parseInt(options.getOrDefault("users", "100000"));

@@ -1,5 +1,6 @@
 package io.parley.webhook;
 
+import io.parley.Futures;
 import io.parley.metrics.Metrics;
 import static akka.http.javadsl.server.Directives.*;
 import static akka.http.javadsl.server.PathMatchers.segment;
@@ -235,7 +236,7 @@ public final class WebhookRoutes {
   }
 
   private static <T> CompletionStage<T> timeoutsAre503(CompletionStage<T> stage, String message) {
-    return stage.exceptionally(
+    return Futures.direct(stage).exceptionally(
         failure -> {
           Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
           if (failure instanceof TimeoutException || cause instanceof TimeoutException) {
