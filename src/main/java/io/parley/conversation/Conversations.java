@@ -39,9 +39,8 @@ public final class Conversations {
   private final ConversationSettings settings;
   private final Duration askTimeout;
   private final io.parley.metrics.Metrics metrics;
-  /** Asks to conversation entities this node is waiting on; see {@link #askAny}. */
-  private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
-  private final int maxPending;
+  /** Asks to conversation entities this node lets wait at once; see {@link #askAny}. */
+  private final AdmissionLimit admission;
 
   public Conversations(ActorSystem<?> system, ConversationReadModel readModel) {
     this.metrics = io.parley.metrics.Metrics.get(system);
@@ -50,7 +49,8 @@ public final class Conversations {
     this.readModel = readModel;
     this.settings = ConversationSettings.fromConfig(system.settings().config());
     this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
-    this.maxPending = system.settings().config().getInt("parley.conversation.max-pending-asks");
+    this.admission = AdmissionLimit.fromConfig(system.settings().config().getConfig("parley.conversation"));
+    metrics.admissionLimit(admission::limit);
   }
 
   public ConversationSettings settings() {
@@ -308,17 +308,19 @@ public final class Conversations {
   private CompletionStage<Reply> askAny(String conversationId, Function<ActorRef<Reply>, Command> command) {
     // Garbage ids never reach sharding, so probing them cannot spawn entities.
     if (!ConversationIds.isConversationId(conversationId)) return failed(ApiError.NOT_FOUND, "conversation not found");
-    // Load shedding: past this many answers outstanding, the journal is behind, and queueing more only makes every
-    // write wait until the journal's circuit breaker opens and fails them all. Refusing the excess at once keeps
-    // the node serving what it can; the client retries (a send with the same clientMsgId is never stored twice).
-    if (pending.incrementAndGet() > maxPending) {
-      pending.decrementAndGet();
+    // Load shedding: past the admission limit, the journal is behind, and queueing more only makes every write
+    // wait until the journal's circuit breaker opens and fails them all. Refusing the excess at once keeps the
+    // node serving what it can; the client retries (a send with the same clientMsgId is never stored twice).
+    if (!admission.tryAcquire()) {
       metrics.shed();
       return failed(ApiError.UNAVAILABLE, "the node is at capacity; retry shortly");
     }
+    long asked = System.nanoTime();
     EntityRef<Command> entity = sharding.entityRefFor(Conversation.ENTITY_KEY, conversationId);
     return Futures.direct(entity.ask(command, askTimeout))
-        .whenComplete((reply, failure) -> pending.decrementAndGet())
+        .whenComplete(
+            (reply, failure) ->
+                admission.release(System.nanoTime() - asked, failure instanceof TimeoutException))
         .exceptionallyCompose(
             failure ->
                 failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException

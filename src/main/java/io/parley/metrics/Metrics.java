@@ -52,7 +52,7 @@ public final class Metrics implements Extension {
 
     shed =
         Counter.builder("parley.conversation.shed")
-            .description("Requests to conversations refused at once because the node was at max-pending-asks")
+            .description("Requests to conversations refused at once because the node was at its admission limit")
             .register(registry);
     GatewayStats gateway = GatewayStats.get(system);
     Gauge.builder("parley.connections", gateway.connections, Number::doubleValue)
@@ -89,6 +89,13 @@ public final class Metrics implements Extension {
 
   public void shed() {
     shed.increment();
+  }
+
+  /** The current admission limit of asks to conversations (parley.conversation.admission). */
+  public void admissionLimit(java.util.function.Supplier<Number> limit) {
+    Gauge.builder("parley.conversation.admission.limit", limit, l -> l.get().doubleValue())
+        .description("Asks to conversations this node lets wait at once, adapted to how fast they are answered")
+        .register(registry);
   }
 
   public void persisted(Duration took) {

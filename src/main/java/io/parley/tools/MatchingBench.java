@@ -127,7 +127,7 @@ public final class MatchingBench {
   static void intake(Map<String, String> o) throws Exception {
     if (o.containsKey("url")) {
       URI uri = URI.create(o.get("url") + "/api/webhooks/jobs/notify");
-      postJobs(o, "HTTP to " + o.get("url"), overHttp(uri, o.getOrDefault("secret", SECRET)));
+      postJobs(o, "HTTP to " + o.get("url"), overHttp(uri, o.getOrDefault("secret", SECRET), concurrency(o)));
       return;
     }
     try (ParleyNode node = ParleyNode.start(nodeConfig(o), ParleyNode.Parts.fromConfig().withMatches(MatchNotifier.logging()))) {
@@ -136,7 +136,7 @@ public final class MatchingBench {
         postJobs(o, "ask", askingPartitions(node));
       } else {
         URI uri = URI.create("http://127.0.0.1:" + node.httpAddress().getPort() + "/api/webhooks/jobs/notify");
-        postJobs(o, "HTTP in the node's JVM", overHttp(uri, SECRET));
+        postJobs(o, "HTTP in the node's JVM", overHttp(uri, SECRET, concurrency(o)));
       }
     }
   }
@@ -154,15 +154,12 @@ public final class MatchingBench {
     CompletionStage<Boolean> send(String id, String record);
   }
 
-  private static JobSender overHttp(URI uri, String secret) {
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    return (id, record) -> {
-      String body = "{\"type\":\"INSERT\",\"table\":\"jobs\",\"schema\":\"public\",\"record\":" + record
-          + ",\"old_record\":null}";
-      HttpRequest request = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + secret)
-          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
-      return client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(r -> r.statusCode() == 202);
-    };
+  private static JobSender overHttp(URI uri, String secret, int connections) {
+    PlainHttpPoster poster = new PlainHttpPoster(
+        uri, "Authorization: Bearer " + secret + "\r\nContent-Type: application/json\r\n", connections);
+    return (id, record) -> poster.post(
+            "{\"type\":\"INSERT\",\"table\":\"jobs\",\"schema\":\"public\",\"record\":" + record + ",\"old_record\":null}")
+        .thenApply(status -> status == 202);
   }
 
   /** The intake partition alone, as the route calls it: what the journal takes without HTTP in front. */
@@ -189,7 +186,7 @@ public final class MatchingBench {
     int seconds = Integer.parseInt(o.getOrDefault("seconds", "20"));
     int warmup = Integer.parseInt(o.getOrDefault("warmup", "5"));
     double rate = Double.parseDouble(o.getOrDefault("rate", "0"));
-    int concurrency = Integer.parseInt(o.getOrDefault("concurrency", rate > 0 ? "512" : "32"));
+    int concurrency = concurrency(o);
     Semaphore permits = new Semaphore(concurrency);
     LatencyHistogram latency = new LatencyHistogram();
     AtomicLong errors = new AtomicLong();
@@ -220,6 +217,11 @@ public final class MatchingBench {
             : concurrency + " in flight",
         latency.count() / (double) seconds,
         latency.percentile(50) / 1e6, latency.percentile(99) / 1e6, latency.max() / 1e6, errors.get());
+  }
+
+  /** Requests in flight at most: {@code --concurrency}; by default 32, or 128 with {@code --rate}. */
+  private static int concurrency(Map<String, String> o) {
+    return Integer.parseInt(o.getOrDefault("concurrency", o.containsKey("rate") ? "128" : "32"));
   }
 
   /**

@@ -9,12 +9,16 @@ import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
 import io.parley.auth.Principal;
 import io.parley.conversation.Conversations;
+import io.parley.http.ApiError;
+import io.parley.http.ApiException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,6 +69,8 @@ public final class PostMessageBench {
       Semaphore permits = new Semaphore(inFlight);
       AtomicLong persisted = new AtomicLong();
       AtomicLong failed = new AtomicLong();
+      AtomicLong refused = new AtomicLong();
+      ScheduledExecutorService backOff = Executors.newSingleThreadScheduledExecutor();
       long start = System.nanoTime();
       long warmupEnd = start + Duration.ofSeconds(warmupSeconds).toNanos();
       long end = warmupEnd + Duration.ofSeconds(seconds).toNanos();
@@ -82,9 +88,18 @@ public final class PostMessageBench {
             .post(benchUser(sender), id, "b" + n, "benchmark message " + n, null)
             .whenComplete(
                 (posted, failure) -> {
-                  permits.release();
-                  if (failure == null) persisted.incrementAndGet();
-                  else failed.incrementAndGet();
+                  if (failure == null) {
+                    persisted.incrementAndGet();
+                    permits.release();
+                  } else if ((failure.getCause() != null ? failure.getCause() : failure) instanceof ApiException e
+                      && e.error() == ApiError.UNAVAILABLE) {
+                    // Shed by the node: back off as a client should, instead of spinning on refusals.
+                    refused.incrementAndGet();
+                    backOff.schedule((Runnable) permits::release, 20, TimeUnit.MILLISECONDS);
+                  } else {
+                    failed.incrementAndGet();
+                    permits.release();
+                  }
                 });
         long now = System.nanoTime();
         if (measuredAtWarmupEnd < 0 && now >= warmupEnd) {
@@ -105,11 +120,12 @@ public final class PostMessageBench {
       double median = perSecond.isEmpty() ? 0 : perSecond.get(perSecond.size() / 2);
       System.out.printf(
           Locale.ROOT,
-          "persisted %d messages in %d s after %d s warm-up: %.0f msg/s (median second %.0f, slowest %.0f, fastest %.0f), %d failed%n",
+          "persisted %d messages in %d s after %d s warm-up: %.0f msg/s (median second %.0f, slowest %.0f, fastest %.0f), %d failed, %d refused (unavailable, retried later)%n",
           total, seconds, warmupSeconds, rate, median,
           perSecond.isEmpty() ? 0 : perSecond.get(0),
           perSecond.isEmpty() ? 0 : perSecond.get(perSecond.size() - 1),
-          failed.get());
+          failed.get(), refused.get());
+      backOff.shutdown();
     }
     System.exit(0);
   }
