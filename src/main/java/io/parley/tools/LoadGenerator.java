@@ -81,7 +81,8 @@ public final class LoadGenerator {
       int setupConcurrency,
       int drainSeconds,
       int progressSeconds,
-      String userPrefix) {
+      String userPrefix,
+      ClientKind client) {
 
     public Options {
       if (url == null || url.isBlank()) throw new IllegalArgumentException("--url is required");
@@ -103,26 +104,33 @@ public final class LoadGenerator {
       if (connectTimeoutSeconds < 1) throw new IllegalArgumentException("--connect-timeout must be at least 1");
       if (drainSeconds < 0 || progressSeconds < 0) throw new IllegalArgumentException("negative duration");
       if (userPrefix == null || userPrefix.isEmpty()) throw new IllegalArgumentException("--user-prefix is empty");
+      if (client == null) throw new IllegalArgumentException("--client is required");
     }
 
     /** Defaults for everything but what must be given; the test and {@link #parse} start from here. */
     public static Options of(String url, String secret, int clients, int conversations, int rate, int seconds) {
-      return new Options(url, secret, clients, conversations, rate, seconds, 5, 1, 200, 30, 32, 10, 5, randomPrefix());
+      return new Options(
+          url, secret, clients, conversations, rate, seconds, 5, 1, 200, 30, 32, 10, 5, randomPrefix(), ClientKind.NIO);
     }
 
     public Options withWarmup(int warmupSeconds) {
       return new Options(url, secret, clients, conversations, rate, seconds, warmupSeconds, sourceAddresses,
-          connectConcurrency, connectTimeoutSeconds, setupConcurrency, drainSeconds, progressSeconds, userPrefix);
+          connectConcurrency, connectTimeoutSeconds, setupConcurrency, drainSeconds, progressSeconds, userPrefix, client);
     }
 
     public Options withSourceAddresses(int count) {
       return new Options(url, secret, clients, conversations, rate, seconds, warmup, count,
-          connectConcurrency, connectTimeoutSeconds, setupConcurrency, drainSeconds, progressSeconds, userPrefix);
+          connectConcurrency, connectTimeoutSeconds, setupConcurrency, drainSeconds, progressSeconds, userPrefix, client);
     }
 
     public Options withDrainSeconds(int drain) {
       return new Options(url, secret, clients, conversations, rate, seconds, warmup, sourceAddresses,
-          connectConcurrency, connectTimeoutSeconds, setupConcurrency, drain, progressSeconds, userPrefix);
+          connectConcurrency, connectTimeoutSeconds, setupConcurrency, drain, progressSeconds, userPrefix, client);
+    }
+
+    public Options withClient(ClientKind kind) {
+      return new Options(url, secret, clients, conversations, rate, seconds, warmup, sourceAddresses,
+          connectConcurrency, connectTimeoutSeconds, setupConcurrency, drainSeconds, progressSeconds, userPrefix, kind);
     }
 
     public static Options parse(String[] args) {
@@ -135,7 +143,8 @@ public final class LoadGenerator {
       }
       List<String> known =
           List.of("url", "secret", "clients", "conversations", "rate", "seconds", "warmup", "source-addresses",
-              "connect-concurrency", "connect-timeout", "setup-concurrency", "drain", "progress", "user-prefix");
+              "connect-concurrency", "connect-timeout", "setup-concurrency", "drain", "progress", "user-prefix",
+              "client");
       for (String name : o.keySet()) {
         if (!known.contains(name)) throw new IllegalArgumentException("unknown option --" + name);
       }
@@ -155,7 +164,8 @@ public final class LoadGenerator {
           integer(o, "setup-concurrency", 32),
           integer(o, "drain", 10),
           integer(o, "progress", 5),
-          o.getOrDefault("user-prefix", randomPrefix()));
+          o.getOrDefault("user-prefix", randomPrefix()),
+          ClientKind.named(o.getOrDefault("client", "nio")));
     }
 
     private static int integer(Map<String, String> o, String name, int otherwise) {
@@ -170,6 +180,22 @@ public final class LoadGenerator {
 
     private static String randomPrefix() {
       return "lg" + Long.toString(Math.abs(new Random().nextLong() % 1_679_616L), 36) + "-u";
+    }
+  }
+
+  /** Which WebSocket client carries the connections. */
+  public enum ClientKind {
+    /** Plain java.nio: one selector thread for every connection (NioLoadClient). */
+    NIO,
+    /** The Akka HTTP client: a stream per connection (AkkaLoadClient), to compare with. */
+    AKKA;
+
+    static ClientKind named(String name) {
+      return switch (name) {
+        case "nio" -> NIO;
+        case "akka" -> AKKA;
+        default -> throw new IllegalArgumentException("--client must be nio or akka, got " + name);
+      };
     }
   }
 
@@ -201,7 +227,13 @@ public final class LoadGenerator {
       long errorFrames,
       Map<String, Long> errorCodes,
       long sendsRefused,
-      long unexpectedCloses) {
+      long unexpectedCloses,
+      double generatorCpuSeconds) {
+
+    /** The generator JVM's CPU in the measured window (or the idle hold), as a share of one core. */
+    public double generatorCpuPercent(int windowSeconds) {
+      return 100 * generatorCpuSeconds / windowSeconds;
+    }
 
     /** Every error the run saw: error frames, refused sends, failed setup and connections, unexpected closes. */
     public long errors() {
@@ -253,6 +285,8 @@ public final class LoadGenerator {
         "  --drain D                seconds to wait for messages in flight after the window (10)",
         "  --progress P             seconds between progress lines, 0 for none (5)",
         "  --user-prefix X          user ids are X0, X1, ... (random per run)",
+        "  --client nio|akka        WebSocket client: nio = plain java.nio, one selector thread for all",
+        "                           connections (default); akka = the Akka HTTP client, a stream per connection",
         "The secret may also come from SUPABASE_JWT_SECRET.");
   }
 
@@ -273,12 +307,12 @@ public final class LoadGenerator {
     private final int port;
     private final String baseUrl;
     private final String wsUrl;
-    private final akka.http.javadsl.model.Uri wsUri;
     private final ActorSystem system;
     private final Http http;
     private final Materializer materializer;
-    private final LoggingAdapter log;
     private final ScheduledExecutorService scheduler;
+    /** The NIO client's one thread; null with the Akka client. */
+    private final SelectorLoop loop;
     private final long origin = System.nanoTime();
 
     private final LoadClient[] clients;
@@ -305,6 +339,9 @@ public final class LoadGenerator {
     private volatile long windowStart = Long.MAX_VALUE;
     private volatile long windowEnd = Long.MAX_VALUE;
     private volatile boolean stopping;
+    /** The JVM's CPU time (ns) when the window (or the idle hold) began and ended; -1 until then. */
+    private volatile long cpuAtWindowStart = -1;
+    private volatile long cpuAtWindowEnd = -1;
 
     Run(Options options, PrintStream out) throws Exception {
       this.o = options;
@@ -318,12 +355,10 @@ public final class LoadGenerator {
       this.port = uri.getPort() > 0 ? uri.getPort() : 80;
       this.baseUrl = "http://" + host + ":" + port;
       this.wsUrl = "ws://" + host + ":" + port + "/ws";
-      this.wsUri = akka.http.javadsl.model.Uri.create(wsUrl);
 
       this.system = ActorSystem.create("parley-loadgen", clientConfig());
       this.http = Http.get(system);
       this.materializer = Materializer.matFromSystem(system);
-      this.log = system.log();
       this.scheduler =
           Executors.newScheduledThreadPool(
               2,
@@ -338,10 +373,22 @@ public final class LoadGenerator {
       Duration tokenLifetime = total.multipliedBy(2).plusSeconds(3600);
       this.clients = new LoadClient[o.clients()];
       this.tokens = new String[o.clients()];
+      InetSocketAddress server = new InetSocketAddress(address, port);
+      AkkaLoadClient.Akka akkaClient =
+          o.client() == ClientKind.AKKA
+              ? new AkkaLoadClient.Akka(
+                  http, materializer, akka.http.javadsl.model.Uri.create(wsUrl),
+                  ClientConnectionSettings.create(system), system.log())
+              : null;
+      this.loop = o.client() == ClientKind.NIO ? new SelectorLoop("loadgen-selector") : null;
       for (int i = 0; i < o.clients(); i++) {
         InetSocketAddress local = new InetSocketAddress("127.0.0." + (1 + i % o.sourceAddresses()), 0);
-        clients[i] = new LoadClient(i, o.userPrefix() + i, local);
-        tokens[i] = signer.mint(clients[i].userId, clients[i].userId + "@loadgen.test", tokenLifetime);
+        String userId = o.userPrefix() + i;
+        clients[i] =
+            loop != null
+                ? new NioLoadClient(i, userId, local, loop, server, "/ws", this::onFrame)
+                : new AkkaLoadClient(i, userId, local, akkaClient, this::onFrame);
+        tokens[i] = signer.mint(userId, userId + "@loadgen.test", tokenLifetime);
       }
     }
 
@@ -402,6 +449,9 @@ public final class LoadGenerator {
             created, setupFailed, seconds(System.nanoTime() - t0),
             setup.firstFailure == null ? "" : " (first failure: " + setup.firstFailure + ")");
       }
+
+      // The NIO client needs nothing more from Akka: stop it, so that its idle threads do not count as the client's.
+      if (loop != null) stopAkka();
 
       // 2. Connections, at bounded concurrency. Pings start now: on a busy machine the connect phase can outlast
       // the server's idle timeout, which would drop the first connections before the last are up.
@@ -520,7 +570,6 @@ public final class LoadGenerator {
     }
 
     private void connectAll() throws InterruptedException {
-      ClientConnectionSettings settings = ClientConnectionSettings.create(system);
       Semaphore permits = new Semaphore(o.connectConcurrency());
       Duration timeout = Duration.ofSeconds(o.connectTimeoutSeconds());
       ScheduledFuture<?> progress = startProgress("connecting", () -> connectedCount() + " connected");
@@ -532,7 +581,7 @@ public final class LoadGenerator {
             continue;
           }
           client
-              .open(http, materializer, wsUri, tokens[client.index], settings, log, timeout, this::onFrame)
+              .open(tokens[client.index], timeout)
               .whenComplete(
                   (ok, failure) -> {
                     if (failure != null) {
@@ -585,7 +634,9 @@ public final class LoadGenerator {
     private void holdIdle() throws InterruptedException {
       out.printf(Locale.ROOT, "idle: holding %d connections for %d s%n", openCount(), o.seconds());
       ScheduledFuture<?> progress = startProgress("idle", () -> openCount() + " open");
+      cpuAtWindowStart = processCpuNanos();
       Thread.sleep(o.seconds() * 1000L);
+      cpuAtWindowEnd = processCpuNanos();
       progress.cancel(false);
       out.printf(Locale.ROOT, "idle: %d connections still open at %s%n", openCount(), Instant.now());
     }
@@ -619,6 +670,8 @@ public final class LoadGenerator {
       long end = start + warmupNanos + TimeUnit.SECONDS.toNanos(o.seconds());
       windowStart = start + warmupNanos;
       windowEnd = end;
+      scheduler.schedule(() -> cpuAtWindowStart = processCpuNanos(), warmupNanos, TimeUnit.NANOSECONDS);
+      scheduler.schedule(() -> cpuAtWindowEnd = processCpuNanos(), end - start, TimeUnit.NANOSECONDS);
       double perNano = o.rate() / 1e9;
       long periodNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(TimeUnit.MILLISECONDS.toNanos(10),
           (long) (1e9 / o.rate())));
@@ -794,7 +847,8 @@ public final class LoadGenerator {
           errorFrames.sum(),
           snapshot(errorCodes),
           sendsRefused.sum(),
-          unexpectedCloses.sum());
+          unexpectedCloses.sum(),
+          cpuAtWindowStart >= 0 && cpuAtWindowEnd >= 0 ? seconds(cpuAtWindowEnd - cpuAtWindowStart) : Double.NaN);
     }
 
     private void printHeader() {
@@ -812,6 +866,10 @@ public final class LoadGenerator {
           o.sourceAddresses() == 1 ? "" : " .. " + last, ephemeralPorts(), fdLimit(),
           Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / (double) (1L << 30),
           o.userPrefix(), o.userPrefix(), o.clients() - 1);
+      out.println(
+          o.client() == ClientKind.NIO
+              ? "websocket client: nio, one selector thread for all connections"
+              : "websocket client: akka, the Akka HTTP client with a stream per connection");
     }
 
     private void report(Result r) {
@@ -843,6 +901,10 @@ public final class LoadGenerator {
             sentTotal.get(), acks.sum(), deliveredTotal.sum(), ownEchoes.sum());
       }
       out.printf(
+          Locale.ROOT, "generator CPU in the %d s %s: %.1f s, %.0f %% of one core (%s client)%n",
+          o.seconds(), o.rate() > 0 ? "window" : "hold", r.generatorCpuSeconds(),
+          r.generatorCpuPercent(o.seconds()), o.client().name().toLowerCase(Locale.ROOT));
+      out.printf(
           Locale.ROOT, "errors: %d error frames%s, %d sends refused (client queue full or closed), %d unexpected closes, %d total%n",
           r.errorFrames(), describeLongs(r.errorCodes()), r.sendsRefused(), r.unexpectedCloses(), r.errors());
       if (r.connectFailed() > 0) {
@@ -866,6 +928,12 @@ public final class LoadGenerator {
           // Torn down with the actor system.
         }
       }
+      if (loop != null) loop.close();
+      stopAkka();
+    }
+
+    private void stopAkka() {
+      if (system.whenTerminated().isCompleted()) return;
       try {
         http.shutdownAllConnectionPools().toCompletableFuture().get(5, TimeUnit.SECONDS);
       } catch (Exception ignored) {
@@ -960,6 +1028,14 @@ public final class LoadGenerator {
     } catch (Exception e) {
       return "unknown";
     }
+  }
+
+  /** CPU time of the whole JVM, every thread, as ps counts it; -1 where the JVM cannot tell. */
+  private static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
   }
 
   private static String fdLimit() {
