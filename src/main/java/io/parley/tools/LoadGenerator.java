@@ -128,6 +128,11 @@ public final class LoadGenerator {
           connectConcurrency, connectTimeoutSeconds, setupConcurrency, drain, progressSeconds, userPrefix, client);
     }
 
+    public Options withConnectTimeout(int timeoutSeconds) {
+      return new Options(url, secret, clients, conversations, rate, seconds, warmup, sourceAddresses,
+          connectConcurrency, timeoutSeconds, setupConcurrency, drainSeconds, progressSeconds, userPrefix, client);
+    }
+
     public Options withClient(ClientKind kind) {
       return new Options(url, secret, clients, conversations, rate, seconds, warmup, sourceAddresses,
           connectConcurrency, connectTimeoutSeconds, setupConcurrency, drainSeconds, progressSeconds, userPrefix, kind);

@@ -10,20 +10,24 @@ import io.parley.testkit.TestNode;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The load generator against a real node over real sockets, run in-process for a few seconds. */
 class LoadGeneratorTest {
 
-  @Test
+  @ParameterizedTest
+  @EnumSource(LoadGenerator.ClientKind.class)
   @Timeout(60)
-  void deliversMessagesAndMeasuresLatency() throws Exception {
+  void deliversMessagesAndMeasuresLatency(LoadGenerator.ClientKind client) throws Exception {
     try (TestDatabase database = TestDatabase.h2();
         TestNode node = TestNode.start(database)) {
       LoadGenerator.Options options =
           LoadGenerator.Options.of(node.uri("/").toString(), TestNode.JWT_SECRET, 20, 10, 50, 3)
               .withWarmup(1)
               .withSourceAddresses(2)
-              .withDrainSeconds(5);
+              .withDrainSeconds(5)
+              .withClient(client);
 
       LoadGenerator.Result result = LoadGenerator.run(options, System.out);
 
@@ -45,7 +49,27 @@ class LoadGeneratorTest {
       assertThat(result.errorFrames()).as("error codes %s", result.errorCodes()).isZero();
       assertThat(result.errors()).isZero();
       assertThat(result.openAtEnd()).isEqualTo(20);
+      assertThat(result.generatorCpuSeconds()).isPositive();
       NodeReadiness.awaitSettled(node.node());
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void countsConnectionsRefusedForABadTokenAsFailures() throws Exception {
+    try (TestDatabase database = TestDatabase.h2();
+        TestNode node = TestNode.start(database)) {
+      LoadGenerator.Options options =
+          LoadGenerator.Options.of(node.uri("/").toString(), "another-secret-with-at-least-thirty-two-chars", 4, 0, 0, 1)
+              .withConnectTimeout(10);
+
+      LoadGenerator.Result result = LoadGenerator.run(options, System.out);
+
+      assertThat(result.connected()).isZero();
+      assertThat(result.connectFailed()).isEqualTo(4);
+      assertThat(result.connectFailures()).containsOnlyKeys("closed before connected (4001 token_bad_signature)");
+      assertThat(result.errorFrames()).as("the error frame before the close").isEqualTo(4);
+      assertThat(result.errors()).isEqualTo(8);
     }
   }
 
@@ -78,5 +102,11 @@ class LoadGeneratorTest {
     assertThatThrownBy(() -> LoadGenerator.loopbackV4("10.0.0.1")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> LoadGenerator.Options.parse(new String[] {"--secret", "s", "--clients", "4", "--conversations", "5"}))
         .hasMessageContaining("--conversations");
+    assertThatThrownBy(() -> LoadGenerator.Options.parse(new String[] {"--secret", "s", "--client", "netty"}))
+        .hasMessageContaining("--client must be nio or akka");
+    assertThat(LoadGenerator.Options.parse(new String[] {"--secret", "s"}).client())
+        .isEqualTo(LoadGenerator.ClientKind.NIO);
+    assertThat(LoadGenerator.Options.parse(new String[] {"--secret", "s", "--client", "akka"}).client())
+        .isEqualTo(LoadGenerator.ClientKind.AKKA);
   }
 }
