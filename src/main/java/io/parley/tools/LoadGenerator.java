@@ -47,10 +47,12 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * A WebSocket load generator for a running Parley node, in a process of its own. It signs Supabase-shaped HS256 tokens
  * with the server's secret, creates {@code --conversations} direct conversations over REST, opens {@code --clients}
- * WebSocket connections (client i is user i) on the Akka HTTP client, spread over the local addresses 127.0.0.1 ..
- * 127.0.0.K, and then either holds them idle ({@code --rate 0}) or sends {@code --rate} messages per second in total,
- * evenly, round-robin over the conversations. In each conversation one side sends and the other side's connection
- * times each message from its {@code send} to the {@code message} frame it receives.
+ * WebSocket connections (client i is user i), spread over the local addresses 127.0.0.1 .. 127.0.0.K, and then either
+ * holds them idle ({@code --rate 0}) or sends {@code --rate} messages per second in total, evenly, round-robin over
+ * the conversations. In each conversation one side sends and the other side's connection times each message from its
+ * {@code send} to the {@code message} frame it receives. The connections run on {@link NioLoadClient} (one selector
+ * thread for all), so that the generator costs far less CPU than the node it measures; {@code --client akka} runs
+ * them on the Akka HTTP client instead, a stream per connection, to compare.
  *
  * <pre>
  * java -cp target/parley.jar io.parley.tools.LoadGenerator --url http://127.0.0.1:8080 --secret $SUPABASE_JWT_SECRET \
