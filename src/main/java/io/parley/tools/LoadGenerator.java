@@ -4,7 +4,6 @@ import io.parley.Futures;
 import io.parley.auth.DevTokens;
 
 import akka.actor.ActorSystem;
-import akka.event.LoggingAdapter;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpRequest;
