@@ -108,7 +108,6 @@ final class WebSocketFrames {
         ensure(carried + length);
         System.arraycopy(bytes, offset, carry, carried, length);
         int total = carried + length;
-        carried = 0; // the listener may not see a half-updated carry if it throws
         int used = decode(carry, 0, total, listener);
         System.arraycopy(carry, used, carry, 0, total - used);
         carried = total - used;
