@@ -29,13 +29,13 @@ public final class JobMatcher {
   }
 
   public CompletionStage<Done> index(CandidateProfile profile) {
-    return partition(profile.candidateId())
-        .ask(replyTo -> new CandidatePartition.Index(profile, replyTo), settings.askTimeout());
+    return Futures.direct(partition(profile.candidateId())
+        .ask(replyTo -> new CandidatePartition.Index(profile, replyTo), settings.askTimeout()));
   }
 
   public CompletionStage<Done> remove(String candidateId) {
-    return partition(candidateId)
-        .ask(replyTo -> new CandidatePartition.Remove(candidateId, replyTo), settings.askTimeout());
+    return Futures.direct(partition(candidateId)
+        .ask(replyTo -> new CandidatePartition.Remove(candidateId, replyTo), settings.askTimeout()));
   }
 
   /** Pages of the job's matches from all partitions, each page at most {@code page-size} long, none empty. */

@@ -4,6 +4,7 @@ import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.pattern.Patterns;
+import io.parley.Futures;
 import io.parley.notification.Announcements;
 import io.parley.user.DeviceOwner;
 import io.parley.user.User;
@@ -67,10 +68,10 @@ public final class PushDelivery {
     for (Object event : events) {
       if (event instanceof User.NotificationAdded added && Boolean.TRUE.equals(added.pushHeld())) {
         checked.add(
-            sharding
-                .entityRefFor(User.ENTITY_KEY, added.userId())
-                .<User.PushConfirmed>ask(
-                    replyTo -> new User.ConfirmPush(added.notification().id(), replyTo), settings.confirmTimeout())
+            Futures.direct(sharding
+                    .entityRefFor(User.ENTITY_KEY, added.userId())
+                    .<User.PushConfirmed>ask(
+                        replyTo -> new User.ConfirmPush(added.notification().id(), replyTo), settings.confirmTimeout()))
                 .<Object>thenApply(confirmed -> confirmed.push() ? event : null)
                 .exceptionally(failure -> event)
                 .toCompletableFuture());

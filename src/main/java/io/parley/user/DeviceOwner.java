@@ -15,6 +15,7 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import io.parley.CborSerializable;
+import io.parley.Futures;
 import io.parley.Sha256;
 import java.time.Duration;
 import java.util.Collection;
@@ -77,9 +78,7 @@ public final class DeviceOwner
         .mapAsyncUnordered(
             parallelism,
             token ->
-                sharding
-                    .entityRefFor(ENTITY_KEY, entityId(token))
-                    .<Owner>ask(GetOwner::new, timeout)
+                Futures.direct(sharding.entityRefFor(ENTITY_KEY, entityId(token)).<Owner>ask(GetOwner::new, timeout))
                     .thenApply(owner -> Map.entry(token, Optional.ofNullable(owner.userId()))))
         .runWith(
             Sink.fold(

@@ -2,6 +2,7 @@ package io.parley.user;
 
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import io.parley.Futures;
 import io.parley.conversation.ConversationIds;
 import io.parley.conversation.ConversationReadModel;
 import io.parley.http.ApiError;
@@ -58,10 +59,8 @@ public final class Presences {
               for (String id : userIds) {
                 answers.add(
                     visible.contains(id)
-                        ? sharding
-                            .entityRefFor(User.ENTITY_KEY, id)
-                            .<User.Presence>ask(User.GetPresence::new, askTimeout)
-                            .toCompletableFuture()
+                        ? Futures.direct(
+                            sharding.entityRefFor(User.ENTITY_KEY, id).<User.Presence>ask(User.GetPresence::new, askTimeout))
                         : CompletableFuture.completedFuture(hidden(id)));
               }
               return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
