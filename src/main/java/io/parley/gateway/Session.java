@@ -3,6 +3,7 @@ package io.parley.gateway;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
+import akka.actor.typed.Signal;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
@@ -165,51 +166,60 @@ public final class Session implements OrderedDelivery.Port {
     timers.startSingleTimer(Timer.AUTH_DEADLINE, deps.settings().authTimeout());
     timers.startTimerWithFixedDelay(Timer.IDLE_CHECK, deps.settings().heartbeat());
     initialToken.ifPresent(token -> verify(token, null));
-    return Behaviors.receive(Command.class)
-        .onMessage(Incoming.class, this::onIncoming)
-        .onMessage(IncomingRejected.class, r -> reply(new Frames.Error(null, r.error().code(), r.message())))
-        .onMessage(Verified.class, this::onVerified)
-        .onMessage(VerifyFailed.class, this::onVerifyFailed)
-        .onMessage(Answer.class, a -> reply(a.frame()))
-        .onMessage(FromUser.class, this::onFromUser)
-        .onMessage(
-            Broadcast.class,
-            b -> reply(new Frames.Notification(NotificationWire.NotificationBody.of(b.live().notification()), null, true)))
-        .onMessage(Caught.class, this::onCaught)
-        .onMessage(Subscribed.class, this::onSubscribed)
-        .onMessage(CatchUpFailed.class, this::onCatchUpFailed)
-        .onMessage(RetryJoin.class, r -> {
-          if (!closing) join(r.ref(), r.join(), r.attempt());
-          return Behaviors.same();
-        })
-        .onMessage(RefillGap.class, r -> {
-          delivery.refill(r.conversationId());
-          return Behaviors.same();
-        })
-        .onMessageEquals(Timer.AUTH_DEADLINE, this::onAuthDeadline)
-        .onMessageEquals(
-            Timer.RESUME_WINDOW,
-            () -> {
-              delivery.settled();
-              return Behaviors.same();
-            })
-        .onMessageEquals(Timer.TOKEN_EXPIRY, () -> closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired"))
-        .onMessageEquals(Timer.REGISTRATION, this::register)
-        .onMessageEquals(Timer.IDLE_CHECK, this::onIdleCheck)
-        .onMessageEquals(ClientGone.INSTANCE, this::onClientGone)
-        .onMessageEquals(Quiet.INSTANCE, Behaviors::same)
-        .onMessageEquals(NodeNotice.REREGISTER, this::register)
-        .onMessageEquals(
-            NodeNotice.RESTARTING,
-            () -> closeWith(1012, "service_restart", ApiError.UNAVAILABLE, "this node is restarting; reconnect and join with since"))
-        .onSignal(
-            PostStop.class,
-            stop -> {
-              stats.connections.decrementAndGet();
-              LocalSessions.get(context.getSystem()).remove(context.getSelf());
-              return Behaviors.same();
-            })
-        .build();
+    // One dispatch method rather than a BehaviorBuilder: the builder's cases and lambdas are made anew for every
+    // session, about a kilobyte for each open socket.
+    return Behaviors.receive((context, command) -> onCommand(command), (context, signal) -> onSignal(signal));
+  }
+
+  private Behavior<Command> onCommand(Command command) {
+    if (command instanceof Incoming incoming) return onIncoming(incoming);
+    if (command instanceof IncomingRejected r) return reply(new Frames.Error(null, r.error().code(), r.message()));
+    if (command instanceof Verified verified) return onVerified(verified);
+    if (command instanceof VerifyFailed failed) return onVerifyFailed(failed);
+    if (command instanceof Answer a) return reply(a.frame());
+    if (command instanceof FromUser fromUser) return onFromUser(fromUser);
+    if (command instanceof Broadcast b) {
+      return reply(new Frames.Notification(NotificationWire.NotificationBody.of(b.live().notification()), null, true));
+    }
+    if (command instanceof Caught caught) return onCaught(caught);
+    if (command instanceof Subscribed subscribed) return onSubscribed(subscribed);
+    if (command instanceof CatchUpFailed failed) return onCatchUpFailed(failed);
+    if (command instanceof RetryJoin r) {
+      if (!closing) join(r.ref(), r.join(), r.attempt());
+      return Behaviors.same();
+    }
+    if (command instanceof RefillGap r) {
+      delivery.refill(r.conversationId());
+      return Behaviors.same();
+    }
+    if (command instanceof Timer timer) {
+      return switch (timer) {
+        case AUTH_DEADLINE -> onAuthDeadline();
+        case RESUME_WINDOW -> {
+          delivery.settled();
+          yield Behaviors.same();
+        }
+        case TOKEN_EXPIRY -> closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired");
+        case REGISTRATION -> register();
+        case IDLE_CHECK -> onIdleCheck();
+      };
+    }
+    if (command instanceof NodeNotice notice) {
+      return switch (notice) {
+        case REREGISTER -> register();
+        case RESTARTING ->
+            closeWith(1012, "service_restart", ApiError.UNAVAILABLE, "this node is restarting; reconnect and join with since");
+      };
+    }
+    if (command == ClientGone.INSTANCE) return onClientGone();
+    return Behaviors.same(); // Quiet
+  }
+
+  private Behavior<Command> onSignal(Signal signal) {
+    if (!(signal instanceof PostStop)) return Behaviors.unhandled();
+    stats.connections.decrementAndGet();
+    LocalSessions.get(context.getSystem()).remove(context.getSelf());
+    return Behaviors.same();
   }
 
   // ---------------------------------------------------------------- authentication
