@@ -206,6 +206,8 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
         Session.Command command = held;
         held = null;
         deliver(command);
+        // Reading stopped while the frame was held: nothing else would ask the client for the next one.
+        pullIn();
       } else if (key == TICK) {
         if (isAvailable(out)) push(out, WebSocket.Tick$.MODULE$);
       } else if (key == KEEP_ALIVE) {
