@@ -142,6 +142,13 @@ public final class Session implements OrderedDelivery.Port {
   private final Map<String, User.Presence> watching = new HashMap<>();
   private final OrderedDelivery delivery = new OrderedDelivery(this);
   private Principal principal;
+  /** Token verifications under way; until the first succeeds, client frames wait in {@link #early}. */
+  private int verifying;
+  /**
+   * Client frames that came before the session knew its user, in order; made on the first. A client may send join
+   * as soon as the socket opens, and its token (header, query or auth frame) is verified on another thread.
+   */
+  private java.util.ArrayDeque<Command> early;
   private long lastHeardNanos = System.nanoTime();
   private boolean closing;
   private final GatewayStats stats;
@@ -172,10 +179,19 @@ public final class Session implements OrderedDelivery.Port {
   }
 
   private Behavior<Command> onCommand(Command command) {
+    if ((command instanceof Incoming || command instanceof IncomingRejected) && waitForToken(command)) {
+      return Behaviors.same();
+    }
     if (command instanceof Incoming incoming) return onIncoming(incoming);
     if (command instanceof IncomingRejected r) return reply(new Frames.Error(null, r.error().code(), r.message()));
-    if (command instanceof Verified verified) return onVerified(verified);
-    if (command instanceof VerifyFailed failed) return onVerifyFailed(failed);
+    if (command instanceof Verified verified) {
+      verifying--;
+      return afterVerification(onVerified(verified));
+    }
+    if (command instanceof VerifyFailed failed) {
+      verifying--;
+      return afterVerification(onVerifyFailed(failed));
+    }
     if (command instanceof Answer a) return reply(a.frame());
     if (command instanceof FromUser fromUser) return onFromUser(fromUser);
     if (command instanceof Broadcast b) {
@@ -224,7 +240,30 @@ public final class Session implements OrderedDelivery.Port {
 
   // ---------------------------------------------------------------- authentication
 
+  /**
+   * Holds a client frame that came while the session's first token is being verified, so that it is answered as
+   * from the user the token names rather than refused as unauthenticated. Past the frame burst they are not held.
+   */
+  private boolean waitForToken(Command frame) {
+    if (principal != null || verifying == 0) return false;
+    if (early == null) early = new java.util.ArrayDeque<>(4);
+    if (early.size() >= deps.settings().frameBurst()) return false;
+    early.add(frame);
+    return true;
+  }
+
+  /** Once the user is known, or no verification is left, the frames that waited are handled, in order. */
+  private Behavior<Command> afterVerification(Behavior<Command> next) {
+    if (early != null && (principal != null || verifying == 0)) {
+      java.util.ArrayDeque<Command> waited = early;
+      early = null;
+      for (Command frame : waited) onCommand(frame);
+    }
+    return next;
+  }
+
   private void verify(String token, String ref) {
+    verifying++;
     context.pipeToSelf(
         CompletableFuture.supplyAsync(() -> deps.verifier().verifyUser(token), deps.blocking()),
         (verified, failure) -> {
