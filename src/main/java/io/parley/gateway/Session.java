@@ -3,6 +3,7 @@ package io.parley.gateway;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
+import akka.actor.typed.Signal;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
@@ -141,6 +142,13 @@ public final class Session implements OrderedDelivery.Port {
   private final Map<String, User.Presence> watching = new HashMap<>();
   private final OrderedDelivery delivery = new OrderedDelivery(this);
   private Principal principal;
+  /** Token verifications under way; until the first succeeds, client frames wait in {@link #early}. */
+  private int verifying;
+  /**
+   * Client frames that came before the session knew its user, in order; made on the first. A client may send join
+   * as soon as the socket opens, and its token (header, query or auth frame) is verified on another thread.
+   */
+  private java.util.ArrayDeque<Command> early;
   private long lastHeardNanos = System.nanoTime();
   private boolean closing;
   private final GatewayStats stats;
@@ -165,56 +173,97 @@ public final class Session implements OrderedDelivery.Port {
     timers.startSingleTimer(Timer.AUTH_DEADLINE, deps.settings().authTimeout());
     timers.startTimerWithFixedDelay(Timer.IDLE_CHECK, deps.settings().heartbeat());
     initialToken.ifPresent(token -> verify(token, null));
-    return Behaviors.receive(Command.class)
-        .onMessage(Incoming.class, this::onIncoming)
-        .onMessage(IncomingRejected.class, r -> reply(new Frames.Error(null, r.error().code(), r.message())))
-        .onMessage(Verified.class, this::onVerified)
-        .onMessage(VerifyFailed.class, this::onVerifyFailed)
-        .onMessage(Answer.class, a -> reply(a.frame()))
-        .onMessage(FromUser.class, this::onFromUser)
-        .onMessage(
-            Broadcast.class,
-            b -> reply(new Frames.Notification(NotificationWire.NotificationBody.of(b.live().notification()), null, true)))
-        .onMessage(Caught.class, this::onCaught)
-        .onMessage(Subscribed.class, this::onSubscribed)
-        .onMessage(CatchUpFailed.class, this::onCatchUpFailed)
-        .onMessage(RetryJoin.class, r -> {
-          if (!closing) join(r.ref(), r.join(), r.attempt());
-          return Behaviors.same();
-        })
-        .onMessage(RefillGap.class, r -> {
-          delivery.refill(r.conversationId());
-          return Behaviors.same();
-        })
-        .onMessageEquals(Timer.AUTH_DEADLINE, this::onAuthDeadline)
-        .onMessageEquals(
-            Timer.RESUME_WINDOW,
-            () -> {
-              delivery.settled();
-              return Behaviors.same();
-            })
-        .onMessageEquals(Timer.TOKEN_EXPIRY, () -> closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired"))
-        .onMessageEquals(Timer.REGISTRATION, this::register)
-        .onMessageEquals(Timer.IDLE_CHECK, this::onIdleCheck)
-        .onMessageEquals(ClientGone.INSTANCE, this::onClientGone)
-        .onMessageEquals(Quiet.INSTANCE, Behaviors::same)
-        .onMessageEquals(NodeNotice.REREGISTER, this::register)
-        .onMessageEquals(
-            NodeNotice.RESTARTING,
-            () -> closeWith(1012, "service_restart", ApiError.UNAVAILABLE, "this node is restarting; reconnect and join with since"))
-        .onSignal(
-            PostStop.class,
-            stop -> {
-              stats.connections.decrementAndGet();
-              LocalSessions.get(context.getSystem()).remove(context.getSelf());
-              return Behaviors.same();
-            })
-        .build();
+    // One dispatch method rather than a BehaviorBuilder: the builder's cases and lambdas are made anew for every
+    // session, about a kilobyte for each open socket.
+    return Behaviors.receive((context, command) -> onCommand(command), (context, signal) -> onSignal(signal));
+  }
+
+  private Behavior<Command> onCommand(Command command) {
+    if ((command instanceof Incoming || command instanceof IncomingRejected) && waitForToken(command)) {
+      return Behaviors.same();
+    }
+    if (command instanceof Incoming incoming) return onIncoming(incoming);
+    if (command instanceof IncomingRejected r) return reply(new Frames.Error(null, r.error().code(), r.message()));
+    if (command instanceof Verified verified) {
+      verifying--;
+      return afterVerification(onVerified(verified));
+    }
+    if (command instanceof VerifyFailed failed) {
+      verifying--;
+      return afterVerification(onVerifyFailed(failed));
+    }
+    if (command instanceof Answer a) return reply(a.frame());
+    if (command instanceof FromUser fromUser) return onFromUser(fromUser);
+    if (command instanceof Broadcast b) {
+      return reply(new Frames.Notification(NotificationWire.NotificationBody.of(b.live().notification()), null, true));
+    }
+    if (command instanceof Caught caught) return onCaught(caught);
+    if (command instanceof Subscribed subscribed) return onSubscribed(subscribed);
+    if (command instanceof CatchUpFailed failed) return onCatchUpFailed(failed);
+    if (command instanceof RetryJoin r) {
+      if (!closing) join(r.ref(), r.join(), r.attempt());
+      return Behaviors.same();
+    }
+    if (command instanceof RefillGap r) {
+      delivery.refill(r.conversationId());
+      return Behaviors.same();
+    }
+    if (command instanceof Timer timer) {
+      return switch (timer) {
+        case AUTH_DEADLINE -> onAuthDeadline();
+        case RESUME_WINDOW -> {
+          delivery.settled();
+          yield Behaviors.same();
+        }
+        case TOKEN_EXPIRY -> closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired");
+        case REGISTRATION -> register();
+        case IDLE_CHECK -> onIdleCheck();
+      };
+    }
+    if (command instanceof NodeNotice notice) {
+      return switch (notice) {
+        case REREGISTER -> register();
+        case RESTARTING ->
+            closeWith(1012, "service_restart", ApiError.UNAVAILABLE, "this node is restarting; reconnect and join with since");
+      };
+    }
+    if (command == ClientGone.INSTANCE) return onClientGone();
+    return Behaviors.same(); // Quiet
+  }
+
+  private Behavior<Command> onSignal(Signal signal) {
+    if (!(signal instanceof PostStop)) return Behaviors.unhandled();
+    stats.connections.decrementAndGet();
+    LocalSessions.get(context.getSystem()).remove(context.getSelf());
+    return Behaviors.same();
   }
 
   // ---------------------------------------------------------------- authentication
 
+  /**
+   * Holds a client frame that came while the session's first token is being verified, so that it is answered as
+   * from the user the token names rather than refused as unauthenticated. Past the frame burst they are not held.
+   */
+  private boolean waitForToken(Command frame) {
+    if (principal != null || verifying == 0) return false;
+    if (early == null) early = new java.util.ArrayDeque<>(4);
+    if (early.size() >= deps.settings().frameBurst()) return false;
+    early.add(frame);
+    return true;
+  }
+
+  /** Once the user is known, or no verification is left, the frames that waited are handled, in order. */
+  private Behavior<Command> afterVerification(Behavior<Command> next) {
+    if (early != null && (principal != null || verifying == 0)) {
+      java.util.ArrayDeque<Command> waited = early;
+      early = null;
+      for (Command frame : waited) onCommand(frame);
+    }
+    return next;
+  }
+
   private void verify(String token, String ref) {
+    verifying++;
     context.pipeToSelf(
         CompletableFuture.supplyAsync(() -> deps.verifier().verifyUser(token), deps.blocking()),
         (verified, failure) -> {

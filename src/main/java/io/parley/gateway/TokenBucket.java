@@ -21,4 +21,9 @@ final class TokenBucket {
     tokens -= 1;
     return true;
   }
+
+  /** How long until the next token, after {@link #tryTake} refused one. */
+  java.time.Duration untilNext() {
+    return java.time.Duration.ofNanos((long) Math.ceil((1 - tokens) / ratePerNano));
+  }
 }

@@ -3,75 +3,89 @@ package io.parley.gateway;
 import akka.actor.typed.ActorSystem;
 import akka.event.Logging;
 import akka.event.LoggingAdapter;
-import akka.http.impl.engine.ws.FrameHandler;
-import akka.http.impl.engine.ws.UpgradeToWebSocketLowLevel;
+import akka.http.impl.engine.server.UpgradeToOtherProtocolResponseHeader;
+import akka.http.impl.engine.ws.Handshake;
 import akka.http.impl.engine.ws.WebSocket$;
+import akka.http.javadsl.model.HttpHeader;
 import akka.http.javadsl.model.HttpResponse;
-import akka.http.javadsl.model.ws.WebSocketUpgrade;
-import akka.http.scaladsl.model.ws.Message;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.scaladsl.settings.ServerSettings;
 import akka.http.scaladsl.settings.WebSocketSettings;
-import akka.stream.javadsl.BidiFlow;
+import akka.stream.Attributes;
 import akka.stream.javadsl.Flow;
-import java.util.function.Supplier;
-import scala.Option;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
 import scala.concurrent.duration.FiniteDuration;
 
 /**
- * Akka HTTP 10.5 has no API to close a WebSocket with a code of the server's choosing (akka/akka-http#2458), and
- * Parley's protocol needs 4001 (token), 1008 (policy: slow reader, limits) and 1012 (restart). This assembles the
- * layers of Akka's own server-side WebSocket stack through its internal API, with one stage added: when the handler
- * completes or fails its outgoing side, the close frame carries the code the handler chose. Everything the handler
- * sent before is flushed first, because the completion travels behind the last message.
+ * The server side of Parley's WebSockets, built once per node. Akka HTTP 10.5 has no API to close a WebSocket with a
+ * code of the server's choosing (akka/akka-http#2458), and Parley's protocol needs 4001 (token), 1008 (policy: slow
+ * reader, limits) and 1012 (restart). Akka also builds its WebSocket stack anew for every socket, and keeps that
+ * blueprint, inside the upgrade response, for the socket's life. So this assembles Akka's framing and frame handling
+ * through its internal API once, with {@link SocketStage} on top, and answers every upgrade with that one blueprint:
+ * a socket costs only its running stages.
  */
 public final class WebSocketCloseCodes {
-  /** The close frame to send when the handler's outgoing side ends; normal closure when none was chosen. */
+  /** The close frame to send when the handler's outgoing side ends. */
   public record Close(int code, String reason) {
     public static final Close NORMAL = new Close(1000, "");
   }
 
-  private static final FiniteDuration CLOSE_TIMEOUT = FiniteDuration.apply(3, "seconds");
+  /** RFC 6455, 4.2.2: the accept value is the SHA-1 of the client's key and this. */
+  private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-  private WebSocketCloseCodes() {}
+  private final Flow<akka.util.ByteString, akka.util.ByteString, ?> frames;
 
-  /**
-   * Answers the upgrade with {@code handler}; {@code closeWith} is read once, when the handler's outgoing side ends.
-   */
+  /** {@code starter} starts the actor behind each socket. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public static HttpResponse handle(
-      WebSocketUpgrade upgrade,
-      ActorSystem<?> system,
-      Flow<Message, Message, ?> handler,
-      Supplier<Close> closeWith) {
+  WebSocketCloseCodes(ActorSystem<?> system, SocketStage.Starter starter, int outgoingBuffer, int maxFrameBytes,
+      double framesPerSecond, int frameBurst) {
     WebSocketSettings settings =
         ((ServerSettings) ServerSettings.apply(system.classicSystem())).websocketSettings();
     LoggingAdapter log = Logging.getLogger(system.classicSystem(), WebSocketCloseCodes.class);
+    Duration keepAlive =
+        settings.periodicKeepAliveMaxIdle() instanceof FiniteDuration idle ? Duration.ofNanos(idle.toNanos()) : null;
+    SocketStage socket =
+        new SocketStage(
+            starter, new SocketStage.Limits(outgoingBuffer, maxFrameBytes, framesPerSecond, frameBurst, keepAlive));
     WebSocket$ ws = WebSocket$.MODULE$;
+    FiniteDuration closeTimeout = FiniteDuration.apply(SocketStage.CLOSE_TIMEOUT.toMillis(), "millis");
     // Raw types: Java cannot see the variance that lets Scala stack these layers.
     akka.stream.scaladsl.BidiFlow stack =
-        ws.masking(true, settings.randomFactory())
-            .atop((akka.stream.Graph) ws.frameHandling(true, CLOSE_TIMEOUT, log))
-            .atop((akka.stream.Graph) ws.periodicKeepAlive(settings))
-            .atop((akka.stream.Graph) closeCodes(closeWith).asScala())
-            .atop((akka.stream.Graph) ws.messageAPI(true, CLOSE_TIMEOUT));
-    akka.stream.scaladsl.Flow frames = stack.join(handler.asScala());
-    return ((UpgradeToWebSocketLowLevel) upgrade).handleFrames(frames, Option.empty());
+        ws.framing()
+            .atop((akka.stream.Graph) ws.masking(true, settings.randomFactory()))
+            .atop((akka.stream.Graph) ws.frameHandling(true, closeTimeout, log));
+    this.frames = ((akka.stream.scaladsl.Flow) stack.join(socket)).asJava();
   }
 
-  private static BidiFlow<Object, Object, Object, Object, akka.NotUsed> closeCodes(Supplier<Close> closeWith) {
-    return BidiFlow.fromFlows(
-        Flow.create(),
-        Flow.create()
-            .map(
-                event -> {
-                  if (event == FrameHandler.UserHandlerCompleted$.MODULE$
-                      || event instanceof FrameHandler.UserHandlerErredOut) {
-                    Close close = closeWith.get();
-                    if (close != null) {
-                      return new FrameHandler.ActivelyCloseWithCode(Option.apply(close.code()), close.reason());
-                    }
-                  }
-                  return event;
-                }));
+  /** The 101 answer to a valid upgrade request with this {@code Sec-WebSocket-Key}; the socket starts with it. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  HttpResponse accept(String key, Optional<String> token) {
+    akka.stream.scaladsl.Flow socket =
+        frames.addAttributes(Attributes.apply(new SocketStage.Token(token))).asScala();
+    return HttpResponse.create()
+        .withStatus(StatusCodes.SWITCHING_PROTOCOLS)
+        .addHeaders(
+            List.<HttpHeader>of(
+                Handshake.UpgradeHeader(),
+                Handshake.ConnectionUpgradeHeader(),
+                RawHeader.create("Sec-WebSocket-Accept", acceptValue(key)),
+                new UpgradeToOtherProtocolResponseHeader(socket)));
+  }
+
+  private static String acceptValue(String key) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-1").digest((key.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+      return Base64.getEncoder().encodeToString(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-1", e);
+    }
   }
 }

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * steady rate; when one node is killed its devices reconnect to the others and resume with {@code join} and
  * {@code since}, and unacknowledged sends are retried with the same clientMsgId. At the end every acknowledged
  * message must be in the history, once, and every device must have been shown every message once, in seq order.
- * Prints the counts; exits 1 on any loss, duplicate or disorder.
+ * Prints the counts; exits 1 on any loss, duplicate or disorder, or a refused join.
  *
  * <p>{@code java -cp parley.jar io.parley.tools.ClusterCheck --nodes http://127.0.0.1:8081,... --secret S
  * [--conversations 4] [--members 3] [--before-kill 10] [--after-kill 45] [--interval-ms 300]}. It prints
@@ -136,6 +136,12 @@ public final class ClusterCheck {
       for (Device device : group) {
         while (device.lastSeq() < lastSeq && System.nanoTime() < deadline) Thread.sleep(100);
         Device.Seen seen = device.seen();
+        // A refused join leaves a device out of its conversation's sends and unsure where it stands: a failure
+        // even when it was retried.
+        if (!seen.refusedJoins().isEmpty()) {
+          System.out.printf("device %s: join refused %s%n", device.userId, seen.refusedJoins());
+          clean = false;
+        }
         if (seen.last() != lastSeq || seen.duplicates() > 0 || seen.outOfOrder() > 0) {
           System.out.printf(
               "device %s: shown up to %d of %d, %d duplicates, %d out of order %s%n",
@@ -199,7 +205,7 @@ public final class ClusterCheck {
 
   /** One user's device in one conversation. Socket callbacks and the send loop share it under its own lock. */
   private final class Device implements WebSocket.Listener {
-    record Seen(long last, long duplicates, long outOfOrder, List<String> gaps) {}
+    record Seen(long last, long duplicates, long outOfOrder, List<String> gaps, List<String> refusedJoins) {}
 
     final String userId;
     final String conversationId;
@@ -212,6 +218,9 @@ public final class ClusterCheck {
     private long outOfOrder;
     /** Each skipped run of seqs, with when it was skipped and the device's reconnects by then, for the report. */
     private final List<String> gaps = new ArrayList<>();
+    /** Each error answer to a join, with when and after how many reconnects; the join is sent again. */
+    private final List<String> refusedJoins = new ArrayList<>();
+    private boolean rejoin;
     private final StringBuilder partial = new StringBuilder();
     /** clientMsgId to when it was last sent, until acknowledged. */
     final Map<String, Long> pending = new LinkedHashMap<>();
@@ -237,8 +246,8 @@ public final class ClusterCheck {
                   .get(5, TimeUnit.SECONDS);
           synchronized (this) {
             joined = false;
-            socket.sendText(
-                Json.write(Map.of("type", "join", "conversationId", conversationId, "since", last, "ref", "join")), true);
+            rejoin = false;
+            sendJoin();
           }
           return;
         } catch (Exception unreachable) {
@@ -247,6 +256,11 @@ public final class ClusterCheck {
         }
       }
       socket = null;
+    }
+
+    private void sendJoin() {
+      socket.sendText(
+          Json.write(Map.of("type", "join", "conversationId", conversationId, "since", last, "ref", "join")), true);
     }
 
     synchronized boolean hasPending() {
@@ -258,7 +272,7 @@ public final class ClusterCheck {
     }
 
     synchronized Seen seen() {
-      return new Seen(last, duplicates, outOfOrder, List.copyOf(gaps));
+      return new Seen(last, duplicates, outOfOrder, List.copyOf(gaps), List.copyOf(refusedJoins));
     }
 
     /** One step of the send loop: a new message ({@code tick >= 0}), and retries of what is unacknowledged. */
@@ -274,7 +288,13 @@ public final class ClusterCheck {
         return;
       }
       synchronized (this) {
-        if (!joined) return;
+        if (!joined) {
+          if (rejoin) {
+            rejoin = false;
+            sendJoin();
+          }
+          return;
+        }
         long now = System.nanoTime();
         if (tick >= 0) {
           String id = userId + "-" + tick;
@@ -330,6 +350,11 @@ public final class ClusterCheck {
           // A send that failed (its entity restarting elsewhere) is retried at once by the next tick.
           String ref = frame.path("ref").asText("");
           if (pending.containsKey(ref)) pending.put(ref, 0L);
+          if (ref.equals("join") && !joined) {
+            refusedJoins.add(frame.path("code").asText() + " at " + java.time.Instant.now() + " after " + reconnects
+                + " reconnects");
+            rejoin = true;
+          }
         }
         default -> {}
       }
