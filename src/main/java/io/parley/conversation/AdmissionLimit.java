@@ -45,19 +45,26 @@ final class AdmissionLimit {
     return true;
   }
 
-  /**
-   * Gives the place back, with how long its answer took; {@code overloaded} when it failed in a way that says the
-   * node is behind (a timeout).
-   */
-  synchronized void release(long answerNanos, boolean overloaded) {
+  /** Gives the place back, with how long its answer took. */
+  synchronized void release(long answerNanos) {
     boolean busy = inFlight * 2 >= (int) limit;
     inFlight--;
-    if (overloaded || answerNanos > slowNanos) {
+    if (answerNanos > slowNanos) {
       limit = Math.max(min, limit * 0.9);
     } else if (busy) {
       // Growing only while the limit is in use keeps an idle node from drifting up to max untested.
       limit = Math.min(max, limit + 1);
     }
+  }
+
+  /**
+   * Gives the place back of an ask that got no answer. It says nothing of this node's load: when another node dies,
+   * every ask to its conversations times out until their shards move, and shrinking the limit for that refused
+   * the sends to healthy conversations too (seen in the kill test). A node that is really behind answers slowly
+   * before it stops answering, and those slow answers shrink the limit.
+   */
+  synchronized void releaseUnanswered() {
+    inFlight--;
   }
 
   synchronized int limit() {

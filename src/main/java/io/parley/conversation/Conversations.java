@@ -319,8 +319,10 @@ public final class Conversations {
     EntityRef<Command> entity = sharding.entityRefFor(Conversation.ENTITY_KEY, conversationId);
     return Futures.direct(entity.ask(command, askTimeout))
         .whenComplete(
-            (reply, failure) ->
-                admission.release(System.nanoTime() - asked, failure instanceof TimeoutException))
+            (reply, failure) -> {
+              if (failure instanceof TimeoutException) admission.releaseUnanswered();
+              else admission.release(System.nanoTime() - asked);
+            })
         .exceptionallyCompose(
             failure ->
                 failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException

@@ -22,7 +22,7 @@ class AdmissionLimitTest {
     assertThat(admission.tryAcquire()).isFalse();
     assertThat(admission.inFlight()).isEqualTo(3);
 
-    admission.release(FAST, false);
+    admission.release(FAST);
     assertThat(admission.tryAcquire()).isTrue();
   }
 
@@ -32,24 +32,31 @@ class AdmissionLimitTest {
 
     for (int i = 0; i < 5; i++) {
       admission.tryAcquire();
-      admission.release(SLOW, false);
+      admission.release(SLOW);
     }
     // 100 * 0.9^5
     assertThat(admission.limit()).isEqualTo(59);
 
     for (int i = 0; i < 100; i++) {
       admission.tryAcquire();
-      admission.release(SLOW, false);
+      admission.release(SLOW);
     }
     assertThat(admission.limit()).isEqualTo(20);
   }
 
   @Test
-  void aTimeoutShrinksItHoweverFastItFailed() {
-    AdmissionLimit admission = new AdmissionLimit(100, 20, 4000, Duration.ofSeconds(1));
+  void anUnansweredAskFreesItsPlaceAndLeavesTheLimitAlone() {
+    // Asks to a dead node's conversations time out until their shards move: that is not this node's load.
+    AdmissionLimit admission = new AdmissionLimit(2, 1, 4000, Duration.ofSeconds(1));
     admission.tryAcquire();
-    admission.release(FAST, true);
-    assertThat(admission.limit()).isEqualTo(90);
+    admission.tryAcquire();
+    assertThat(admission.tryAcquire()).isFalse();
+
+    admission.releaseUnanswered();
+    admission.releaseUnanswered();
+    assertThat(admission.limit()).isEqualTo(2);
+    assertThat(admission.inFlight()).isZero();
+    assertThat(admission.tryAcquire()).isTrue();
   }
 
   @Test
@@ -59,14 +66,14 @@ class AdmissionLimitTest {
     // One at a time: the limit is not tested, so it does not grow.
     for (int i = 0; i < 50; i++) {
       admission.tryAcquire();
-      admission.release(FAST, false);
+      admission.release(FAST);
     }
     assertThat(admission.limit()).isEqualTo(10);
 
     // Half of it or more in use: each timely answer adds one, up to the ceiling.
     for (int round = 0; round < 10; round++) {
       for (int i = 0; i < 6; i++) admission.tryAcquire();
-      for (int i = 0; i < 6; i++) admission.release(FAST, false);
+      for (int i = 0; i < 6; i++) admission.release(FAST);
     }
     assertThat(admission.limit()).isEqualTo(12);
   }
