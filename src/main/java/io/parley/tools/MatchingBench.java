@@ -221,7 +221,8 @@ public final class MatchingBench {
 
   /** Requests in flight at most: {@code --concurrency}; by default 32, or 128 with {@code --rate}. */
   private static int concurrency(Map<String, String> o) {
-    return Integer.parseInt(o.getOrDefault("concurrency", o.containsKey("rate") ? "128" : "32"));
+    boolean openLoop = Double.parseDouble(o.getOrDefault("rate", "0")) > 0;
+    return Integer.parseInt(o.getOrDefault("concurrency", openLoop ? "128" : "32"));
   }
 
   /**

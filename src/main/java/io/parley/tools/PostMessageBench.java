@@ -11,6 +11,7 @@ import io.parley.auth.Principal;
 import io.parley.conversation.Conversations;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
+import io.parley.http.ErrorHandling;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -91,9 +92,9 @@ public final class PostMessageBench {
                   if (failure == null) {
                     persisted.incrementAndGet();
                     permits.release();
-                  } else if ((failure.getCause() != null ? failure.getCause() : failure) instanceof ApiException e
+                  } else if (ErrorHandling.unwrap(failure) instanceof ApiException e
                       && e.error() == ApiError.UNAVAILABLE) {
-                    // Shed by the node: back off as a client should, instead of spinning on refusals.
+                    // Shed by the node: this slot waits before its next send, instead of spinning on refusals.
                     refused.incrementAndGet();
                     backOff.schedule((Runnable) permits::release, 20, TimeUnit.MILLISECONDS);
                   } else {
@@ -120,7 +121,7 @@ public final class PostMessageBench {
       double median = perSecond.isEmpty() ? 0 : perSecond.get(perSecond.size() / 2);
       System.out.printf(
           Locale.ROOT,
-          "persisted %d messages in %d s after %d s warm-up: %.0f msg/s (median second %.0f, slowest %.0f, fastest %.0f), %d failed, %d refused (unavailable, retried later)%n",
+          "persisted %d messages in %d s after %d s warm-up: %.0f msg/s (median second %.0f, slowest %.0f, fastest %.0f), %d failed, %d refused (unavailable; that slot waited 20 ms before its next send)%n",
           total, seconds, warmupSeconds, rate, median,
           perSecond.isEmpty() ? 0 : perSecond.get(0),
           perSecond.isEmpty() ? 0 : perSecond.get(perSecond.size() - 1),
