@@ -48,7 +48,9 @@ class DurableHistoryTest {
 
       try (TestNode second = TestNode.start(database)) {
         HttpApi api = new HttpApi(second::uri);
-        JsonNode conversation = api.get("/api/conversations/" + id, BO).json();
+        Response restored = api.get("/api/conversations/" + id, BO);
+        assertThat(restored.status()).as(restored.body()).isEqualTo(200);
+        JsonNode conversation = restored.json();
         assertThat(conversation.get("lastSeq").asLong()).isEqualTo(32);
         List<String> watermarks = new ArrayList<>();
         conversation.get("participants").forEach(p -> watermarks.add(

@@ -56,7 +56,30 @@ public final class TestNode implements AutoCloseable {
                         "parley.database.create-schema", true,
                         "parley.auth.jwt-secret", JWT_SECRET,
                         "parley.auth.supabase-url", "")));
-    return new TestNode(ParleyNode.start(ParleyConfig.load(config), parts));
+    TestNode node = new TestNode(ParleyNode.start(ParleyConfig.load(config), parts));
+    if (config.getBoolean("parley.cluster.join-self")) node.awaitUp();
+    return node;
+  }
+
+  /**
+   * Waits, as a load balancer's readiness probe would, until the node is an Up member: before that its first asks
+   * wait in sharding's buffer, and on a loaded 2-core CI machine that wait alone can outlast the ask timeout.
+   */
+  private void awaitUp() {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    var cluster = akka.cluster.typed.Cluster.get(node.system());
+    while (cluster.selfMember().status() != akka.cluster.MemberStatus.up()) {
+      if (System.nanoTime() > deadline) {
+        node.close();
+        throw new IllegalStateException("the test node did not become an Up cluster member within 30 s");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   public ParleyNode node() {
