@@ -49,10 +49,19 @@ final class JwksKeyProvider {
     this.http = HttpClient.newBuilder().connectTimeout(FETCH_TIMEOUT).build();
   }
 
-  /** The verifier of key {@code kid}, whose algorithm the key itself decides. */
-  Algorithm key(String kid) {
+  /**
+   * The verifier of key {@code kid}, whose algorithm the key itself decides. Completes at once when the cached keys
+   * are fresh and hold it; otherwise when a fetch (shared with every caller waiting for it) is done. Nobody's thread
+   * waits for the fetch: a request that arrives while the JWKS endpoint is slow must not hold one of the few threads
+   * every other request and socket needs.
+   */
+  CompletableFuture<Algorithm> key(String kid) {
     Snapshot snapshot = current;
-    if (isStale(snapshot) || !snapshot.keys().containsKey(kid)) snapshot = refresh();
+    if (!isStale(snapshot) && snapshot.keys().containsKey(kid)) return CompletableFuture.completedFuture(keyOf(snapshot, kid));
+    return refresh().thenApply(refreshed -> keyOf(refreshed, kid));
+  }
+
+  private static Algorithm keyOf(Snapshot snapshot, String kid) {
     Algorithm key = snapshot.keys().get(kid);
     if (key == null) {
       throw new ApiException(ApiError.TOKEN_KEY_UNKNOWN, "the token is signed with a key this server does not know");
@@ -65,18 +74,18 @@ final class JwksKeyProvider {
   }
 
   /** The keys after a fetch, shared with any fetch under way; the current keys if fetching now is rate limited. */
-  private Snapshot refresh() {
-    CompletableFuture<Snapshot> fetch;
+  private CompletableFuture<Snapshot> refresh() {
     synchronized (this) {
       if (inFlight == null || inFlight.isDone()) {
         Instant now = clock.instant();
-        if (lastFetchStarted != null && now.isBefore(lastFetchStarted.plus(minRefetchInterval))) return current;
+        if (lastFetchStarted != null && now.isBefore(lastFetchStarted.plus(minRefetchInterval))) {
+          return CompletableFuture.completedFuture(current);
+        }
         lastFetchStarted = now;
         inFlight = fetch();
       }
-      fetch = inFlight;
+      return inFlight;
     }
-    return fetch.join();
   }
 
   /** Never fails: a failed fetch leaves the current keys in place and answers them. */

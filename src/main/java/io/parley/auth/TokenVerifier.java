@@ -11,6 +11,8 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.Optional;
 import java.util.Set;
 
@@ -73,23 +75,37 @@ public final class TokenVerifier {
   }
 
   /** A signed-in user's access token: role {@code authenticated}. */
-  public Principal verifyUser(String token) {
+  public CompletionStage<Principal> verifyUser(String token) {
     return verify(token, Kind.USER);
   }
 
   /** Supabase's service_role key, or a service_role token the project issued. */
-  public Principal verifyService(String token) {
+  public CompletionStage<Principal> verifyService(String token) {
     return verify(token, Kind.SERVICE);
   }
 
-  private Principal verify(String token, Kind kind) {
-    DecodedJWT jwt = decode(token);
+  /**
+   * Completes at once unless the JWKS must be fetched first; a rejection fails the stage with an {@link ApiException}
+   * (never throws).
+   */
+  private CompletionStage<Principal> verify(String token, Kind kind) {
+    DecodedJWT jwt;
+    CompletableFuture<Algorithm> algorithm;
     try {
-      verifierFor(jwt).verify(jwt);
-    } catch (SignatureVerificationException e) {
-      throw new ApiException(ApiError.TOKEN_BAD_SIGNATURE, "the token's signature does not match");
+      jwt = decode(token);
+      algorithm = verifierFor(jwt);
+    } catch (ApiException rejected) {
+      return CompletableFuture.failedFuture(rejected);
     }
-    return principal(jwt, kind);
+    return algorithm.thenApply(
+        key -> {
+          try {
+            key.verify(jwt);
+          } catch (SignatureVerificationException e) {
+            throw new ApiException(ApiError.TOKEN_BAD_SIGNATURE, "the token's signature does not match");
+          }
+          return principal(jwt, kind);
+        });
   }
 
   private static DecodedJWT decode(String token) {
@@ -105,14 +121,14 @@ public final class TokenVerifier {
   }
 
   /** The header only names a candidate; the configured secret or the JWKS key decides how to verify. */
-  private Algorithm verifierFor(DecodedJWT jwt) {
+  private CompletableFuture<Algorithm> verifierFor(DecodedJWT jwt) {
     String declared = jwt.getAlgorithm();
     if (declared == null || !ACCEPTED_ALGORITHMS.contains(declared)) {
       throw new ApiException(ApiError.TOKEN_ALGORITHM_REJECTED, "only HS256, RS256 and ES256 tokens are accepted");
     }
     if (declared.equals("HS256")) {
-      return sharedSecret.orElseThrow(
-          () -> new ApiException(ApiError.TOKEN_ALGORITHM_REJECTED, "HS256 tokens are not accepted by this server"));
+      return CompletableFuture.completedFuture(sharedSecret.orElseThrow(
+          () -> new ApiException(ApiError.TOKEN_ALGORITHM_REJECTED, "HS256 tokens are not accepted by this server")));
     }
     JwksKeyProvider keys =
         jwks.orElseThrow(
@@ -120,11 +136,15 @@ public final class TokenVerifier {
                 new ApiException(
                     ApiError.TOKEN_ALGORITHM_REJECTED, declared + " tokens are not accepted by this server"));
     if (jwt.getKeyId() == null) throw new ApiException(ApiError.TOKEN_KEY_UNKNOWN, "the token names no signing key");
-    Algorithm key = keys.key(jwt.getKeyId());
-    if (!key.getName().equals(declared)) {
-      throw new ApiException(ApiError.TOKEN_ALGORITHM_REJECTED, "the token's algorithm does not match its signing key");
-    }
-    return key;
+    return keys.key(jwt.getKeyId())
+        .thenApply(
+            key -> {
+              if (!key.getName().equals(declared)) {
+                throw new ApiException(
+                    ApiError.TOKEN_ALGORITHM_REJECTED, "the token's algorithm does not match its signing key");
+              }
+              return key;
+            });
   }
 
   private Principal principal(DecodedJWT jwt, Kind kind) {

@@ -265,7 +265,7 @@ public final class Session implements OrderedDelivery.Port {
   private void verify(String token, String ref) {
     verifying++;
     context.pipeToSelf(
-        CompletableFuture.supplyAsync(() -> deps.verifier().verifyUser(token), deps.blocking()),
+        deps.verifier().verifyUser(token),
         (verified, failure) -> {
           if (failure == null) return new Verified(verified, ref);
           Throwable cause = ErrorHandling.unwrap(failure);

@@ -1,5 +1,6 @@
 package io.parley.http;
 
+import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
 
 import akka.http.javadsl.server.Route;
@@ -8,6 +9,9 @@ import io.parley.auth.TokenVerifier;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /** Route directives that require a Supabase access token in {@code Authorization: Bearer}. */
@@ -23,7 +27,7 @@ public final class Authentication {
 
   /** A signed-in user; any other token, or none, is a 401 problem with the reason as its code. */
   public Route user(Function<Principal, Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> inner.apply(verifier.verifyUser(bearer(header))));
+    return optionalHeaderValueByName("Authorization", header -> verified(verifier.verifyUser(bearer(header)), inner));
   }
 
   /**
@@ -38,18 +42,35 @@ public final class Authentication {
           if (adminToken.length > 0 && MessageDigest.isEqual(adminToken, token.getBytes(StandardCharsets.UTF_8))) {
             return inner.get();
           }
-          try {
-            verifier.verifyService(token);
-            return inner.get();
-          } catch (ApiException notService) {
-            try {
-              verifier.verifyUser(token);
-            } catch (ApiException notUser) {
-              throw notService;
-            }
-            throw new ApiException(ApiError.FORBIDDEN, "this route is for the platform's backend, not for users");
-          }
+          CompletionStage<Principal> service =
+              verifier
+                  .verifyService(token)
+                  .exceptionallyCompose(
+                      notService ->
+                          verifier
+                              .verifyUser(token)
+                              .<Principal>handle(
+                                  (user, notUser) -> {
+                                    if (notUser != null) throw new CompletionException(ErrorHandling.unwrap(notService));
+                                    throw new ApiException(
+                                        ApiError.FORBIDDEN, "this route is for the platform's backend, not for users");
+                                  }));
+          return verified(service, principal -> inner.get());
         });
+  }
+
+  /**
+   * Goes on with the principal. A verdict already reached (every HS256 token, and JWKS tokens whose key is cached) is
+   * used at once; one that waits for the JWKS is awaited without holding a thread.
+   */
+  private static Route verified(CompletionStage<Principal> verdict, Function<Principal, Route> inner) {
+    CompletableFuture<Principal> now = verdict.toCompletableFuture();
+    if (!now.isDone()) return onSuccess(verdict, inner);
+    try {
+      return inner.apply(now.join());
+    } catch (CompletionException rejected) {
+      throw ErrorHandling.unwrap(rejected) instanceof RuntimeException cause ? cause : rejected;
+    }
   }
 
   static String bearer(Optional<String> header) {

@@ -30,7 +30,7 @@ class DevTokensTest {
 
     String token = new DevTokens(settings, clock).mint("user-1", "u1@example.test", Duration.ofHours(1));
 
-    Principal principal = verifier.verifyUser(token);
+    Principal principal = Verified.user(verifier, token);
 
     assertThat(principal.userId()).isEqualTo("user-1");
     assertThat(principal.email()).isEqualTo("u1@example.test");
@@ -80,7 +80,7 @@ class DevTokensTest {
     String token = new DevTokens(settings, clock).mint("user-1", "u1@example.test", Duration.ofHours(1));
 
     assertThat(JWT.decode(token).getIssuer()).isEqualTo(TestAuth.ISSUER);
-    assertThat(TokenVerifier.create(settings, clock).verifyUser(token).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(TokenVerifier.create(settings, clock), token).userId()).isEqualTo("user-1");
   }
 
   @Test
@@ -92,7 +92,7 @@ class DevTokensTest {
     assertThat(jwt.getIssuer()).isEqualTo("supabase");
     assertThat(jwt.getSubject()).isNull();
     assertThat(jwt.getAudience()).isNull();
-    assertThat(TokenVerifier.create(settings, clock).verifyService(key).role()).isEqualTo("service_role");
+    assertThat(Verified.service(TokenVerifier.create(settings, clock), key).role()).isEqualTo("service_role");
   }
 
   @Test

@@ -14,8 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,16 +71,16 @@ class JwksKeyProviderTest {
 
   @Test
   void fetchesTheJwksOnceAndServesLaterTokensFromTheCache() {
-    verifier.verifyUser(rs256());
-    verifier.verifyUser(es256());
-    verifier.verifyUser(rs256());
+    Verified.user(verifier, rs256());
+    Verified.user(verifier, es256());
+    Verified.user(verifier, rs256());
 
     assertThat(server.requests()).isEqualTo(1);
   }
 
   @Test
   void refetchesOnceForAnUnknownKidThenRateLimitsFurtherRefetches() {
-    verifier.verifyUser(rs256());
+    Verified.user(verifier, rs256());
     clock.advance(MIN_REFETCH_INTERVAL);
 
     assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up-1"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
@@ -99,7 +98,7 @@ class JwksKeyProviderTest {
 
   @Test
   void findsARotatedInKeyByRefetching() {
-    verifier.verifyUser(rs256());
+    Verified.user(verifier, rs256());
     KeyPair rotated = TestKeys.rsaKeyPair();
     RSAPublicKey publicKey = (RSAPublicKey) rotated.getPublic();
     server.serve(TestKeys.jwks(List.of(keys.rsaJwk(), TestKeys.rsaJwk("rsa-key-2", publicKey))));
@@ -107,52 +106,52 @@ class JwksKeyProviderTest {
 
     String token = TestKeys.sign(TestKeys.rsaSigner(rotated), "rsa-key-2", userClaims("user-9", clock.instant()));
 
-    assertThat(verifier.verifyUser(token).userId()).isEqualTo("user-9");
+    assertThat(Verified.user(verifier, token).userId()).isEqualTo("user-9");
     assertThat(server.requests()).isEqualTo(2);
   }
 
   @Test
   void refreshesTheCacheOnceTheTtlHasPassed() {
-    verifier.verifyUser(rs256());
+    Verified.user(verifier, rs256());
     clock.advance(TTL.minusSeconds(1));
-    verifier.verifyUser(rs256());
+    Verified.user(verifier, rs256());
     assertThat(server.requests()).isEqualTo(1);
 
     clock.advance(Duration.ofSeconds(1));
-    verifier.verifyUser(rs256());
+    Verified.user(verifier, rs256());
     assertThat(server.requests()).isEqualTo(2);
   }
 
   @Test
   void stopsAcceptingAKeyRemovedFromTheJwksOnceTheTtlHasPassed() {
-    verifier.verifyUser(rs256());
+    Verified.user(verifier, rs256());
     server.serve(TestKeys.jwks(List.of(keys.ecJwk())));
     clock.advance(TTL);
 
     assertThat(rejectionOf(verifier::verifyUser, rs256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
-    assertThat(verifier.verifyUser(es256()).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(verifier, es256()).userId()).isEqualTo("user-1");
   }
 
   @Test
   void keepsServingCachedKeysWhenTheJwksServerFails() {
-    verifier.verifyUser(rs256());
+    Verified.user(verifier, rs256());
     server.answerWithStatus(500);
     clock.advance(TTL);
 
-    assertThat(verifier.verifyUser(rs256()).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(verifier, rs256()).userId()).isEqualTo("user-1");
     assertThat(server.requests()).isEqualTo(2);
-    assertThat(verifier.verifyUser(es256()).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(verifier, es256()).userId()).isEqualTo("user-1");
     assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
     assertThat(server.requests()).as("failed refreshes are rate limited too").isEqualTo(2);
   }
 
   @Test
   void keepsServingCachedKeysWhenTheJwksServerAnswersGarbage() {
-    verifier.verifyUser(rs256());
+    Verified.user(verifier, rs256());
     server.serve("<html>maintenance</html>");
     clock.advance(TTL);
 
-    assertThat(verifier.verifyUser(rs256()).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(verifier, rs256()).userId()).isEqualTo("user-1");
     assertThat(server.requests()).isEqualTo(2);
   }
 
@@ -175,42 +174,16 @@ class JwksKeyProviderTest {
   }
 
   @Test
-  void concurrentCallersShareOneFetch() throws Exception {
+  void concurrentCallersShareOneFetch() {
     CountDownLatch release = server.holdAnswers();
-    Queue<Object> outcomes = new ConcurrentLinkedQueue<>();
-    List<Thread> callers = new ArrayList<>();
+    List<CompletableFuture<Principal>> verdicts = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      String token = i % 2 == 0 ? rs256() : es256();
-      Thread caller =
-          new Thread(
-              () -> {
-                try {
-                  outcomes.add(verifier.verifyUser(token));
-                } catch (RuntimeException e) {
-                  outcomes.add(e);
-                }
-              });
-      caller.start();
-      callers.add(caller);
+      verdicts.add(verifier.verifyUser(i % 2 == 0 ? rs256() : es256()).toCompletableFuture());
     }
-    awaitAllWaiting(callers);
+    assertThat(verdicts).as("waiting for the one fetch, holding no thread").noneMatch(CompletableFuture::isDone);
     release.countDown();
-    for (Thread caller : callers) caller.join(10_000);
 
-    assertThat(outcomes).hasSize(8).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(Principal.class));
+    assertThat(verdicts).allSatisfy(verdict -> assertThat(Verified.now(verdict)).isInstanceOf(Principal.class));
     assertThat(server.requests()).isEqualTo(1);
-  }
-
-  /** Every caller is parked on the one fetch under way (or on the lock in front of it). */
-  private static void awaitAllWaiting(List<Thread> callers) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!callers.stream().allMatch(JwksKeyProviderTest::isWaiting)) {
-      if (System.nanoTime() > deadline) throw new AssertionError("callers did not all wait for the fetch");
-      Thread.sleep(10);
-    }
-  }
-
-  private static boolean isWaiting(Thread thread) {
-    return thread.getState() == Thread.State.WAITING || thread.getState() == Thread.State.BLOCKED;
   }
 }

@@ -11,8 +11,8 @@ import java.util.function.Function;
 final class Rejections {
   private Rejections() {}
 
-  static ApiError rejectionOf(Function<String, Principal> verify, String token) {
-    ApiException rejection = catchThrowableOfType(() -> verify.apply(token), ApiException.class);
+  static ApiError rejectionOf(Function<String, java.util.concurrent.CompletionStage<Principal>> verify, String token) {
+    ApiException rejection = catchThrowableOfType(() -> Verified.now(verify.apply(token)), ApiException.class);
     assertThat(rejection).as("rejection").isNotNull();
     assertThat(rejection.error().status()).isEqualTo(401);
     if (token != null && !token.isBlank()) assertThat(rejection.getMessage()).doesNotContain(token);

@@ -32,15 +32,15 @@ class TokenClaimsTest {
   @Test
   void theDisplayNameTheUserChoseLosesControlAndBidiCharactersAndIsBounded() {
     String spoofing = "Ana\u202E nimdA\u202C\n\tSecurity\u0007 Team\u2066";
-    assertThat(verifier.verifyUser(userTokenWith("user_metadata", Map.of("full_name", spoofing))).displayName())
+    assertThat(Verified.user(verifier, userTokenWith("user_metadata", Map.of("full_name", spoofing))).displayName())
         .isEqualTo("Ana nimdA Security Team");
 
     String endless = "Ana " + "🙂".repeat(200);
-    String bounded = verifier.verifyUser(userTokenWith("user_metadata", Map.of("name", endless))).displayName();
+    String bounded = Verified.user(verifier, userTokenWith("user_metadata", Map.of("name", endless))).displayName();
     assertThat(bounded.codePointCount(0, bounded.length())).isEqualTo(TokenVerifier.MAX_DISPLAY_NAME);
     assertThat(bounded).startsWith("Ana 🙂");
 
-    assertThat(verifier.verifyUser(userTokenWith("user_metadata", Map.of("full_name", "\u202E\n", "name", "Bo"))).displayName())
+    assertThat(Verified.user(verifier, userTokenWith("user_metadata", Map.of("full_name", "\u202E\n", "name", "Bo"))).displayName())
         .as("a name that is nothing but controls counts as none").isEqualTo("Bo");
   }
 
@@ -55,7 +55,7 @@ class TokenClaimsTest {
   void acceptsATokenExpiredJustInsideTheLeeway() {
     String token = userTokenWith("exp", NOW.minusSeconds(9).getEpochSecond());
 
-    assertThat(verifier.verifyUser(token).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(verifier, token).userId()).isEqualTo("user-1");
   }
 
   @Test
@@ -87,7 +87,7 @@ class TokenClaimsTest {
 
   @Test
   void acceptsANotBeforeWithinTheLeeway() {
-    assertThat(verifier.verifyUser(userTokenWith("nbf", NOW.plusSeconds(9).getEpochSecond())).userId())
+    assertThat(Verified.user(verifier, userTokenWith("nbf", NOW.plusSeconds(9).getEpochSecond())).userId())
         .isEqualTo("user-1");
   }
 
@@ -105,7 +105,7 @@ class TokenClaimsTest {
   void acceptsAnAudienceListThatContainsTheConfiguredAudience() {
     String token = userTokenWith("aud", List.of("other", "authenticated"));
 
-    assertThat(verifier.verifyUser(token).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(verifier, token).userId()).isEqualTo("user-1");
   }
 
   @Test
@@ -115,7 +115,7 @@ class TokenClaimsTest {
 
     assertThat(rejectionOf(strict::verifyUser, hs256(userClaims("user-1", NOW))))
         .isEqualTo(ApiError.TOKEN_BAD_AUDIENCE);
-    assertThat(strict.verifyUser(userTokenWith("aud", "parley")).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(strict, userTokenWith("aud", "parley")).userId()).isEqualTo("user-1");
   }
 
   @Test
@@ -134,7 +134,7 @@ class TokenClaimsTest {
   void ignoresTheIssuerWhenNoSupabaseUrlIsConfigured() {
     TokenVerifier secretOnly = TokenVerifier.create(TestAuth.secretOnly(), clock);
 
-    assertThat(secretOnly.verifyUser(userTokenWith("iss", "anything")).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(secretOnly, userTokenWith("iss", "anything")).userId()).isEqualTo("user-1");
   }
 
   @Test
@@ -173,7 +173,7 @@ class TokenClaimsTest {
 
   @Test
   void acceptsTheServiceRoleKeyAsAService() {
-    Principal service = verifier.verifyService(supabase.mintService());
+    Principal service = Verified.service(verifier, supabase.mintService());
 
     assertThat(service.role()).isEqualTo("service_role");
     assertThat(service.userId()).isNull();
@@ -196,6 +196,6 @@ class TokenClaimsTest {
 
   @Test
   void reportsAnEmptyEmailAsNone() {
-    assertThat(verifier.verifyUser(userTokenWith("email", "")).email()).isNull();
+    assertThat(Verified.user(verifier, userTokenWith("email", "")).email()).isNull();
   }
 }

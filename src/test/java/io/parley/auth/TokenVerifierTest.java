@@ -64,7 +64,7 @@ class TokenVerifierTest {
 
   @Test
   void acceptsAnHs256UserTokenSignedWithTheSharedSecret() {
-    Principal principal = secretAndJwks.verifyUser(hs256(userClaims("user-1", NOW)));
+    Principal principal = Verified.user(secretAndJwks, hs256(userClaims("user-1", NOW)));
 
     assertThat(principal.userId()).isEqualTo("user-1");
     assertThat(principal.role()).isEqualTo("authenticated");
@@ -75,12 +75,12 @@ class TokenVerifierTest {
 
   @Test
   void acceptsAnRs256UserTokenSignedWithAJwksKey() {
-    assertThat(jwksOnly.verifyUser(keys.rs256(userClaims("user-2", NOW))).userId()).isEqualTo("user-2");
+    assertThat(Verified.user(jwksOnly, keys.rs256(userClaims("user-2", NOW))).userId()).isEqualTo("user-2");
   }
 
   @Test
   void acceptsAnEs256UserTokenSignedWithAJwksKey() {
-    assertThat(jwksOnly.verifyUser(keys.es256(userClaims("user-3", NOW))).userId()).isEqualTo("user-3");
+    assertThat(Verified.user(jwksOnly, keys.es256(userClaims("user-3", NOW))).userId()).isEqualTo("user-3");
   }
 
   @ParameterizedTest
@@ -256,7 +256,7 @@ class TokenVerifierTest {
     Map<String, Object> claims = new HashMap<>(userClaims("user-1", NOW));
     claims.put("padding", "x".repeat(10 * 1024));
 
-    assertThat(secretAndJwks.verifyUser(hs256(claims)).userId()).isEqualTo("user-1");
+    assertThat(Verified.user(secretAndJwks, hs256(claims)).userId()).isEqualTo("user-1");
   }
 
   private static String hs256WithKid(byte[] hmacSecret) {
