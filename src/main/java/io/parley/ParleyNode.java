@@ -245,8 +245,7 @@ public final class ParleyNode implements AutoCloseable {
             ClusterSharding.get(system),
             presences,
             notifications,
-            GatewaySettings.fromConfig(config),
-            system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher")));
+            GatewaySettings.fromConfig(config));
     Route all =
         config.getBoolean("parley.metrics.enabled")
             ? concat(new MetricsRoutes(Metrics.get(system)).route(), new GatewayRoutes(system, sessions, cors).route(), routes)

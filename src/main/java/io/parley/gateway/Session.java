@@ -33,9 +33,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,8 +110,7 @@ public final class Session implements OrderedDelivery.Port {
       ClusterSharding sharding,
       Presences presences,
       Notifications notifications,
-      GatewaySettings settings,
-      Executor blocking) {}
+      GatewaySettings settings) {}
 
   /** Where frames go: the socket's outgoing queue, and the close code to use when it is completed. */
   public interface Outgoing {
