@@ -227,9 +227,7 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
   }
 
   static PushOutcome outcomeOf(Throwable failure) {
-    Throwable cause = failure;
-    while ((cause instanceof java.util.concurrent.CompletionException || cause instanceof java.util.concurrent.ExecutionException)
-        && cause.getCause() != null) cause = cause.getCause();
+    Throwable cause = io.parley.http.ErrorHandling.unwrap(failure);
     PushOutcome transport = transportFailure(cause);
     if (transport != null) return transport;
     if (!(cause instanceof FirebaseMessagingException fcm)) return PushOutcome.UNKNOWN;

@@ -559,7 +559,7 @@ public final class LoadGenerator {
                       if (id == null) throw new IllegalStateException("no id in " + text);
                       ids[index] = id;
                     } else {
-                      firstFailure.compareAndSet(null, String.valueOf(unwrap(failure)));
+                      firstFailure.compareAndSet(null, String.valueOf(io.parley.http.ErrorHandling.unwrap(failure)));
                     }
                   } catch (Exception e) {
                     firstFailure.compareAndSet(null, String.valueOf(e));
@@ -970,16 +970,8 @@ public final class LoadGenerator {
     }
   }
 
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
-  }
-
   private static String reason(Throwable failure) {
-    Throwable t = unwrap(failure);
+    Throwable t = io.parley.http.ErrorHandling.unwrap(failure);
     if (t instanceof java.util.concurrent.TimeoutException) return "timeout";
     while (t.getCause() != null && t.getCause() != t) t = t.getCause(); // "Connection failed." wraps the real cause
     String message = t.getMessage() == null ? "" : t.getMessage();
