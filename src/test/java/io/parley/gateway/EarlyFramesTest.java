@@ -4,19 +4,11 @@ import static io.parley.testkit.WsFrames.frame;
 import static io.parley.testkit.WsFrames.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import io.parley.testkit.HttpApi;
-import io.parley.testkit.NodeReadiness;
-import io.parley.testkit.TestDatabase;
-import io.parley.testkit.TestJwksServer;
-import io.parley.testkit.TestKeys;
-import io.parley.testkit.TestNode;
+import io.parley.testkit.SupabaseProject;
 import io.parley.testkit.WsClient;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -31,78 +23,38 @@ import org.junit.jupiter.api.Test;
  * certain.
  */
 class EarlyFramesTest {
-  private static final TestKeys KEYS = new TestKeys();
-  private static TestJwksServer jwks;
-  private static TestDatabase database;
-  private static TestNode node;
+  private static SupabaseProject project;
 
   @BeforeAll
   static void start() {
-    jwks = new TestJwksServer(KEYS.jwks());
-    database = TestDatabase.h2();
-    node =
-        TestNode.start(
-            database,
-            ConfigFactory.parseMap(
-                Map.of(
-                    "parley.auth.jwt-secret", TestNode.JWT_SECRET,
-                    "parley.auth.supabase-url", jwks.supabaseUrl())));
+    project = SupabaseProject.start();
   }
 
   @AfterAll
   static void stop() {
-    try {
-      if (node != null) NodeReadiness.awaitSettled(node.node());
-    } finally {
-      if (node != null) node.close();
-      if (database != null) database.close();
-      if (jwks != null) jwks.close();
-    }
-  }
-
-  /** Signed with the project's HS256 secret: verified without the JWKS. */
-  private static String hs256(String userId) {
-    return TestKeys.sign(Algorithm.HMAC256(TestNode.JWT_SECRET), null, claims(userId));
-  }
-
-  /** Signed with a key of the JWKS. */
-  private static String es256(String userId) {
-    return TestKeys.sign(KEYS.ecSigner(), TestKeys.EC_KID, claims(userId));
-  }
-
-  /** The claims of a Supabase access token of this project. */
-  private static Map<String, Object> claims(String userId) {
-    long now = Instant.now().getEpochSecond();
-    Map<String, Object> claims = new LinkedHashMap<>();
-    claims.put("aud", "authenticated");
-    claims.put("exp", now + 3600);
-    claims.put("iat", now);
-    claims.put("iss", jwks.supabaseUrl() + "/auth/v1");
-    claims.put("sub", userId);
-    claims.put("email", userId + "@example.test");
-    claims.put("role", "authenticated");
-    return claims;
+    if (project != null) project.close();
   }
 
   @Test
   void framesSentWhileTheTokenIsVerifiedAreAnsweredInOrderOnceItIs() {
     HttpApi.Response created =
-        new HttpApi(node::uri)
+        new HttpApi(project.node()::uri)
             .post(
                 "/api/conversations",
-                hs256("early-a"),
+                project.hs256(project.userClaims("early-a")),
                 "{\"type\":\"group\",\"title\":\"early\",\"participantIds\":[\"early-b\",\"early-c\"]}");
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     String id = created.json().get("id").asText();
 
-    CountDownLatch held = jwks.holdAnswers();
+    CountDownLatch held = project.jwks().holdAnswers();
     // One signs in with the upgrade's header, the other with an auth frame; both go on at once, like a phone
     // resuming after a reconnect.
-    try (WsClient byHeader = WsClient.connect(node.wsUri("/ws"), Map.of("Authorization", "Bearer " + es256("early-b")));
-        WsClient byFrame = WsClient.connect(node.wsUri("/ws"), Map.of())) {
+    String tokenOfB = project.es256(project.userClaims("early-b"));
+    try (WsClient byHeader = WsClient.connect(project.node().wsUri("/ws"), Map.of("Authorization", "Bearer " + tokenOfB));
+        WsClient byFrame = WsClient.connect(project.node().wsUri("/ws"), Map.of())) {
       byHeader.send(frame("join", "ref", "j", "conversationId", id, "since", 0));
       byHeader.send(frame("ping", "ref", "p"));
-      byFrame.send(frame("auth", "token", es256("early-c")));
+      byFrame.send(frame("auth", "token", project.es256(project.userClaims("early-c"))));
       byFrame.send(frame("join", "ref", "j", "conversationId", id));
       byHeader.expectNothing(Duration.ofMillis(500));
       byFrame.expectNothing(Duration.ofMillis(10));
@@ -116,7 +68,7 @@ class EarlyFramesTest {
       assertThat(byFrame.next("joined").get("conversationId").asText()).isEqualTo(id);
 
       // Both are now in the conversation from its first message on.
-      try (WsClient sender = WsClient.signedIn(node, hs256("early-a"))) {
+      try (WsClient sender = WsClient.signedIn(project.node(), project.hs256(project.userClaims("early-a")))) {
         sender.send(send(id, "m1", "hello", "s"));
         assertThat(sender.until("sent").get("seq").asLong()).isEqualTo(1);
       }

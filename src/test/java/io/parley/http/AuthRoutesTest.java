@@ -4,12 +4,9 @@ import static io.parley.http.ApiError.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.auth0.jwt.algorithms.Algorithm;
-import com.typesafe.config.ConfigFactory;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.HttpApi.Response;
-import io.parley.testkit.NodeReadiness;
-import io.parley.testkit.TestDatabase;
-import io.parley.testkit.TestJwksServer;
+import io.parley.testkit.SupabaseProject;
 import io.parley.testkit.TestKeys;
 import io.parley.testkit.TestNode;
 import java.time.Instant;
@@ -30,51 +27,26 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class AuthRoutesTest {
   private static final String ROUTE = "/api/conversations";
-  private static final TestKeys KEYS = new TestKeys();
   private static final Algorithm SECRET = Algorithm.HMAC256(TestNode.JWT_SECRET);
 
-  private static TestJwksServer jwks;
-  private static TestDatabase database;
-  private static TestNode node;
+  private static SupabaseProject project;
   private static HttpApi api;
 
   @BeforeAll
   static void start() {
-    jwks = new TestJwksServer(KEYS.jwks());
-    database = TestDatabase.h2();
-    node =
-        TestNode.start(
-            database,
-            ConfigFactory.parseMap(
-                Map.of(
-                    "parley.auth.jwt-secret", TestNode.JWT_SECRET,
-                    "parley.auth.supabase-url", jwks.supabaseUrl())));
-    api = new HttpApi(node::uri);
+    project = SupabaseProject.start();
+    api = new HttpApi(project.node()::uri);
   }
 
   @AfterAll
   static void stop() {
-    try {
-      if (node != null) NodeReadiness.awaitSettled(node.node());
-    } finally {
-      if (node != null) node.close();
-      if (database != null) database.close();
-      if (jwks != null) jwks.close();
-    }
+    if (project != null) project.close();
   }
 
   /** The access token claims Supabase Auth issues for a user signed in with a password. */
   private static Map<String, Object> claims() {
-    long now = Instant.now().getEpochSecond();
-    Map<String, Object> claims = new LinkedHashMap<>();
-    claims.put("aud", "authenticated");
-    claims.put("exp", now + 3600);
-    claims.put("iat", now);
-    claims.put("iss", jwks.supabaseUrl() + "/auth/v1");
-    claims.put("sub", "ana");
-    claims.put("email", "ana@example.test");
+    Map<String, Object> claims = project.userClaims("ana");
     claims.put("phone", "");
-    claims.put("role", "authenticated");
     claims.put("aal", "aal1");
     claims.put("session_id", "0b6e3f7e-4a0c-4d2b-9a55-2f3c9d7e1a10");
     claims.put("is_anonymous", false);
@@ -110,11 +82,11 @@ class AuthRoutesTest {
   }
 
   private static String rs256(Map<String, Object> claims) {
-    return TestKeys.sign(KEYS.rsaSigner(), TestKeys.RSA_KID, claims);
+    return project.rs256(claims);
   }
 
   private static String es256(Map<String, Object> claims) {
-    return TestKeys.sign(KEYS.ecSigner(), TestKeys.EC_KID, claims);
+    return project.es256(claims);
   }
 
   /** The same header and signature over another payload: ana's signature on a token that now says mallory. */
@@ -168,16 +140,16 @@ class AuthRoutesTest {
     Algorithm hs512 = Algorithm.HMAC512(TestNode.JWT_SECRET);
     Algorithm otherSecret = Algorithm.HMAC256("another-secret-with-at-least-thirty-two-chars");
     // Key confusion: the RSA public key is public, so an HMAC keyed with it must never verify.
-    Algorithm publicKeyDer = Algorithm.HMAC256(KEYS.rsaPublic().getEncoded());
-    Algorithm publicKeyPem = Algorithm.HMAC256(KEYS.rsaPublicPem());
+    Algorithm publicKeyDer = Algorithm.HMAC256(project.keys().rsaPublic().getEncoded());
+    Algorithm publicKeyPem = Algorithm.HMAC256(project.keys().rsaPublicPem());
     Map<String, String> none = Map.of("alg", "none", "typ", "JWT");
     Map<String, String> capitalNone = Map.of("alg", "None");
     return Stream.of(
         rejected("alg none", () -> TestKeys.handBuilt(none, claims(), ""), TOKEN_ALGORITHM_REJECTED),
         rejected("alg None, made-up signature", () -> TestKeys.handBuilt(capitalNone, claims(), "c2ln"), TOKEN_ALGORITHM_REJECTED),
         rejected("HS512 with the project secret", signedBy(hs512, null), TOKEN_ALGORITHM_REJECTED),
-        rejected("RS256 header naming the EC key", signedBy(KEYS.rsaSigner(), TestKeys.EC_KID), TOKEN_ALGORITHM_REJECTED),
-        rejected("ES256 header naming the RSA key", signedBy(KEYS.ecSigner(), rsaKid), TOKEN_ALGORITHM_REJECTED),
+        rejected("RS256 header naming the EC key", signedBy(project.keys().rsaSigner(), TestKeys.EC_KID), TOKEN_ALGORITHM_REJECTED),
+        rejected("ES256 header naming the RSA key", signedBy(project.keys().ecSigner(), rsaKid), TOKEN_ALGORITHM_REJECTED),
         // HS256 is keyed with the configured secret only, whatever the kid: the signature simply does not match.
         rejected("HS256 keyed with RSA public key (DER)", signedBy(publicKeyDer, null), TOKEN_BAD_SIGNATURE),
         rejected("HS256 keyed with RSA public key (DER), RSA kid", signedBy(publicKeyDer, rsaKid), TOKEN_BAD_SIGNATURE),
@@ -190,7 +162,7 @@ class AuthRoutesTest {
         rejected("wrong aud", () -> hs256(with("aud", "anon")), TOKEN_BAD_AUDIENCE),
         rejected("no aud", () -> rs256(without("aud")), TOKEN_BAD_AUDIENCE),
         rejected("wrong iss", () -> hs256(with("iss", "https://attacker.supabase.co/auth/v1")), TOKEN_BAD_ISSUER),
-        rejected("iss without /auth/v1", () -> es256(with("iss", jwks.supabaseUrl())), TOKEN_BAD_ISSUER),
+        rejected("iss without /auth/v1", () -> es256(with("iss", project.jwks().supabaseUrl())), TOKEN_BAD_ISSUER),
         rejected("no iss", () -> hs256(without("iss")), TOKEN_BAD_ISSUER),
         rejected("missing exp", () -> hs256(without("exp")), TOKEN_MISSING_CLAIM),
         rejected("missing sub", () -> rs256(without("sub")), TOKEN_MISSING_CLAIM),
@@ -206,7 +178,7 @@ class AuthRoutesTest {
         rejected("tampered signature ES256", () -> tamperedSignature(es256(claims())), TOKEN_BAD_SIGNATURE),
         rejected("signature stripped", () -> hs256(claims()).replaceAll("\\.[^.]*$", "."), TOKEN_BAD_SIGNATURE),
         rejected("unknown kid", signedBy(TestKeys.strangerRsaSigner(), "no-such-key"), TOKEN_KEY_UNKNOWN),
-        rejected("RS256 without kid", signedBy(KEYS.rsaSigner(), null), TOKEN_KEY_UNKNOWN),
+        rejected("RS256 without kid", signedBy(project.keys().rsaSigner(), null), TOKEN_KEY_UNKNOWN),
         rejected("garbage word", () -> "garbage", TOKEN_MALFORMED),
         rejected("garbage three parts", () -> "not.a.jwt", TOKEN_MALFORMED),
         rejected("garbage symbols", () -> "%%%.$$$.###", TOKEN_MALFORMED),
@@ -260,7 +232,7 @@ class AuthRoutesTest {
   void tokensFromTheJwksAreVerifiedWithKeysFetchedFromTheProject() {
     assertThat(api.get(ROUTE, rs256(claims())).status()).isEqualTo(200);
 
-    assertThat(jwks.requests()).as("JWKS fetches").isPositive();
+    assertThat(project.jwks().requests()).as("JWKS fetches").isPositive();
   }
 
   private static void assertRejected(Response response, String token, ApiError expected) {

@@ -3,17 +3,13 @@ package io.parley.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
-import io.parley.testkit.NodeReadiness;
-import io.parley.testkit.TestDatabase;
-import io.parley.testkit.TestJwksServer;
-import io.parley.testkit.TestKeys;
+import io.parley.testkit.SupabaseProject;
 import io.parley.testkit.TestNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,33 +25,31 @@ import org.junit.jupiter.api.Test;
  * none for anyone else.
  */
 class JwksStallTest {
-  private static final TestKeys KEYS = new TestKeys();
   private static final int WAITING_REQUESTS = 12;
 
   @Test
   void requestsWaitingForTheJwksHoldNoThreadOthersNeed() throws Exception {
-    try (TestJwksServer jwks = new TestJwksServer(KEYS.jwks());
-        TestDatabase database = TestDatabase.h2()) {
-      CountDownLatch held = jwks.holdAnswers();
-      TestNode node =
-          TestNode.start(
-              database,
-              ConfigFactory.parseMap(
-                  Map.of(
-                      "parley.auth.supabase-url", jwks.supabaseUrl(),
-                      "akka.actor.default-dispatcher.fork-join-executor.parallelism-min", 2,
-                      "akka.actor.default-dispatcher.fork-join-executor.parallelism-max", 2)));
+    try (SupabaseProject project =
+        SupabaseProject.start(
+            ConfigFactory.parseMap(
+                Map.of(
+                    "akka.actor.default-dispatcher.fork-join-executor.parallelism-min", 2,
+                    "akka.actor.default-dispatcher.fork-join-executor.parallelism-max", 2)))) {
+      TestNode node = project.node();
+      CountDownLatch held = project.jwks().holdAnswers();
       try {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-        String rs256 = TestKeys.sign(KEYS.rsaSigner(), TestKeys.RSA_KID, claims(jwks.supabaseUrl()));
+        String rs256 = project.rs256(project.userClaims("ana"));
         long threadsBefore = dispatcherThreads();
         List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
         for (int i = 0; i < WAITING_REQUESTS; i++) {
-          waiting.add(http.sendAsync(get(node.uri("/api/conversations"), rs256, Duration.ofSeconds(20)), HttpResponse.BodyHandlers.ofString()));
+          waiting.add(
+              http.sendAsync(
+                  get(node.uri("/api/conversations"), rs256, Duration.ofSeconds(20)), HttpResponse.BodyHandlers.ofString()));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (jwks.requests() == 0 && System.nanoTime() < deadline) Thread.sleep(10);
-        assertThat(jwks.requests()).as("the JWKS fetch started").isEqualTo(1);
+        while (project.jwks().requests() == 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertThat(project.jwks().requests()).as("the JWKS fetch started").isEqualTo(1);
 
         // Well inside the 5 s the fetch may take before it times out.
         HttpResponse<String> health =
@@ -63,7 +57,7 @@ class JwksStallTest {
         assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
         assertThat(waiting).as("still waiting for the keys").noneMatch(CompletableFuture::isDone);
         // A thread blocked in a ForkJoinPool makes the pool start a spare one, so blocking would show as growth here
-        // before it showed as starvation (once the pool's spares run out).
+        // before it showed as starvation (once the pool's spares ran out).
         assertThat(dispatcherThreads()).as("default-dispatcher threads").isLessThanOrEqualTo(threadsBefore + 2);
 
         held.countDown();
@@ -71,11 +65,9 @@ class JwksStallTest {
           HttpResponse<String> response = answer.get(10, TimeUnit.SECONDS);
           assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         }
-        assertThat(jwks.requests()).as("one fetch served them all").isEqualTo(1);
+        assertThat(project.jwks().requests()).as("one fetch served them all").isEqualTo(1);
       } finally {
         held.countDown();
-        NodeReadiness.awaitSettled(node.node());
-        node.close();
       }
     }
   }
@@ -90,16 +82,5 @@ class JwksStallTest {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET();
     if (token != null) request.header("Authorization", "Bearer " + token);
     return request.build();
-  }
-
-  private static Map<String, Object> claims(String supabaseUrl) {
-    long now = Instant.now().getEpochSecond();
-    return Map.of(
-        "aud", "authenticated",
-        "exp", now + 3600,
-        "iat", now,
-        "iss", supabaseUrl + "/auth/v1",
-        "sub", "ana",
-        "role", "authenticated");
   }
 }
