@@ -118,11 +118,12 @@ public final class CandidateIndex {
     List<CandidateMatch> matches = new ArrayList<>();
     // Null when the job names no city or no candidate here lives there: then no slot's city is the same.
     String city = job.city() == null ? null : shared.get(job.city());
+    Scoring.JobScores scores = scoring.scoresOf(job);
     if (scoring.zeroSkillCanMatch()) {
       // The weights let a candidate without any of the job's skills match, so the index cannot narrow the search.
       for (int slot = 0; slot < used; slot++) {
         CandidateProfile p = profiles[slot];
-        if (p != null) consider(job, scoring, slot, Scoring.sharedSkills(job, p), city, matches);
+        if (p != null) consider(scores, slot, Scoring.sharedSkills(job, p), city, matches);
       }
     } else if (!job.skills().isEmpty()) {
       int minimum = Math.max(1, scoring.minimumSkills(job.skills().size()));
@@ -139,7 +140,7 @@ public final class CandidateIndex {
         int slot = touched.values[i];
         int matched = counts[slot];
         counts[slot] = 0;
-        if (matched >= minimum) consider(job, scoring, slot, matched, city, matches);
+        if (matched >= minimum) consider(scores, slot, matched, city, matches);
       }
     }
     matches.sort((a, b) -> Double.compare(b.score(), a.score()));
@@ -147,15 +148,13 @@ public final class CandidateIndex {
   }
 
   /** Scores one slot from its arrays; {@code city} is the job's city as its shared instance, or null. */
-  private void consider(
-      JobPosting job, Scoring scoring, int slot, int matched, String city, List<CandidateMatch> matches) {
+  private void consider(Scoring.JobScores scores, int slot, int matched, String city, List<CandidateMatch> matches) {
     if ((flags[slot] & JOB_ALERTS) == 0) return;
     Level level = levels[slot] == NO_LEVEL ? null : LEVELS[levels[slot]];
     boolean sameCity = city != null && cities[slot] == city;
     boolean openToRemote = (flags[slot] & OPEN_TO_REMOTE) != 0;
-    if (!scoring.matches(scoring.percent(job, matched, level, sameCity, openToRemote))) return;
-    Scoring.Result result = scoring.score(job, matched, level, sameCity, openToRemote);
-    matches.add(new CandidateMatch(userIds[slot], result.fraction(), result.reasons()));
+    Scoring.Result result = scores.matching(matched, level, sameCity, openToRemote);
+    if (result != null) matches.add(new CandidateMatch(userIds[slot], result.fraction(), result.reasons()));
   }
 
   private CandidateProfile compact(CandidateProfile p) {

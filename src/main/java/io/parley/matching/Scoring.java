@@ -58,16 +58,7 @@ public final class Scoring {
     return Math.max(0, (int) Math.ceil(needed - EPSILON));
   }
 
-  /**
-   * The score alone, in percent, with nothing allocated: matching scores every candidate who shares a skill with
-   * the job, and builds the reasons only for those who match.
-   */
-  public double percent(JobPosting job, int matchedSkills, Level level, String city, boolean openToRemote) {
-    return percent(job, matchedSkills, level, sameCity(job, city), openToRemote);
-  }
-
-  /** The same, with the city already compared (the index compares shared city instances, not strings). */
-  public double percent(JobPosting job, int matchedSkills, Level level, boolean sameCity, boolean openToRemote) {
+  private double percent(JobPosting job, int matchedSkills, Level level, boolean sameCity, boolean openToRemote) {
     int required = job.skills().size();
     double skills = required == 0 ? 0 : (double) matchedSkills / required;
     return weights.skills * skills
@@ -89,6 +80,43 @@ public final class Scoring {
     if (sameCity) reasons.add(job.locationLabel());
     else if (job.remote() && openToRemote) reasons.add("remote");
     return new Result(percent(job, matchedSkills, level, sameCity, openToRemote), reasons);
+  }
+
+  /**
+   * The scores one job gives, by everything a score depends on besides the job: matched skills, level, same city,
+   * open to remote. A job compared with a million candidates sees only a few dozen such combinations, so each is
+   * scored once, on first sight, and every candidate who presents it shares the answer.
+   */
+  public final class JobScores {
+    private static final int LEVELS = Level.values().length + 1;
+    private final JobPosting job;
+    private final Result[] results;
+    private final boolean[] scored;
+
+    private JobScores(JobPosting job) {
+      this.job = job;
+      int combinations = (job.skills().size() + 1) * LEVELS * 4;
+      this.results = new Result[combinations];
+      this.scored = new boolean[combinations];
+    }
+
+    /** The score, or null below the threshold; {@code level} null for a candidate who gave none. */
+    public Result matching(int matchedSkills, Level level, boolean sameCity, boolean openToRemote) {
+      int index =
+          ((matchedSkills * LEVELS + (level == null ? 0 : level.ordinal() + 1)) * 2 + (sameCity ? 1 : 0)) * 2
+              + (openToRemote ? 1 : 0);
+      if (!scored[index]) {
+        Result result = score(job, matchedSkills, level, sameCity, openToRemote);
+        results[index] = matches(result.percent()) ? new Result(result.percent(), List.copyOf(result.reasons())) : null;
+        scored[index] = true;
+      }
+      return results[index];
+    }
+  }
+
+  /** Scores for {@code job}, to match it against many candidates; not for use by several threads at once. */
+  public JobScores scoresOf(JobPosting job) {
+    return new JobScores(job);
   }
 
   // A job that matches tens of thousands of candidates gives each the same few reason strings: made once here, they

@@ -72,6 +72,42 @@ class ScoringTest {
   }
 
   @Test
+  void aJobsTableOfScoresAgreesWithScoringEachCandidate() {
+    for (Level wanted : new Level[] {null, Level.JUNIOR, Level.SENIOR}) {
+      for (boolean remoteJob : new boolean[] {false, true}) {
+        JobPosting job = job(List.of("java", "akka", "sql", "kafka", "aws"), wanted, "paris", "Paris", remoteJob);
+        Scoring.JobScores table = SCORING.scoresOf(job);
+        for (int matched = 0; matched <= 5; matched++) {
+          for (Level level : levelsAndNone()) {
+            for (boolean sameCity : new boolean[] {false, true}) {
+              for (boolean openToRemote : new boolean[] {false, true}) {
+                Scoring.Result direct = SCORING.score(job, matched, level, sameCity ? "paris" : "lyon", openToRemote);
+                // Asked twice: the second answer comes from the table.
+                for (int ask = 0; ask < 2; ask++) {
+                  Scoring.Result cached = table.matching(matched, level, sameCity, openToRemote);
+                  if (SCORING.matches(direct.percent())) {
+                    assertThat(cached).isNotNull();
+                    assertThat(cached.percent()).isEqualTo(direct.percent());
+                    assertThat(cached.reasons()).isEqualTo(direct.reasons());
+                  } else {
+                    assertThat(cached).isNull();
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static List<Level> levelsAndNone() {
+    List<Level> levels = new ArrayList<>(List.of(Level.values()));
+    levels.add(null);
+    return levels;
+  }
+
+  @Test
   void reasonsSaySkillsLevelAndPlace() {
     JobPosting job = job(List.of("java", "akka", "sql", "kafka", "aws"), Level.SENIOR, "paris", "Paris", false);
     CandidateProfile candidate =
