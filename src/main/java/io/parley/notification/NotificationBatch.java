@@ -56,8 +56,8 @@ public final class NotificationBatch
     return "batch-inbox-" + slice;
   }
 
-  private static int sliceOf(String batchId, int slices) {
-    return Math.floorMod(batchId.hashCode(), slices);
+  private static int sliceOf(String key, int slices) {
+    return Math.floorMod(key.hashCode(), slices);
   }
 
   public static void init(ActorSystem<?> system) {
@@ -83,14 +83,16 @@ public final class NotificationBatch
     return new State(new HashSet<>());
   }
 
-  /** Every chunk of a batch goes to the same slices: one instance pushes it, one fills its inboxes. */
+  /**
+   * The chunks of one batch are spread over the slices (by their first user), so that every instance of the push
+   * and inbox projections takes part in a large batch; the chunks are independent of each other.
+   */
   @Override
   public Set<String> tagsFor(Event event) {
-    String inbox = inboxTag(sliceOf(batchId, inboxSlices));
-    if (event instanceof BatchStored stored && stored.pushed()) {
-      return Set.of(inbox, User.pushTag(sliceOf(batchId, pushSlices)));
-    }
-    return Set.of(inbox);
+    if (!(event instanceof BatchStored stored)) return Set.of();
+    String spread = stored.userIds().get(0);
+    String inbox = inboxTag(sliceOf(spread, inboxSlices));
+    return stored.pushed() ? Set.of(inbox, User.pushTag(sliceOf(spread, pushSlices))) : Set.of(inbox);
   }
 
   @Override
