@@ -71,7 +71,7 @@ public final class NotificationBatch
   private final int inboxSlices;
   private final int pushSlices;
 
-  private NotificationBatch(String batchId, int inboxSlices, int pushSlices) {
+  NotificationBatch(String batchId, int inboxSlices, int pushSlices) {
     super(PersistenceId.of(ENTITY_KEY.name(), batchId));
     this.batchId = batchId;
     this.inboxSlices = inboxSlices;
