@@ -52,8 +52,8 @@ public final class Notifications {
   private final int maxRecipients;
   private final int maxTokenLength;
   private final java.util.Set<String> pushedKinds;
-  private final int sendParallelism;
   private final int batchChunkSize;
+  private final int fanoutParallelism;
   private final int defaultPageSize;
   private final int maxPageSize;
 
@@ -65,8 +65,8 @@ public final class Notifications {
     this.maxRecipients = config.getInt("parley.notifications.max-recipients");
     this.maxTokenLength = config.getInt("parley.notifications.max-token-length");
     this.pushedKinds = java.util.Set.copyOf(config.getStringList("parley.notifications.pushed-kinds"));
-    this.sendParallelism = config.getInt("parley.notifications.send-parallelism");
     this.batchChunkSize = config.getInt("parley.notifications.batch.chunk-size");
+    this.fanoutParallelism = config.getInt("parley.notifications.batch.fanout-parallelism");
     this.defaultPageSize = config.getInt("parley.notifications.default-page-size");
     this.maxPageSize = config.getInt("parley.notifications.max-page-size");
   }
@@ -118,7 +118,7 @@ public final class Notifications {
   CompletionStage<Done> fillInboxes(NotificationBatch.BatchStored stored) {
     User.Draft inboxOnly = stored.draft().withoutPush();
     return Source.from(stored.userIds())
-        .mapAsyncUnordered(sendParallelism, userId -> sendRetrying(userId, inboxOnly, stored.batchId(), SEND_ATTEMPTS))
+        .mapAsyncUnordered(fanoutParallelism, userId -> sendRetrying(userId, inboxOnly, stored.batchId(), SEND_ATTEMPTS))
         .runWith(Sink.ignore(), system);
   }
 
