@@ -29,7 +29,9 @@ import java.util.stream.IntStream;
  * Measures notifications per second from the admin route to FCM requests leaving the process: {@code --users}
  * offline users with one device token each, notified through {@code POST /api/admin/notifications} in requests of
  * {@code --batch} users, {@code --concurrency} requests at a time. Pushes go through the real firebase-admin SDK to
- * {@link FakeFcmTransport}, which answers like FCM and counts. Commands and results: docs/benchmarks.md.
+ * {@link FakeFcmTransport}, which answers like FCM and counts. The tokens are registered first and the read side's
+ * directory awaited (not measured). {@code --gateway-only true} measures the Admin SDK and the fake transport alone.
+ * Commands and results: docs/benchmarks.md.
  */
 public final class PushBench {
   private static final String ADMIN_TOKEN = "push-bench-admin-token-0123456789";
