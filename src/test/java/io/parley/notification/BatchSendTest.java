@@ -35,9 +35,13 @@ class BatchSendTest {
     fcm.answer((request, attempt) -> "bs-dead".equals(request.token()) ? Answer.unregistered() : Answer.sent());
   }
 
+  /** No presence settle: a push the inbox wrongly made would leave at once, within the tests' wait, not 5 s later. */
   @RegisterExtension
   static final LiveNode live =
-      new LiveNode("parley.notifications.batch.chunk-size = 2\nparley.push.retry.min-backoff = 100ms", fcm);
+      new LiveNode(
+          "parley.notifications.batch.chunk-size = 2\nparley.push.retry.min-backoff = 100ms\n"
+              + "parley.user.presence-settle = 0s",
+          fcm);
 
   private final HttpApi api = live.api();
   private final NotificationApi notifications = new NotificationApi(api);
