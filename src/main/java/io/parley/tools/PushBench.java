@@ -44,7 +44,10 @@ public final class PushBench {
     Futures.preferPooledContinuations();
     Map<String, String> options = PostMessageBench.options(args);
     if (options.containsKey("gateway-only")) {
-      gatewayOnly(Integer.parseInt(options.getOrDefault("users", "100000")), Integer.parseInt(options.getOrDefault("concurrency", "4")));
+      gatewayOnly(
+          Integer.parseInt(options.getOrDefault("users", "100000")),
+          Integer.parseInt(options.getOrDefault("concurrency", "4")),
+          Integer.parseInt(options.getOrDefault("fcm-threads", "0")));
       return;
     }
     String url = options.getOrDefault("database-url", "jdbc:h2:file:./data/push-bench-" + System.nanoTime());
@@ -61,7 +64,7 @@ public final class PushBench {
     GoogleCredentials credentials =
         GoogleCredentials.create(new AccessToken("bench", new Date(System.currentTimeMillis() + 86_400_000L)));
     try (ParleyNode node = ParleyNode.start(
-        config, ParleyNode.Parts.fromConfig().withPush(c -> new FcmPushGateway(credentials, "parley-bench", fcm)))) {
+        config, ParleyNode.Parts.fromConfig().withPush(c -> new FcmPushGateway(credentials, "parley-bench", fcm, c.getInt("parley.push.firebase.threads"))))) {
       PostMessageBench.awaitUp(node);
       register(node.notifications(), users);
       awaitDirectory(node, users);
@@ -139,7 +142,7 @@ public final class PushBench {
    * The push side alone: {@code tokens} pushes through the real Admin SDK into the fake transport, as multicasts of
    * 500 with {@code concurrency} under way, three rounds. No node, no journal: the ceiling of FCM requests per second.
    */
-  private static void gatewayOnly(int tokens, int concurrency) throws Exception {
+  private static void gatewayOnly(int tokens, int concurrency, int threads) throws Exception {
     FakeFcmTransport fcm = new FakeFcmTransport(false);
     GoogleCredentials credentials =
         GoogleCredentials.create(new AccessToken("bench", new Date(System.currentTimeMillis() + 86_400_000L)));
@@ -147,7 +150,7 @@ public final class PushBench {
         new io.parley.push.PushMessage(
             "job_match", "A job for you", "Senior Java developer, Paris", Map.of("jobId", "j-1", "kind", "job_match"),
             null, null);
-    try (FcmPushGateway gateway = new FcmPushGateway(credentials, "parley-bench", fcm)) {
+    try (FcmPushGateway gateway = new FcmPushGateway(credentials, "parley-bench", fcm, threads)) {
       for (int round = 1; round <= 3; round++) {
         long before = fcm.count();
         Semaphore permits = new Semaphore(concurrency);
