@@ -162,3 +162,11 @@ CREATE TABLE IF NOT EXISTS parley_match_counter (
 
 MERGE INTO parley_match_counter c USING (VALUES ('matched'), ('notified'), ('failed')) AS v(name) ON c.name = v.name
   WHEN NOT MATCHED THEN INSERT (name, counter_value) VALUES (v.name, 0);
+
+-- Every user's push tokens, projected from the users' device events, so that a push to many users reads their
+-- tokens at once instead of starting each user's entity (io.parley.user.DeviceDirectory).
+CREATE TABLE IF NOT EXISTS parley_user_device (
+  user_id VARCHAR(128) NOT NULL,
+  token VARCHAR(4096) NOT NULL,
+  PRIMARY KEY (user_id, token)
+);

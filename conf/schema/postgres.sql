@@ -162,3 +162,11 @@ CREATE TABLE IF NOT EXISTS parley_match_counter (
 
 INSERT INTO parley_match_counter (name, counter_value) VALUES ('matched', 0), ('notified', 0), ('failed', 0)
   ON CONFLICT (name) DO NOTHING;
+
+-- Every user's push tokens, projected from the users' device events, so that a push to many users reads their
+-- tokens at once instead of starting each user's entity (io.parley.user.DeviceDirectory).
+CREATE TABLE IF NOT EXISTS parley_user_device (
+  user_id VARCHAR(128) NOT NULL,
+  token VARCHAR(4096) NOT NULL,
+  PRIMARY KEY (user_id, token)
+);

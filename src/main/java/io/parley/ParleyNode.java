@@ -53,12 +53,15 @@ import io.parley.http.AdminNotificationRoutes;
 import io.parley.http.DeviceRoutes;
 import io.parley.http.NotificationRoutes;
 import io.parley.notification.Announcements;
+import io.parley.notification.BatchFanout;
+import io.parley.notification.NotificationBatch;
 import io.parley.notification.LiveBroadcasts;
 import io.parley.notification.Notifications;
 import io.parley.push.PushGateway;
 import io.parley.push.PushGateways;
 import io.parley.push.PushProjection;
 import io.parley.push.PushSettings;
+import io.parley.user.DeviceDirectory;
 import io.parley.user.DeviceOwner;
 import java.util.function.Function;
 import java.net.InetSocketAddress;
@@ -94,12 +97,17 @@ public final class ParleyNode implements AutoCloseable {
     User.init(system);
     DeviceOwner.init(system);
     Announcements.init(system);
+    NotificationBatch.init(system);
     LiveBroadcasts.get(system);
     Conversation.init(system, User.fanout(system));
-    if (config.getBoolean("parley.projection.enabled")) ConversationProjection.init(system);
+    if (config.getBoolean("parley.projection.enabled")) {
+      ConversationProjection.init(system);
+      DeviceDirectory.init(system);
+    }
     this.push = push;
     if (PushSettings.fromConfig(config).projectionEnabled()) PushProjection.init(system, push);
     this.notifications = new Notifications(system);
+    if (config.getBoolean("parley.notifications.batch.fanout-enabled")) BatchFanout.init(system, notifications);
     this.webhooks = WebhookSettings.fromConfig(config, auth.devMode());
     this.matching = MatchingSettings.fromConfig(config);
     WebhookIntake.init(system, webhooks);
@@ -116,7 +124,8 @@ public final class ParleyNode implements AutoCloseable {
         .watchShards(
             system,
             List.of(
-                User.ENTITY_KEY, DeviceOwner.ENTITY_KEY, Announcements.ENTITY_KEY, Conversation.ENTITY_KEY,
+                User.ENTITY_KEY, DeviceOwner.ENTITY_KEY, Announcements.ENTITY_KEY, NotificationBatch.ENTITY_KEY,
+                Conversation.ENTITY_KEY,
                 WebhookIntake.ENTITY_KEY, CandidatePartition.ENTITY_KEY),
             config.getDuration("parley.metrics.shard-refresh"));
     this.readModel = new ConversationReadModel(system);

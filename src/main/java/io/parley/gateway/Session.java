@@ -285,7 +285,7 @@ public final class Session implements OrderedDelivery.Port {
     if (first) {
       timers.startSingleTimer(Timer.RESUME_WINDOW, deps.settings().resumeWindow());
       register();
-      LiveBroadcasts.get(context.getSystem()).subscribe(broadcasts);
+      LiveBroadcasts.get(context.getSystem()).subscribe(broadcasts, principal.userId());
       timers.startTimerWithFixedDelay(Timer.REGISTRATION, deps.settings().registrationRefresh());
       send(new Frames.Connected(principal.userId(), sessionId, deps.settings().heartbeat().toMillis()));
     } else {

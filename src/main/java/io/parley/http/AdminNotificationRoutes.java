@@ -12,7 +12,8 @@ import io.parley.user.User;
 
 /**
  * {@code POST /api/admin/notifications}, for the platform's own backend (service_role key or admin token): to users,
- * to an FCM topic, or to everyone online. 202 means the notifications are stored; pushes follow from the journal.
+ * to an FCM topic, or to everyone online. 202 means the notifications are stored; pushes (and, for a send to several
+ * users, the inboxes) follow from the journal.
  */
 public final class AdminNotificationRoutes {
   private final Notifications notifications;
@@ -34,7 +35,7 @@ public final class AdminNotificationRoutes {
     this.requestTimeout = scala.concurrent.duration.FiniteDuration.fromNanos(requestTimeout.toNanos());
   }
 
-  /** A send to thousands of users answers only once every inbox has it, which can outlast the server's usual timeout. */
+  /** A send to thousands of users answers once every chunk of them is stored, which can outlast the server's usual timeout. */
   public Route route() {
     return path(
         akka.http.javadsl.server.PathMatchers.segment("admin").slash("notifications"),

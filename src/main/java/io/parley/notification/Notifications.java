@@ -52,7 +52,8 @@ public final class Notifications {
   private final int maxRecipients;
   private final int maxTokenLength;
   private final java.util.Set<String> pushedKinds;
-  private final int sendParallelism;
+  private final int batchChunkSize;
+  private final int fanoutParallelism;
   private final int defaultPageSize;
   private final int maxPageSize;
 
@@ -64,30 +65,61 @@ public final class Notifications {
     this.maxRecipients = config.getInt("parley.notifications.max-recipients");
     this.maxTokenLength = config.getInt("parley.notifications.max-token-length");
     this.pushedKinds = java.util.Set.copyOf(config.getStringList("parley.notifications.pushed-kinds"));
-    this.sendParallelism = config.getInt("parley.notifications.send-parallelism");
+    this.batchChunkSize = config.getInt("parley.notifications.batch.chunk-size");
+    this.fanoutParallelism = config.getInt("parley.notifications.batch.fanout-parallelism");
     this.defaultPageSize = config.getInt("parley.notifications.default-page-size");
     this.maxPageSize = config.getInt("parley.notifications.max-page-size");
   }
 
   /**
-   * Stores {@code draft} in each user's inbox; completes once every one of them is in the journal. Every send has an
-   * idempotency key (its batch id when the caller gave none), so a user whose inbox answered too slowly, because it
-   * was recovering among thousands of others, is simply asked again, and can never get the notification twice.
+   * Stores {@code draft} for each user; completes once it is in the journal. A send to one user goes to that user's
+   * inbox at once. A send to several is stored once per chunk of users ({@link NotificationBatch}), and its inboxes
+   * and pushes follow from the journal ({@link BatchFanout}, the push projection), so that the answer costs a write
+   * per chunk rather than one per inbox. Every send has an idempotency key (its batch id when the caller gave none),
+   * so a retry can never give anyone the notification twice.
    */
   public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey) {
     List<String> recipients = recipients(userIds);
-    if (draft.pushed(pushedKinds)) requirePushable(draft);
+    boolean pushed = draft.pushed(pushedKinds);
+    if (pushed) requirePushable(draft);
     String batchId = idempotencyKey != null ? idempotencyKey : UUID.randomUUID().toString();
-    return Source.from(recipients)
-        .mapAsyncUnordered(sendParallelism, userId -> sendRetrying(userId, draft, batchId, SEND_ATTEMPTS))
+    if (recipients.size() == 1) {
+      return sendRetrying(recipients.get(0), draft, batchId, SEND_ATTEMPTS)
+          .thenApply(notified -> new Sent(notified.duplicate() ? 0 : 1, notified.duplicate() ? 1 : 0, batchId));
+    }
+    EntityRef<NotificationBatch.Command> batch = sharding.entityRefFor(NotificationBatch.ENTITY_KEY, batchId);
+    List<List<String>> chunks = new java.util.ArrayList<>();
+    for (int from = 0; from < recipients.size(); from += batchChunkSize) {
+      chunks.add(recipients.subList(from, Math.min(recipients.size(), from + batchChunkSize)));
+    }
+    return Source.from(chunks)
+        .mapAsync(
+            1,
+            chunk ->
+                retryingOnTimeout(
+                    () ->
+                        timed(
+                            batch.<NotificationBatch.Stored>askWithStatus(
+                                replyTo -> new NotificationBatch.Store(draft, pushed, List.copyOf(chunk), replyTo),
+                                askTimeout)),
+                    SEND_ATTEMPTS))
         .runWith(
             Sink.fold(
                 new Sent(0, 0, batchId),
-                (sent, notified) ->
-                    notified.duplicate()
-                        ? new Sent(sent.accepted(), sent.duplicates() + 1, batchId)
-                        : new Sent(sent.accepted() + 1, sent.duplicates(), batchId)),
+                (sent, stored) ->
+                    new Sent(sent.accepted() + stored.accepted(), sent.duplicates() + stored.duplicates(), batchId)),
             system);
+  }
+
+  /**
+   * Gives each user of a stored batch its notification in their inbox, with the batch id as idempotency key, so that
+   * doing it again after a crash changes nothing. The inbox does not push it: the push projection has.
+   */
+  CompletionStage<Done> fillInboxes(NotificationBatch.BatchStored stored) {
+    User.Draft inboxOnly = stored.draft().withoutPush();
+    return Source.from(stored.userIds())
+        .mapAsyncUnordered(fanoutParallelism, userId -> sendRetrying(userId, inboxOnly, stored.batchId(), SEND_ATTEMPTS))
+        .runWith(Sink.ignore(), system);
   }
 
   private CompletionStage<User.Notified> sendRetrying(String userId, User.Draft draft, String key, int attemptsLeft) {

@@ -15,6 +15,7 @@ import com.google.common.util.concurrent.MoreExecutors;
 import com.google.firebase.ErrorCode;
 import com.google.firebase.FirebaseApp;
 import com.google.firebase.FirebaseOptions;
+import com.google.firebase.ThreadManager;
 import com.google.firebase.messaging.AndroidConfig;
 import com.google.firebase.messaging.AndroidNotification;
 import com.google.firebase.messaging.ApnsConfig;
@@ -40,6 +41,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Pushes through Firebase Cloud Messaging with the real Admin SDK: {@code sendEachForMulticast}, at most 500 tokens a
@@ -60,8 +65,18 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
 
   /** {@code transport} null uses the SDK's own; tests and benchmarks give a mock one, since Google is not here. */
   public FcmPushGateway(GoogleCredentials credentials, String projectId, HttpTransport transport) {
+    this(credentials, projectId, transport, 0);
+  }
+
+  /**
+   * {@code threads}: how many FCM requests are under way at once. The SDK sends each token of a multicast as a
+   * request of its own, blocking a thread for a round trip, so the rate is at most threads / round-trip time; 0 keeps
+   * the SDK's own pool (100 threads, shared by every app of the process).
+   */
+  public FcmPushGateway(GoogleCredentials credentials, String projectId, HttpTransport transport, int threads) {
     FirebaseOptions.Builder options = FirebaseOptions.builder().setCredentials(credentials).setProjectId(projectId);
     if (transport != null) options.setHttpTransport(transport);
+    if (threads > 0) options.setThreadManager(new FixedThreads(threads));
     // Several nodes may share a JVM (tests): each gets an app of its own.
     this.app = FirebaseApp.initializeApp(options.build(), "parley-" + UUID.randomUUID());
     this.messaging = FirebaseMessaging.getInstance(app);
@@ -293,6 +308,38 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
   private static PushOutcome invalidArgument(FirebaseMessagingException fcm) {
     String message = String.valueOf(fcm.getMessage()).toLowerCase(Locale.ROOT);
     return message.contains(NOT_A_TOKEN) ? PushOutcome.INVALID_TOKEN : PushOutcome.INVALID_ARGUMENT;
+  }
+
+  /** A pool of this app's own, stopped with it. */
+  private static final class FixedThreads extends ThreadManager {
+    private final int threads;
+    private final ThreadFactory factory;
+
+    FixedThreads(int threads) {
+      this.threads = threads;
+      AtomicInteger count = new AtomicInteger();
+      this.factory =
+          runnable -> {
+            Thread thread = new Thread(runnable, "parley-fcm-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+          };
+    }
+
+    @Override
+    protected ExecutorService getExecutor(FirebaseApp app) {
+      return Executors.newFixedThreadPool(threads, factory);
+    }
+
+    @Override
+    protected void releaseExecutor(FirebaseApp app, ExecutorService executor) {
+      executor.shutdownNow();
+    }
+
+    @Override
+    protected ThreadFactory getThreadFactory() {
+      return factory;
+    }
   }
 
   private static <T> CompletableFuture<T> completable(ApiFuture<T> future) {

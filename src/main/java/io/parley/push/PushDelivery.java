@@ -6,6 +6,10 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.pattern.Patterns;
 import io.parley.Futures;
 import io.parley.notification.Announcements;
+import io.parley.notification.LiveBroadcasts;
+import io.parley.notification.NotificationBatch;
+import io.parley.user.DeviceDirectory;
+import io.parley.user.Inbox;
 import io.parley.user.DeviceOwner;
 import io.parley.user.User;
 import java.util.ArrayList;
@@ -44,6 +48,8 @@ public final class PushDelivery {
   private final PushSettings settings;
   private final PushStats stats;
   private final ClusterSharding sharding;
+  private final LiveBroadcasts live;
+  private final DeviceDirectory.Reader directory;
 
   public PushDelivery(ActorSystem<?> system, PushGateway gateway, PushSettings settings) {
     this.system = system;
@@ -51,11 +57,52 @@ public final class PushDelivery {
     this.settings = settings;
     this.stats = PushStats.get(system);
     this.sharding = ClusterSharding.get(system);
+    this.live = LiveBroadcasts.get(system);
+    this.directory = new DeviceDirectory.Reader(system);
   }
 
   /** Completes when every push of the group is settled; fails with {@link GroupFailed} when it must be pushed again. */
   public CompletionStage<Done> deliver(List<?> events) {
-    return stillDue(newestPerCollapseKey(events)).thenCompose(this::send);
+    return stillDue(newestPerCollapseKey(events))
+        .thenCompose(due -> batchTargets(due).thenCompose(batches -> send(due, batches)));
+  }
+
+  /**
+   * The devices each stored batch goes to: those of its users with no session open on any node, as the directory of
+   * tokens has them; no user entity is started. The push carries no per-user count, since it leaves before the
+   * inboxes have it.
+   */
+  private CompletionStage<Map<PushMessage, List<Target>>> batchTargets(List<Object> events) {
+    List<CompletableFuture<Map.Entry<PushMessage, List<Target>>>> resolved = new ArrayList<>();
+    for (Object event : events) {
+      if (!(event instanceof NotificationBatch.BatchStored batch)) continue;
+      PushMessage message = PushMessage.of(batch.draft().toNotification(Inbox.idOf(1), 1), settings);
+      resolved.add(
+          live.onlineAmong(batch.userIds(), settings.presenceTimeout())
+              .thenCompose(
+                  online -> directory.tokensOf(batch.userIds().stream().filter(u -> !online.contains(u)).toList()))
+              .<Map.Entry<PushMessage, List<Target>>>thenApply(
+                  tokens -> {
+                    List<Target> targets = new ArrayList<>();
+                    tokens.forEach((userId, userTokens) -> userTokens.forEach(t -> targets.add(new Target(t, userId))));
+                    return Map.entry(message, targets);
+                  })
+              .exceptionallyCompose(
+                  failure ->
+                      CompletableFuture.failedFuture(
+                          new GroupFailed("the devices of a batch's users could not be read: " + failure)))
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(resolved.toArray(CompletableFuture[]::new))
+        .thenApply(
+            done -> {
+              Map<PushMessage, List<Target>> targets = new LinkedHashMap<>();
+              for (CompletableFuture<Map.Entry<PushMessage, List<Target>>> r : resolved) {
+                Map.Entry<PushMessage, List<Target>> entry = r.join();
+                targets.computeIfAbsent(entry.getKey(), m -> new ArrayList<>()).addAll(entry.getValue());
+              }
+              return targets;
+            });
   }
 
   /**
@@ -83,8 +130,8 @@ public final class PushDelivery {
         .thenApply(done -> checked.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
   }
 
-  private CompletionStage<Done> send(List<Object> events) {
-    Map<PushMessage, List<Target>> toDevices = new LinkedHashMap<>();
+  private CompletionStage<Done> send(List<Object> events, Map<PushMessage, List<Target>> batches) {
+    Map<PushMessage, List<Target>> toDevices = new LinkedHashMap<>(batches);
     List<Map.Entry<PushMessage, String>> toTopics = new ArrayList<>();
     for (Object event : events) {
       if (event instanceof User.NotificationAdded added) {

@@ -26,6 +26,7 @@ public final class PushGateways {
     String projectId = firebase.getString("project-id");
     String clientEmail = firebase.getString("client-email");
     String privateKey = firebase.getString("private-key");
+    int threads = firebase.getInt("threads");
     try {
       if (!file.isBlank()) {
         GoogleCredentials credentials;
@@ -34,7 +35,7 @@ public final class PushGateways {
         }
         String project = !projectId.isBlank() ? projectId : projectOf(credentials);
         log.info("Push: FCM for project {} with the credentials of {}", project, file);
-        return new FcmPushGateway(credentials, project, null);
+        return new FcmPushGateway(credentials, project, null, threads);
       }
       if (!projectId.isBlank() || !clientEmail.isBlank() || !privateKey.isBlank()) {
         if (projectId.isBlank() || clientEmail.isBlank() || privateKey.isBlank()) {
@@ -43,7 +44,7 @@ public final class PushGateways {
                   + "FIREBASE_PRIVATE_KEY, or GOOGLE_APPLICATION_CREDENTIALS, or none of them");
         }
         log.info("Push: FCM for project {} as {}", projectId, clientEmail);
-        return new FcmPushGateway(serviceAccount(clientEmail, privateKey), projectId, null);
+        return new FcmPushGateway(serviceAccount(clientEmail, privateKey), projectId, null, threads);
       }
     } catch (IOException e) {
       throw new IllegalStateException("Firebase credentials cannot be read: " + e.getMessage(), e);

@@ -23,8 +23,9 @@ import java.util.concurrent.CompletionStage;
 import javax.sql.DataSource;
 
 /**
- * Pushes from the journal, not from the request: the events that carry a push are tagged, and this projection sends
- * them and only then stores its offset (at least once). A node that dies between storing a notification and pushing
+ * Pushes from the journal, not from the request: the events that carry a push (a user's stored notification, a
+ * chunk of a batch, a topic announcement) are tagged, and this projection sends them and only then stores its offset
+ * (at least once). A node that dies between storing a notification and pushing
  * it loses nothing; the next instance of the projection pushes it. One instance per slice of users, plus one for
  * announcements to FCM topics, spread over the cluster.
  */

@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * {@code parley.push}: how pushes are retried, grouped, checked against their tokens' owners, and linked;
- * {@code confirmTimeout} is how long a held push waits for its user's entity to confirm it.
+ * {@code confirmTimeout} is how long a held push waits for its user's entity to confirm it; {@code presenceTimeout}
+ * how long a batch's push waits for each node to say which of its users are online.
  */
 public record PushSettings(
     int maxAttempts,
@@ -22,7 +23,8 @@ public record PushSettings(
     String conversationPath,
     String jobPath,
     String otherPath,
-    Duration confirmTimeout) {
+    Duration confirmTimeout,
+    Duration presenceTimeout) {
 
   public static PushSettings fromConfig(Config root) {
     Config push = root.getConfig("parley.push");
@@ -46,7 +48,8 @@ public record PushSettings(
         push.getString("web-links.job"),
         push.getString("web-links.other"),
         // A held push is confirmed once its user's entity has settled, which may first have to start.
-        root.getDuration("parley.user.presence-settle").plus(root.getDuration("parley.http.ask-timeout")));
+        root.getDuration("parley.user.presence-settle").plus(root.getDuration("parley.http.ask-timeout")),
+        push.getDuration("presence-timeout"));
   }
 
   /** Exponential, capped, with jitter so that many nodes retrying after the same outage do not retry in step. */

@@ -99,6 +99,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       return push != null ? push : pushedKinds.contains(kind);
     }
 
+    /** The same notification, kept from the inbox's own push: a batch is pushed by the push projection itself. */
+    public Draft withoutPush() {
+      return new Draft(kind, title, body, data, false, collapseKey);
+    }
+
     /** The notification this draft becomes, stored now under {@code id}. */
     public Notification toNotification(String id, int count) {
       return new Notification(
@@ -390,6 +395,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public Set<String> tagsFor(Event event) {
     if (event instanceof NotificationAdded added && !added.pushTo().isEmpty()) {
       return Set.of(pushTag(userId, settings.pushSlices()));
+    }
+    if (event instanceof DeviceRegistered || event instanceof DeviceRemoved) {
+      return Set.of(DeviceDirectory.tag(Math.floorMod(userId.hashCode(), settings.pushSlices())));
     }
     return Set.of();
   }

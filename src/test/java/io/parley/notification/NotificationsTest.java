@@ -120,7 +120,13 @@ class NotificationsTest {
     assertThat(first.get("accepted").asInt()).isEqualTo(2);
     assertThat(retry.get("accepted").asInt()).isZero();
     assertThat(retry.get("duplicates").asInt()).isEqualTo(2);
-    assertThat(api.get("/api/notifications", TestTokens.user("ik1")).json().get("notifications")).hasSize(1);
+    // A send to several users is stored as a batch; its inboxes are filled from the journal moments later.
+    JsonNode inbox =
+        Eventually.await(
+            "the inbox filled",
+            () -> api.get("/api/notifications", TestTokens.user("ik1")).json(),
+            page -> page.get("notifications").size() > 0);
+    assertThat(inbox.get("notifications")).hasSize(1);
   }
 
   @Test

@@ -38,6 +38,23 @@ class FcmPushGatewayTest {
   }
 
   @Test
+  void sendsOnAPoolOfTheConfiguredSize() {
+    java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    FakeFcmTransport transport = new FakeFcmTransport();
+    transport.answer((request, attempt) -> {
+      threads.add(Thread.currentThread().getName());
+      return Answer.sent();
+    });
+    List<String> tokens = IntStream.range(0, 600).mapToObj(i -> "token-" + i).toList();
+    try (FcmPushGateway two = new FcmPushGateway(TestFcm.credentials(), "parley-test", transport, 2)) {
+      assertThat(two.sendToDevices(message(null), tokens).toCompletableFuture().join())
+          .hasSize(600)
+          .containsOnly(PushOutcome.SENT);
+    }
+    assertThat(threads).isNotEmpty().hasSizeLessThanOrEqualTo(2).allMatch(name -> name.startsWith("parley-fcm-"));
+  }
+
+  @Test
   void readsFcmErrorsPerToken() {
     fcm.transport().answer((request, attempt) -> switch (request.token()) {
       case "gone" -> Answer.unregistered();

@@ -1,0 +1,192 @@
+package io.parley.notification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.parley.testkit.Eventually;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.LiveNode;
+import io.parley.testkit.NotificationApi;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import io.parley.testkit.TestTokens;
+import io.parley.testkit.WsClient;
+import io.parley.tools.FakeFcmTransport;
+import io.parley.tools.FakeFcmTransport.Answer;
+import io.parley.user.DeviceDirectory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * An admin send to several users, stored once as a batch: pushed from the journal to those offline without waiting
+ * for their inboxes, and put into every inbox from the journal, each exactly once, a crash in between included.
+ */
+class BatchSendTest {
+  private static final FakeFcmTransport fcm = new FakeFcmTransport();
+
+  static {
+    fcm.answer((request, attempt) -> "bs-dead".equals(request.token()) ? Answer.unregistered() : Answer.sent());
+  }
+
+  /** No presence settle: a push the inbox wrongly made would leave at once, within the tests' wait, not 5 s later. */
+  @RegisterExtension
+  static final LiveNode live =
+      new LiveNode(
+          "parley.notifications.batch.chunk-size = 2\nparley.push.retry.min-backoff = 100ms\n"
+              + "parley.user.presence-settle = 0s",
+          fcm);
+
+  private final HttpApi api = live.api();
+  private final NotificationApi notifications = new NotificationApi(api);
+
+  @Test
+  void aBatchIsPushedToTheOfflineOnlyAndReachesEveryInboxWithItsUnreadCount() {
+    notifications.registerDevice("bs1", "bs1-phone");
+    notifications.registerDevice("bs2", "bs2-phone");
+    notifications.registerDevice("bs2", "bs-dead");
+    notifications.registerDevice("bs3", "bs3-phone");
+    awaitDirectory(live.node(), Map.of("bs1", 1, "bs2", 2, "bs3", 1));
+    notifications.send("bs3", "{\"kind\":\"like\",\"title\":\"An older one, unread\"}");
+
+    try (WsClient online = WsClient.signedIn(live.node(), TestTokens.user("bs1"))) {
+      HttpApi.Response sent =
+          api.post(
+              "/api/admin/notifications",
+              TestTokens.serviceRole(),
+              "{\"userIds\":[\"bs1\",\"bs2\",\"bs3\",\"bs4\",\"bs5\"],\"notification\":{\"kind\":\"job_match\","
+                  + "\"title\":\"Senior Java, Paris\",\"data\":{\"jobId\":\"j-8\"}}}");
+      assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+      assertThat(sent.json().get("accepted").asInt()).isEqualTo(5);
+
+      JsonNode frame = online.until("notification");
+      assertThat(frame.get("notification").get("title").asText()).isEqualTo("Senior Java, Paris");
+      assertThat(frame.get("unreadCount").asInt()).isEqualTo(1);
+
+      Eventually.await("the pushes to bs2 and bs3", () -> pushedTokens(), tokens -> tokens.contains("bs3-phone")
+          && tokens.contains("bs2-phone"));
+      Eventually.await("the dead token removed", () -> notifications.devices("bs2"), List.of("bs2-phone")::equals);
+      assertThat(pushedTokens()).as("nobody online is pushed").doesNotContain("bs1-phone");
+      FakeFcmTransport.Request push =
+          fcm.requests().stream().filter(r -> "bs3-phone".equals(r.token())).findFirst().orElseThrow();
+      assertThat(push.message().path("data").path("jobId").asText()).isEqualTo("j-8");
+      assertThat(push.message().path("apns").path("payload").path("aps").path("category").asText())
+          .isEqualTo("OPEN_JOB_MATCH");
+    }
+    JsonNode inbox = awaitInbox("bs3", 2);
+    assertThat(inbox.get("unreadCount").asInt()).isEqualTo(2);
+    assertThat(inbox.get("notifications").get(0).get("title").asText()).isEqualTo("Senior Java, Paris");
+    for (String user : List.of("bs1", "bs2", "bs4", "bs5")) assertThat(awaitInbox(user, 1).get("unreadCount").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void aRetryOfABatchWithItsKeyStoresAndPushesNobodyTwiceAndAddsTheNewUsers() throws InterruptedException {
+    notifications.registerDevice("br1", "br1-phone");
+    notifications.registerDevice("br3", "br3-phone");
+    awaitDirectory(live.node(), Map.of("br1", 1, "br3", 1));
+    String first = "{\"userIds\":[\"br1\",\"br2\"],\"idempotencyKey\":\"br-weekly\",\"notification\":{\"kind\":\"system\",\"title\":\"Weekly\"}}";
+    String retry = "{\"userIds\":[\"br1\",\"br2\",\"br3\"],\"idempotencyKey\":\"br-weekly\",\"notification\":{\"kind\":\"system\",\"title\":\"Weekly\"}}";
+    assertThat(api.post("/api/admin/notifications", TestTokens.serviceRole(), first).json().get("accepted").asInt()).isEqualTo(2);
+    JsonNode again = api.post("/api/admin/notifications", TestTokens.serviceRole(), retry).json();
+    assertThat(again.get("accepted").asInt()).isEqualTo(1);
+    assertThat(again.get("duplicates").asInt()).isEqualTo(2);
+    assertThat(again.get("batchId").asText()).isEqualTo("br-weekly");
+
+    Eventually.await("the pushes", () -> pushedTokens(), tokens -> tokens.contains("br1-phone") && tokens.contains("br3-phone"));
+    for (String user : List.of("br1", "br2", "br3")) awaitInbox(user, 1);
+    Thread.sleep(500);
+    assertThat(pushedTokens().stream().filter("br1-phone"::equals)).hasSize(1);
+    for (String user : List.of("br1", "br2", "br3")) {
+      assertThat(api.get("/api/notifications", TestTokens.user(user)).json().get("notifications")).hasSize(1);
+    }
+  }
+
+  /** The first node stores batches and never pushes them nor fills inboxes, as if it died right after the 202. */
+  private static final Config STORES_ONLY =
+      ConfigFactory.parseString("parley.push.projection.enabled = off\nparley.notifications.batch.fanout-enabled = off");
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
+  void aBatchStoredBeforeACrashIsPushedAndInEveryInboxExactlyOnceAfterTheRestart(String kind) throws InterruptedException {
+    try (TestDatabase database = TestDatabase.named(kind)) {
+      FakeFcmTransport before = new FakeFcmTransport();
+      try (TestNode first = TestNode.start(database, STORES_ONLY, before)) {
+        NotificationApi api = new NotificationApi(new HttpApi(first::uri));
+        api.registerDevice("bc1", "bc1-phone");
+        api.registerDevice("bc2", "bc2-phone");
+        api.registerDevice("bc3", "bc3-phone");
+        awaitDirectory(first, Map.of("bc1", 1, "bc2", 1, "bc3", 1));
+        HttpApi.Response sent =
+            new HttpApi(first::uri)
+                .post(
+                    "/api/admin/notifications",
+                    TestTokens.serviceRole(),
+                    "{\"userIds\":[\"bc1\",\"bc2\",\"bc3\",\"bc4\"],\"notification\":{\"kind\":\"job_match\","
+                        + "\"title\":\"Stored, then the node died\"}}");
+        assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+        // bc3's phone is signed in as bc1 meanwhile: it gets bc1's push, and bc3's no longer.
+        api.registerDevice("bc1", "bc3-phone");
+        awaitDirectory(first, Map.of("bc1", 2, "bc3", 0));
+        assertThat(new HttpApi(first::uri).get("/api/notifications", TestTokens.user("bc2")).json().get("notifications"))
+            .as("no inbox is filled while the fan-out is off")
+            .isEmpty();
+      }
+      assertThat(before.count()).isZero();
+
+      FakeFcmTransport after = new FakeFcmTransport();
+      try (TestNode second = TestNode.start(database, ConfigFactory.empty(), after)) {
+        HttpApi api = new HttpApi(second::uri);
+        Eventually.await("the pushes after the restart", after::count, count -> count >= 3);
+        for (String user : List.of("bc1", "bc2", "bc3", "bc4")) {
+          JsonNode inbox = Eventually.await(
+              "the notification in " + user + "'s inbox",
+              () -> api.get("/api/notifications", TestTokens.user(user)).json(),
+              page -> page.get("notifications").size() >= 1);
+          assertThat(inbox.get("notifications")).singleElement()
+              .satisfies(n -> assertThat(n.get("title").asText()).isEqualTo("Stored, then the node died"));
+          assertThat(inbox.get("unreadCount").asInt()).isEqualTo(1);
+        }
+        Thread.sleep(Duration.ofSeconds(1).toMillis());
+        assertThat(after.requests().stream().map(FakeFcmTransport.Request::token).sorted().toList())
+            .as("each device of each offline user, once")
+            .containsExactly("bc1-phone", "bc2-phone", "bc3-phone");
+      }
+
+      FakeFcmTransport third = new FakeFcmTransport();
+      try (TestNode again = TestNode.start(database, ConfigFactory.empty(), third)) {
+        HttpApi api = new HttpApi(again::uri);
+        api.get("/api/health", null);
+        Thread.sleep(Duration.ofSeconds(2).toMillis());
+        assertThat(third.count()).as("a batch already pushed is not pushed again after another restart").isZero();
+        assertThat(api.get("/api/notifications", TestTokens.user("bc4")).json().get("notifications")).hasSize(1);
+      }
+    }
+  }
+
+  private JsonNode awaitInbox(String user, int size) {
+    return Eventually.await(
+        size + " notification(s) in " + user + "'s inbox",
+        () -> api.get("/api/notifications", TestTokens.user(user)).json(),
+        page -> page.get("notifications").size() >= size);
+  }
+
+  private static List<String> pushedTokens() {
+    return fcm.requests().stream().map(FakeFcmTransport.Request::token).toList();
+  }
+
+  /** The read side's directory lags registrations by a projection's group; a batch reads its tokens there. */
+  private static void awaitDirectory(TestNode node, Map<String, Integer> tokensPerUser) {
+    DeviceDirectory.Reader directory = new DeviceDirectory.Reader(node.node().system());
+    Eventually.await(
+        "the directory to hold " + tokensPerUser,
+        () -> directory.tokensOf(List.copyOf(tokensPerUser.keySet())).toCompletableFuture().join(),
+        tokens -> tokensPerUser.entrySet().stream()
+            .allMatch(e -> tokens.getOrDefault(e.getKey(), List.of()).size() == e.getValue()));
+  }
+}
