@@ -1,5 +1,7 @@
 package io.parley;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ForkJoinPool;
@@ -32,6 +34,14 @@ public final class Futures {
         },
         Runnable::run);
     return result;
+  }
+
+  /** Every result of {@code stages}, in their order, once all have completed; the first failure fails it. */
+  public static <T> CompletableFuture<List<T>> all(List<? extends CompletionStage<T>> stages) {
+    List<CompletableFuture<T>> futures = new ArrayList<>(stages.size());
+    for (CompletionStage<T> stage : stages) futures.add(stage.toCompletableFuture());
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .thenApply(done -> futures.stream().map(CompletableFuture::join).toList());
   }
 
   /**

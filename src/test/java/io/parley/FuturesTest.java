@@ -87,4 +87,24 @@ class FuturesTest {
   private static CompletionStage<String> ask(ActorRef<? super Ping> target, Duration timeout) {
     return AskPattern.<Ping, String>ask(target.narrow(), Ping::new, timeout, testKit.scheduler());
   }
+
+  @Test
+  void allAnswersEveryResultInTheOrderAskedOrTheFirstFailure() throws Exception {
+    java.util.concurrent.CompletableFuture<String> late = new java.util.concurrent.CompletableFuture<>();
+    var all = Futures.all(java.util.List.of(late, java.util.concurrent.CompletableFuture.completedFuture("b")));
+    assertThat(all).isNotDone();
+    late.complete("a");
+    assertThat(all.get(1, TimeUnit.SECONDS)).containsExactly("a", "b");
+
+    IllegalStateException refused = new IllegalStateException("refused");
+    var failed =
+        Futures.all(
+            java.util.List.of(
+                java.util.concurrent.CompletableFuture.completedFuture("a"),
+                java.util.concurrent.CompletableFuture.<String>failedFuture(refused)));
+    assertThat(failed).isCompletedExceptionally();
+    assertThat(io.parley.http.ErrorHandling.unwrap(
+            org.assertj.core.api.Assertions.catchThrowable(() -> failed.get(1, TimeUnit.SECONDS))))
+        .isSameAs(refused);
+  }
 }

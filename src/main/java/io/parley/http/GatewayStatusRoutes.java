@@ -8,6 +8,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import io.parley.Futures;
 import io.parley.gateway.GatewayStats;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,12 +63,11 @@ public final class GatewayStatusRoutes {
                         // A node that does not answer is left out rather than failing the whole report.
                         .exceptionally(failure -> null));
               }
-              return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+              return Futures.all(answers)
                   .thenApply(
-                      done -> {
+                      answered -> {
                         List<GatewayStats.NodeStats> nodes =
-                            answers.stream()
-                                .map(CompletableFuture::join)
+                            answered.stream()
                                 .filter(java.util.Objects::nonNull)
                                 .sorted(Comparator.comparing(GatewayStats.NodeStats::node))
                                 .toList();

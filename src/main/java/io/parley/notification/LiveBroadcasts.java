@@ -84,11 +84,11 @@ public final class LiveBroadcasts implements Extension {
               .thenApply(Online::userIds)
               .exceptionally(failure -> Set.of()));
     }
-    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+    return Futures.all(answers)
         .thenApply(
-            done -> {
+            sets -> {
               Set<String> online = new HashSet<>();
-              for (CompletableFuture<Set<String>> answer : answers) online.addAll(answer.join());
+              sets.forEach(online::addAll);
               return online;
             });
   }

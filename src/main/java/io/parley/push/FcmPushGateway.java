@@ -31,6 +31,7 @@ import com.google.firebase.messaging.SendResponse;
 import com.google.firebase.messaging.WebpushConfig;
 import com.google.firebase.messaging.WebpushFcmOptions;
 import com.google.firebase.messaging.WebpushNotification;
+import io.parley.Futures;
 import io.parley.Sha256;
 import io.parley.http.Json;
 import java.io.IOException;
@@ -106,11 +107,11 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
               (batch, failure) ->
                   failure == null ? outcomes(batch) : java.util.Collections.nCopies(chunk.size(), outcomeOf(failure))));
     }
-    return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+    return Futures.all(calls)
         .thenApply(
-            done -> {
+            perChunk -> {
               List<PushOutcome> all = new ArrayList<>(tokens.size());
-              for (CompletableFuture<List<PushOutcome>> call : calls) all.addAll(call.join());
+              perChunk.forEach(all::addAll);
               return all;
             });
   }

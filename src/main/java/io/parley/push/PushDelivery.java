@@ -93,12 +93,11 @@ public final class PushDelivery {
                           new GroupFailed("the devices of a batch's users could not be read: " + failure)))
               .toCompletableFuture());
     }
-    return CompletableFuture.allOf(resolved.toArray(CompletableFuture[]::new))
+    return Futures.all(resolved)
         .thenApply(
-            done -> {
+            entries -> {
               Map<PushMessage, List<Target>> targets = new LinkedHashMap<>();
-              for (CompletableFuture<Map.Entry<PushMessage, List<Target>>> r : resolved) {
-                Map.Entry<PushMessage, List<Target>> entry = r.join();
+              for (Map.Entry<PushMessage, List<Target>> entry : entries) {
                 targets.computeIfAbsent(entry.getKey(), m -> new ArrayList<>()).addAll(entry.getValue());
               }
               return targets;
@@ -126,8 +125,8 @@ public final class PushDelivery {
         checked.add(CompletableFuture.completedFuture(event));
       }
     }
-    return CompletableFuture.allOf(checked.toArray(CompletableFuture[]::new))
-        .thenApply(done -> checked.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+    return Futures.all(checked)
+        .thenApply(answers -> answers.stream().filter(java.util.Objects::nonNull).toList());
   }
 
   private CompletionStage<Done> send(List<Object> events, Map<PushMessage, List<Target>> batches) {
@@ -154,11 +153,11 @@ public final class PushDelivery {
                     List<Target> owned = stillOwned(targets, owners);
                     if (!owned.isEmpty()) sends.add(sendToDevices(message, owned, 1).toCompletableFuture());
                   });
-              return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+              return Futures.all(sends)
                   .thenCompose(
-                      done -> {
+                      perSend -> {
                         List<PushOutcome> settled = new ArrayList<>();
-                        for (CompletableFuture<List<PushOutcome>> send : sends) settled.addAll(send.join());
+                        perSend.forEach(settled::addAll);
                         String failure = groupFailure(settled);
                         if (failure == null) return done();
                         log.warn("Pushes of {} event(s) not settled, to be pushed again: {}", events.size(), failure);

@@ -63,8 +63,7 @@ public final class Presences {
                             sharding.entityRefFor(User.ENTITY_KEY, id).<User.Presence>ask(User.GetPresence::new, askTimeout))
                         : CompletableFuture.completedFuture(hidden(id)));
               }
-              return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-                  .thenApply(done -> answers.stream().map(CompletableFuture::join).toList());
+              return Futures.all(answers);
             });
   }
 

@@ -208,15 +208,14 @@ public final class WebhookRoutes {
               .toCompletableFuture());
     }
     CompletableFuture<MatchDelivery.Counters> counters = CompletableFuture.supplyAsync(delivery::counters, blocking);
-    return CompletableFuture.allOf(partitions.toArray(CompletableFuture[]::new))
+    return Futures.all(partitions)
         .thenCombine(
             counters,
             (all, c) -> {
               long received = 0;
               long duplicates = 0;
               Instant last = null;
-              for (var future : partitions) {
-                WebhookIntake.Stats stats = future.join();
+              for (WebhookIntake.Stats stats : all) {
                 received += stats.received();
                 duplicates += stats.duplicates();
                 if (stats.lastEventAt() != null && (last == null || stats.lastEventAt().isAfter(last))) {
