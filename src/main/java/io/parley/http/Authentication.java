@@ -66,11 +66,13 @@ public final class Authentication {
   private static Route verified(CompletionStage<Principal> verdict, Function<Principal, Route> inner) {
     CompletableFuture<Principal> now = verdict.toCompletableFuture();
     if (!now.isDone()) return onSuccess(verdict, inner);
+    Principal principal;
     try {
-      return inner.apply(now.join());
+      principal = now.join();
     } catch (CompletionException rejected) {
       throw ErrorHandling.unwrap(rejected) instanceof RuntimeException cause ? cause : rejected;
     }
+    return inner.apply(principal);
   }
 
   static String bearer(Optional<String> header) {
