@@ -54,6 +54,7 @@ import io.parley.http.DeviceRoutes;
 import io.parley.http.NotificationRoutes;
 import io.parley.notification.Announcements;
 import io.parley.notification.BatchFanout;
+import io.parley.user.MessageInboxes;
 import io.parley.notification.NotificationBatch;
 import io.parley.notification.LiveBroadcasts;
 import io.parley.notification.Notifications;
@@ -108,6 +109,7 @@ public final class ParleyNode implements AutoCloseable {
     if (PushSettings.fromConfig(config).projectionEnabled()) PushProjection.init(system, push);
     this.notifications = new Notifications(system);
     if (config.getBoolean("parley.notifications.batch.fanout-enabled")) BatchFanout.init(system, notifications);
+    MessageInboxes.init(system);
     this.webhooks = WebhookSettings.fromConfig(config, auth.devMode());
     this.matching = MatchingSettings.fromConfig(config);
     WebhookIntake.init(system, webhooks);

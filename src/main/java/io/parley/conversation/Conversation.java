@@ -88,6 +88,18 @@ public final class Conversation
   public record SetTyping(String userId, String sessionId, boolean isTyping, ActorRef<Reply> replyTo)
       implements Command {}
 
+  /**
+   * Asked by the projection that puts messages into the inboxes of recipients who were offline
+   * ({@code io.parley.user.MessageInboxes}), not on behalf of a user: the participants as they are now, with their
+   * watermarks, and the messages {@code fromSeq..toSeq} as they are now (edited, deleted), those still in the window.
+   */
+  public record GetRecipients(long fromSeq, long toSeq, ActorRef<Reply> replyTo) implements Command {
+    @Override
+    public String userId() {
+      return null;
+    }
+  }
+
   /** The typing timer of a user ran out. */
   private record TypingExpired(String userId) implements Command {
     @Override
@@ -122,6 +134,9 @@ public final class Conversation
   /** {@code oldestHeldSeq} is the first seq in the window; anything below it lives on the read side. */
   public record Messages(List<MessageView> messages, long lastSeq, long oldestHeldSeq) implements Reply {}
 
+  /** {@code held}: the messages asked for that are still in the window, oldest first. */
+  public record Recipients(List<ConversationView.Participant> participants, List<MessageView> held) implements Reply {}
+
   // ---------------------------------------------------------------- events
 
   public sealed interface Event extends CborSerializable {
@@ -148,8 +163,14 @@ public final class Conversation
       String clientMsgId,
       String content,
       String metadata,
-      Instant at)
-      implements Event {}
+      Instant at,
+      String senderName)
+      implements Event {
+    /** The message as it was posted. */
+    public MessageView view() {
+      return new MessageView(conversationId, messageId, seq, senderId, clientMsgId, content, metadata, at, null, null);
+    }
+  }
 
   public record MessageEdited(String conversationId, String messageId, long seq, String content, Instant at)
       implements Event {}
@@ -296,6 +317,7 @@ public final class Conversation
         .onCommand(Get.class, participantOnly((state, get) -> Effect().reply(get.replyTo(), summary(state))))
         .onCommand(SetTyping.class, participantOnly(this::setTyping))
         .onCommand(TypingExpired.class, (state, expired) -> stopTyping(state, expired.userId()))
+        .onCommand(GetRecipients.class, this::recipients)
         .onCommand(PostMessage.class, participantOnly(this::post))
         .onCommand(GetMessages.class, participantOnly(this::messages))
         .onCommand(MarkDelivered.class, participantOnly(this::markDelivered))
@@ -309,6 +331,12 @@ public final class Conversation
 
   private Summary summary(ConversationState state) {
     return new Summary(state.view().withTyping(typing.userIds()));
+  }
+
+  private ReplyEffect<Event, ConversationState> recipients(ConversationState state, GetRecipients command) {
+    int limit = (int) Math.max(0, Math.min(command.toSeq() - command.fromSeq() + 1, settings.recentWindow()));
+    List<MessageView> held = state.messagesBetween(command.fromSeq() - 1, command.toSeq() + 1, limit, false);
+    return Effect().reply(command.replyTo(), new Recipients(state.view().participants(), held));
   }
 
   private ReplyEffect<Event, ConversationState> setTyping(ConversationState state, SetTyping command) {
@@ -401,14 +429,15 @@ public final class Conversation
             clientMsgId,
             command.content(),
             command.metadata(),
-            now());
+            now(),
+            command.senderName());
     return Effect()
         .persist(posted)
         .thenRun(
             s -> {
               // Sending ends typing, and the others hear so before the message itself.
               stopTyping(s, command.userId());
-              notifyParticipants(s, new MessageNotice(s.messageAt(posted.seq()), command.senderName()));
+              notifyParticipants(s, new MessageNotice(s.messageAt(posted.seq()), posted.senderName()));
             })
         .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false));
   }

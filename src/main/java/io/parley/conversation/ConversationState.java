@@ -186,9 +186,7 @@ public final class ConversationState implements CborSerializable {
 
   private void applyPosted(Conversation.MessagePosted e, ConversationSettings settings) {
     lastSeq = e.seq();
-    recent.add(
-        new MessageView(conversationId, e.messageId(), e.seq(), e.senderId(), e.clientMsgId(), e.content(),
-            e.metadata(), e.at(), null, null));
+    recent.add(e.view());
     // The window may have been larger when the snapshot was taken; trim to the configured size either way.
     if (recent.size() > settings.recentWindow()) recent.subList(0, recent.size() - settings.recentWindow()).clear();
     if (e.clientMsgId() != null) {

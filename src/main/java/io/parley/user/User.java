@@ -25,6 +25,7 @@ import io.parley.user.Inbox.Notification;
 import io.parley.gateway.GatewayStats;
 import io.parley.CborSerializable;
 import io.parley.conversation.Conversation;
+import io.parley.conversation.MessageView;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -71,6 +72,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   /** A conversation's notice, for every device of this user. */
   public record Deliver(Conversation.Notice notice) implements Command {}
+
+  /**
+   * A message posted while this user may have had no session, from the journal ({@link MessageInboxes}). It becomes
+   * the conversation's message notification, pushed as its kind is, unless a session of theirs is connected now or
+   * was told the message live. Answered once that is stored, or found needless.
+   */
+  public record NotifyMessage(Conversation.MessageNotice notice, ActorRef<Done> replyTo) implements Command {}
 
   public record SetStatus(Status status) implements Command {}
 
@@ -325,6 +333,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private record Registered(ActorRef<ToSession> session, long connectedAtMillis) {}
 
+  /** Far more messages than the journal-fed inbox falls behind the live ones by, in any but a broken node. */
+  private static final int TOLD_LIVE_REMEMBERED = 1024;
+
   private final String userId;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
@@ -345,6 +356,18 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * so drops their pushes) is told them instead; its resync refetches conversations only.
    */
   private final List<String> untoldWhileSettling = new ArrayList<>();
+  /**
+   * The newest messages a session of this user was told live. Their inbox notification comes later, from the
+   * journal, and must not be stored (nor pushed) because the user left in between; memory only, like the sessions.
+   */
+  private final Set<String> toldLive =
+      java.util.Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > TOLD_LIVE_REMEMBERED;
+            }
+          });
   private final GatewayStats stats;
 
   private User(
@@ -415,6 +438,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .onCommand(Disconnect.class, (state, d) -> forget(state, d.sessionId()))
         .onCommand(SessionStopped.class, (state, s) -> forget(state, s.sessionId()))
         .onCommand(Deliver.class, this::onDeliver)
+        .onCommand(NotifyMessage.class, this::onNotifyMessage)
         .onCommand(SetStatus.class, this::onSetStatus)
         .onCommand(Watch.class, this::onWatch)
         .onCommand(Unwatch.class, (state, u) -> unwatch(u.watcher()))
@@ -486,18 +510,28 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           .persist(new NotificationRevised(revised))
           .thenRun(s -> tellSessions(new NotificationNotice(revised, s.inbox().unreadCount())));
     }
-    // Nobody is connected to see it: the message goes to the inbox, and to the phone when a device is registered.
-    if (notice instanceof Conversation.MessageNotice posted
-        && sessions.isEmpty()
-        && !posted.message().senderId().equals(userId)
-        && !posted.message().deleted()) {
-      String key = "message:" + posted.message().messageId();
-      if (state.inbox().seen(key)) return Effect().none();
-      Inbox.Collapse collapse = state.inbox().collapsing(posted.message().conversationId());
-      Draft draft = MessageNotifications.draft(posted, collapse.count());
-      return Effect().persist(added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null));
+    if (notice instanceof Conversation.MessageNotice posted && !sessions.isEmpty()) {
+      toldLive.add(posted.message().messageId());
     }
     return Effect().none();
+  }
+
+  /** Nobody was connected to see it: the message goes to the inbox, and to the phone when a device is registered. */
+  private Effect<Event, State> onNotifyMessage(State state, NotifyMessage command) {
+    MessageView message = command.notice().message();
+    String key = "message:" + message.messageId();
+    if (!sessions.isEmpty()
+        || toldLive.contains(message.messageId())
+        || message.senderId().equals(userId)
+        || message.deleted()
+        || state.inbox().seen(key)) {
+      return Effect().none().thenRun(s -> command.replyTo().tell(Done.getInstance()));
+    }
+    Inbox.Collapse collapse = state.inbox().collapsing(message.conversationId());
+    Draft draft = MessageNotifications.draft(command.notice(), collapse.count());
+    return Effect()
+        .persist(added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null))
+        .thenRun(s -> command.replyTo().tell(Done.getInstance()));
   }
 
   private Effect<Event, State> onNotify(State state, Notify notify) {

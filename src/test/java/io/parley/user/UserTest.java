@@ -90,15 +90,15 @@ class UserTest {
   @Test
   void aFloodOfMessagesCannotPushASendsKeyOutOfItsWindowNorTheOtherWayRound() {
     notify("job_match", "Match", "job-1-match");
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m0", 1, "bo", "first"), null)));
+    offline(message("m0", 1, "bo", "first"));
     for (int i = 1; i <= 10; i++) {
-      kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m" + i, i + 1, "bo", "message " + i), null)));
+      offline(message("m" + i, i + 1, "bo", "message " + i));
     }
     for (int i = 1; i <= 2; i++) notify("comment", "c" + i, "comment-" + i);
 
     assertThat(notify("job_match", "Match again", "job-1-match").duplicate())
         .as("the send's key outlived ten messages").isTrue();
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m10", 11, "bo", "message 10"), null)));
+    offline(message("m10", 11, "bo", "message 10"));
     assertThat(kit.getState().inbox().collapsing("c1").replaced().count()).as("a redelivered message counts once").isEqualTo(11);
     assertThat(kit.getState().inbox().recentKeys().oldestFirst()).containsExactly("job-1-match", "comment-1", "comment-2");
     assertThat(kit.getState().inbox().messageKeys().oldestFirst()).containsExactly("message:m7", "message:m8", "message:m9", "message:m10");
@@ -221,10 +221,10 @@ class UserTest {
 
   @Test
   void messagesWhileOfflineCollapseIntoOneNotificationPerConversationUntilRead() {
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 1, "bo", "Hi"), null)));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"), null)));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 2, "bo", "Are you there?"), null)));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m3", 3, "u1", "my own"), null)));
+    offline(message("m1", 1, "bo", "Hi"));
+    offline(message("m2", 2, "bo", "Are you there?"));
+    offline(message("m2", 2, "bo", "Are you there?"));
+    offline(message("m3", 3, "u1", "my own"));
 
     assertThat(kit.getState().inbox().newestFirst()).singleElement().satisfies(n -> {
       assertThat(n.count()).as("a redelivered message counts once").isEqualTo(2);
@@ -235,9 +235,30 @@ class UserTest {
     kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 2)));
     assertThat(kit.getState().inbox().unreadCount()).isZero();
 
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m4", 4, "bo", "New one"), null)));
+    offline(message("m4", 4, "bo", "New one"));
     assertThat(kit.getState().inbox().newestFirst()).hasSize(2);
     assertThat(kit.getState().inbox().newestFirst().get(0).count()).isEqualTo(1);
+  }
+
+  @Test
+  void aMessageToldLiveIsNeitherStoredNorPushedWhenTheUserHasLeftByTheTimeTheJournalBringsIt() {
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.ANDROID, r));
+    TestProbe<ToSession> session = testKit.createTestProbe();
+    kit.runCommand(new Connect("s1", session.ref(), System.currentTimeMillis()));
+    session.expectMessageClass(Welcome.class);
+    assertThat(offline(message("m0", 1, "bo", "while here")).hasNoEvents()).as("online now").isTrue();
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 2, "bo", "live"), null)));
+    assertThat(session.expectMessageClass(Delivered.class).notice()).isInstanceOf(Conversation.MessageNotice.class);
+    kit.runCommand(new Disconnect("s1"));
+
+    var told = offline(message("m1", 2, "bo", "live"));
+    assertThat(told.hasNoEvents()).as("told live before the user left").isTrue();
+    assertThat(told.reply()).isEqualTo(akka.Done.getInstance());
+    var missed = offline(message("m2", 3, "bo", "after you left"));
+    NotificationAdded added = (NotificationAdded) missed.event();
+    assertThat(added.notification().body()).isEqualTo("after you left");
+    assertThat(added.pushTo()).extracting(Device::token).containsExactly("phone");
+    assertThat(missed.reply()).isEqualTo(akka.Done.getInstance());
   }
 
   @Test
@@ -248,8 +269,8 @@ class UserTest {
     assertThat(otherKind.hasNoEvents()).as("a comment that shares the conversation's collapse key is not a message").isTrue();
     kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead("n1", r));
 
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 6, "bo", "Hi"), null)));
-    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m2", 7, "bo", "Still there?"), null)));
+    offline(message("m1", 6, "bo", "Hi"));
+    offline(message("m2", 7, "bo", "Still there?"));
     var upTo6 = kit.runCommand(new Deliver(new Conversation.ReceiptNotice("c1", "u1", Conversation.ReceiptKind.READ, 6)));
     assertThat(upTo6.hasNoEvents()).as("message 7 is still unread").isTrue();
     assertThat(kit.getState().inbox().unreadCount()).isEqualTo(1);
@@ -331,6 +352,11 @@ class UserTest {
 
   private static Draft draft(String kind, String title) {
     return new Draft(kind, title, "", "{\"x\":1}", null, null);
+  }
+
+  /** The message as it reaches the inbox from the journal ({@link MessageInboxes}). */
+  private EventSourcedBehaviorTestKit.CommandResultWithReply<Command, Event, State, akka.Done> offline(MessageView message) {
+    return kit.runCommand(r -> new NotifyMessage(new Conversation.MessageNotice(message, null), r));
   }
 
   private static MessageView message(String id, long seq, String sender, String content) {

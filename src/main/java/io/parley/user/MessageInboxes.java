@@ -1,0 +1,167 @@
+package io.parley.user;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import akka.persistence.query.Offset;
+import akka.projection.ProjectionBehavior;
+import akka.projection.ProjectionId;
+import akka.projection.eventsourced.EventEnvelope;
+import akka.projection.eventsourced.javadsl.EventSourcedProvider;
+import akka.projection.javadsl.Handler;
+import akka.projection.javadsl.SourceProvider;
+import akka.projection.jdbc.javadsl.JdbcProjection;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import com.typesafe.config.Config;
+import io.parley.Futures;
+import io.parley.conversation.Conversation;
+import io.parley.conversation.ConversationSettings;
+import io.parley.conversation.ConversationView.Participant;
+import io.parley.conversation.MessageView;
+import io.parley.db.Database;
+import io.parley.db.PlainJdbcSession;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Puts each message into the inboxes of the participants who had no session to hear it, from the journal. The
+ * conversation tells its participants' sessions at once when it stores a message, but that tell is not retried: a
+ * crash, or a shard handing off, between the message being stored and an inbox storing its notification would lose
+ * the notification and its push. Read from the journal instead (at least once, the offset saved after every inbox of
+ * a group has answered), a crash repeats messages rather than losing them, and the inbox's idempotency key (the
+ * message id) keeps each notification single.
+ */
+public final class MessageInboxes {
+  private MessageInboxes() {}
+
+  record Settings(boolean enabled, int groupSize, Duration groupWithin, int parallelism, Duration askTimeout) {
+    static Settings fromConfig(Config root) {
+      Config c = root.getConfig("parley.notifications.messages");
+      return new Settings(
+          c.getBoolean("enabled"), c.getInt("group-size"), c.getDuration("group-within"), c.getInt("parallelism"),
+          c.getDuration("ask-timeout"));
+    }
+  }
+
+  public static void init(ActorSystem<?> system) {
+    Settings settings = Settings.fromConfig(system.settings().config());
+    if (!settings.enabled()) return;
+    int slices = ConversationSettings.fromConfig(system.settings().config()).tagSlices();
+    var dataSource = Database.get(system).dataSource();
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            "message-inbox-projection",
+            slices,
+            slice -> {
+              String tag = Conversation.sliceTag(slice);
+              SourceProvider<Offset, EventEnvelope<Conversation.Event>> source =
+                  EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
+              return ProjectionBehavior.create(
+                  JdbcProjection.groupedWithinAsync(
+                          ProjectionId.of("message-inboxes", tag),
+                          source,
+                          () -> new PlainJdbcSession(dataSource),
+                          () -> new Filler(system, settings),
+                          system)
+                      .withGroup(settings.groupSize(), settings.groupWithin()));
+            },
+            ShardedDaemonProcessSettings.create(system),
+            Optional.of(ProjectionBehavior.stopMessage()));
+  }
+
+  static final class Filler extends Handler<List<EventEnvelope<Conversation.Event>>> {
+    private final ActorSystem<?> system;
+    private final ClusterSharding sharding;
+    private final Settings settings;
+
+    Filler(ActorSystem<?> system, Settings settings) {
+      this.system = system;
+      this.sharding = ClusterSharding.get(system);
+      this.settings = settings;
+    }
+
+    @Override
+    public CompletionStage<Done> process(List<EventEnvelope<Conversation.Event>> envelopes) {
+      Map<String, List<Conversation.MessagePosted>> postedByConversation = new LinkedHashMap<>();
+      for (EventEnvelope<Conversation.Event> envelope : envelopes) {
+        if (envelope.event() instanceof Conversation.MessagePosted posted) {
+          postedByConversation.computeIfAbsent(posted.conversationId(), id -> new ArrayList<>()).add(posted);
+        }
+      }
+      if (postedByConversation.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
+      List<CompletionStage<Map<String, List<Conversation.MessageNotice>>>> asked = new ArrayList<>();
+      postedByConversation.forEach((id, posted) -> asked.add(noticesFor(id, posted)));
+      return Futures.all(asked).thenCompose(this::notifyAll);
+    }
+
+    /**
+     * Who of the conversation's participants each message is for, as the conversation stands now: not its sender,
+     * nor anyone whose watermark already passed it (a device got it, or they read it, or they joined after it),
+     * and nobody at all for a message deleted since. An edit made since shows in the notification.
+     */
+    private CompletionStage<Map<String, List<Conversation.MessageNotice>>> noticesFor(
+        String conversationId, List<Conversation.MessagePosted> posted) {
+      long fromSeq = posted.get(0).seq();
+      long toSeq = posted.get(posted.size() - 1).seq();
+      return Futures.direct(
+              sharding
+                  .entityRefFor(Conversation.ENTITY_KEY, conversationId)
+                  .<Conversation.Reply>ask(
+                      replyTo -> new Conversation.GetRecipients(fromSeq, toSeq, replyTo), settings.askTimeout()))
+          .thenApply(
+              reply -> {
+                Map<String, List<Conversation.MessageNotice>> byUser = new LinkedHashMap<>();
+                if (!(reply instanceof Conversation.Recipients recipients)) return byUser;
+                Map<Long, MessageView> held = new HashMap<>();
+                for (MessageView view : recipients.held()) held.put(view.seq(), view);
+                for (Conversation.MessagePosted message : posted) {
+                  MessageView now = held.getOrDefault(message.seq(), message.view());
+                  if (now.deleted()) continue;
+                  for (Participant p : recipients.participants()) {
+                    if (p.userId().equals(message.senderId())
+                        || p.deliveredUpTo() >= message.seq()
+                        || p.readUpTo() >= message.seq()) {
+                      continue;
+                    }
+                    byUser
+                        .computeIfAbsent(p.userId(), id -> new ArrayList<>())
+                        .add(new Conversation.MessageNotice(now, message.senderName()));
+                  }
+                }
+                return byUser;
+              });
+    }
+
+    /** Every user's notices in order, one at a time, and {@code parallelism} users at once. */
+    private CompletionStage<Done> notifyAll(List<Map<String, List<Conversation.MessageNotice>>> perConversation) {
+      Map<String, List<Conversation.MessageNotice>> byUser = new LinkedHashMap<>();
+      for (Map<String, List<Conversation.MessageNotice>> notices : perConversation) {
+        notices.forEach((userId, list) -> byUser.computeIfAbsent(userId, id -> new ArrayList<>()).addAll(list));
+      }
+      return Source.from(byUser.entrySet())
+          .mapAsyncUnordered(settings.parallelism(), entry -> notifyInOrder(entry.getKey(), entry.getValue(), 0))
+          .runWith(Sink.ignore(), system);
+    }
+
+    private CompletionStage<Done> notifyInOrder(String userId, List<Conversation.MessageNotice> notices, int next) {
+      if (next == notices.size()) return CompletableFuture.completedFuture(Done.getInstance());
+      return Futures.direct(
+              sharding
+                  .entityRefFor(User.ENTITY_KEY, userId)
+                  .<Done>ask(replyTo -> new User.NotifyMessage(notices.get(next), replyTo), settings.askTimeout()))
+          .thenCompose(done -> notifyInOrder(userId, notices, next + 1));
+    }
+  }
+}

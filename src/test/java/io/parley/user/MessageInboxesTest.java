@@ -1,0 +1,133 @@
+package io.parley.user;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.parley.testkit.Eventually;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.NotificationApi;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import io.parley.testkit.TestTokens;
+import io.parley.testkit.WsClient;
+import io.parley.tools.FakeFcmTransport;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A message reaches the inbox and the phone of a recipient who had no session from the journal, not from the tell
+ * the conversation sends its participants: a node that stored messages and died before any inbox heard of them loses
+ * no notification and no push, and doubles none.
+ */
+class MessageInboxesTest {
+  /** No presence settle: the restarted node's pushes leave at once rather than 5 s after each entity starts. */
+  private static final Config NO_SETTLE = ConfigFactory.parseString("parley.user.presence-settle = 0s");
+
+  /** The first node stores messages and never puts them into inboxes, as if it died right after each was stored. */
+  private static final Config STORES_ONLY =
+      ConfigFactory.parseString("parley.notifications.messages.enabled = off").withFallback(NO_SETTLE);
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
+  void messagesStoredBeforeACrashReachTheOfflineInboxAndPhoneOnceAfterTheRestart(String kind)
+      throws InterruptedException {
+    String direct;
+    String group;
+    try (TestDatabase database = TestDatabase.named(kind)) {
+      FakeFcmTransport before = new FakeFcmTransport();
+      try (TestNode first = TestNode.start(database, STORES_ONLY, before)) {
+        HttpApi api = new HttpApi(first::uri);
+        new NotificationApi(api).registerDevice("mc2", "mc2-phone");
+        new NotificationApi(api).registerDevice("mc3", "mc3-phone");
+        direct = api.post("/api/conversations", TestTokens.user("mc1"), "{\"type\":\"direct\",\"userId\":\"mc2\"}")
+            .json().get("id").asText();
+        group = api.post("/api/conversations", TestTokens.user("mc1"),
+                "{\"type\":\"group\",\"title\":\"Team\",\"participantIds\":[\"mc2\",\"mc3\"]}")
+            .json().get("id").asText();
+        try (WsClient mc3 = WsClient.signedIn(first, TestTokens.user("mc3"))) {
+          post(api, direct, "first");
+          post(api, direct, "second");
+          String deleted = post(api, direct, "deleted before any inbox heard of it");
+          assertThat(api.delete("/api/conversations/" + direct + "/messages/" + deleted, TestTokens.user("mc1"))
+              .status()).isEqualTo(200);
+          post(api, group, "to the team");
+          // mc3 is online and says so: their watermark passes the message, so no notification is owed to them.
+          JsonNode live = mc3.until("message");
+          mc3.send("{\"type\":\"delivered\",\"ref\":\"d1\",\"conversationId\":\"" + group + "\",\"seq\":"
+              + live.get("seq").asLong() + "}");
+          Eventually.await(
+              "mc3's delivered watermark",
+              () -> api.get("/api/conversations/" + group, TestTokens.user("mc1")).json(),
+              view -> deliveredUpTo(view, "mc3") >= live.get("seq").asLong());
+        }
+        assertThat(api.get("/api/notifications", TestTokens.user("mc2")).json().get("notifications"))
+            .as("nothing reaches an inbox while the projection is off")
+            .isEmpty();
+      }
+      assertThat(before.count()).isZero();
+
+      FakeFcmTransport after = new FakeFcmTransport();
+      try (TestNode second = TestNode.start(database, NO_SETTLE, after)) {
+        HttpApi api = new HttpApi(second::uri);
+        JsonNode inbox =
+            Eventually.await(
+                "mc2's notifications of both conversations",
+                () -> api.get("/api/notifications", TestTokens.user("mc2")).json(),
+                page -> page.get("notifications").size() >= 2);
+        assertThat(inbox.get("unreadCount").asInt()).isEqualTo(2);
+        JsonNode ofDirect = about(inbox, direct);
+        assertThat(ofDirect.get("count").asInt()).as("the deleted message is not counted").isEqualTo(2);
+        assertThat(ofDirect.get("body").asText()).isEqualTo("2 new messages from mc1");
+        assertThat(about(inbox, group).get("body").asText()).isEqualTo("to the team");
+
+        List<FakeFcmTransport.Request> pushes =
+            Eventually.await(
+                "the pushes after the restart",
+                () -> after.requests().stream().filter(r -> r.token().equals("mc2-phone")).toList(),
+                sent -> sent.stream().anyMatch(r -> r.message().path("data").path("conversationId").asText().equals(group))
+                    && sent.stream().anyMatch(r -> r.message().path("data").path("count").asText().equals("2")));
+        assertThat(pushes).hasSizeBetween(2, 3);
+        Thread.sleep(Duration.ofSeconds(1).toMillis());
+        assertThat(after.requests()).extracting(FakeFcmTransport.Request::token).containsOnly("mc2-phone");
+        assertThat(api.get("/api/notifications", TestTokens.user("mc3")).json().get("notifications"))
+            .as("mc3 had the message delivered")
+            .isEmpty();
+      }
+
+      FakeFcmTransport third = new FakeFcmTransport();
+      try (TestNode again = TestNode.start(database, NO_SETTLE, third)) {
+        HttpApi api = new HttpApi(again::uri);
+        api.get("/api/health", null);
+        Thread.sleep(Duration.ofSeconds(2).toMillis());
+        assertThat(third.count()).as("messages already notified are not pushed again after another restart").isZero();
+        assertThat(api.get("/api/notifications", TestTokens.user("mc2")).json().get("notifications")).hasSize(2);
+      }
+    }
+  }
+
+  private static String post(HttpApi api, String conversation, String content) {
+    HttpApi.Response posted =
+        api.post("/api/conversations/" + conversation + "/messages", TestTokens.user("mc1"),
+            "{\"content\":\"" + content + "\"}");
+    assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+    return posted.json().get("id").asText();
+  }
+
+  private static long deliveredUpTo(JsonNode conversation, String userId) {
+    for (JsonNode p : conversation.get("participants")) {
+      if (p.get("userId").asText().equals(userId)) return p.get("deliveredUpTo").asLong();
+    }
+    return -1;
+  }
+
+  private static JsonNode about(JsonNode inbox, String conversation) {
+    for (JsonNode n : inbox.get("notifications")) {
+      if (n.get("data").get("conversationId").asText().equals(conversation)) return n;
+    }
+    throw new AssertionError("no notification about " + conversation + " in " + inbox);
+  }
+}
