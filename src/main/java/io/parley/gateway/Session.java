@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.auth.Principal;
 import io.parley.auth.TokenVerifier;
@@ -332,8 +333,8 @@ public final class Session implements OrderedDelivery.Port {
     JsonNode frame;
     try {
       frame = Json.MAPPER.readTree(incoming.text());
-    } catch (Exception e) {
-      return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame is not valid JSON"));
+    } catch (JsonProcessingException e) {
+      return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame is not valid JSON: " + Json.brief(e.getOriginalMessage())));
     }
     if (frame == null || !frame.isObject()) {
       return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame must be a JSON object"));

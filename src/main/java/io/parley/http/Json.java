@@ -4,7 +4,10 @@ import akka.http.javadsl.marshalling.Marshaller;
 import akka.http.javadsl.model.RequestEntity;
 import akka.http.javadsl.marshallers.jackson.Jackson;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -26,8 +29,15 @@ import java.util.stream.Collectors;
  * guess, and tolerant of unknown fields, so that newer clients keep working against older servers.
  */
 public final class Json {
+  /**
+   * Deepest nesting of objects and arrays a document may have. Jackson parses any depth, but writes trees and reads
+   * values recursively: a body nested 100,000 deep would overflow the stack of whoever wrote it back or bound it, and
+   * a StackOverflowError is fatal to Akka (it stops the JVM), so one request could take a node down.
+   */
+  public static final int MAX_DEPTH = 64;
+
   public static final ObjectMapper MAPPER =
-      JsonMapper.builder()
+      JsonMapper.builder(new ShallowJsonFactory())
           .addModule(new ParameterNamesModule())
           .addModule(new Jdk8Module())
           .addModule(new JavaTimeModule())
@@ -41,6 +51,80 @@ public final class Json {
           .build();
 
   private Json() {}
+
+  /** Every parser it makes refuses a document nested deeper than {@link #MAX_DEPTH}, as it reads it. */
+  private static final class ShallowJsonFactory extends JsonFactory {
+    ShallowJsonFactory() {}
+
+    private ShallowJsonFactory(ShallowJsonFactory source) {
+      super(source, null);
+    }
+
+    @Override
+    public JsonFactory copy() {
+      return new ShallowJsonFactory(this);
+    }
+
+    @Override
+    public JsonParser createParser(String content) throws IOException {
+      return shallow(super.createParser(content));
+    }
+
+    @Override
+    public JsonParser createParser(byte[] data) throws IOException {
+      return shallow(super.createParser(data));
+    }
+
+    @Override
+    public JsonParser createParser(byte[] data, int offset, int length) throws IOException {
+      return shallow(super.createParser(data, offset, length));
+    }
+
+    @Override
+    public JsonParser createParser(char[] content) throws IOException {
+      return shallow(super.createParser(content));
+    }
+
+    @Override
+    public JsonParser createParser(char[] content, int offset, int length) throws IOException {
+      return shallow(super.createParser(content, offset, length));
+    }
+
+    @Override
+    public JsonParser createParser(java.io.Reader reader) throws IOException {
+      return shallow(super.createParser(reader));
+    }
+
+    @Override
+    public JsonParser createParser(java.io.InputStream in) throws IOException {
+      return shallow(super.createParser(in));
+    }
+
+    private static JsonParser shallow(JsonParser parser) {
+      return new JsonParserDelegate(parser) {
+        @Override
+        public JsonToken nextToken() throws IOException {
+          return checked(super.nextToken());
+        }
+
+        @Override
+        public JsonToken nextValue() throws IOException {
+          return checked(super.nextValue());
+        }
+
+        private JsonToken checked(JsonToken token) throws IOException {
+          if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+            // The root context is not a level; Jackson 2.13's contexts do not count their depth themselves.
+            int depth = 0;
+            for (var context = getParsingContext(); context.getParent() != null; context = context.getParent()) {
+              if (++depth > MAX_DEPTH) throw new JsonParseException(this, "nested deeper than " + MAX_DEPTH + " levels");
+            }
+          }
+          return token;
+        }
+      };
+    }
+  }
 
   /** Jackson 2.13 turns {@code 42} or {@code true} into a string; a wire field typed as text must be text. */
   private static final class StrictStringDeserializer extends StdScalarDeserializer<String> {
@@ -88,7 +172,7 @@ public final class Json {
   }
 
   /** Jackson's messages can quote long stretches of input; people need the first line, not an echo of the body. */
-  private static String brief(String message) {
+  public static String brief(String message) {
     String line = message == null ? "" : message.split("\n")[0];
     return line.length() > 200 ? line.substring(0, 200) + "..." : line;
   }

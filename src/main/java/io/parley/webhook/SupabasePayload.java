@@ -25,7 +25,7 @@ public record SupabasePayload(String type, String table, String schema, ObjectNo
     try {
       root = Json.MAPPER.readTree(body);
     } catch (IOException e) {
-      throw bad("malformed JSON: " + firstLine(e.getMessage()));
+      throw bad("malformed JSON: " + Json.brief(e.getMessage()));
     }
     if (root == null || !root.isObject()) throw bad("request body must be a JSON object");
     String type = text(root, "type", true).toUpperCase(Locale.ROOT);
@@ -114,10 +114,6 @@ public record SupabasePayload(String type, String table, String schema, ObjectNo
     return new ApiException(ApiError.BAD_REQUEST, message);
   }
 
-  private static String firstLine(String message) {
-    String line = message == null ? "" : message.split("\n")[0];
-    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
-  }
 
   /** Parses a stored row back; rows were parsed once at intake, so this cannot fail on a stored event. */
   static ObjectNode readRow(String json) {

@@ -211,7 +211,9 @@ class GatewayTest {
               "{\"type\":\"nonsense\"}",
               "{\"type\":\"send\",\"conversationId\":5,\"content\":\"x\"}",
               "{\"type\":\"read\",\"conversationId\":\"" + id + "\",\"seq\":\"seven\"}",
-              "{\"type\":\"ping\",\"ref\":{\"a\":1}}");
+              "{\"type\":\"ping\",\"ref\":{\"a\":1}}",
+              // Under the frame limit, and deep enough to overflow a stack that writes it back.
+              "{\"type\":\"ping\",\"p\":" + "[".repeat(30_000) + "]".repeat(30_000) + "}");
       for (String frame : garbage) {
         storm.send(frame);
         assertThat(storm.next("error").get("code").asText()).as(frame).isEqualTo("bad_request");

@@ -198,6 +198,21 @@ class ConversationRoutesTest {
   }
 
   @Test
+  void jsonNestedTooDeepIsABadRequestAndTheNodeLivesOn() {
+    String id = group(ANA, "Deep", "bo");
+    String messages = "/api/conversations/" + id + "/messages";
+    // 60 KB, under the body limit: Jackson would parse it, and overflow the stack writing it back.
+    String deep = "[".repeat(30_000) + "]".repeat(30_000);
+    Response refused = api.post(messages, ANA, "{\"content\":\"hi\",\"metadata\":{\"a\":" + deep + "}}");
+    assertProblem(refused, 400, "bad_request");
+    assertThat(refused.json().get("detail").asText()).contains("nested deeper than " + io.parley.http.Json.MAX_DEPTH);
+    String deepest = "[".repeat(io.parley.http.Json.MAX_DEPTH - 2) + "]".repeat(io.parley.http.Json.MAX_DEPTH - 2);
+    assertThat(api.post(messages, ANA, "{\"content\":\"hi\",\"metadata\":{\"a\":" + deepest + "}}").status())
+        .as("as deep as allowed: the body, metadata and its array are three of the levels")
+        .isEqualTo(201);
+  }
+
+  @Test
   void deletingAnOldTombstoneAgainKeepsItsOriginalTime() {
     String id = group(ANA, "Old", "bo");
     String first = post(ANA, id, "o1", "first").json().get("id").asText();
