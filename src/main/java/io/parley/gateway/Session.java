@@ -67,6 +67,9 @@ public final class Session implements OrderedDelivery.Port {
 
   private record Answer(ServerFrame frame) implements Command {}
 
+  /** A typing frame failed: the session is not typing there, and must not ask it to stop when it closes. */
+  private record TypingRefused(String conversationId, ServerFrame error) implements Command {}
+
   private record Subscribed(String ref, List<String> userIds, java.util.Set<String> visible) implements Command {}
 
   /** A page of history, or the answer to a join (its frame, and the messages in it as the entity gave them). */
@@ -194,6 +197,10 @@ public final class Session implements OrderedDelivery.Port {
     if (command instanceof FromUser fromUser) return onFromUser(fromUser);
     if (command instanceof Broadcast b) {
       return reply(new Frames.Notification(NotificationWire.NotificationBody.of(b.live().notification()), null, true));
+    }
+    if (command instanceof TypingRefused refused) {
+      typingIn.remove(refused.conversationId());
+      return reply(refused.error());
     }
     if (command instanceof Caught caught) return onCaught(caught);
     if (command instanceof Subscribed subscribed) return onSubscribed(subscribed);
@@ -425,7 +432,10 @@ public final class Session implements OrderedDelivery.Port {
         CompletionStage<Conversation.Typing> set =
             conversations.setTyping(userId, sessionId, typing.conversationId(), typing.isTyping());
         // Only failures are answered: typing is too frequent to acknowledge.
-        context.pipeToSelf(set, (ok, failure) -> failure == null ? Quiet.INSTANCE : new Answer(errorFrame(ref, failure)));
+        context.pipeToSelf(
+            set,
+            (ok, failure) ->
+                failure == null ? Quiet.INSTANCE : new TypingRefused(typing.conversationId(), errorFrame(ref, failure)));
       }
       case "presence.subscribe" -> subscribe(ref, field(frame, Frames.PresenceIds.class));
       case "presence.unsubscribe" -> {
