@@ -67,10 +67,14 @@ public final class Session implements OrderedDelivery.Port {
 
   private record Answer(ServerFrame frame) implements Command {}
 
+  private record SubscribeFailed(ServerFrame error) implements Command {}
+
   /** A typing frame failed: the session is not typing there, and must not ask it to stop when it closes. */
   private record TypingRefused(String conversationId, ServerFrame error) implements Command {}
 
-  private record Subscribed(String ref, List<String> userIds, java.util.Set<String> visible) implements Command {}
+  /** {@code request} numbers the subscribe among the session's presence requests, to tell what came after it. */
+  private record Subscribed(String ref, long request, List<String> userIds, java.util.Set<String> visible)
+      implements Command {}
 
   /** A page of history, or the answer to a join (its frame, and the messages in it as the entity gave them). */
   private record Caught(
@@ -139,6 +143,12 @@ public final class Session implements OrderedDelivery.Port {
   private final TokenBucket typingLimit;
   /** Conversations where this session said it was typing; they hear it stopped when the session ends. */
   private final java.util.Set<String> typingIn = new java.util.HashSet<>();
+  /** Presence requests so far, subscribes and unsubscribes, in the order the client sent them. */
+  private long presenceRequests;
+  /** Subscribes waiting for the read side to say whom the user may follow. */
+  private int subscribesPending;
+  /** The latest unsubscribe of each user while subscribes were pending; cleared once none is. */
+  private final Map<String, Long> unsubscribedAt = new HashMap<>();
   /** Users whose presence this session follows, and what it last told the client of each. */
   private final Map<String, User.Presence> watching = new HashMap<>();
   private final OrderedDelivery delivery = new OrderedDelivery(this);
@@ -197,6 +207,10 @@ public final class Session implements OrderedDelivery.Port {
     if (command instanceof FromUser fromUser) return onFromUser(fromUser);
     if (command instanceof Broadcast b) {
       return reply(new Frames.Notification(NotificationWire.NotificationBody.of(b.live().notification()), null, true));
+    }
+    if (command instanceof SubscribeFailed failed) {
+      subscribeAnswered();
+      return reply(failed.error());
     }
     if (command instanceof TypingRefused refused) {
       typingIn.remove(refused.conversationId());
@@ -439,9 +453,7 @@ public final class Session implements OrderedDelivery.Port {
       }
       case "presence.subscribe" -> subscribe(ref, field(frame, Frames.PresenceIds.class));
       case "presence.unsubscribe" -> {
-        for (String id : deps.presences().validIds(field(frame, Frames.PresenceIds.class).userIds())) {
-          if (watching.remove(id) != null) userEntity(id).tell(new User.Unwatch(inbox));
-        }
+        unsubscribe(deps.presences().validIds(field(frame, Frames.PresenceIds.class).userIds()));
         send(new Frames.Ok(ref, type));
       }
       case "presence.set" -> {
@@ -481,25 +493,47 @@ public final class Session implements OrderedDelivery.Port {
    * Follows the presence of those who share a conversation with this user; the others are answered once, as
    * offline, and never followed, so a stranger's presence cannot be probed.
    */
-  private void subscribe(String ref, Frames.PresenceIds request) {
-    List<String> ids = deps.presences().validIds(request.userIds());
+  private void subscribe(String ref, Frames.PresenceIds frame) {
+    List<String> ids = deps.presences().validIds(frame.userIds());
+    long request = ++presenceRequests;
+    subscribesPending++;
     context.pipeToSelf(
         deps.presences().visibleTo(principal.userId(), ids),
-        (visible, failure) -> failure == null ? new Subscribed(ref, ids, visible) : new Answer(errorFrame(ref, failure)));
+        (visible, failure) ->
+            failure == null
+                ? new Subscribed(ref, request, ids, visible)
+                : new SubscribeFailed(errorFrame(ref, failure)));
   }
 
+  private void unsubscribe(List<String> ids) {
+    long request = ++presenceRequests;
+    for (String id : ids) {
+      if (watching.remove(id) != null) userEntity(id).tell(new User.Unwatch(inbox));
+      // A subscribe still waiting for the read side must not follow this user once it is answered.
+      if (subscribesPending > 0) unsubscribedAt.put(id, request);
+    }
+  }
+
+  /**
+   * Every user is watched again, even one already followed: the user entity answers a watch with the presence of the
+   * moment, so that every subscribe gets one presence frame per user, whatever came before.
+   */
   private Behavior<Command> onSubscribed(Subscribed subscribed) {
     for (String id : subscribed.userIds()) {
+      if (unsubscribedAt.getOrDefault(id, 0L) > subscribed.request()) continue;
       if (subscribed.visible().contains(id)) {
-        if (!watching.containsKey(id)) {
-          watching.put(id, null);
-          userEntity(id).tell(new User.Watch(inbox));
-        }
+        watching.put(id, null);
+        userEntity(id).tell(new User.Watch(inbox));
       } else {
         send(Frames.Presence.of(Presences.hidden(id)));
       }
     }
+    subscribeAnswered();
     return reply(new Frames.Ok(subscribed.ref(), "presence.subscribe"));
+  }
+
+  private void subscribeAnswered() {
+    if (--subscribesPending == 0) unsubscribedAt.clear();
   }
 
   private <T> void answer(String ref, CompletionStage<T> result, java.util.function.Function<T, ServerFrame> frame) {

@@ -9,6 +9,7 @@ import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import java.time.Duration;
+import java.util.List;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -82,6 +83,33 @@ class PresenceTest {
       assertThat(watched.until("error").get("code").asText()).isEqualTo("bad_request");
       watched.send("{\"type\":\"presence.set\",\"status\":\"online\"}");
       assertThat(presenceOf(watcher, "pd").get("status").asText()).isEqualTo("online");
+    }
+  }
+
+  @Test
+  void subscribingAgainAnswersWithThePresenceOfTheMomentAndAnUnsubscribeRightAfterASubscribeWins() {
+    acquaint("pg", "ph");
+    try (WsClient watcher = WsClient.signedIn(live.node(), TestTokens.user("pg"));
+        WsClient watched = WsClient.signedIn(live.node(), TestTokens.user("ph"))) {
+      watcher.send(subscribe("ph"));
+      assertThat(presenceOf(watcher, "ph").get("status").asText()).isEqualTo("online");
+      watcher.send(subscribe("ph"));
+      assertThat(presenceOf(watcher, "ph").get("status").asText()).as("a second subscribe answers too").isEqualTo("online");
+
+      // The unsubscribe comes while the subscribe still waits for the read side: the client's last word wins.
+      watcher.send("{\"type\":\"presence.unsubscribe\",\"ref\":\"u\",\"userIds\":[\"ph\"]}");
+      watcher.send(subscribe("ph"));
+      watcher.send("{\"type\":\"presence.unsubscribe\",\"ref\":\"u2\",\"userIds\":[\"ph\"]}");
+      List<JsonNode> answers = new java.util.ArrayList<>();
+      while (answers.size() < 3) {
+        JsonNode frame = watcher.next();
+        if (frame.path("type").asText().equals("ok")) answers.add(frame);
+      }
+      watched.send("{\"type\":\"presence.set\",\"status\":\"busy\"}");
+      sleep(1000);
+      assertThat(watcher.drain())
+          .as("no longer following ph")
+          .noneMatch(f -> f.path("type").asText().equals("presence") && f.path("status").asText().equals("busy"));
     }
   }
 
