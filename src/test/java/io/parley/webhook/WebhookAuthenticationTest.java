@@ -143,6 +143,22 @@ class WebhookAuthenticationTest {
   }
 
   @Test
+  void anUnsignedWebhookIdDoesNotMakeAReplayedBodyNew() {
+    String body = newJob();
+    String signature = "hmac-sha256=" + WebhookClient.hmacHex(body);
+    Response first = webhooks.send(JOBS, body, "X-Webhook-Signature", signature);
+    // The HMAC covers the body only: an attacker can replay it under any webhook-id they like.
+    Response replay = webhooks.send(JOBS, body, "X-Webhook-Signature", signature, "webhook-id", "r1");
+    assertThat(first.json().get("duplicate").asBoolean()).isFalse();
+    assertThat(replay.status()).isEqualTo(202);
+    assertThat(replay.json().get("duplicate").asBoolean()).isTrue();
+    assertThat(replay.json().get("eventKey").asText()).startsWith("row:jobs:").isEqualTo(first.json().get("eventKey").asText());
+
+    Response secretReplay = webhooks.send(JOBS, body, "x-webhook-secret", WebhookClient.SECRET, "webhook-id", "r2");
+    assertThat(secretReplay.json().get("duplicate").asBoolean()).isTrue();
+  }
+
+  @Test
   void theTestRouteSaysHowTheRequestAuthenticatedAndEchoes() {
     Response echo = webhooks.hmac("/api/webhooks/test", "{\"hello\":\"world\"}");
     assertThat(echo.status()).isEqualTo(200);
