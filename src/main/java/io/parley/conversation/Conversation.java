@@ -20,12 +20,12 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.parley.CborSerializable;
 import io.parley.http.ApiError;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BiFunction;
@@ -257,6 +257,7 @@ public final class Conversation
 
   private final String conversationId;
   private final ConversationSettings settings;
+  private final ConversationLimits limits;
   private final Set<String> tags;
   private final Fanout fanout;
   private final TypingIndicators typing;
@@ -266,6 +267,7 @@ public final class Conversation
     super(PersistenceId.of(ENTITY_KEY.name(), conversationId));
     this.conversationId = conversationId;
     this.settings = settings;
+    this.limits = new ConversationLimits(settings);
     this.fanout = fanout;
     this.typing = new TypingIndicators(conversationId, settings.typingTimeout(), timers, TypingExpired::new);
     this.tags = Set.of(tagFor(conversationId, settings.tagSlices()));
@@ -373,17 +375,15 @@ public final class Conversation
     if (command.participantIds() != null) participants.addAll(command.participantIds());
     String invalid = firstInvalidUserId(participants);
     if (invalid != null) return reject(command, ApiError.BAD_REQUEST, "invalid user id: " + invalid);
-    String title = command.title() == null ? null : command.title().strip();
+    String title = null;
     if (command.kind() == Kind.DIRECT) {
       if (participants.size() != 2) {
         return reject(command, ApiError.BAD_REQUEST, "a direct conversation has exactly two distinct participants");
       }
-      title = null;
     } else {
-      if (title == null || title.isEmpty()) return reject(command, ApiError.BAD_REQUEST, "a group needs a title");
-      if (title.codePointCount(0, title.length()) > settings.maxTitleLength()) {
-        return reject(command, ApiError.BAD_REQUEST, "title longer than " + settings.maxTitleLength());
-      }
+      Optional<Rejected> badTitle = limits.groupTitle(command.title());
+      if (badTitle.isPresent()) return reject(command, badTitle.get());
+      title = command.title().strip();
       if (participants.size() < 2) {
         return reject(command, ApiError.BAD_REQUEST, "a group needs at least two participants");
       }
@@ -407,19 +407,14 @@ public final class Conversation
 
   private ReplyEffect<Event, ConversationState> post(ConversationState state, PostMessage command) {
     String clientMsgId = command.clientMsgId();
+    Optional<Rejected> badId = limits.clientMsgId(clientMsgId);
+    if (badId.isPresent()) return reject(command, badId.get());
     if (clientMsgId != null) {
-      if (clientMsgId.isEmpty() || clientMsgId.length() > 128) {
-        return reject(command, ApiError.BAD_REQUEST, "clientMsgId must be 1 to 128 characters");
-      }
       MessageView original = state.findByClientMsgId(command.userId(), clientMsgId);
       if (original != null) return Effect().reply(command.replyTo(), new Posted(original, true));
     }
-    String problem = contentProblem(command.content());
-    if (problem != null) return reject(command, ApiError.BAD_REQUEST, problem);
-    if (command.metadata() != null
-        && command.metadata().getBytes(StandardCharsets.UTF_8).length > settings.maxMetadataBytes()) {
-      return reject(command, ApiError.TOO_LARGE, "metadata larger than " + settings.maxMetadataBytes() + " bytes");
-    }
+    Optional<Rejected> badMessage = limits.content(command.content()).or(() -> limits.metadata(command.metadata()));
+    if (badMessage.isPresent()) return reject(command, badMessage.get());
     MessagePosted posted =
         new MessagePosted(
             conversationId,
@@ -449,8 +444,8 @@ public final class Conversation
       return reject(command, ApiError.FORBIDDEN, "only the sender can edit a message");
     }
     if (location.deleted()) return reject(command, ApiError.CONFLICT, "message was deleted");
-    String problem = contentProblem(command.content());
-    if (problem != null) return reject(command, ApiError.BAD_REQUEST, problem);
+    Optional<Rejected> badContent = limits.content(command.content());
+    if (badContent.isPresent()) return reject(command, badContent.get());
     MessageEdited edited =
         new MessageEdited(conversationId, command.messageId(), location.seq(), command.content(), now());
     return Effect()
@@ -549,15 +544,6 @@ public final class Conversation
     return Effect().reply(query.replyTo(), new Messages(page, state.lastSeq(), state.oldestHeldSeq()));
   }
 
-  private String contentProblem(String content) {
-    if (content == null || content.isBlank()) return "content must be non-empty text";
-    if (content.codePointCount(0, content.length()) > settings.maxContentLength()) {
-      return "content longer than " + settings.maxContentLength() + " characters";
-    }
-    if (content.indexOf('\u0000') >= 0) return "content must not contain NUL characters";
-    return null;
-  }
-
   private static String seqProblem(ConversationState state, long seq) {
     if (seq < 0) return "seq must not be negative";
     if (seq > state.lastSeq()) return "seq " + seq + " is beyond the last message (" + state.lastSeq() + ")";
@@ -583,7 +569,11 @@ public final class Conversation
   }
 
   private ReplyEffect<Event, ConversationState> reject(Command command, ApiError error, String message) {
-    return Effect().reply(command.replyTo(), new Rejected(error, message));
+    return reject(command, new Rejected(error, message));
+  }
+
+  private ReplyEffect<Event, ConversationState> reject(Command command, Rejected rejected) {
+    return Effect().reply(command.replyTo(), rejected);
   }
 
   // ---------------------------------------------------------------- event handler

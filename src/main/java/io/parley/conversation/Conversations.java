@@ -37,6 +37,7 @@ public final class Conversations {
   private final ClusterSharding sharding;
   private final ConversationReadModel readModel;
   private final ConversationSettings settings;
+  private final ConversationLimits limits;
   private final Duration askTimeout;
   private final io.parley.metrics.Metrics metrics;
   /** Asks to conversation entities this node lets wait at once; see {@link #askAny}. */
@@ -48,6 +49,7 @@ public final class Conversations {
     this.sharding = ClusterSharding.get(system);
     this.readModel = readModel;
     this.settings = ConversationSettings.fromConfig(system.settings().config());
+    this.limits = new ConversationLimits(settings);
     this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
     this.admission = AdmissionLimit.fromConfig(system.settings().config().getConfig("parley.conversation"));
     metrics.admissionLimit(admission::limit);
@@ -67,6 +69,8 @@ public final class Conversations {
   }
 
   public CompletionStage<ConversationView> createGroup(String userId, String title, List<String> participantIds) {
+    Optional<Conversation.Rejected> badTitle = limits.groupTitle(title);
+    if (badTitle.isPresent()) return refused(badTitle.get());
     return summary(
         ConversationIds.newGroup(),
         replyTo -> new Conversation.Create(Conversation.Kind.GROUP, title, userId, participantIds, replyTo));
@@ -92,6 +96,10 @@ public final class Conversations {
   /** {@code sender} is who the verified token speaks for: their id, and the name others see on notifications. */
   public CompletionStage<Conversation.Posted> post(
       Principal sender, String conversationId, String clientMsgId, String content, String metadata) {
+    // Checked here as well as in the entity: an oversized command would never reach an entity on another node.
+    Optional<Conversation.Rejected> badMessage =
+        limits.clientMsgId(clientMsgId).or(() -> limits.content(content)).or(() -> limits.metadata(metadata));
+    if (badMessage.isPresent()) return refused(badMessage.get());
     long started = System.nanoTime();
     String userId = sender.userId();
     return ask(
@@ -114,6 +122,8 @@ public final class Conversations {
   }
 
   public CompletionStage<MessageView> edit(String userId, String conversationId, String messageId, String content) {
+    Optional<Conversation.Rejected> badContent = limits.content(content);
+    if (badContent.isPresent()) return refused(badContent.get());
     return changeMessage(
         conversationId,
         messageId,
@@ -331,8 +341,12 @@ public final class Conversations {
   }
 
   private static <T> CompletionStage<T> unexpected(Reply reply) {
-    if (reply instanceof Conversation.Rejected rejected) return failed(rejected.error(), rejected.message());
+    if (reply instanceof Conversation.Rejected rejected) return refused(rejected);
     return failed(ApiError.INTERNAL, "unexpected reply " + reply.getClass().getSimpleName());
+  }
+
+  private static <T> CompletionStage<T> refused(Conversation.Rejected rejected) {
+    return failed(rejected.error(), rejected.message());
   }
 
   private static <T> CompletionStage<T> failed(ApiError error, String message) {

@@ -108,7 +108,12 @@ public final class WebhookRoutes {
             if (kind == Kind.JOB) mapping.job(payload.record(), "record", matching.skills());
             else mapping.candidate(payload.record(), "record", matching.skills());
           }
-          Optional<String> webhookId = headers(request).apply("webhook-id").map(String::trim).filter(id -> !id.isEmpty());
+          // Only a Standard Webhooks signature covers webhook-id. The shared secret and X-Webhook-Signature leave it
+          // unsigned, so a replayed body under a fresh id must still be recognised by its content.
+          Optional<String> webhookId =
+              method == WebhookAuth.Method.STANDARD_WEBHOOKS
+                  ? headers(request).apply("webhook-id").map(String::trim).filter(id -> !id.isEmpty())
+                  : Optional.empty();
           if (webhookId.isPresent() && webhookId.get().length() > RecordMapping.MAX_ID_LENGTH) {
             throw new ApiException(ApiError.BAD_REQUEST, "webhook-id is longer than " + RecordMapping.MAX_ID_LENGTH);
           }

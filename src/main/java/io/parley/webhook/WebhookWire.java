@@ -9,7 +9,8 @@ public final class WebhookWire {
 
   /**
    * 202: the event is in the journal. {@code duplicate} is true for a redelivery, which is recorded but not processed
-   * again. {@code eventKey} is what deduplicates it: {@code id:<webhook-id>}, or {@code row:<table>:<id>:<type>:<hash>}.
+   * again. {@code eventKey} is what deduplicates it: {@code id:<webhook-id>} when a Standard Webhooks signature covers
+   * that id, else {@code row:<table>:<id>:<type>:<hash>}.
    */
   public record Accepted(
       boolean accepted, boolean duplicate, String eventKey, String table, String type, String recordId, Instant receivedAt) {}

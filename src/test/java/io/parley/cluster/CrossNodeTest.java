@@ -148,6 +148,56 @@ class CrossNodeTest {
     }
   }
 
+  /**
+   * A body just under {@code max-request-body} makes a command larger than Artery's 256 KiB frame, which would be
+   * dropped on its way to another node (and the client left with a 503 after the ask timeout): node 0 refuses it itself.
+   */
+  @Test
+  void anOversizedRequestIsRefusedAtOnceWhenTheConversationLivesOnAnotherNode() {
+    String token = TestTokens.user("big-a");
+    String id = groupHostedAwayFromNode0("big-a", "big-b");
+    String messages = "/api/conversations/" + id + "/messages";
+    HttpApi api = cluster.api(0);
+    HttpApi.Response hello = api.post(messages, token, "{\"content\":\"hello\"}");
+    assertThat(hello.status()).as(hello.body()).isEqualTo(201);
+    String huge = "x".repeat(262_000);
+
+    HttpApi.Response content = api.post(messages, token, "{\"content\":\"" + huge + "\"}");
+    assertThat(content.status()).as(content.body()).isEqualTo(400);
+    assertThat(content.code()).isEqualTo("bad_request");
+    assertThat(content.json().get("detail").asText()).isEqualTo("content longer than 4000 characters");
+
+    HttpApi.Response metadata =
+        api.post(messages, token, "{\"content\":\"hi\",\"metadata\":{\"blob\":\"" + huge.substring(12_000) + "\"}}");
+    assertThat(metadata.status()).as(metadata.body()).isEqualTo(413);
+    assertThat(metadata.code()).isEqualTo("too_large");
+    assertThat(metadata.json().get("detail").asText()).isEqualTo("metadata larger than 2048 bytes");
+
+    HttpApi.Response clientMsgId =
+        api.post(messages, token, "{\"clientMsgId\":\"" + huge.substring(12_000) + "\",\"content\":\"hi\"}");
+    assertThat(clientMsgId.status()).as(clientMsgId.body()).isEqualTo(400);
+
+    HttpApi.Response edit =
+        api.patch(messages + "/" + hello.json().get("id").asText(), token, "{\"content\":\"" + huge + "\"}");
+    assertThat(edit.status()).as(edit.body()).isEqualTo(400);
+    assertThat(edit.json().get("detail").asText()).isEqualTo("content longer than 4000 characters");
+
+    HttpApi.Response title =
+        api.post("/api/conversations", token,
+            "{\"type\":\"group\",\"title\":\"" + huge + "\",\"participantIds\":[\"big-b\"]}");
+    assertThat(title.status()).as(title.body()).isEqualTo(400);
+    assertThat(title.json().get("detail").asText()).isEqualTo("title longer than 200");
+  }
+
+  /** A new group created through node 0 whose entity another node holds. */
+  private static String groupHostedAwayFromNode0(String creator, String other) {
+    for (int attempt = 0; attempt < 30; attempt++) {
+      String id = group(creator, List.of(other));
+      if (!entitiesOn(cluster.node(0), "Conversation").contains(id)) return id;
+    }
+    throw new AssertionError("30 groups in a row were all hosted on node 0");
+  }
+
   private static JsonNode presenceOf(WsClient client, String userId) {
     return client.until(
         f -> f.path("type").asText().equals("presence") && f.path("userId").asText().equals(userId), new ArrayList<>());

@@ -9,6 +9,8 @@ import io.parley.testkit.HttpApi.Response;
 import io.parley.testkit.RecordingNotifier;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
+import io.parley.testkit.TestTokens;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
@@ -130,6 +132,20 @@ class WebhookAuthenticationTest {
   }
 
   @Test
+  void aTimestampBeyondTheCalendarIsOutsideTheToleranceNotAServerError() {
+    // Both parse as a long, and both are past the range of java.time.Instant.
+    for (String timestamp : new String[] {"99999999999999999", "-99999999999999999"}) {
+      Response response =
+          webhooks.send(JOBS, newJob(), "webhook-id", "msg_far_" + (++rows), "webhook-timestamp", timestamp,
+              "webhook-signature", "v1,bm90LXRoaXMtb25l");
+      assertThat(response.status()).isEqualTo(401);
+      assertThat(response.code()).isEqualTo("unauthorized");
+      assertThat(response.contentType()).contains("application/problem+json");
+      assertThat(response.json().get("detail").asText()).contains("tolerance");
+    }
+  }
+
+  @Test
   void aReplayWithinTheToleranceIsStoredAsADuplicateOnly() {
     String body = newJob();
     Instant now = Instant.now();
@@ -140,6 +156,22 @@ class WebhookAuthenticationTest {
     assertThat(first.json().get("duplicate").asBoolean()).isFalse();
     assertThat(replay.status()).isEqualTo(202);
     assertThat(replay.json().get("duplicate").asBoolean()).isTrue();
+  }
+
+  @Test
+  void anUnsignedWebhookIdDoesNotMakeAReplayedBodyNew() {
+    String body = newJob();
+    String signature = "hmac-sha256=" + WebhookClient.hmacHex(body);
+    Response first = webhooks.send(JOBS, body, "X-Webhook-Signature", signature);
+    // The HMAC covers the body only: an attacker can replay it under any webhook-id they like.
+    Response replay = webhooks.send(JOBS, body, "X-Webhook-Signature", signature, "webhook-id", "r1");
+    assertThat(first.json().get("duplicate").asBoolean()).isFalse();
+    assertThat(replay.status()).isEqualTo(202);
+    assertThat(replay.json().get("duplicate").asBoolean()).isTrue();
+    assertThat(replay.json().get("eventKey").asText()).startsWith("row:jobs:").isEqualTo(first.json().get("eventKey").asText());
+
+    Response secretReplay = webhooks.send(JOBS, body, "x-webhook-secret", WebhookClient.SECRET, "webhook-id", "r2");
+    assertThat(secretReplay.json().get("duplicate").asBoolean()).isTrue();
   }
 
   @Test
@@ -159,5 +191,23 @@ class WebhookAuthenticationTest {
     assertThat(api.get("/api/jobs/notify/status", null).status()).isEqualTo(401);
     assertThat(api.get("/api/jobs/notify/status", "wrong").status()).isEqualTo(401);
     assertThat(api.get("/api/jobs/notify/status", WebhookClient.SECRET).status()).isEqualTo(200);
+  }
+
+  @Test
+  void theStatusRouteFallsBackToAnAdminTokenWhenTheWebhookTimestampIsBeyondTheCalendar() {
+    Response asAdmin = api.send(statusWithStandardHeaders(TestTokens.serviceRole(), "99999999999999999"));
+    assertThat(asAdmin.status()).isEqualTo(200);
+    assertThat(asAdmin.json().has("received")).isTrue();
+    Response anonymous = api.send(statusWithStandardHeaders(null, "99999999999999999"));
+    assertThat(anonymous.status()).isEqualTo(401);
+    assertThat(anonymous.contentType()).contains("application/problem+json");
+  }
+
+  private static HttpRequest.Builder statusWithStandardHeaders(String token, String timestamp) {
+    return api.request("/api/jobs/notify/status", token)
+        .header("webhook-id", "msg_status")
+        .header("webhook-timestamp", timestamp)
+        .header("webhook-signature", "v1,bm90LXRoaXMtb25l")
+        .GET();
   }
 }

@@ -1,0 +1,52 @@
+package io.parley.conversation;
+
+import io.parley.conversation.Conversation.Rejected;
+import io.parley.http.ApiError;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * The size and shape rules for what a client writes into a conversation. The entity applies them, and so does
+ * {@link Conversations} before it asks: a request up to the body limit would make a command larger than Artery's
+ * frame, which is dropped on its way to an entity on another node, so it must be refused where it arrives.
+ */
+record ConversationLimits(ConversationSettings settings) {
+
+  Optional<Rejected> clientMsgId(String clientMsgId) {
+    if (clientMsgId != null && (clientMsgId.isEmpty() || clientMsgId.length() > 128)) {
+      return badRequest("clientMsgId must be 1 to 128 characters");
+    }
+    return Optional.empty();
+  }
+
+  Optional<Rejected> content(String content) {
+    if (content == null || content.isBlank()) return badRequest("content must be non-empty text");
+    if (content.codePointCount(0, content.length()) > settings.maxContentLength()) {
+      return badRequest("content longer than " + settings.maxContentLength() + " characters");
+    }
+    if (content.indexOf('\u0000') >= 0) return badRequest("content must not contain NUL characters");
+    return Optional.empty();
+  }
+
+  Optional<Rejected> metadata(String metadata) {
+    if (metadata != null && metadata.getBytes(StandardCharsets.UTF_8).length > settings.maxMetadataBytes()) {
+      return Optional.of(
+          new Rejected(ApiError.TOO_LARGE, "metadata larger than " + settings.maxMetadataBytes() + " bytes"));
+    }
+    return Optional.empty();
+  }
+
+  /** A group's title, as given: it is stored stripped. */
+  Optional<Rejected> groupTitle(String title) {
+    String stripped = title == null ? "" : title.strip();
+    if (stripped.isEmpty()) return badRequest("a group needs a title");
+    if (stripped.codePointCount(0, stripped.length()) > settings.maxTitleLength()) {
+      return badRequest("title longer than " + settings.maxTitleLength());
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Rejected> badRequest(String message) {
+    return Optional.of(new Rejected(ApiError.BAD_REQUEST, message));
+  }
+}
