@@ -1,16 +1,9 @@
 package io.parley.conversation;
 
+import io.parley.db.TaggedProjections;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.eventsourced.javadsl.EventSourcedProvider;
-import akka.projection.javadsl.GroupedProjection;
-import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcHandler;
 import akka.projection.jdbc.javadsl.JdbcProjection;
 import com.typesafe.config.Config;
@@ -23,14 +16,11 @@ import io.parley.conversation.Conversation.MessagePosted;
 import io.parley.conversation.Conversation.ParticipantRemoved;
 import io.parley.conversation.Conversation.ParticipantsAdded;
 import io.parley.conversation.Conversation.ReadUpTo;
-import io.parley.db.Database;
 import io.parley.db.PlainJdbcSession;
 import io.parley.db.Sql;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import javax.sql.DataSource;
 
 /**
  * Builds the read side from conversation events: "my conversations" with unread counts, and the message table that
@@ -47,27 +37,14 @@ public final class ConversationProjection
     Config projection = system.settings().config().getConfig("parley.projection");
     int groupSize = projection.getInt("group-size");
     Duration groupWithin = projection.getDuration("group-within");
-    DataSource dataSource = Database.get(system).dataSource();
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            "conversation-projection",
-            settings.tagSlices(),
-            slice -> {
-              String tag = Conversation.sliceTag(slice);
-              SourceProvider<Offset, EventEnvelope<Event>> source =
-                  EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
-              GroupedProjection<Offset, EventEnvelope<Event>> grouped =
-                  JdbcProjection.groupedWithin(
-                      ProjectionId.of(NAME, tag),
-                      source,
-                      () -> new PlainJdbcSession(dataSource),
-                      ConversationProjection::new,
-                      system);
-              return ProjectionBehavior.create(grouped.withGroup(groupSize, groupWithin));
-            },
-            ShardedDaemonProcessSettings.create(system),
-            Optional.of(ProjectionBehavior.stopMessage()));
+    TaggedProjections.<Event>run(
+        system,
+        "conversation-projection",
+        settings.tagSlices(),
+        Conversation::sliceTag,
+        (tag, events, sessions) ->
+            JdbcProjection.groupedWithin(ProjectionId.of(NAME, tag), events, sessions, ConversationProjection::new, system)
+                .withGroup(groupSize, groupWithin));
   }
 
   @Override

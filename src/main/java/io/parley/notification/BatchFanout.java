@@ -1,24 +1,14 @@
 package io.parley.notification;
 
+import io.parley.db.TaggedProjections;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.eventsourced.javadsl.EventSourcedProvider;
 import akka.projection.javadsl.Handler;
-import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcProjection;
-import io.parley.db.Database;
-import io.parley.db.PlainJdbcSession;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import javax.sql.DataSource;
 
 /**
  * Puts each stored batch into its users' inboxes, from the journal: at least once, its offset saved after a chunk's
@@ -31,27 +21,15 @@ public final class BatchFanout {
 
   public static void init(ActorSystem<?> system, Notifications notifications) {
     int slices = system.settings().config().getInt("parley.notifications.batch.tag-slices");
-    DataSource dataSource = Database.get(system).dataSource();
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            "batch-inbox-projection",
-            slices,
-            slice -> {
-              String tag = NotificationBatch.inboxTag(slice);
-              SourceProvider<Offset, EventEnvelope<NotificationBatch.Event>> source =
-                  EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
-              return ProjectionBehavior.create(
-                  JdbcProjection.atLeastOnceAsync(
-                      ProjectionId.of("batch-inbox", tag),
-                      source,
-                      () -> new PlainJdbcSession(dataSource),
-                      () -> new Filler(notifications),
-                      system)
-                      .withSaveOffset(1, java.time.Duration.ZERO));
-            },
-            ShardedDaemonProcessSettings.create(system),
-            Optional.of(ProjectionBehavior.stopMessage()));
+    TaggedProjections.<NotificationBatch.Event>run(
+        system,
+        "batch-inbox-projection",
+        slices,
+        NotificationBatch::inboxTag,
+        (tag, events, sessions) ->
+            JdbcProjection.atLeastOnceAsync(
+                    ProjectionId.of("batch-inbox", tag), events, sessions, () -> new Filler(notifications), system)
+                .withSaveOffset(1, java.time.Duration.ZERO));
   }
 
   private static final class Filler extends Handler<EventEnvelope<NotificationBatch.Event>> {

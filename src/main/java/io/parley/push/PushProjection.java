@@ -1,26 +1,16 @@
 package io.parley.push;
 
+import io.parley.db.TaggedProjections;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.eventsourced.javadsl.EventSourcedProvider;
 import akka.projection.javadsl.Handler;
-import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcProjection;
-import io.parley.db.Database;
-import io.parley.db.PlainJdbcSession;
 import io.parley.notification.Announcements;
 import io.parley.user.User;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import javax.sql.DataSource;
 
 /**
  * Pushes from the journal, not from the request: the events that carry a push (a user's stored notification, a
@@ -35,27 +25,15 @@ public final class PushProjection {
   public static void init(ActorSystem<?> system, PushGateway gateway) {
     PushSettings settings = PushSettings.fromConfig(system.settings().config());
     PushDelivery delivery = new PushDelivery(system, gateway, settings);
-    DataSource dataSource = Database.get(system).dataSource();
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            "push-projection",
-            settings.tagSlices() + 1,
-            instance -> {
-              String tag = instance < settings.tagSlices() ? User.pushTag(instance) : Announcements.TAG;
-              SourceProvider<Offset, EventEnvelope<Object>> source =
-                  EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
-              return ProjectionBehavior.create(
-                  JdbcProjection.groupedWithinAsync(
-                          ProjectionId.of("push", tag),
-                          source,
-                          () -> new PlainJdbcSession(dataSource),
-                          () -> new Pusher(delivery),
-                          system)
-                      .withGroup(settings.groupSize(), settings.groupWithin()));
-            },
-            ShardedDaemonProcessSettings.create(system),
-            Optional.of(ProjectionBehavior.stopMessage()));
+    TaggedProjections.<Object>run(
+        system,
+        "push-projection",
+        settings.tagSlices() + 1,
+        instance -> instance < settings.tagSlices() ? User.pushTag(instance) : Announcements.TAG,
+        (tag, events, sessions) ->
+            JdbcProjection.groupedWithinAsync(
+                    ProjectionId.of("push", tag), events, sessions, () -> new Pusher(delivery), system)
+                .withGroup(settings.groupSize(), settings.groupWithin()));
   }
 
   private static final class Pusher extends Handler<List<EventEnvelope<Object>>> {

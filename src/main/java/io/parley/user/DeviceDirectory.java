@@ -1,16 +1,10 @@
 package io.parley.user;
 
+import io.parley.db.TaggedProjections;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.eventsourced.javadsl.EventSourcedProvider;
-import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcHandler;
 import akka.projection.jdbc.javadsl.JdbcProjection;
 import io.parley.db.Database;
@@ -25,7 +19,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -52,25 +45,14 @@ public final class DeviceDirectory extends JdbcHandler<List<EventEnvelope<User.E
     int slices = system.settings().config().getInt("parley.push.tag-slices");
     var projection = system.settings().config().getConfig("parley.projection");
     DataSource dataSource = Database.get(system).dataSource();
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            "device-directory",
-            slices,
-            slice -> {
-              SourceProvider<Offset, EventEnvelope<User.Event>> source =
-                  EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag(slice));
-              return ProjectionBehavior.create(
-                  JdbcProjection.groupedWithin(
-                          ProjectionId.of("devices", tag(slice)),
-                          source,
-                          () -> new PlainJdbcSession(dataSource),
-                          DeviceDirectory::new,
-                          system)
-                      .withGroup(projection.getInt("group-size"), projection.getDuration("group-within")));
-            },
-            ShardedDaemonProcessSettings.create(system),
-            Optional.of(ProjectionBehavior.stopMessage()));
+    TaggedProjections.<User.Event>run(
+        system,
+        "device-directory",
+        slices,
+        DeviceDirectory::tag,
+        (tag, events, sessions) ->
+            JdbcProjection.groupedWithin(ProjectionId.of("devices", tag), events, sessions, DeviceDirectory::new, system)
+                .withGroup(projection.getInt("group-size"), projection.getDuration("group-within")));
   }
 
   @Override

@@ -1,23 +1,17 @@
 package io.parley.webhook;
 
+import io.parley.db.TaggedProjections;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.eventsourced.javadsl.EventSourcedProvider;
 import akka.projection.javadsl.Handler;
-import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcProjection;
 import akka.stream.javadsl.Sink;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.db.Database;
-import io.parley.db.PlainJdbcSession;
 import io.parley.http.ApiException;
 import io.parley.matching.CandidateProfile;
 import io.parley.matching.JobMatch;
@@ -35,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -84,27 +77,20 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
     JobMatcher matcher = new JobMatcher(system, matching);
     JobStore jobs = new JobStore(dataSource);
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            "webhook-processing",
-            webhooks.tagSlices(),
-            slice -> {
-              String tag = WebhookIntake.sliceTag(slice);
-              SourceProvider<Offset, EventEnvelope<Event>> source =
-                  EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
-              return ProjectionBehavior.create(
-                  JdbcProjection.atLeastOnceAsync(
-                          ProjectionId.of(NAME, tag),
-                          source,
-                          () -> new PlainJdbcSession(dataSource),
-                          () -> new WebhookProcessor(system, webhooks, matching, matcher, jobs, delivery, blocking),
-                          system)
-                      // An event's effects are idempotent, but a notification sent twice still costs a call.
-                      .withSaveOffset(1, Duration.ZERO));
-            },
-            ShardedDaemonProcessSettings.create(system),
-            Optional.of(ProjectionBehavior.stopMessage()));
+    TaggedProjections.<Event>run(
+        system,
+        "webhook-processing",
+        webhooks.tagSlices(),
+        WebhookIntake::sliceTag,
+        (tag, events, sessions) ->
+            JdbcProjection.atLeastOnceAsync(
+                    ProjectionId.of(NAME, tag),
+                    events,
+                    sessions,
+                    () -> new WebhookProcessor(system, webhooks, matching, matcher, jobs, delivery, blocking),
+                    system)
+                // An event's effects are idempotent, but a notification sent twice still costs a call.
+                .withSaveOffset(1, Duration.ZERO));
   }
 
   @Override
