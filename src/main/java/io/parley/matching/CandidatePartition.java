@@ -16,7 +16,9 @@ import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.parley.CborSerializable;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One of {@code parley.matching.partitions} shares of the candidate index, sharded over the cluster and
@@ -80,10 +82,23 @@ public final class CandidatePartition
     return Integer.toString(Math.floorMod(candidateId.hashCode(), partitions));
   }
 
+  /** Far more jobs than page through one partition at once: one per webhook processing slice. */
+  private static final int JOBS_PAGED_AT_ONCE = 16;
+
   private final MatchingSettings settings;
-  /** The last job matched and its result, so that its later pages need no new search. Not persisted. */
-  private JobPosting pagedJob;
-  private List<CandidateMatch> pagedMatches = List.of();
+  /**
+   * The matches of each job being paged through, computed at its offset 0. Several jobs page at once (one per
+   * webhook slice); each keeps its own result, or a change of the index between two pages of one job, computed
+   * anew because another job had replaced it, would shift candidates past the page boundary and skip them. Not
+   * persisted: a partition that restarts between two pages computes them anew.
+   */
+  private final Map<JobPosting, List<CandidateMatch>> paged =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<JobPosting, List<CandidateMatch>> eldest) {
+          return size() > JOBS_PAGED_AT_ONCE;
+        }
+      };
 
   private CandidatePartition(String partition, MatchingSettings settings) {
     super(PersistenceId.of(ENTITY_KEY.name(), partition));
@@ -143,18 +158,16 @@ public final class CandidatePartition
   }
 
   private ReplyEffect<Event, CandidateIndex> findMatches(CandidateIndex index, FindMatches command) {
-    if (command.offset() == 0 || !command.job().equals(pagedJob)) {
-      pagedJob = command.job();
-      pagedMatches = index.match(command.job(), settings.scoring());
+    List<CandidateMatch> matches = command.offset() == 0 ? null : paged.get(command.job());
+    if (matches == null) {
+      matches = index.match(command.job(), settings.scoring());
+      paged.put(command.job(), matches);
     }
-    int total = pagedMatches.size();
+    int total = matches.size();
     int from = Math.min(command.offset(), total);
     int to = Math.min(total, from + Math.max(1, command.limit()));
-    List<CandidateMatch> page = List.copyOf(pagedMatches.subList(from, to));
-    if (to >= total) {
-      pagedJob = null;
-      pagedMatches = List.of();
-    }
+    List<CandidateMatch> page = List.copyOf(matches.subList(from, to));
+    if (to >= total) paged.remove(command.job());
     return Effect().reply(command.replyTo(), new MatchPage(page, from, total));
   }
 

@@ -75,6 +75,27 @@ class CandidatePartitionTest {
   }
 
   @Test
+  void aJobPagedBetweenThePagesOfAnotherDoesNotMakeItSkipACandidateWhenTheIndexChanges() {
+    for (int i = 0; i < 6; i++) {
+      int n = i;
+      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
+    }
+    JobPosting first = new JobPosting("j1", "T", "C", List.of("java"), null, null, null, false, null, true);
+    JobPosting second = new JobPosting("j2", "T", "C", List.of("java"), null, null, null, false, null, true);
+    MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, 0, 3, r)).reply();
+    kit.<MatchPage>runCommand(r -> new FindMatches(second, 0, 3, r));
+    // A candidate of the first page leaves: recomputed, the rest would move up and one would fall between the pages.
+    String leaving = firstPage.matches().get(0).userId().substring("u-".length());
+    kit.<Done>runCommand(r -> new Remove(leaving, r));
+    MatchPage secondPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, 3, 3, r)).reply();
+
+    List<String> seen = new ArrayList<>();
+    firstPage.matches().forEach(m -> seen.add(m.userId()));
+    secondPage.matches().forEach(m -> seen.add(m.userId()));
+    assertThat(seen).containsExactlyInAnyOrder("u-c0", "u-c1", "u-c2", "u-c3", "u-c4", "u-c5");
+  }
+
+  @Test
   void recoversItsIndexFromSnapshotAndEvents() {
     for (int i = 0; i < 4; i++) {
       int n = i;
