@@ -72,18 +72,19 @@ public final class Notifications {
   }
 
   /**
-   * Stores {@code draft} for each user; completes once it is in the journal. A send to one user goes to that user's
-   * inbox at once. A send to several is stored once per chunk of users ({@link NotificationBatch}), and its inboxes
-   * and pushes follow from the journal ({@link BatchFanout}, the push projection), so that the answer costs a write
-   * per chunk rather than one per inbox. Every send has an idempotency key (its batch id when the caller gave none),
-   * so a retry can never give anyone the notification twice.
+   * Stores {@code draft} for each user; completes once it is in the journal. A send to one user without an
+   * idempotency key goes to that user's inbox at once. Any other send is stored once per chunk of users
+   * ({@link NotificationBatch}), and its inboxes and pushes follow from the journal ({@link BatchFanout}, the push
+   * projection), so that the answer costs a write per chunk rather than one per inbox. The batch entity of a key is
+   * the one record of who has the notification: a retry that names one user or many, in any order, gives nobody the
+   * notification, or its push, twice.
    */
   public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey) {
     List<String> recipients = recipients(userIds);
     boolean pushed = draft.pushed(pushedKinds);
     if (pushed) requirePushable(draft);
     String batchId = idempotencyKey != null ? idempotencyKey : UUID.randomUUID().toString();
-    if (recipients.size() == 1) {
+    if (recipients.size() == 1 && idempotencyKey == null) {
       return sendRetrying(recipients.get(0), draft, batchId, SEND_ATTEMPTS)
           .thenApply(notified -> new Sent(notified.duplicate() ? 0 : 1, notified.duplicate() ? 1 : 0, batchId));
     }

@@ -107,6 +107,30 @@ class BatchSendTest {
     }
   }
 
+  @Test
+  void aKeyedSendRetriedWithMoreUsersOrFewerPushesAndStoresNobodyTwice() throws InterruptedException {
+    notifications.registerDevice("bk1", "bk1-phone");
+    notifications.registerDevice("bk2", "bk2-phone");
+    awaitDirectory(live.node(), Map.of("bk1", 1, "bk2", 1));
+    String toOne = "{\"userIds\":[\"bk1\"],\"idempotencyKey\":\"bk-once\",\"notification\":{\"kind\":\"job_match\",\"title\":\"Once\"}}";
+    String toBoth = "{\"userIds\":[\"bk1\",\"bk2\"],\"idempotencyKey\":\"bk-once\",\"notification\":{\"kind\":\"job_match\",\"title\":\"Once\"}}";
+
+    HttpApi.Response first = api.post("/api/admin/notifications", TestTokens.serviceRole(), toOne);
+    assertThat(first.status()).as(first.body()).isEqualTo(202);
+    Eventually.await("bk1's push", () -> pushedTokens().contains("bk1-phone"), pushed -> pushed);
+    JsonNode retried = api.post("/api/admin/notifications", TestTokens.serviceRole(), toBoth).json();
+    assertThat(retried.get("accepted").asInt()).isEqualTo(1);
+    assertThat(retried.get("duplicates").asInt()).isEqualTo(1);
+    JsonNode again = api.post("/api/admin/notifications", TestTokens.serviceRole(), toOne).json();
+    assertThat(again.get("duplicates").asInt()).as("and back to one user").isEqualTo(1);
+
+    Eventually.await("bk2's push", () -> pushedTokens().contains("bk2-phone"), pushed -> pushed);
+    awaitInbox("bk2", 1);
+    Thread.sleep(Duration.ofSeconds(1).toMillis());
+    assertThat(pushedTokens()).filteredOn(token -> token.startsWith("bk")).containsExactlyInAnyOrder("bk1-phone", "bk2-phone");
+    assertThat(awaitInbox("bk1", 1).get("notifications")).hasSize(1);
+  }
+
   /** The first node stores batches and never pushes them nor fills inboxes, as if it died right after the 202. */
   private static final Config STORES_ONLY =
       ConfigFactory.parseString("parley.push.projection.enabled = off\nparley.notifications.batch.fanout-enabled = off");
