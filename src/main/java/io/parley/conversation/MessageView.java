@@ -21,11 +21,16 @@ public record MessageView(
     return deletedAt != null;
   }
 
-  MessageView edited(String newContent, Instant when) {
+  public MessageView edited(String newContent, Instant when) {
     return new MessageView(conversationId, messageId, seq, senderId, clientMsgId, newContent, metadata, at, when, null);
   }
 
-  MessageView tombstone(Instant when) {
+  public MessageView tombstone(Instant when) {
     return new MessageView(conversationId, messageId, seq, senderId, clientMsgId, null, null, at, editedAt, when);
+  }
+
+  /** The message with its text unknown: it may have changed since this view was taken. */
+  public MessageView withoutContent() {
+    return new MessageView(conversationId, messageId, seq, senderId, clientMsgId, null, null, at, editedAt, deletedAt);
   }
 }

@@ -1,18 +1,12 @@
 package io.parley.user;
 
+import io.parley.db.TaggedProjections;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import akka.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.eventsourced.javadsl.EventSourcedProvider;
 import akka.projection.javadsl.Handler;
-import akka.projection.javadsl.SourceProvider;
 import akka.projection.jdbc.javadsl.JdbcProjection;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
@@ -22,15 +16,12 @@ import io.parley.conversation.Conversation;
 import io.parley.conversation.ConversationSettings;
 import io.parley.conversation.ConversationView.Participant;
 import io.parley.conversation.MessageView;
-import io.parley.db.Database;
-import io.parley.db.PlainJdbcSession;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -58,27 +49,15 @@ public final class MessageInboxes {
     Settings settings = Settings.fromConfig(system.settings().config());
     if (!settings.enabled()) return;
     int slices = ConversationSettings.fromConfig(system.settings().config()).tagSlices();
-    var dataSource = Database.get(system).dataSource();
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            "message-inbox-projection",
-            slices,
-            slice -> {
-              String tag = Conversation.sliceTag(slice);
-              SourceProvider<Offset, EventEnvelope<Conversation.Event>> source =
-                  EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), tag);
-              return ProjectionBehavior.create(
-                  JdbcProjection.groupedWithinAsync(
-                          ProjectionId.of("message-inboxes", tag),
-                          source,
-                          () -> new PlainJdbcSession(dataSource),
-                          () -> new Filler(system, settings),
-                          system)
-                      .withGroup(settings.groupSize(), settings.groupWithin()));
-            },
-            ShardedDaemonProcessSettings.create(system),
-            Optional.of(ProjectionBehavior.stopMessage()));
+    TaggedProjections.<Conversation.Event>run(
+        system,
+        "message-inbox-projection",
+        slices,
+        Conversation::sliceTag,
+        (tag, events, sessions) ->
+            JdbcProjection.groupedWithinAsync(
+                    ProjectionId.of("message-inboxes", tag), events, sessions, () -> new Filler(system, settings), system)
+                .withGroup(settings.groupSize(), settings.groupWithin()));
   }
 
   static final class Filler extends Handler<List<EventEnvelope<Conversation.Event>>> {
@@ -95,15 +74,37 @@ public final class MessageInboxes {
     @Override
     public CompletionStage<Done> process(List<EventEnvelope<Conversation.Event>> envelopes) {
       Map<String, List<Conversation.MessagePosted>> postedByConversation = new LinkedHashMap<>();
+      // Changes later in the same group, by message id: a message is never notified as it was before them.
+      Map<String, Conversation.Event> changed = new HashMap<>();
       for (EventEnvelope<Conversation.Event> envelope : envelopes) {
-        if (envelope.event() instanceof Conversation.MessagePosted posted) {
+        Conversation.Event event = envelope.event();
+        if (event instanceof Conversation.MessagePosted posted) {
           postedByConversation.computeIfAbsent(posted.conversationId(), id -> new ArrayList<>()).add(posted);
+        } else if (event instanceof Conversation.MessageEdited edited) {
+          changed.merge(edited.messageId(), edited, (earlier, later) -> earlier instanceof Conversation.MessageDeleted ? earlier : later);
+        } else if (event instanceof Conversation.MessageDeleted deleted) {
+          changed.put(deleted.messageId(), deleted);
         }
       }
       if (postedByConversation.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
       List<CompletionStage<Map<String, List<Conversation.MessageNotice>>>> asked = new ArrayList<>();
-      postedByConversation.forEach((id, posted) -> asked.add(noticesFor(id, posted)));
+      postedByConversation.forEach((id, posted) -> asked.add(noticesFor(id, posted, changed)));
       return Futures.all(asked).thenCompose(this::notifyAll);
+    }
+
+    /**
+     * The message as the conversation holds it now. One that left the conversation's window is known only as it was
+     * posted, and may have been edited or deleted since: it is notified without its text, never with text its sender
+     * took back.
+     */
+    static MessageView current(
+        Conversation.MessagePosted posted, Map<Long, MessageView> held, Map<String, Conversation.Event> changed) {
+      MessageView view = held.get(posted.seq());
+      if (view == null) view = posted.view().withoutContent();
+      Conversation.Event change = changed.get(posted.messageId());
+      if (change instanceof Conversation.MessageDeleted deleted) return view.tombstone(deleted.at());
+      if (change instanceof Conversation.MessageEdited edited && !view.deleted()) return view.edited(edited.content(), edited.at());
+      return view;
     }
 
     /**
@@ -112,7 +113,7 @@ public final class MessageInboxes {
      * and nobody at all for a message deleted since. An edit made since shows in the notification.
      */
     private CompletionStage<Map<String, List<Conversation.MessageNotice>>> noticesFor(
-        String conversationId, List<Conversation.MessagePosted> posted) {
+        String conversationId, List<Conversation.MessagePosted> posted, Map<String, Conversation.Event> changed) {
       long fromSeq = posted.get(0).seq();
       long toSeq = posted.get(posted.size() - 1).seq();
       return Futures.direct(
@@ -127,7 +128,7 @@ public final class MessageInboxes {
                 Map<Long, MessageView> held = new HashMap<>();
                 for (MessageView view : recipients.held()) held.put(view.seq(), view);
                 for (Conversation.MessagePosted message : posted) {
-                  MessageView now = held.getOrDefault(message.seq(), message.view());
+                  MessageView now = current(message, held, changed);
                   if (now.deleted()) continue;
                   for (Participant p : recipients.participants()) {
                     if (p.userId().equals(message.senderId())

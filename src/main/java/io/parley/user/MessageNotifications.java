@@ -20,6 +20,8 @@ final class MessageNotifications {
   static final String KIND = "message";
   private static final int PREVIEW_LENGTH = 120;
   static final String DELETED_BODY = "Message deleted";
+  /** The body of a message notified after it left its conversation's window, when its text may have changed. */
+  static final String UNKNOWN_TEXT_BODY = "New message";
 
   private MessageNotifications() {}
 
@@ -31,7 +33,7 @@ final class MessageNotifications {
     MessageView message = posted.message();
     String sender =
         posted.senderName() == null || posted.senderName().isBlank() ? message.senderId() : preview(posted.senderName());
-    String body = count == 1 ? preview(message.content()) : countBody(count, sender);
+    String body = count == 1 ? (message.content() == null ? UNKNOWN_TEXT_BODY : preview(message.content())) : countBody(count, sender);
     ObjectNode data = Json.MAPPER.createObjectNode();
     data.put("conversationId", message.conversationId());
     data.put("messageId", message.messageId());
