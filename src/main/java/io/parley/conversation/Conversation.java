@@ -471,12 +471,17 @@ public final class Conversation
         .thenReply(command.replyTo(), s -> new MessageChanged(s.changedView(deleted, location.senderId())));
   }
 
-  /** The window is authoritative for the messages it holds; older ones are taken from the read side's answer. */
+  /**
+   * The window is authoritative for the messages it holds; older ones are taken from the read side's answer, except
+   * for a deletion the read side may not have applied yet.
+   */
   private static MessageLocation locate(ConversationState state, String messageId, MessageLocation fromReadSide) {
     MessageView held = state.findByMessageId(messageId);
     if (held != null) return new MessageLocation(held.seq(), held.senderId(), held.deleted());
     if (fromReadSide != null && fromReadSide.seq() < state.oldestHeldSeq() && fromReadSide.seq() >= 1) {
-      return fromReadSide;
+      return state.deletedOutsideWindow(messageId)
+          ? new MessageLocation(fromReadSide.seq(), fromReadSide.senderId(), true)
+          : fromReadSide;
     }
     return null;
   }

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -36,6 +37,14 @@ public final class ConversationState implements CborSerializable {
   private ArrayList<MessageView> recent = new ArrayList<>();
   /** Keyed by sender and clientMsgId, in posting order so that the oldest entries go first. */
   private LinkedHashMap<String, Sent> sentByClientMsgId = new LinkedHashMap<>();
+  /**
+   * The newest messages deleted outside the window (deleted there, or deleted and then pushed out of it), oldest
+   * first: the read side may not show those deletions yet, and an edit or a second delete must not take its word.
+   */
+  private LinkedHashSet<String> deletedOutsideWindow = new LinkedHashSet<>();
+
+  /** Far more deletions than the read side falls behind by in one conversation. */
+  private static final int DELETIONS_REMEMBERED = 1000;
 
   @SuppressWarnings("unused") // for Jackson
   private ConversationState() {}
@@ -54,6 +63,7 @@ public final class ConversationState implements CborSerializable {
     copy.members = new LinkedHashMap<>(members);
     copy.recent = new ArrayList<>(recent);
     copy.sentByClientMsgId = new LinkedHashMap<>(sentByClientMsgId);
+    copy.deletedOutsideWindow = new LinkedHashSet<>(deletedOutsideWindow);
     return copy;
   }
 
@@ -109,6 +119,11 @@ public final class ConversationState implements CborSerializable {
   public MessageView messageAt(long seq) {
     long index = seq - oldestHeldSeq();
     return index >= 0 && index < recent.size() ? recent.get((int) index) : null;
+  }
+
+  /** Whether the message was deleted, as far as the entity knows of one outside its window (see the field). */
+  public boolean deletedOutsideWindow(String messageId) {
+    return deletedOutsideWindow.contains(messageId);
   }
 
   public MessageView findByMessageId(String messageId) {
@@ -176,7 +191,8 @@ public final class ConversationState implements CborSerializable {
     } else if (event instanceof Conversation.MessageEdited e) {
       replaceHeld(e.seq(), held -> held.edited(e.content(), e.at()));
     } else if (event instanceof Conversation.MessageDeleted e) {
-      replaceHeld(e.seq(), held -> held.tombstone(e.at()));
+      if (messageAt(e.seq()) == null) rememberDeleted(e.messageId());
+      else replaceHeld(e.seq(), held -> held.tombstone(e.at()));
     } else if (event instanceof Conversation.DeliveredUpTo e) {
       advance(e.userId(), e.seq(), false);
     } else if (event instanceof Conversation.ReadUpTo e) {
@@ -188,7 +204,11 @@ public final class ConversationState implements CborSerializable {
     lastSeq = e.seq();
     recent.add(e.view());
     // The window may have been larger when the snapshot was taken; trim to the configured size either way.
-    if (recent.size() > settings.recentWindow()) recent.subList(0, recent.size() - settings.recentWindow()).clear();
+    if (recent.size() > settings.recentWindow()) {
+      List<MessageView> leaving = recent.subList(0, recent.size() - settings.recentWindow());
+      for (MessageView view : leaving) if (view.deleted()) rememberDeleted(view.messageId());
+      leaving.clear();
+    }
     if (e.clientMsgId() != null) {
       sentByClientMsgId.put(dedupKey(e.senderId(), e.clientMsgId()), new Sent(e.messageId(), e.seq(), e.at()));
       Iterator<String> oldest = sentByClientMsgId.keySet().iterator();
@@ -199,6 +219,15 @@ public final class ConversationState implements CborSerializable {
     }
     // Whoever writes a message has read everything before it.
     advance(e.senderId(), e.seq(), true);
+  }
+
+  private void rememberDeleted(String messageId) {
+    deletedOutsideWindow.add(messageId);
+    Iterator<String> oldest = deletedOutsideWindow.iterator();
+    while (deletedOutsideWindow.size() > DELETIONS_REMEMBERED && oldest.hasNext()) {
+      oldest.next();
+      oldest.remove();
+    }
   }
 
   private void replaceHeld(long seq, java.util.function.UnaryOperator<MessageView> change) {

@@ -210,6 +210,31 @@ class ConversationTest {
   }
 
   @Test
+  void aDeletionOutsideTheWindowHoldsWhileTheReadSideStillShowsTheMessage() {
+    group("ana", "bo");
+    String old = post("ana", "c1", "old").message().messageId();
+    String later = post("ana", "c2", "later").message().messageId();
+    for (int i = 3; i <= 4; i++) post("bo", "c" + i, "m" + i);
+    MessageLocation stale = new MessageLocation(1, "ana", false);
+    assertThat(kit.<Reply>runCommand(r -> new DeleteMessage("ana", old, stale, r)).event()).isInstanceOf(MessageDeleted.class);
+
+    // The read side has not applied the deletion yet and still says "not deleted".
+    assertThat(rejected(kit.<Reply>runCommand(r -> new EditMessage("ana", old, "new", stale, r)).reply()).error())
+        .isEqualTo(ApiError.CONFLICT);
+    assertThat(kit.<Reply>runCommand(r -> new DeleteMessage("ana", old, stale, r)).hasNoEvents())
+        .as("a second delete stores nothing")
+        .isTrue();
+
+    // A message deleted in the window, then pushed out of it, is known as deleted too; and after a restart.
+    assertThat(kit.<Reply>runCommand(r -> new DeleteMessage("ana", later, null, r)).event()).isInstanceOf(MessageDeleted.class);
+    for (int i = 5; i <= 7; i++) post("bo", "c" + i, "m" + i);
+    kit.restart();
+    MessageLocation staleLater = new MessageLocation(2, "ana", false);
+    assertThat(rejected(kit.<Reply>runCommand(r -> new EditMessage("ana", later, "new", staleLater, r)).reply()).error())
+        .isEqualTo(ApiError.CONFLICT);
+  }
+
+  @Test
   void watermarksOnlyMoveForward() {
     group("ana", "bo");
     for (int i = 1; i <= 3; i++) post("ana", "c" + i, "m" + i);
