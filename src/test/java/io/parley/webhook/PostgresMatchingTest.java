@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
  * store's skill index, and an update then notifies only the job that newly matches.
  */
 class PostgresMatchingTest {
-  private static final Duration WAIT = Duration.ofSeconds(30);
+  // Generous: the first event waits for the processing projection of its slice to start, which on a loaded 2-core
+  // machine has taken over 30 s once.
+  private static final Duration WAIT = Duration.ofSeconds(60);
 
   @Test
   void aCandidateIsMatchedAgainstStoredJobsAndAnUpdateAddsOnlyTheNewMatch() {
