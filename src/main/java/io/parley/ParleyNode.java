@@ -54,7 +54,7 @@ import io.parley.http.DeviceRoutes;
 import io.parley.http.NotificationRoutes;
 import io.parley.notification.Announcements;
 import io.parley.notification.BatchFanout;
-import io.parley.user.MessageInboxes;
+import io.parley.notification.MessageInboxes;
 import io.parley.notification.NotificationBatch;
 import io.parley.notification.LiveBroadcasts;
 import io.parley.notification.Notifications;

@@ -74,7 +74,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public record Deliver(Conversation.Notice notice) implements Command {}
 
   /**
-   * A message posted while this user may have had no session, from the journal ({@link MessageInboxes}). It becomes
+   * A message posted while this user may have had no session, from the journal ({@code notification.MessageInboxes}). It becomes
    * the conversation's message notification, pushed as its kind is, unless a session of theirs is connected now or
    * was told the message live. Answered once that is stored, or found needless.
    */

@@ -262,6 +262,12 @@ class UserTest {
   }
 
   @Test
+  void aMessageWhoseTextMayHaveChangedIsNotifiedWithoutIt() {
+    var stored = offline(message("m1", 1, "bo", "taken back since").withoutContent());
+    assertThat(((NotificationAdded) stored.event()).notification().body()).isEqualTo("New message");
+  }
+
+  @Test
   void readingAConversationReadsOnlyTheMessageNotificationsItReadUpTo() {
     kit.<StatusReply<Notified>>runCommand(
         r -> new Notify(new Draft("comment", "Bo commented", "", null, null, "c1"), null, null, r));
@@ -354,7 +360,7 @@ class UserTest {
     return new Draft(kind, title, "", "{\"x\":1}", null, null);
   }
 
-  /** The message as it reaches the inbox from the journal ({@link MessageInboxes}). */
+  /** The message as it reaches the inbox from the journal ({@code notification.MessageInboxes}). */
   private EventSourcedBehaviorTestKit.CommandResultWithReply<Command, Event, State, akka.Done> offline(MessageView message) {
     return kit.runCommand(r -> new NotifyMessage(new Conversation.MessageNotice(message, null), r));
   }

@@ -1,6 +1,7 @@
-package io.parley.user;
+package io.parley.notification;
 
 import io.parley.db.TaggedProjections;
+import io.parley.user.User;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -36,12 +37,13 @@ import java.util.concurrent.CompletionStage;
 public final class MessageInboxes {
   private MessageInboxes() {}
 
-  record Settings(boolean enabled, int groupSize, Duration groupWithin, int parallelism, Duration askTimeout) {
+  record Settings(
+      boolean enabled, int groupSize, Duration groupWithin, int parallelism, Duration askTimeout, Duration presenceTimeout) {
     static Settings fromConfig(Config root) {
       Config c = root.getConfig("parley.notifications.messages");
       return new Settings(
           c.getBoolean("enabled"), c.getInt("group-size"), c.getDuration("group-within"), c.getInt("parallelism"),
-          c.getDuration("ask-timeout"));
+          c.getDuration("ask-timeout"), root.getDuration("parley.push.presence-timeout"));
     }
   }
 
@@ -63,11 +65,13 @@ public final class MessageInboxes {
   static final class Filler extends Handler<List<EventEnvelope<Conversation.Event>>> {
     private final ActorSystem<?> system;
     private final ClusterSharding sharding;
+    private final LiveBroadcasts live;
     private final Settings settings;
 
     Filler(ActorSystem<?> system, Settings settings) {
       this.system = system;
       this.sharding = ClusterSharding.get(system);
+      this.live = LiveBroadcasts.get(system);
       this.settings = settings;
     }
 
@@ -145,15 +149,24 @@ public final class MessageInboxes {
               });
     }
 
-    /** Every user's notices in order, one at a time, and {@code parallelism} users at once. */
+    /**
+     * Every user's notices in order, one at a time, and {@code parallelism} users at once. Users with a session open
+     * on some node are left out without starting or asking their entity: in a busy chat most recipients are online,
+     * and their devices had the message live. (The entity would refuse the notice for them too.)
+     */
     private CompletionStage<Done> notifyAll(List<Map<String, List<Conversation.MessageNotice>>> perConversation) {
       Map<String, List<Conversation.MessageNotice>> byUser = new LinkedHashMap<>();
       for (Map<String, List<Conversation.MessageNotice>> notices : perConversation) {
         notices.forEach((userId, list) -> byUser.computeIfAbsent(userId, id -> new ArrayList<>()).addAll(list));
       }
-      return Source.from(byUser.entrySet())
-          .mapAsyncUnordered(settings.parallelism(), entry -> notifyInOrder(entry.getKey(), entry.getValue(), 0))
-          .runWith(Sink.ignore(), system);
+      if (byUser.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
+      return live.onlineAmong(List.copyOf(byUser.keySet()), settings.presenceTimeout())
+          .thenCompose(
+              online ->
+                  Source.from(byUser.entrySet())
+                      .filter(entry -> !online.contains(entry.getKey()))
+                      .mapAsyncUnordered(settings.parallelism(), entry -> notifyInOrder(entry.getKey(), entry.getValue(), 0))
+                      .runWith(Sink.ignore(), system));
     }
 
     private CompletionStage<Done> notifyInOrder(String userId, List<Conversation.MessageNotice> notices, int next) {
