@@ -27,8 +27,8 @@ final class OrderedDelivery {
     boolean filling;
     /** Notices may have been lost while a fetch was under way: fetch once more when it ends. */
     boolean stale;
-    /** A join is under way: only its answer sets where the device stands. */
-    boolean joining;
+    /** Joins under way: only their answers set where the device stands, and nothing goes out before the last. */
+    int joining;
     /** Messages came before the device said where it stands (a reconnect that has not sent join yet). */
     boolean positionUnknown;
     final ArrayDeque<Conversation.Notice> held = new ArrayDeque<>();
@@ -53,7 +53,7 @@ final class OrderedDelivery {
   void joining(String conversationId) {
     Track track = tracks.computeIfAbsent(conversationId, id -> new Track(0));
     track.filling = true;
-    track.joining = true;
+    track.joining++;
   }
 
   /**
@@ -64,7 +64,7 @@ final class OrderedDelivery {
     settling = false;
     tracks.forEach(
         (conversationId, track) -> {
-          if (!track.positionUnknown || track.joining) return;
+          if (!track.positionUnknown || track.joining > 0) return;
           track.positionUnknown = false;
           Conversation.Notice first = track.held.peek();
           track.lastSeq = first instanceof Conversation.MessageNotice m ? m.message().seq() - 1 : track.lastSeq;
@@ -72,20 +72,36 @@ final class OrderedDelivery {
         });
   }
 
-  /** The joined frame went out with {@code messages}; the device now stands at their end, or at {@code lastSeq}. */
+  /**
+   * The joined frame went out with {@code messages}; the device now stands at their end, or at {@code lastSeq}, or
+   * where it stood already if that is further: it never goes back to messages it has had. Live notices wait for the
+   * answer of the last join under way.
+   */
   void joined(String conversationId, List<MessageView> messages, long lastSeq, boolean hasMore) {
     Track track = tracks.get(conversationId);
     if (track == null) return; // left meanwhile
-    track.lastSeq = messages.isEmpty() ? lastSeq : messages.get(messages.size() - 1).seq();
-    track.joining = false;
+    long end = messages.isEmpty() ? lastSeq : messages.get(messages.size() - 1).seq();
+    track.lastSeq = track.positionUnknown ? end : Math.max(track.lastSeq, end);
+    track.joining = Math.max(0, track.joining - 1);
     track.positionUnknown = false;
+    if (track.joining > 0) {
+      track.stale |= hasMore;
+      return;
+    }
     continueFilling(conversationId, track, hasMore);
   }
 
-  /** A page of history, fetched to fill a gap. */
+  /**
+   * A page of history, fetched to fill a gap. One that comes while a join is under way is dropped: the join's answer
+   * says where the device stands, and what the page held is fetched again after it.
+   */
   void page(String conversationId, List<MessageView> messages, boolean hasMore) {
     Track track = tracks.get(conversationId);
     if (track == null) return;
+    if (track.joining > 0) {
+      track.stale = true;
+      return;
+    }
     for (MessageView message : messages) {
       if (message.seq() == track.lastSeq + 1) {
         port.emit(message);

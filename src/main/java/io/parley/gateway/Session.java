@@ -547,7 +547,8 @@ public final class Session implements OrderedDelivery.Port {
   private void join(String ref, Frames.Join join, int attempt) {
     if (join.since() != null && join.since() < 0) throw new ApiException(ApiError.BAD_REQUEST, "since must be >= 0");
     String id = join.conversationId();
-    delivery.joining(id);
+    // A retry is the same join: it was counted once, and is answered (or fails) once.
+    if (attempt == 1) delivery.joining(id);
     String userId = principal.userId();
     Conversations conversations = deps.conversations();
     CompletionStage<Caught> joined =
@@ -607,12 +608,14 @@ public final class Session implements OrderedDelivery.Port {
     // The conversation is out of reach (its node died, its shard is moving): the device keeps its place and its held
     // notices, and the session asks again, so that it never stands at some later message with a gap behind it.
     String id = failed.conversationId();
+    // A gap fill is retried whatever went wrong (a read side out of connections...), unless the user may no longer
+    // read the conversation: given up, the gap would never be filled.
+    if (failed.join() == null && delivery.isFilling(id) && !refused(failed.failure())) {
+      timers.startSingleTimer(new RefillGap(id), deps.settings().refillRetry());
+      return Behaviors.same();
+    }
     if (passing(failed.failure()) && delivery.isFilling(id)) {
-      if (failed.join() == null) {
-        timers.startSingleTimer(new RefillGap(id), deps.settings().refillRetry());
-        return Behaviors.same();
-      }
-      if (failed.attempt() < MAX_JOIN_ATTEMPTS) {
+      if (failed.join() != null && failed.attempt() < MAX_JOIN_ATTEMPTS) {
         timers.startSingleTimer(
             "join:" + id, new RetryJoin(failed.ref(), failed.join(), failed.attempt() + 1), deps.settings().refillRetry());
         return Behaviors.same();
@@ -624,6 +627,11 @@ public final class Session implements OrderedDelivery.Port {
 
   /** A join retried this often (each try waits up to ask-timeout: about as long as a crashed node's shards take to move) is answered with its error. */
   private static final int MAX_JOIN_ATTEMPTS = 12;
+
+  private static boolean refused(Throwable failure) {
+    return ErrorHandling.unwrap(failure) instanceof ApiException api
+        && (api.error() == ApiError.NOT_FOUND || api.error() == ApiError.FORBIDDEN || api.error() == ApiError.BAD_REQUEST);
+  }
 
   private static boolean passing(Throwable failure) {
     return ErrorHandling.unwrap(failure) instanceof ApiException api

@@ -67,6 +67,30 @@ class OrderedDeliveryTest {
   }
 
   @Test
+  void twoJoinsAtOnceNeverMoveTheDeviceBackNorLetLiveMessagesOutBeforeTheLastAnswer() {
+    delivery.joining("c");
+    delivery.joining("c");
+    delivery.joined("c", List.of(message(1), message(2), message(3), message(4), message(5)), 5, false);
+    delivery.notice(notice(6));
+    assertThat(out).as("held until the second join is answered").isEmpty();
+    delivery.joined("c", List.of(message(1), message(2), message(3), message(4), message(5)), 5, false);
+    delivery.notice(notice(7));
+    assertThat(out).containsExactly("m6", "m7");
+  }
+
+  @Test
+  void aHistoryPageThatComesDuringAJoinWaitsForItsAnswer() {
+    delivery.notice(notice(1));
+    delivery.notice(notice(3));
+    delivery.joining("c");
+    delivery.page("c", List.of(message(2), message(3)), false);
+    delivery.joined("c", List.of(message(2)), 3, false);
+    delivery.page("c", List.of(message(3)), false);
+    delivery.notice(notice(4));
+    assertThat(out).containsExactly("m1", "fetch>1", "fetch>2", "h3", "m4");
+  }
+
+  @Test
   void aJoinWithMoreToComeFetchesPageAfterPage() {
     delivery.joining("c");
     delivery.notice(notice(6));
