@@ -234,7 +234,10 @@ public final class Session implements OrderedDelivery.Port {
           delivery.settled();
           yield Behaviors.same();
         }
-        case TOKEN_EXPIRY -> closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired");
+        case TOKEN_EXPIRY ->
+            Instant.now().isBefore(principal.expiresAt())
+                ? armTokenExpiry()
+                : closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired");
         case REGISTRATION -> register();
         case IDLE_CHECK -> onIdleCheck();
       };
@@ -302,8 +305,7 @@ public final class Session implements OrderedDelivery.Port {
     boolean first = principal == null;
     principal = fresh;
     timers.cancel(Timer.AUTH_DEADLINE);
-    Duration untilExpiry = Duration.between(Instant.now(), fresh.expiresAt());
-    timers.startSingleTimer(Timer.TOKEN_EXPIRY, untilExpiry.isNegative() ? Duration.ZERO : untilExpiry);
+    armTokenExpiry();
     if (first) {
       timers.startSingleTimer(Timer.RESUME_WINDOW, deps.settings().resumeWindow());
       register();
@@ -627,6 +629,19 @@ public final class Session implements OrderedDelivery.Port {
 
   /** A join retried this often (each try waits up to ask-timeout: about as long as a crashed node's shards take to move) is answered with its error. */
   private static final int MAX_JOIN_ATTEMPTS = 12;
+
+  /**
+   * Closes the session when its token expires. Akka's scheduler refuses delays past about 248 days (and the session
+   * would stop on that refusal), so a token valid longer is checked again every {@link #LONGEST_TIMER}.
+   */
+  private Behavior<Command> armTokenExpiry() {
+    Duration untilExpiry = Duration.between(Instant.now(), principal.expiresAt());
+    Duration delay = untilExpiry.isNegative() ? Duration.ZERO : untilExpiry;
+    timers.startSingleTimer(Timer.TOKEN_EXPIRY, delay.compareTo(LONGEST_TIMER) > 0 ? LONGEST_TIMER : delay);
+    return Behaviors.same();
+  }
+
+  private static final Duration LONGEST_TIMER = Duration.ofDays(1);
 
   private static boolean refused(Throwable failure) {
     return ErrorHandling.unwrap(failure) instanceof ApiException api

@@ -529,9 +529,15 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     Inbox.Collapse collapse = state.inbox().collapsing(message.conversationId());
     Draft draft = MessageNotifications.draft(command.notice(), collapse.count());
+    NotificationAdded added = added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null);
     return Effect()
-        .persist(added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null))
-        .thenRun(s -> command.replyTo().tell(Done.getInstance()));
+        .persist(added)
+        .thenRun(
+            s -> {
+              // A session that comes back while presence settles is told it, as it would be of any other kind.
+              if (sessions.isEmpty() && settling()) untoldWhileSettling.add(added.notification().id());
+              command.replyTo().tell(Done.getInstance());
+            });
   }
 
   private Effect<Event, State> onNotify(State state, Notify notify) {

@@ -69,6 +69,18 @@ class GatewayTest {
   }
 
   @Test
+  void aTokenValidForLongerThanTheSchedulerCanWaitStillGivesAWorkingSession() {
+    // Akka's scheduler refuses delays past about 248 days; the expiry timer must not take the session down with it.
+    String longLived = TestTokens.user("lasting", TestNode.JWT_SECRET, Instant.now().plus(java.time.Duration.ofDays(300)));
+    try (WsClient client = WsClient.signedIn(live.node(), longLived)) {
+      assertThat(client.send("{\"type\":\"ping\",\"ref\":\"p\"}").next("pong").get("ref").asText()).isEqualTo("p");
+      client.send("{\"type\":\"auth\",\"ref\":\"again\",\"token\":\"" + longLived + "\"}");
+      assertThat(client.next("ok").get("ref").asText()).isEqualTo("again");
+      assertThat(client.send("{\"type\":\"ping\",\"ref\":\"q\"}").next("pong").get("ref").asText()).isEqualTo("q");
+    }
+  }
+
+  @Test
   void anExpiringTokenClosesTheSessionWith4001() {
     // Valid for 2 more seconds, within the verifier's leeway of none.
     String shortLived = TestTokens.user("brief", TestNode.JWT_SECRET, Instant.now().plusSeconds(2));

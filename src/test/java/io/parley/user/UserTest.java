@@ -262,6 +262,19 @@ class UserTest {
   }
 
   @Test
+  void aMessageNotifiedWhilePresenceSettlesIsToldToTheSessionThatComesBack() {
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), User.create("u-back", shard.ref(), settings(10, 10, 2, Duration.ofMinutes(1))));
+    offline(message("m1", 1, "bo", "while the entity restarted"));
+    TestProbe<ToSession> session = testKit.createTestProbe();
+    kit.runCommand(new Connect("s1", session.ref(), System.currentTimeMillis()));
+    session.expectMessageClass(Welcome.class);
+    NotificationNotice told = session.expectMessageClass(NotificationNotice.class);
+    assertThat(told.notification().body()).isEqualTo("while the entity restarted");
+    assertThat(told.unreadCount()).isEqualTo(1);
+  }
+
+  @Test
   void aMessageWhoseTextMayHaveChangedIsNotifiedWithoutIt() {
     var stored = offline(message("m1", 1, "bo", "taken back since").withoutContent());
     assertThat(((NotificationAdded) stored.event()).notification().body()).isEqualTo("New message");
