@@ -75,6 +75,10 @@ public final class Frames {
   @JsonTypeName("connected")
   public record Connected(String userId, String sessionId, long heartbeatMs) implements ServerFrame {}
 
+  /**
+   * {@code typingTtlMs}: how long a client shows the indicators of {@code typing} without a renewal, as for a
+   * {@code typing} frame's {@code ttlMs}, so that none can stick if their end is never heard.
+   */
   @JsonTypeName("joined")
   public record Joined(
       String ref,
@@ -82,6 +86,7 @@ public final class Frames {
       long lastSeq,
       List<Participant> participants,
       List<String> typing,
+      long typingTtlMs,
       List<Message> messages,
       boolean hasMore)
       implements ServerFrame {}

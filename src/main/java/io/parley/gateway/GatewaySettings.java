@@ -3,7 +3,10 @@ package io.parley.gateway;
 import com.typesafe.config.Config;
 import java.time.Duration;
 
-/** Limits and timings of WebSocket sessions, from {@code parley.gateway}. */
+/**
+ * Limits and timings of WebSocket sessions, from {@code parley.gateway}; {@code typingTtl} is the conversations'
+ * {@code typing-timeout}, which a joined frame passes on for the indicators it lists.
+ */
 public record GatewaySettings(
     int maxFrameBytes,
     Duration authTimeout,
@@ -17,7 +20,8 @@ public record GatewaySettings(
     int outgoingBuffer,
     int pageSize,
     Duration refillRetry,
-    Duration resumeWindow) {
+    Duration resumeWindow,
+    Duration typingTtl) {
 
   public static GatewaySettings fromConfig(Config root) {
     Config c = root.getConfig("parley.gateway");
@@ -34,6 +38,7 @@ public record GatewaySettings(
         c.getInt("outgoing-buffer"),
         c.getInt("page-size"),
         c.getDuration("refill-retry"),
-        c.getDuration("resume-window"));
+        c.getDuration("resume-window"),
+        root.getDuration("parley.conversation.typing-timeout"));
   }
 }

@@ -572,6 +572,7 @@ public final class Session implements OrderedDelivery.Port {
                                       page.lastSeq(),
                                       view.participants().stream().map(Frames.Participant::of).toList(),
                                       view.typing(),
+                                      deps.settings().typingTtl().toMillis(),
                                       page.messages().stream().map(Frames.Message::of).toList(),
                                       page.hasMore()),
                                   page.messages()));

@@ -29,6 +29,14 @@ class TypingTest {
     return client.until("typing");
   }
 
+  /** The ttlMs of the typing frame {@code reader} gets when {@code typist} types again. */
+  private static long nextTypingTtl(WsClient typist, WsClient reader, String conversationId) {
+    typist.send(typing(conversationId, false));
+    nextTyping(reader);
+    typist.send(typing(conversationId, true));
+    return nextTyping(reader).get("ttlMs").asLong();
+  }
+
   @Test
   void typingExpiresOnItsOwnAndEveryoneHearsItEnded() {
     String id = direct("ty1", "ty2");
@@ -88,7 +96,11 @@ class TypingTest {
       typist.send(typing(id, true));
       nextTyping(reader);
       reader.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\"}");
-      assertThat(reader.until("joined").get("typing")).extracting(JsonNode::asText).containsExactly("ty7");
+      JsonNode joined = reader.until("joined");
+      assertThat(joined.get("typing")).extracting(JsonNode::asText).containsExactly("ty7");
+      assertThat(joined.get("typingTtlMs").asLong())
+          .as("the indicators a join lists expire on the client too, as a typing frame's do")
+          .isEqualTo(nextTypingTtl(typist, reader, id));
       stranger.send(typing(id, true).replace("}", ",\"ref\":\"s\"}"));
       JsonNode error = stranger.next("error");
       assertThat(error.get("code").asText()).isEqualTo("not_found");
