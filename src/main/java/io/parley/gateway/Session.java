@@ -143,6 +143,8 @@ public final class Session implements OrderedDelivery.Port {
   private final TokenBucket typingLimit;
   /** Conversations where this session said it was typing; they hear it stopped when the session ends. */
   private final java.util.Set<String> typingIn = new java.util.HashSet<>();
+  /** When the session was signed in: the user entity closes the oldest sessions first when there are too many. */
+  private long connectedAtMillis;
   /** Presence requests so far, subscribes and unsubscribes, in the order the client sent them. */
   private long presenceRequests;
   /** Subscribes waiting for the read side to say whom the user may follow. */
@@ -303,6 +305,7 @@ public final class Session implements OrderedDelivery.Port {
       return closeWith(4001, ApiError.FORBIDDEN, "a session cannot change its user");
     }
     boolean first = principal == null;
+    if (first) connectedAtMillis = System.currentTimeMillis();
     principal = fresh;
     timers.cancel(Timer.AUTH_DEADLINE);
     armTokenExpiry();
@@ -333,7 +336,7 @@ public final class Session implements OrderedDelivery.Port {
 
   private Behavior<Command> register() {
     if (principal != null && !closing) {
-      userEntity().tell(new User.Connect(sessionId, inbox, System.currentTimeMillis()));
+      userEntity().tell(new User.Connect(sessionId, inbox, connectedAtMillis));
       for (String id : watching.keySet()) userEntity(id).tell(new User.Watch(inbox));
     }
     return Behaviors.same();

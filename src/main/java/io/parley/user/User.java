@@ -336,13 +336,25 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Far more messages than the journal-fed inbox falls behind the live ones by, in any but a broken node. */
   private static final int TOLD_LIVE_REMEMBERED = 1024;
 
+  /** Far more sessions than a user opens while a heartbeat is on its way. */
+  private static final int EVICTIONS_REMEMBERED = 64;
+
   private final String userId;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final Settings settings;
-  /** In connection order, oldest first. */
+  /** In the order they registered with this entity, which after a move is not the order they connected in. */
   private final Map<String, Registered> sessions = new LinkedHashMap<>();
+  /** The newest sessions evicted for the session limit, which must not come back on a late heartbeat. */
+  private final Set<String> evicted =
+      java.util.Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > EVICTIONS_REMEMBERED;
+            }
+          });
   private final Map<ActorRef<ToSession>, Boolean> watchers = new HashMap<>();
   /** What watchers were last told, so that they hear changes only. */
   private Presence published;
@@ -458,6 +470,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private Effect<Event, State> onConnect(State state, Connect connect) {
     idleSinceLastCheck = false;
     if (sessions.containsKey(connect.sessionId())) return Effect().none();
+    // A heartbeat of a session evicted a moment ago, sent before it heard so: taking it back would evict another.
+    if (evicted.contains(connect.sessionId())) return Effect().none();
     if (sessions.isEmpty()) stats.onlineUsers.incrementAndGet();
     sessions.put(connect.sessionId(), new Registered(connect.session(), connect.connectedAtMillis()));
     context.watchWith(connect.session(), new SessionStopped(connect.sessionId()));
@@ -469,11 +483,20 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       timers.cancel(Internal.SETTLED);
       tellUntold(state, connect.session());
     }
+    // The oldest by the time each session connected: after the entity moved, sessions register in any order.
     while (sessions.size() > settings.maxSessions()) {
-      String oldest = sessions.keySet().iterator().next();
-      Registered evicted = sessions.remove(oldest);
-      context.unwatch(evicted.session());
-      evicted.session().tell(new Evicted("more than " + settings.maxSessions() + " sessions"));
+      String oldest = null;
+      long oldestAt = Long.MAX_VALUE;
+      for (Map.Entry<String, Registered> e : sessions.entrySet()) {
+        if (e.getValue().connectedAtMillis() < oldestAt) {
+          oldest = e.getKey();
+          oldestAt = e.getValue().connectedAtMillis();
+        }
+      }
+      Registered removed = sessions.remove(oldest);
+      evicted.add(oldest);
+      context.unwatch(removed.session());
+      removed.session().tell(new Evicted("more than " + settings.maxSessions() + " sessions"));
     }
     return Effect().none().thenRun(s -> {
       publish(s);

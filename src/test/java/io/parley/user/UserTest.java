@@ -275,6 +275,30 @@ class UserTest {
   }
 
   @Test
+  void tooManySessionsCloseTheOldestByConnectionTimeWhateverOrderTheyRegisteredInAndItStaysClosed() {
+    Settings two = new Settings(
+        2, Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ZERO, 10, 10, 10, 2, Set.of("message"), 4, 128 * 1024);
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u-many", shard.ref(), two));
+    TestProbe<ToSession> second = testKit.createTestProbe();
+    TestProbe<ToSession> first = testKit.createTestProbe();
+    TestProbe<ToSession> third = testKit.createTestProbe();
+    // After a move, the sessions register again in any order: here the newer one first.
+    kit.runCommand(new Connect("s2", second.ref(), 2_000));
+    kit.runCommand(new Connect("s1", first.ref(), 1_000));
+    kit.runCommand(new Connect("s3", third.ref(), 3_000));
+    first.expectMessageClass(Welcome.class);
+    assertThat(first.expectMessageClass(Evicted.class)).isNotNull();
+    second.expectMessageClass(Welcome.class);
+    second.expectNoMessage(Duration.ofMillis(200));
+
+    kit.runCommand(new Connect("s1", first.ref(), 1_000));
+    first.expectNoMessage(Duration.ofMillis(200));
+    second.expectNoMessage(Duration.ofMillis(100));
+    third.expectMessageClass(Welcome.class);
+    third.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
   void aMessageWhoseTextMayHaveChangedIsNotifiedWithoutIt() {
     var stored = offline(message("m1", 1, "bo", "taken back since").withoutContent());
     assertThat(((NotificationAdded) stored.event()).notification().body()).isEqualTo("New message");
