@@ -25,6 +25,16 @@ import java.util.stream.Collectors;
  */
 public final class RecordMapping {
   static final int MAX_ID_LENGTH = 200;
+  /**
+   * Longest values of the columns Parley stores (conf/schema: parley_job, parley_job_skill): a longer one is the
+   * sender's 400 at intake, never a write that fails in processing and holds up its slice for good.
+   */
+  static final int MAX_TITLE_LENGTH = 1000;
+  static final int MAX_LOCATION_LENGTH = 500;
+  static final int MAX_JOB_TYPE_LENGTH = 100;
+  static final int MAX_SKILL_LENGTH = 200;
+  /** Far more skills than a job asks for or a profile lists, and few enough to match and index cheaply. */
+  static final int MAX_SKILLS = 100;
 
   private static final Pattern LIST_SEPARATOR = Pattern.compile("[,;]");
   private static final List<String> JOB_FIELDS =
@@ -65,33 +75,33 @@ public final class RecordMapping {
 
   public JobPosting job(JsonNode row, String where, Skills skills) {
     Row r = new Row(row, where);
-    String location = r.text(jobs.get("location"));
+    String location = r.text(jobs.get("location"), MAX_LOCATION_LENGTH);
     Boolean remote = r.bool(jobs.get("remote"));
     String status = r.text(jobs.get("status"));
     boolean open = status == null || !closedStatuses.contains(status.trim().toLowerCase(Locale.ROOT));
     return new JobPosting(
         jobId(row, where),
-        r.text(jobs.get("title")),
-        r.text(jobs.get("company")),
+        r.text(jobs.get("title"), MAX_TITLE_LENGTH),
+        r.text(jobs.get("company"), MAX_TITLE_LENGTH),
         skills.normalizeAll(r.list(jobs.get("skills"))),
         Level.parse(r.text(jobs.get("level"))),
         Locations.city(location),
         Locations.label(location),
         Boolean.TRUE.equals(remote) || Locations.isRemote(location),
-        r.text(jobs.get("job-type")),
+        r.text(jobs.get("job-type"), MAX_JOB_TYPE_LENGTH),
         open);
   }
 
   public CandidateProfile candidate(JsonNode row, String where, Skills skills) {
     Row r = new Row(row, where);
     String candidateId = candidateId(row, where);
-    String userId = r.text(candidates.get("user-id"));
+    String userId = r.text(candidates.get("user-id"), MAX_ID_LENGTH);
     Level level = Level.parse(r.text(candidates.get("level")));
     if (level == null) {
       Double years = r.number(candidates.get("years"));
       if (years != null) level = Level.fromYears(years);
     }
-    String location = r.text(candidates.get("location"));
+    String location = r.text(candidates.get("location"), MAX_LOCATION_LENGTH);
     Boolean openToRemote = r.bool(candidates.get("open-to-remote"));
     Boolean jobAlerts = r.bool(candidates.get("job-alerts"));
     return new CandidateProfile(
@@ -138,19 +148,31 @@ public final class RecordMapping {
       throw bad(column, "must be a string");
     }
 
+    String text(List<String> columns, int maxLength) {
+      String text = text(columns);
+      if (text != null && text.length() > maxLength) throw bad(column(columns), "is longer than " + maxLength);
+      return text;
+    }
+
+    /** A finite number of at least 0: {@code "NaN"} or {@code "Infinity"} parse as doubles and mean nothing here. */
     Double number(List<String> columns) {
       String column = column(columns);
       if (column == null) return null;
       JsonNode value = row.get(column);
-      if (value.isNumber()) return value.asDouble();
-      if (value.isTextual()) {
+      double number;
+      if (value.isNumber()) {
+        number = value.asDouble();
+      } else if (value.isTextual()) {
         try {
-          return Double.parseDouble(value.asText().trim());
+          number = Double.parseDouble(value.asText().trim());
         } catch (NumberFormatException e) {
           throw bad(column, "must be a number");
         }
+      } else {
+        throw bad(column, "must be a number");
       }
-      throw bad(column, "must be a number");
+      if (!Double.isFinite(number) || number < 0) throw bad(column, "must be a number of at least 0");
+      return number;
     }
 
     Boolean bool(List<String> columns) {
@@ -185,6 +207,10 @@ public final class RecordMapping {
         for (String item : LIST_SEPARATOR.split(text)) items.add(item.replace("\"", "").trim());
       } else {
         throw bad(column, "must be an array of strings or a comma-separated string");
+      }
+      if (items.size() > MAX_SKILLS) throw bad(column, "has more than " + MAX_SKILLS + " items");
+      for (String item : items) {
+        if (item.length() > MAX_SKILL_LENGTH) throw bad(column, "has an item longer than " + MAX_SKILL_LENGTH);
       }
       return items;
     }

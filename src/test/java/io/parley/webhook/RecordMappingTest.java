@@ -13,6 +13,7 @@ import io.parley.matching.JobPosting;
 import io.parley.matching.Level;
 import io.parley.matching.MatchingSettings;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Rows read through the configured column names, so a platform with its own schema needs no code. */
@@ -72,6 +73,32 @@ class RecordMappingTest {
     assertThat(candidate.level()).isEqualTo(Level.LEAD);
     assertThat(candidate.userId()).isEqualTo("c");
     assertThat(candidate.jobAlerts()).isFalse();
+  }
+
+  @Test
+  void valuesLongerThanTheirColumnsOrNonsenseNumbersAreTheSendersError() throws Exception {
+    RecordMapping mapping = WebhookSettings.fromConfig(ParleyConfig.load(), false).mapping();
+    java.util.function.BiConsumer<String, String> refusedJob = (row, message) ->
+        assertThatThrownBy(() -> mapping.job(Json.MAPPER.readTree(row), "record", MATCHING.skills()))
+            .isInstanceOf(ApiException.class)
+            .hasMessageContaining(message);
+    java.util.function.BiConsumer<String, String> refusedCandidate = (row, message) ->
+        assertThatThrownBy(() -> mapping.candidate(Json.MAPPER.readTree(row), "record", MATCHING.skills()))
+            .isInstanceOf(ApiException.class)
+            .hasMessageContaining(message);
+
+    refusedJob.accept("{\"id\":\"j\",\"title\":\"" + "t".repeat(1001) + "\"}", "'record.title' is longer than 1000");
+    refusedJob.accept("{\"id\":\"j\",\"job_type\":\"" + "t".repeat(101) + "\"}", "'record.job_type' is longer than 100");
+    refusedJob.accept("{\"id\":\"j\",\"location\":\"" + "p".repeat(501) + "\"}", "'record.location' is longer than 500");
+    refusedJob.accept("{\"id\":\"j\",\"required_skills\":[\"" + "s".repeat(201) + "\"]}", "has an item longer than 200");
+    String manySkills = java.util.stream.IntStream.range(0, 101).mapToObj(i -> "s" + i).collect(java.util.stream.Collectors.joining(","));
+    refusedCandidate.accept("{\"id\":\"c\",\"skills\":\"" + manySkills + "\"}", "'record.skills' has more than 100 items");
+    refusedCandidate.accept("{\"id\":\"c\",\"user_id\":\"" + "u".repeat(201) + "\"}", "'record.user_id' is longer than 200");
+    for (String nonsense : List.of("\"NaN\"", "\"Infinity\"", "\"1e400\"", "-3")) {
+      refusedCandidate.accept("{\"id\":\"c\",\"years_experience\":" + nonsense + "}", "'record.years_experience' must be a number of at least 0");
+    }
+    assertThat(mapping.job(Json.MAPPER.readTree("{\"id\":\"j\",\"title\":\"" + "t".repeat(1000) + "\"}"), "record", MATCHING.skills()).title())
+        .hasSize(1000);
   }
 
   @Test
