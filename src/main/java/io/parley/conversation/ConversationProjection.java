@@ -1,6 +1,5 @@
 package io.parley.conversation;
 
-import io.parley.db.TaggedProjections;
 import akka.actor.typed.ActorSystem;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
@@ -18,6 +17,7 @@ import io.parley.conversation.Conversation.ParticipantsAdded;
 import io.parley.conversation.Conversation.ReadUpTo;
 import io.parley.db.PlainJdbcSession;
 import io.parley.db.Sql;
+import io.parley.db.TaggedProjections;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;

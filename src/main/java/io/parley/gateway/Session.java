@@ -361,6 +361,8 @@ public final class Session implements OrderedDelivery.Port {
       frame = Json.MAPPER.readTree(incoming.text());
     } catch (JsonProcessingException e) {
       return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame is not valid JSON: " + Json.brief(e.getOriginalMessage())));
+    } catch (RuntimeException e) {
+      return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame is not valid JSON"));
     }
     if (frame == null || !frame.isObject()) {
       return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame must be a JSON object"));

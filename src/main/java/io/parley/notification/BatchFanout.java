@@ -1,12 +1,12 @@
 package io.parley.notification;
 
-import io.parley.db.TaggedProjections;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
 import akka.projection.javadsl.Handler;
 import akka.projection.jdbc.javadsl.JdbcProjection;
+import io.parley.db.TaggedProjections;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 

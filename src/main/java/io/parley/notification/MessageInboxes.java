@@ -1,7 +1,5 @@
 package io.parley.notification;
 
-import io.parley.db.TaggedProjections;
-import io.parley.user.User;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -17,6 +15,8 @@ import io.parley.conversation.Conversation;
 import io.parley.conversation.ConversationSettings;
 import io.parley.conversation.ConversationView.Participant;
 import io.parley.conversation.MessageView;
+import io.parley.db.TaggedProjections;
+import io.parley.user.User;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

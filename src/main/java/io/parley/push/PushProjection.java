@@ -1,12 +1,12 @@
 package io.parley.push;
 
-import io.parley.db.TaggedProjections;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.projection.ProjectionId;
 import akka.projection.eventsourced.EventEnvelope;
 import akka.projection.javadsl.Handler;
 import akka.projection.jdbc.javadsl.JdbcProjection;
+import io.parley.db.TaggedProjections;
 import io.parley.notification.Announcements;
 import io.parley.user.User;
 import java.util.List;

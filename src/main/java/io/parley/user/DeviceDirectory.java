@@ -1,6 +1,5 @@
 package io.parley.user;
 
-import io.parley.db.TaggedProjections;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
 import akka.projection.ProjectionId;
@@ -10,6 +9,7 @@ import akka.projection.jdbc.javadsl.JdbcProjection;
 import io.parley.db.Database;
 import io.parley.db.PlainJdbcSession;
 import io.parley.db.Sql;
+import io.parley.db.TaggedProjections;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

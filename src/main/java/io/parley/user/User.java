@@ -339,6 +339,17 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Far more sessions than a user opens while a heartbeat is on its way. */
   private static final int EVICTIONS_REMEMBERED = 64;
 
+  /** A set that keeps the newest {@code bound} entries added, in memory only. */
+  private static Set<String> newestOf(int bound) {
+    return java.util.Collections.newSetFromMap(
+        new LinkedHashMap<>() {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > bound;
+          }
+        });
+  }
+
   private final String userId;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
@@ -347,14 +358,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** In the order they registered with this entity, which after a move is not the order they connected in. */
   private final Map<String, Registered> sessions = new LinkedHashMap<>();
   /** The newest sessions evicted for the session limit, which must not come back on a late heartbeat. */
-  private final Set<String> evicted =
-      java.util.Collections.newSetFromMap(
-          new LinkedHashMap<>() {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-              return size() > EVICTIONS_REMEMBERED;
-            }
-          });
+  private final Set<String> evicted = newestOf(EVICTIONS_REMEMBERED);
   private final Map<ActorRef<ToSession>, Boolean> watchers = new HashMap<>();
   /** What watchers were last told, so that they hear changes only. */
   private Presence published;
@@ -372,14 +376,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * The newest messages a session of this user was told live. Their inbox notification comes later, from the
    * journal, and must not be stored (nor pushed) because the user left in between; memory only, like the sessions.
    */
-  private final Set<String> toldLive =
-      java.util.Collections.newSetFromMap(
-          new LinkedHashMap<>() {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-              return size() > TOLD_LIVE_REMEMBERED;
-            }
-          });
+  private final Set<String> toldLive = newestOf(TOLD_LIVE_REMEMBERED);
   private final GatewayStats stats;
 
   private User(

@@ -1,6 +1,5 @@
 package io.parley.webhook;
 
-import io.parley.db.TaggedProjections;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.DispatcherSelector;
@@ -12,14 +11,15 @@ import akka.projection.jdbc.javadsl.JdbcProjection;
 import akka.stream.javadsl.Sink;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.db.Database;
+import io.parley.db.TaggedProjections;
 import io.parley.http.ApiException;
 import io.parley.matching.CandidateProfile;
 import io.parley.matching.JobMatch;
 import io.parley.matching.JobMatcher;
 import io.parley.matching.JobPosting;
 import io.parley.matching.JobStore;
-import io.parley.matching.MatchDelivery;
 import io.parley.matching.MatchDelivery.Pending;
+import io.parley.matching.MatchDelivery;
 import io.parley.matching.MatchingSettings;
 import io.parley.matching.Scoring;
 import io.parley.webhook.WebhookIntake.Delivery;
