@@ -139,6 +139,8 @@ CREATE INDEX IF NOT EXISTS parley_job_skill_job_idx ON parley_job_skill (job_id)
 
 -- Every (job, candidate) match. The first webhook event to insert a pair claims it (claimed_by): only that event
 -- notifies the candidate, again on replays until notified_at is set; a pair with notified_at is never notified again.
+-- A claim older than parley.matching.claim-timeout with no notified_at is taken over (and matched_at set anew) by
+-- the next event that finds the pair.
 CREATE TABLE IF NOT EXISTS parley_job_match (
   job_id VARCHAR(200) NOT NULL,
   candidate_id VARCHAR(200) NOT NULL,

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * notified once it has answered. Only the claiming event notifies (a job and a candidate processed at once on two
  * slices may both find the pair; the primary key lets one claim it), and it does so again on a replay until the mark
  * is set. A crash between the answer and the mark sends the same idempotency key again, which the receiving side
- * ignores. The counters in {@code parley_match_counter} move by the rows that actually changed, so replays do not
+ * ignores. A claim left unnotified for {@code claim-timeout} (its event failed to notify, and on its retry no longer
+ * found the pair, which had stopped matching) is taken over by the next event that finds the pair. The counters in {@code parley_match_counter} move by the rows that actually changed, so replays do not
  * inflate them.
  */
 public final class MatchDelivery {
@@ -152,6 +153,10 @@ public final class MatchDelivery {
           try (Sql sql = new Sql(c)) {
             add(sql, "matched", inserted);
           }
+          batch(c, "UPDATE parley_job_match SET claimed_by = ?, matched_at = ? WHERE job_id = ? AND candidate_id = ?"
+                  + " AND notified_at IS NULL AND claimed_by <> ? AND matched_at < ?",
+              pending, p -> new Object[] {claimKey, now, p.match().jobId(), p.userId(), claimKey,
+                  now.minus(settings.claimTimeout())});
           Set<String> held = new HashSet<>();
           try (PreparedStatement s =
               c.prepareStatement(

@@ -15,7 +15,8 @@ public record MatchingSettings(
     int pageSize,
     int notifyParallelism,
     int notifyAttempts,
-    Duration askTimeout) {
+    Duration askTimeout,
+    Duration claimTimeout) {
 
   public static MatchingSettings fromConfig(Config root) {
     Config c = root.getConfig("parley.matching");
@@ -37,6 +38,7 @@ public record MatchingSettings(
         c.getInt("page-size"),
         c.getInt("notify-parallelism"),
         Math.max(1, c.getInt("notify-attempts")),
-        c.getDuration("ask-timeout"));
+        c.getDuration("ask-timeout"),
+        c.getDuration("claim-timeout"));
   }
 }

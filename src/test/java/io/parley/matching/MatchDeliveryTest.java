@@ -1,0 +1,73 @@
+package io.parley.matching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.Done;
+import com.typesafe.config.ConfigFactory;
+import io.parley.db.Database;
+import io.parley.matching.MatchDelivery.Pending;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** Claims of (job, candidate) pairs on a real database: one event notifies a pair, and none is left behind for good. */
+class MatchDeliveryTest {
+  @Test
+  void aPairItsEventLeftUnnotifiedIsTakenOverByALaterEventOnceTheClaimIsStale() throws Exception {
+    ExecutorService blocking = Executors.newSingleThreadExecutor();
+    try (TestDatabase database = TestDatabase.h2();
+        TestNode node = TestNode.start(database, ConfigFactory.parseString("parley.matching.notify-attempts = 1"))) {
+      DataSource dataSource = Database.get(node.node().system()).dataSource();
+      MatchingSettings settings = MatchingSettings.fromConfig(node.node().system().settings().config());
+      AtomicInteger calls = new AtomicInteger();
+      java.util.concurrent.atomic.AtomicBoolean inboxDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+      MatchNotifier notifier =
+          (userId, match, key) -> {
+            calls.incrementAndGet();
+            return inboxDown.get()
+                ? CompletableFuture.failedFuture(new IllegalStateException("the inbox did not answer"))
+                : CompletableFuture.completedFuture(Done.getInstance());
+          };
+      MatchDelivery delivery = new MatchDelivery(node.node().system(), dataSource, notifier, settings, blocking);
+      List<Pending> anaMatchesJob = List.of(new Pending("user-ana", new JobMatch("job-1", "T", "C", 0.9, List.of("x"))));
+
+      assertThat(delivery.deliver("event-1", anaMatchesJob).toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo(1);
+      inboxDown.set(false);
+      int triedWhileDown = calls.get();
+      // Event 1 is retried and no longer finds the pair (ana changed her profile meanwhile): it completes without it.
+      assertThat(delivery.deliver("event-1", List.of()).toCompletableFuture().get(10, TimeUnit.SECONDS)).isZero();
+      // Another event finds the pair again while the claim is fresh: event 1 might still be sending it.
+      assertThat(delivery.deliver("event-2", anaMatchesJob).toCompletableFuture().get(10, TimeUnit.SECONDS)).isZero();
+      assertThat(calls.get()).isEqualTo(triedWhileDown);
+
+      age(dataSource, settings.claimTimeout().toMinutes() + 1);
+      assertThat(delivery.deliver("event-2", anaMatchesJob).toCompletableFuture().get(10, TimeUnit.SECONDS)).isZero();
+      assertThat(calls.get()).as("the stale claim was taken over and ana notified").isEqualTo(triedWhileDown + 1);
+      assertThat(delivery.notifiedCandidates("job-1")).containsExactly("user-ana");
+      assertThat(delivery.deliver("event-3", anaMatchesJob).toCompletableFuture().get(10, TimeUnit.SECONDS)).isZero();
+      assertThat(calls.get()).as("a notified pair is never sent again").isEqualTo(triedWhileDown + 1);
+    } finally {
+      blocking.shutdownNow();
+    }
+  }
+
+  private static void age(DataSource dataSource, long minutes) throws Exception {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement s = c.prepareStatement("UPDATE parley_job_match SET matched_at = ?")) {
+      s.setObject(1, java.time.OffsetDateTime.ofInstant(Instant.now().minus(minutes, ChronoUnit.MINUTES), java.time.ZoneOffset.UTC));
+      s.executeUpdate();
+      if (!c.getAutoCommit()) c.commit();
+    }
+  }
+}
