@@ -3,6 +3,7 @@ package io.parley.db;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -78,6 +79,11 @@ public record DatabaseSettings(
       dialect = Dialect.H2;
       // The journal plugin quotes its lower-case table names; H2 would otherwise fold ours to upper case.
       if (!url.toUpperCase(Locale.ROOT).contains("DATABASE_TO_UPPER")) url = url + ";DATABASE_TO_UPPER=false";
+      // An in-memory database lives as long as a connection to it, and the schema is created through a pool of its
+      // own that closes: without this, the node would go on with an empty database.
+      if (url.startsWith("jdbc:h2:mem:") && !url.toUpperCase(Locale.ROOT).contains("DB_CLOSE_DELAY")) {
+        url = url + ";DB_CLOSE_DELAY=-1";
+      }
     } else {
       throw new IllegalStateException("Unsupported database URL (expected PostgreSQL or H2): " + redact(url));
     }
@@ -120,14 +126,21 @@ public record DatabaseSettings(
 
   /** Accepts the {@code postgres://user:pass@host:port/db?params} form that Supabase and Heroku hand out. */
   static ParsedUrl parsePostgresUri(String url) {
-    URI uri = URI.create(url);
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      // The message would quote the URL, password and all.
+      throw new IllegalStateException(
+          "DATABASE_URL is not a valid URI (percent-encode special characters of the password): " + redact(url));
+    }
     if (uri.getHost() == null) throw new IllegalStateException("DATABASE_URL has no host: " + redact(url));
     String user = "";
     String password = "";
     if (uri.getRawUserInfo() != null) {
       String[] parts = uri.getRawUserInfo().split(":", 2);
-      user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
-      if (parts.length > 1) password = URLDecoder.decode(parts[1], StandardCharsets.UTF_8);
+      user = percentDecoded(parts[0]);
+      if (parts.length > 1) password = percentDecoded(parts[1]);
     }
     String port = uri.getPort() > 0 ? ":" + uri.getPort() : "";
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/postgres" : uri.getRawPath();
@@ -135,7 +148,13 @@ public record DatabaseSettings(
     return new ParsedUrl("jdbc:postgresql://" + uri.getHost() + port + path + query, user, password);
   }
 
+  /** The user part of a URI decoded as libpq does: percent escapes only; a {@code +} is a plus, not a space. */
+  private static String percentDecoded(String raw) {
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  /** Everything between {@code //} and the last {@code @} before the path is credentials, whatever it holds. */
   static String redact(String url) {
-    return url.replaceAll("//[^/@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
+    return url.replaceAll("//[^@]*@", "//***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
   }
 }

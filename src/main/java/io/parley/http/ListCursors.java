@@ -9,6 +9,9 @@ import java.util.Base64;
 final class ListCursors {
   private ListCursors() {}
 
+  private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
   static String encode(ListCursor cursor) {
     String raw = cursor.lastActivityAt() + "|" + cursor.conversationId();
     return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
@@ -18,7 +21,10 @@ final class ListCursors {
     try {
       String raw = new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8);
       int bar = raw.indexOf('|');
-      return new ListCursor(Instant.parse(raw.substring(0, bar)), raw.substring(bar + 1));
+      Instant lastActivityAt = Instant.parse(raw.substring(0, bar));
+      // A time no conversation can have: it would reach the database as a timestamp out of its range.
+      if (lastActivityAt.isBefore(EARLIEST) || lastActivityAt.isAfter(LATEST)) throw new IllegalArgumentException();
+      return new ListCursor(lastActivityAt, raw.substring(bar + 1));
     } catch (RuntimeException e) {
       throw new ApiException(ApiError.BAD_REQUEST, "query parameter 'cursor' is not one this server issued");
     }

@@ -30,6 +30,20 @@ class DatabaseSettingsTest {
   }
 
   @Test
+  void aPasswordIsDecodedAsLibpqDoesAndNeverShownWhenTheUrlIsBroken() {
+    assertThat(settings(Map.of("url", "postgres://app:s3cr+t@db.example.com/parley")).password())
+        .as("a plus in the user part is a plus, not a space")
+        .isEqualTo("s3cr+t");
+    assertThat(settings(Map.of("url", "postgres://app:a%2Bb%25c@db/x")).password()).isEqualTo("a+b%c");
+    assertThatThrownBy(() -> settings(Map.of("url", "postgres://app:50%off@db/x")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("percent-encode")
+        .hasMessageNotContaining("50%off");
+    assertThatThrownBy(() -> settings(Map.of("url", "postgres://app:a/b@db/x")))
+        .hasMessageNotContaining("a/b");
+  }
+
+  @Test
   void acceptsJdbcPostgresUrlsAndSeparateCredentials() {
     DatabaseSettings s =
         settings(Map.of("url", "jdbc:postgresql://127.0.0.1:5432/test", "user", "postgres", "password", "x"));
@@ -51,6 +65,9 @@ class DatabaseSettingsTest {
     DatabaseSettings s = settings(Map.of("url", "jdbc:h2:file:./data/parley"));
     assertThat(s.dialect()).isEqualTo(DatabaseSettings.Dialect.H2);
     assertThat(s.jdbcUrl()).isEqualTo("jdbc:h2:file:./data/parley;DATABASE_TO_UPPER=false");
+    assertThat(settings(Map.of("url", "jdbc:h2:mem:parley")).jdbcUrl())
+        .as("an in-memory database outlives the pool the schema is created through")
+        .isEqualTo("jdbc:h2:mem:parley;DATABASE_TO_UPPER=false;DB_CLOSE_DELAY=-1");
   }
 
   @Test

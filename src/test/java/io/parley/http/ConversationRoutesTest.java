@@ -213,6 +213,18 @@ class ConversationRoutesTest {
   }
 
   @Test
+  void whatPostgresCannotStoreOrCompareIsABadRequest() {
+    String id = group(ANA, "Nul", "bo");
+    String messages = "/api/conversations/" + id + "/messages";
+    assertProblem(api.post(messages, ANA, "{\"content\":\"hi\",\"clientMsgId\":\"a\\u0000b\"}"), 400, "bad_request");
+    assertProblem(api.post("/api/conversations", ANA, "{\"type\":\"group\",\"title\":\"x\\u0000\",\"participantIds\":[\"bo\"]}"),
+        400, "bad_request");
+    String beyondTime = java.util.Base64.getUrlEncoder().withoutPadding()
+        .encodeToString("+1000000000-12-31T23:59:59.999999999Z|g_0".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertProblem(api.get("/api/conversations?cursor=" + beyondTime, ANA), 400, "bad_request");
+  }
+
+  @Test
   void deletingAnOldTombstoneAgainKeepsItsOriginalTime() {
     String id = group(ANA, "Old", "bo");
     String first = post(ANA, id, "o1", "first").json().get("id").asText();

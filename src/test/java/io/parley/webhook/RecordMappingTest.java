@@ -88,6 +88,8 @@ class RecordMappingTest {
             .hasMessageContaining(message);
 
     refusedJob.accept("{\"id\":\"j\",\"title\":\"" + "t".repeat(1001) + "\"}", "'record.title' is longer than 1000");
+    refusedJob.accept("{\"id\":\"j\",\"title\":\"a\\u0000b\"}", "'record.title' must not contain NUL characters");
+    refusedJob.accept("{\"id\":\"j\",\"required_skills\":[\"a\\u0000\"]}", "must not contain NUL characters");
     refusedJob.accept("{\"id\":\"j\",\"job_type\":\"" + "t".repeat(101) + "\"}", "'record.job_type' is longer than 100");
     refusedJob.accept("{\"id\":\"j\",\"location\":\"" + "p".repeat(501) + "\"}", "'record.location' is longer than 500");
     refusedJob.accept("{\"id\":\"j\",\"required_skills\":[\"" + "s".repeat(201) + "\"]}", "has an item longer than 200");
