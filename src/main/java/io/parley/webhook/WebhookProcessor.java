@@ -98,10 +98,13 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
     if (!(envelope.event() instanceof WebhookReceived received)) return done();
     Delivery d = received.delivery();
     try {
-      return switch (d.kind()) {
-        case JOB -> job(d, received.at());
-        case CANDIDATE -> candidate(d);
-      };
+      CompletionStage<Done> processed =
+          switch (d.kind()) {
+            case JOB -> job(d, received.at());
+            case CANDIDATE -> candidate(d);
+          };
+      return processed.exceptionallyCompose(
+          failure -> refusedByTheDatabase(failure) ? skip(d, failure) : CompletableFuture.failedFuture(failure));
     } catch (ApiException unreadable) {
       // Checked at intake; only a mapping changed since then gets here. Retrying cannot help, so count and move on.
       log.warn("Webhook {} for {} {} cannot be read any more: {}", d.key(), d.table(), d.rowId(), unreadable.getMessage());
@@ -161,6 +164,27 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
             },
             blocking)
         .thenCompose(failed -> failIfAny(failed, "candidate " + profile.candidateId()));
+  }
+
+  /**
+   * The database refused a value of the row itself (SQLState class 22, data exception: too long, out of range, a
+   * character it cannot store). That fails the same way on every retry, and the projection would retry it forever,
+   * holding up every webhook of its slice; intake refuses such rows, but a mapping changed since may still let one
+   * through. Anything else (a connection lost, a claim two events raced for) is retried.
+   */
+  private static boolean refusedByTheDatabase(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("22")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private CompletionStage<Done> skip(Delivery d, Throwable failure) {
+    log.warn("Webhook {} for {} {} is refused by the database and will not be processed: {}",
+        d.key(), d.table(), d.rowId(), failure.toString());
+    return CompletableFuture.supplyAsync(() -> { delivery.countFailure(); return Done.getInstance(); }, blocking);
   }
 
   /** A failed notification fails the event, so the projection tries it again; notified pairs are skipped then. */
