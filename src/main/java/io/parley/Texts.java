@@ -1,6 +1,9 @@
 package io.parley;
 
-/** Shortening text that people read: by code points, so that no character is split, with an ellipsis when cut. */
+/**
+ * Text that people read or Parley stores: shortened by code points, so that no character is split, with an ellipsis
+ * when cut; and checked for what PostgreSQL cannot store.
+ */
 public final class Texts {
   private Texts() {}
 
@@ -10,5 +13,13 @@ public final class Texts {
     if (text.codePointCount(0, text.length()) <= max) return text;
     if (max <= 0) return "";
     return text.substring(0, text.offsetByCodePoints(0, max - 1)) + "…";
+  }
+
+  /**
+   * Whether {@code text} holds U+0000, which PostgreSQL text cannot: a value with one would be accepted, then fail
+   * its write on the read side or in processing every time, holding up everything behind it.
+   */
+  public static boolean containsNul(String text) {
+    return text != null && text.indexOf('\u0000') >= 0;
   }
 }

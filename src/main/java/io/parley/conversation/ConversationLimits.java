@@ -1,5 +1,6 @@
 package io.parley.conversation;
 
+import io.parley.Texts;
 import io.parley.conversation.Conversation.Rejected;
 import io.parley.http.ApiError;
 import java.nio.charset.StandardCharsets;
@@ -16,16 +17,8 @@ record ConversationLimits(ConversationSettings settings) {
     if (clientMsgId != null && (clientMsgId.isEmpty() || clientMsgId.length() > 128)) {
       return badRequest("clientMsgId must be 1 to 128 characters");
     }
-    if (hasNul(clientMsgId)) return badRequest("clientMsgId must not contain NUL characters");
+    if (Texts.containsNul(clientMsgId)) return badRequest("clientMsgId must not contain NUL characters");
     return Optional.empty();
-  }
-
-  /**
-   * PostgreSQL text cannot hold U+0000: a value with one would be stored in the journal and then fail every write
-   * of the read side, for good, holding up every conversation of its slice.
-   */
-  private static boolean hasNul(String text) {
-    return text != null && text.indexOf('\u0000') >= 0;
   }
 
   Optional<Rejected> content(String content) {
@@ -33,7 +26,7 @@ record ConversationLimits(ConversationSettings settings) {
     if (content.codePointCount(0, content.length()) > settings.maxContentLength()) {
       return badRequest("content longer than " + settings.maxContentLength() + " characters");
     }
-    if (hasNul(content)) return badRequest("content must not contain NUL characters");
+    if (Texts.containsNul(content)) return badRequest("content must not contain NUL characters");
     return Optional.empty();
   }
 
@@ -52,7 +45,7 @@ record ConversationLimits(ConversationSettings settings) {
     if (stripped.codePointCount(0, stripped.length()) > settings.maxTitleLength()) {
       return badRequest("title longer than " + settings.maxTitleLength());
     }
-    if (hasNul(stripped)) return badRequest("title must not contain NUL characters");
+    if (Texts.containsNul(stripped)) return badRequest("title must not contain NUL characters");
     return Optional.empty();
   }
 

@@ -211,11 +211,7 @@ public final class ConversationState implements CborSerializable {
     }
     if (e.clientMsgId() != null) {
       sentByClientMsgId.put(dedupKey(e.senderId(), e.clientMsgId()), new Sent(e.messageId(), e.seq(), e.at()));
-      Iterator<String> oldest = sentByClientMsgId.keySet().iterator();
-      while (sentByClientMsgId.size() > settings.dedupWindow() && oldest.hasNext()) {
-        oldest.next();
-        oldest.remove();
-      }
+      keepNewest(sentByClientMsgId.keySet(), settings.dedupWindow());
     }
     // Whoever writes a message has read everything before it.
     advance(e.senderId(), e.seq(), true);
@@ -223,8 +219,13 @@ public final class ConversationState implements CborSerializable {
 
   private void rememberDeleted(String messageId) {
     deletedOutsideWindow.add(messageId);
-    Iterator<String> oldest = deletedOutsideWindow.iterator();
-    while (deletedOutsideWindow.size() > DELETIONS_REMEMBERED && oldest.hasNext()) {
+    keepNewest(deletedOutsideWindow, DELETIONS_REMEMBERED);
+  }
+
+  /** Drops the oldest of {@code insertionOrdered} until at most {@code bound} are left. */
+  private static void keepNewest(java.util.Collection<String> insertionOrdered, int bound) {
+    Iterator<String> oldest = insertionOrdered.iterator();
+    while (insertionOrdered.size() > bound && oldest.hasNext()) {
       oldest.next();
       oldest.remove();
     }

@@ -2,6 +2,7 @@ package io.parley.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
+import io.parley.Texts;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import io.parley.matching.CandidateProfile;
@@ -145,9 +146,8 @@ public final class RecordMapping {
       if (column == null) return null;
       JsonNode value = row.get(column);
       if (value.isNumber()) return value.asText();
-      // PostgreSQL text cannot hold U+0000: the row would be accepted, then fail its write in processing for good.
       if (value.isTextual()) {
-        if (value.asText().indexOf('\u0000') >= 0) throw bad(column, "must not contain NUL characters");
+        if (Texts.containsNul(value.asText())) throw bad(column, "must not contain NUL characters");
         return value.asText();
       }
       throw bad(column, "must be a string");
@@ -216,7 +216,7 @@ public final class RecordMapping {
       if (items.size() > MAX_SKILLS) throw bad(column, "has more than " + MAX_SKILLS + " items");
       for (String item : items) {
         if (item.length() > MAX_SKILL_LENGTH) throw bad(column, "has an item longer than " + MAX_SKILL_LENGTH);
-        if (item.indexOf('\u0000') >= 0) throw bad(column, "must not contain NUL characters");
+        if (Texts.containsNul(item)) throw bad(column, "must not contain NUL characters");
       }
       return items;
     }

@@ -104,11 +104,13 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
             case CANDIDATE -> candidate(d);
           };
       return processed.exceptionallyCompose(
-          failure -> refusedByTheDatabase(failure) ? skip(d, failure) : CompletableFuture.failedFuture(failure));
+          failure ->
+              refusedByTheDatabase(failure)
+                  ? passOver(d, "is refused by the database", failure.toString())
+                  : CompletableFuture.failedFuture(failure));
     } catch (ApiException unreadable) {
-      // Checked at intake; only a mapping changed since then gets here. Retrying cannot help, so count and move on.
-      log.warn("Webhook {} for {} {} cannot be read any more: {}", d.key(), d.table(), d.rowId(), unreadable.getMessage());
-      return CompletableFuture.supplyAsync(() -> { delivery.countFailure(); return Done.getInstance(); }, blocking);
+      // Checked at intake; only a mapping changed since then gets here.
+      return passOver(d, "cannot be read any more", unreadable.getMessage());
     }
   }
 
@@ -181,9 +183,9 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
     return false;
   }
 
-  private CompletionStage<Done> skip(Delivery d, Throwable failure) {
-    log.warn("Webhook {} for {} {} is refused by the database and will not be processed: {}",
-        d.key(), d.table(), d.rowId(), failure.toString());
+  /** An event that would fail the same way on every retry: logged, counted as failed, and its offset moves on. */
+  private CompletionStage<Done> passOver(Delivery d, String why, String detail) {
+    log.warn("Webhook {} for {} {} {}, and is not processed: {}", d.key(), d.table(), d.rowId(), why, detail);
     return CompletableFuture.supplyAsync(() -> { delivery.countFailure(); return Done.getInstance(); }, blocking);
   }
 
