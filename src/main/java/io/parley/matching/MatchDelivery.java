@@ -76,8 +76,8 @@ public final class MatchDelivery {
 
   /**
    * Claims the matches for the event {@code claimKey}, notifies the candidates of the pairs it holds, a group per
-   * job (with retries), and marks the groups that succeeded. Completes with the number of notifications that still failed: those pairs
-   * stay unmarked and go out when the event is replayed.
+   * job (with retries), and marks the groups that succeeded. Completes with the number of notifications that still
+   * failed: those pairs stay unmarked and go out when the event is replayed.
    */
   public CompletionStage<Integer> deliver(String claimKey, List<Pending> pending) {
     if (pending.isEmpty()) return CompletableFuture.completedFuture(0);
