@@ -3,19 +3,27 @@ package io.parley.matching;
 import akka.Done;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.parley.conversation.ConversationIds;
+import io.parley.Futures;
 import io.parley.Texts;
 import io.parley.http.Json;
 import io.parley.notification.Notifications;
 import io.parley.push.FcmPushGateway;
 import io.parley.push.PushMessage;
 import io.parley.user.User;
-import java.util.concurrent.CompletableFuture;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Job matches as {@code job_match} notifications in the candidate's inbox: on their devices at once when they are
- * online, pushed when they are not. The idempotency key makes a repeated match a no-op in the inbox.
+ * Job matches as {@code job_match} notifications, stored as a batch ({@code notification.NotificationBatch}) under
+ * the job's idempotency key: one journal write for up to a chunk of candidates rather than one per inbox. From the
+ * journal, candidates with no session open are pushed and every inbox gets it, live on the devices of those online.
+ * The batch of a job holds every candidate it was stored for, so a repeated match notifies nobody twice.
  */
 public final class JobMatchNotifications {
   private static final Logger log = LoggerFactory.getLogger(JobMatchNotifications.class);
@@ -23,14 +31,26 @@ public final class JobMatchNotifications {
 
   private JobMatchNotifications() {}
 
+  /**
+   * One batch send per distinct notification among the job's matches: the score and the reasons, all the draft
+   * depends on besides the job, repeat a lot across the candidates of a job.
+   */
   public static MatchNotifier into(Notifications notifications) {
-    return (userId, match, key) -> {
-      // A candidate row whose user id no signed-in user can have: retrying would stall its slice for nothing.
-      if (!ConversationIds.isUserId(userId)) {
-        log.warn("Job {} matches candidate user '{}', which is not a valid user id: not notified", match.jobId(), userId);
-        return CompletableFuture.completedFuture(Done.getInstance());
+    return (matches, key) -> {
+      Map<JobMatch, User.Draft> drafts = new HashMap<>();
+      Map<User.Draft, List<String>> recipients = new LinkedHashMap<>();
+      for (MatchDelivery.Pending p : matches) {
+        // A candidate row whose user id no signed-in user can have: retrying would stall its slice for nothing.
+        if (!ConversationIds.isUserId(p.userId())) {
+          log.warn("Job {} matches candidate user '{}', which is not a valid user id: not notified", p.match().jobId(), p.userId());
+          continue;
+        }
+        User.Draft draft = drafts.computeIfAbsent(p.match(), JobMatchNotifications::draft);
+        recipients.computeIfAbsent(draft, d -> new ArrayList<>()).add(p.userId());
       }
-      return notifications.send(userId, draft(match), key, key).thenApply(notified -> Done.getInstance());
+      List<CompletionStage<Notifications.Sent>> sends = new ArrayList<>();
+      recipients.forEach((draft, userIds) -> sends.add(notifications.send(userIds, draft, key)));
+      return Futures.all(sends).thenApply(sent -> Done.getInstance());
     };
   }
 

@@ -12,11 +12,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@code parley_job_match} by the webhook event that found it first, before the notifier is called, and marked
  * notified once it has answered. Only the claiming event notifies (a job and a candidate processed at once on two
  * slices may both find the pair; the primary key lets one claim it), and it does so again on a replay until the mark
- * is set. A crash between the answer and the mark sends the same idempotency key again, which the receiving side
- * ignores. A claim left unnotified for {@code claim-timeout} (its event failed to notify, and on its retry no longer
- * found the pair, which had stopped matching) is taken over by the next event that finds the pair. The counters in {@code parley_match_counter} move by the rows that actually changed, so replays do not
- * inflate them.
+ * is set. A crash between the answer and the mark sends the same idempotency key again, for which the receiving
+ * side stores nobody twice. A claim left unnotified for {@code claim-timeout} (its event failed to notify, and on its
+ * retry no longer found the pair, which had stopped matching) is taken over by the next event that finds the pair.
+ * The counters in {@code parley_match_counter} move by the rows that actually changed, so replays do not inflate them.
  */
 public final class MatchDelivery {
   private static final Logger log = LoggerFactory.getLogger(MatchDelivery.class);
@@ -75,9 +75,9 @@ public final class MatchDelivery {
   }
 
   /**
-   * Claims the matches for the event {@code claimKey}, notifies each candidate of the pairs it holds (with retries)
-   * and marks the ones that succeeded. Completes with the number of notifications that still failed: those pairs
-   * stay unmarked and go out when the event is replayed.
+   * Claims the matches for the event {@code claimKey}, notifies the candidates of the pairs it holds, a group per
+   * job (with retries), and marks the groups that succeeded. Completes with the number of notifications that still
+   * failed: those pairs stay unmarked and go out when the event is replayed.
    */
   public CompletionStage<Integer> deliver(String claimKey, List<Pending> pending) {
     if (pending.isEmpty()) return CompletableFuture.completedFuture(0);
@@ -90,14 +90,24 @@ public final class MatchDelivery {
         }, blocking));
   }
 
-  /** The notifications that went through, with bounded parallelism; the failures are logged. */
+  /**
+   * The notifications that went through: the claimed ones in a group per job, each notified at once, with bounded
+   * parallelism; a group whose notification still fails after the retries is logged and left out whole.
+   */
   private CompletionStage<List<Pending>> send(List<Pending> claimed) {
-    return Source.from(claimed)
+    Map<String, List<Pending>> byJob = new LinkedHashMap<>();
+    for (Pending p : claimed) byJob.computeIfAbsent(p.match().jobId(), job -> new ArrayList<>()).add(p);
+    return Source.from(byJob.entrySet())
         .mapAsyncUnordered(
-            settings.notifyParallelism(), p -> send(p).handle((done, failure) -> Optional.ofNullable(failure == null ? p : null)))
-        .filter(Optional::isPresent)
-        .map(Optional::get)
-        .runWith(Sink.seq(), system);
+            settings.notifyParallelism(),
+            job -> send(job.getKey(), job.getValue()).handle((done, failure) -> failure == null ? job.getValue() : List.<Pending>of()))
+        .runWith(
+            Sink.fold(new ArrayList<Pending>(), (sent, group) -> {
+              sent.addAll(group);
+              return sent;
+            }),
+            system)
+        .thenApply(List::copyOf);
   }
 
   public void countFailure() {
@@ -118,10 +128,9 @@ public final class MatchDelivery {
         });
   }
 
-  private CompletionStage<Done> send(Pending p) {
-    String key = MatchNotifier.idempotencyKey(p.match().jobId());
+  private CompletionStage<Done> send(String jobId, List<Pending> matches) {
     return Patterns.retry(
-            () -> notifier.notifyMatch(p.userId(), p.match(), key),
+            () -> notifier.notifyMatches(matches, MatchNotifier.idempotencyKey(jobId)),
             settings.notifyAttempts(),
             RETRY_DELAY,
             system.classicSystem().scheduler(),
@@ -129,7 +138,7 @@ public final class MatchDelivery {
         .whenComplete(
             (done, failure) -> {
               if (failure != null) {
-                log.warn("job_match for {} about job {} failed: {}", p.userId(), p.match().jobId(), failure.toString());
+                log.warn("job_match for {} candidate(s) about job {} failed: {}", matches.size(), jobId, failure.toString());
               }
             });
   }

@@ -1,27 +1,35 @@
 package io.parley.matching;
 
 import akka.Done;
+import io.parley.matching.MatchDelivery.Pending;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.LoggerFactory;
 
-/** Tells a candidate about a job that matches them; the lead wires it to the user's notification inbox. */
+/** Tells candidates about a job that matches them; the node wires it to the candidates' notification inboxes. */
 @FunctionalInterface
 public interface MatchNotifier {
-  /** Completes once the notification is durably stored. idempotencyKey is "job_match:" + jobId: a repeat of the
-      same key for the same user is a no-op on the receiving side, so you may call it again after a crash. */
-  CompletionStage<Done> notifyMatch(String candidateUserId, JobMatch match, String idempotencyKey);
+  /**
+   * Completes once every one of {@code matches}, all of one job, is durably stored, or fails for all of them.
+   * idempotencyKey is "job_match:" + jobId: a candidate the key was stored for before is skipped on the receiving
+   * side, so you may call it again with the same matches, or more, or fewer, after a failure or a crash.
+   */
+  CompletionStage<Done> notifyMatches(List<Pending> matches, String idempotencyKey);
 
-  /** The idempotency key of a job's match notification, the same for every delivery attempt. */
+  /** The idempotency key of a job's match notifications, the same for every candidate and every delivery attempt. */
   static String idempotencyKey(String jobId) {
     return "job_match:" + jobId;
   }
 
-  /** Until the notification inbox exists: logs each match and stores nothing. */
+  /** For benchmarks of matching alone: logs each match and stores nothing. */
   static MatchNotifier logging() {
     var log = LoggerFactory.getLogger(MatchNotifier.class);
-    return (userId, match, key) -> {
-      log.info("job_match for {}: job {} ({}%, {}) [{}]", userId, match.jobId(), match.percent(), match.summary(), key);
+    return (matches, key) -> {
+      for (Pending p : matches) {
+        JobMatch match = p.match();
+        log.info("job_match for {}: job {} ({}%, {}) [{}]", p.userId(), match.jobId(), match.percent(), match.summary(), key);
+      }
       return CompletableFuture.completedFuture(Done.getInstance());
     };
   }

@@ -13,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,7 +34,7 @@ class MatchDeliveryTest {
       AtomicInteger calls = new AtomicInteger();
       java.util.concurrent.atomic.AtomicBoolean inboxDown = new java.util.concurrent.atomic.AtomicBoolean(true);
       MatchNotifier notifier =
-          (userId, match, key) -> {
+          (matches, key) -> {
             calls.incrementAndGet();
             return inboxDown.get()
                 ? CompletableFuture.failedFuture(new IllegalStateException("the inbox did not answer"))
@@ -57,6 +58,45 @@ class MatchDeliveryTest {
       assertThat(delivery.notifiedCandidates("job-1")).containsExactly("user-ana");
       assertThat(delivery.deliver("event-3", anaMatchesJob).toCompletableFuture().get(10, TimeUnit.SECONDS)).isZero();
       assertThat(calls.get()).as("a notified pair is never sent again").isEqualTo(triedWhileDown + 1);
+    } finally {
+      blocking.shutdownNow();
+    }
+  }
+
+  @Test
+  void anEventsMatchesGoToTheNotifierInAGroupPerJobAndAGroupThatFailsStaysUnmarkedWhole() throws Exception {
+    ExecutorService blocking = Executors.newSingleThreadExecutor();
+    try (TestDatabase database = TestDatabase.h2();
+        TestNode node = TestNode.start(database, ConfigFactory.parseString("parley.matching.notify-attempts = 2"))) {
+      DataSource dataSource = Database.get(node.node().system()).dataSource();
+      MatchingSettings settings = MatchingSettings.fromConfig(node.node().system().settings().config());
+      List<String> groups = new CopyOnWriteArrayList<>();
+      MatchNotifier notifier =
+          (matches, key) -> {
+            groups.add(key + " " + matches.stream().map(Pending::userId).toList());
+            return key.endsWith("job-down")
+                ? CompletableFuture.failedFuture(new IllegalStateException("the inbox did not answer"))
+                : CompletableFuture.completedFuture(Done.getInstance());
+          };
+      MatchDelivery delivery = new MatchDelivery(node.node().system(), dataSource, notifier, settings, blocking);
+      JobMatch senior = new JobMatch("job-1", "T", "C", 0.9, List.of("4/5 skills", "senior"));
+      JobMatch mid = new JobMatch("job-1", "T", "C", 0.7, List.of("4/5 skills", "mid (senior wanted)"));
+      JobMatch down = new JobMatch("job-down", "T", "C", 0.9, List.of("senior"));
+
+      int failed =
+          delivery
+              .deliver("event-1", List.of(new Pending("user-ana", senior), new Pending("user-ben", mid),
+                  new Pending("user-ana", down), new Pending("user-cy", down)))
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+
+      assertThat(failed).isEqualTo(2);
+      assertThat(groups).containsOnly("job_match:job-1 [user-ana, user-ben]", "job_match:job-down [user-ana, user-cy]");
+      assertThat(groups).filteredOn(group -> group.contains("job-1")).hasSize(1);
+      assertThat(groups).as("the failed group, tried again whole").filteredOn(group -> group.contains("job-down")).hasSizeGreaterThan(1);
+      assertThat(delivery.notifiedCandidates("job-1")).containsExactlyInAnyOrder("user-ana", "user-ben");
+      assertThat(delivery.notifiedCandidates("job-down")).isEmpty();
+      assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(4, 2, 2));
     } finally {
       blocking.shutdownNow();
     }

@@ -15,7 +15,6 @@ import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import io.parley.tools.FakeFcmTransport;
 import io.parley.tools.FakeFcmTransport.Answer;
-import io.parley.user.DeviceDirectory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,7 @@ class BatchSendTest {
     notifications.registerDevice("bs2", "bs2-phone");
     notifications.registerDevice("bs2", "bs-dead");
     notifications.registerDevice("bs3", "bs3-phone");
-    awaitDirectory(live.node(), Map.of("bs1", 1, "bs2", 2, "bs3", 1));
+    live.node().awaitDevices(Map.of("bs1", 1, "bs2", 2, "bs3", 1));
     notifications.send("bs3", "{\"kind\":\"like\",\"title\":\"An older one, unread\"}");
 
     try (WsClient online = WsClient.signedIn(live.node(), TestTokens.user("bs1"))) {
@@ -89,7 +88,7 @@ class BatchSendTest {
   void aRetryOfABatchWithItsKeyStoresAndPushesNobodyTwiceAndAddsTheNewUsers() throws InterruptedException {
     notifications.registerDevice("br1", "br1-phone");
     notifications.registerDevice("br3", "br3-phone");
-    awaitDirectory(live.node(), Map.of("br1", 1, "br3", 1));
+    live.node().awaitDevices(Map.of("br1", 1, "br3", 1));
     String first = "{\"userIds\":[\"br1\",\"br2\"],\"idempotencyKey\":\"br-weekly\",\"notification\":{\"kind\":\"system\",\"title\":\"Weekly\"}}";
     String retry = "{\"userIds\":[\"br1\",\"br2\",\"br3\"],\"idempotencyKey\":\"br-weekly\",\"notification\":{\"kind\":\"system\",\"title\":\"Weekly\"}}";
     assertThat(api.post("/api/admin/notifications", TestTokens.serviceRole(), first).json().get("accepted").asInt()).isEqualTo(2);
@@ -111,7 +110,7 @@ class BatchSendTest {
   void aKeyedSendRetriedWithMoreUsersOrFewerPushesAndStoresNobodyTwice() throws InterruptedException {
     notifications.registerDevice("bk1", "bk1-phone");
     notifications.registerDevice("bk2", "bk2-phone");
-    awaitDirectory(live.node(), Map.of("bk1", 1, "bk2", 1));
+    live.node().awaitDevices(Map.of("bk1", 1, "bk2", 1));
     String toOne = "{\"userIds\":[\"bk1\"],\"idempotencyKey\":\"bk-once\",\"notification\":{\"kind\":\"job_match\",\"title\":\"Once\"}}";
     String toBoth = "{\"userIds\":[\"bk1\",\"bk2\"],\"idempotencyKey\":\"bk-once\",\"notification\":{\"kind\":\"job_match\",\"title\":\"Once\"}}";
 
@@ -145,7 +144,7 @@ class BatchSendTest {
         api.registerDevice("bc1", "bc1-phone");
         api.registerDevice("bc2", "bc2-phone");
         api.registerDevice("bc3", "bc3-phone");
-        awaitDirectory(first, Map.of("bc1", 1, "bc2", 1, "bc3", 1));
+        first.awaitDevices(Map.of("bc1", 1, "bc2", 1, "bc3", 1));
         HttpApi.Response sent =
             new HttpApi(first::uri)
                 .post(
@@ -156,7 +155,7 @@ class BatchSendTest {
         assertThat(sent.status()).as(sent.body()).isEqualTo(202);
         // bc3's phone is signed in as bc1 meanwhile: it gets bc1's push, and bc3's no longer.
         api.registerDevice("bc1", "bc3-phone");
-        awaitDirectory(first, Map.of("bc1", 2, "bc3", 0));
+        first.awaitDevices(Map.of("bc1", 2, "bc3", 0));
         assertThat(new HttpApi(first::uri).get("/api/notifications", TestTokens.user("bc2")).json().get("notifications"))
             .as("no inbox is filled while the fan-out is off")
             .isEmpty();
@@ -202,15 +201,5 @@ class BatchSendTest {
 
   private static List<String> pushedTokens() {
     return fcm.requests().stream().map(FakeFcmTransport.Request::token).toList();
-  }
-
-  /** The read side's directory lags registrations by a projection's group; a batch reads its tokens there. */
-  private static void awaitDirectory(TestNode node, Map<String, Integer> tokensPerUser) {
-    DeviceDirectory.Reader directory = new DeviceDirectory.Reader(node.node().system());
-    Eventually.await(
-        "the directory to hold " + tokensPerUser,
-        () -> directory.tokensOf(List.copyOf(tokensPerUser.keySet())).toCompletableFuture().join(),
-        tokens -> tokensPerUser.entrySet().stream()
-            .allMatch(e -> tokens.getOrDefault(e.getKey(), List.of()).size() == e.getValue()));
   }
 }

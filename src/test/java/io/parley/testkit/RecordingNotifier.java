@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.Done;
 import io.parley.matching.JobMatch;
+import io.parley.matching.MatchDelivery.Pending;
 import io.parley.matching.MatchNotifier;
 import java.time.Duration;
 import java.util.List;
@@ -15,8 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Stands in for the notification inbox, which lives in another branch: it records every call. It can also fail the
- * first calls for a user, as a store that is briefly down would.
+ * Stands in for the candidates' inboxes: it records every match of every call. It can also fail the first calls
+ * whose group holds a given user, as a store that is briefly down would.
  */
 public final class RecordingNotifier implements MatchNotifier {
   public record Call(String userId, JobMatch match, String idempotencyKey) {}
@@ -25,16 +26,18 @@ public final class RecordingNotifier implements MatchNotifier {
   private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
 
   @Override
-  public CompletionStage<Done> notifyMatch(String candidateUserId, JobMatch match, String idempotencyKey) {
-    AtomicInteger failures = failuresLeft.get(candidateUserId);
-    if (failures != null && failures.getAndDecrement() > 0) {
-      return CompletableFuture.failedFuture(new IllegalStateException("inbox unavailable"));
+  public CompletionStage<Done> notifyMatches(List<Pending> matches, String idempotencyKey) {
+    for (Pending p : matches) {
+      AtomicInteger failures = failuresLeft.get(p.userId());
+      if (failures != null && failures.getAndDecrement() > 0) {
+        return CompletableFuture.failedFuture(new IllegalStateException("inbox unavailable"));
+      }
     }
-    calls.add(new Call(candidateUserId, match, idempotencyKey));
+    for (Pending p : matches) calls.add(new Call(p.userId(), p.match(), idempotencyKey));
     return CompletableFuture.completedFuture(Done.getInstance());
   }
 
-  /** The next {@code times} calls for the user fail. */
+  /** The next {@code times} calls whose group holds the user fail. */
   public void failNext(String userId, int times) {
     failuresLeft.put(userId, new AtomicInteger(times));
   }

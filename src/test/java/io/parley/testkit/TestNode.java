@@ -7,7 +7,9 @@ import io.parley.ParleyNode;
 import io.parley.matching.MatchNotifier;
 import io.parley.push.FcmPushGateway;
 import io.parley.tools.FakeFcmTransport;
+import io.parley.user.DeviceDirectory;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 
 /** A real Parley node for tests: HTTP and remoting on free ports, a known HS256 secret, its own database. */
@@ -84,6 +86,16 @@ public final class TestNode implements AutoCloseable {
 
   public ParleyNode node() {
     return node;
+  }
+
+  /** Waits until the read side's directory of devices, which batch pushes read, has caught up with registrations. */
+  public void awaitDevices(Map<String, Integer> tokensPerUser) {
+    DeviceDirectory.Reader directory = new DeviceDirectory.Reader(node.system());
+    Eventually.await(
+        "the directory to hold " + tokensPerUser,
+        () -> directory.tokensOf(List.copyOf(tokensPerUser.keySet())).toCompletableFuture().join(),
+        tokens -> tokensPerUser.entrySet().stream()
+            .allMatch(e -> tokens.getOrDefault(e.getKey(), List.of()).size() == e.getValue()));
   }
 
   public URI uri(String path) {
