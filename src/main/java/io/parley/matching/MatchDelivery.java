@@ -131,7 +131,7 @@ public final class MatchDelivery {
   private CompletionStage<Done> send(String jobId, List<Pending> matches) {
     return Patterns.retry(
             () -> notifier.notifyMatches(matches, MatchNotifier.idempotencyKey(jobId)),
-            settings.notifyAttempts(),
+            settings.notifyAttempts() - 1, // Akka counts the retries after the first try
             RETRY_DELAY,
             system.classicSystem().scheduler(),
             system.executionContext())

@@ -130,7 +130,7 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
               if (notified == null) return CompletableFuture.completedFuture(0);
               return matcher
                   .matches(job)
-                  .mapAsync(1, page -> {
+                  .mapAsyncUnordered(matching.pageParallelism(), page -> {
                     List<Pending> pending = new ArrayList<>(page.size());
                     for (var m : page) if (!notified.contains(m.userId())) pending.add(new Pending(m.userId(), m.toJobMatch(job)));
                     return delivery.deliver(d.key(), pending);
