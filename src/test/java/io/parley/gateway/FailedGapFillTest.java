@@ -1,0 +1,210 @@
+package io.parley.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.parley.db.Database;
+import io.parley.testkit.Eventually;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import io.parley.testkit.TestTokens;
+import io.parley.testkit.WsClient;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
+import javax.sql.DataSource;
+import org.h2.api.Trigger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A gap fill whose history read fails (here the read side's query, failed once in the database) is asked for again
+ * until the device has every message in order; one the conversation refuses is given up and the client told.
+ */
+class FailedGapFillTest {
+  private static final String ANA = TestTokens.user("ana");
+  private static final String BO = TestTokens.user("bo");
+  /** More than a page and more than a conversation keeps in memory: the fill reads the read side, then the entity. */
+  private static final int HISTORY = 12;
+
+  private static TestDatabase database;
+  private static TestNode node;
+  private static HttpApi api;
+
+  /**
+   * A conversation keeps its 5 newest messages in memory and a session catches up 5 at a time, so a join from the
+   * start reads the read side once for its own page and again for the next page, the gap fill that fails.
+   */
+  @BeforeAll
+  static void start() throws SQLException {
+    database = TestDatabase.h2();
+    node =
+        TestNode.start(
+            database,
+            ConfigFactory.parseString(
+                "parley.conversation.recent-window = 5\n"
+                    + "parley.gateway.page-size = 5\n"
+                    + "parley.gateway.refill-retry = 300ms"));
+    api = new HttpApi(node::uri);
+    try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+      statement.execute(
+          "CREATE TRIGGER fail_one_read BEFORE SELECT ON parley_message CALL \"" + FailOneRead.class.getName() + "\"");
+      connection.commit();
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+    database.close();
+  }
+
+  @BeforeEach
+  void noReadFails() {
+    FailOneRead.passBeforeFailing.set(-1);
+  }
+
+  @Test
+  void aGapFillThatFailsIsAskedForAgainUntilTheDeviceHasEverySeqInOrder() {
+    String id = direct("bo");
+    postAsBo(id, HISTORY);
+    awaitReadSide(id, HISTORY);
+    FailOneRead.failNextButOne(new CountDownLatch(0));
+    try (WsClient ana = WsClient.signedIn(node, ANA)) {
+      ana.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\",\"since\":0}");
+      List<JsonNode> frames = new ArrayList<>();
+      frames.add(ana.until(f -> type(f).equals("joined") || type(f).equals("error"), new ArrayList<>()));
+      frames.add(ana.until(f -> type(f).equals("error") || isMessage(f, HISTORY), frames));
+      assertThat(FailOneRead.failed.availablePermits()).as("the first gap fill failed").isEqualTo(1);
+      postAsBo(id, 1);
+      frames.add(ana.until(f -> isMessage(f, HISTORY + 1), frames));
+
+      List<Long> seqs = new ArrayList<>();
+      for (JsonNode frame : frames) {
+        if (type(frame).equals("joined")) frame.get("messages").forEach(m -> seqs.add(m.get("seq").asLong()));
+        if (type(frame).equals("message")) seqs.add(frame.get("seq").asLong());
+      }
+      assertThat(seqs).containsExactlyElementsOf(LongStream.rangeClosed(1, HISTORY + 1).boxed().toList());
+      assertThat(frames).noneMatch(f -> type(f).equals("error"));
+    }
+  }
+
+  @Test
+  void aGapFillTheConversationRefusesIsGivenUpAndTheClientTold() throws InterruptedException {
+    String id = group("cy");
+    postAsBo(id, HISTORY);
+    awaitReadSide(id, HISTORY);
+    CountDownLatch removed = new CountDownLatch(1);
+    FailOneRead.failNextButOne(removed);
+    try (WsClient cy = WsClient.signedIn(node, TestTokens.user("cy"))) {
+      cy.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\",\"since\":0}");
+      assertThat(cy.until("joined").get("hasMore").asBoolean()).isTrue();
+      assertThat(FailOneRead.failed.tryAcquire(10, TimeUnit.SECONDS)).as("the gap fill reached the read side").isTrue();
+      // While the fill fails, cy is taken out of the group: the fill asked again is refused.
+      assertThat(api.delete("/api/conversations/" + id + "/participants/cy", BO).status()).isEqualTo(200);
+      removed.countDown();
+
+      JsonNode error = cy.until("error");
+      assertThat(error.get("code").asText()).isEqualTo("not_found");
+      // Given up, not asked again: nothing more comes for several refill-retry periods.
+      cy.expectNothing(Duration.ofSeconds(1));
+    }
+  }
+
+  private static String type(JsonNode frame) {
+    return frame.path("type").asText();
+  }
+
+  private static boolean isMessage(JsonNode frame, long seq) {
+    return type(frame).equals("message") && frame.path("seq").asLong() == seq;
+  }
+
+  private static String direct(String with) {
+    return api.post("/api/conversations", ANA, "{\"type\":\"direct\",\"userId\":\"" + with + "\"}")
+        .json()
+        .get("id")
+        .asText();
+  }
+
+  private static String group(String with) {
+    String body = "{\"type\":\"group\",\"title\":\"g\",\"participantIds\":[\"" + with + "\"]}";
+    HttpApi.Response created = api.post("/api/conversations", BO, body);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    return created.json().get("id").asText();
+  }
+
+  private static void postAsBo(String id, int count) {
+    for (int i = 0; i < count; i++) {
+      HttpApi.Response posted = api.post("/api/conversations/" + id + "/messages", BO, "{\"content\":\"m\"}");
+      assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+    }
+  }
+
+  /** Until the projection has written them, a history read waits for it instead of failing. */
+  private static void awaitReadSide(String id, long count) {
+    Eventually.await("the read side holds " + count + " messages", () -> projected(id), n -> n == count);
+  }
+
+  private static long projected(String id) {
+    try (Connection connection = dataSource().getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement("SELECT COUNT(*) FROM parley_message WHERE conversation_id = ?")) {
+      statement.setString(1, id);
+      try (ResultSet rs = statement.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      } finally {
+        connection.rollback();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static DataSource dataSource() {
+    return Database.get(node.node().system()).dataSource();
+  }
+
+  /** Fails one read of the messages table, as a database that dropped a connection would. */
+  public static final class FailOneRead implements Trigger {
+    /** Reads to let through before the one that fails; below zero, none fails. */
+    static final AtomicInteger passBeforeFailing = new AtomicInteger(-1);
+    /** One permit for each read failed. */
+    static final Semaphore failed = new Semaphore(0);
+    /** The failing read fails once this is released, so that what the test does meanwhile comes before any retry. */
+    static volatile CountDownLatch failWhen = new CountDownLatch(0);
+
+    /** A join from the start reads once for its own page; the read for the page after it fails. */
+    static void failNextButOne(CountDownLatch when) {
+      failed.drainPermits();
+      failWhen = when;
+      passBeforeFailing.set(1);
+    }
+
+    @Override
+    public void fire(Connection connection, Object[] oldRow, Object[] newRow) throws SQLException {
+      if (passBeforeFailing.getAndUpdate(n -> n >= 0 ? n - 1 : n) != 0) return;
+      failed.release();
+      try {
+        failWhen.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new SQLException("injected: the connection to the read side was lost");
+    }
+  }
+}
