@@ -10,7 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.parley.db.Database;
+import io.parley.matching.JobMatcher;
 import io.parley.matching.MatchNotifier;
+import io.parley.matching.MatchingSettings;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.NotificationApi;
@@ -114,6 +116,13 @@ class JobMatchPushTest {
           candidateRow("b 5", SKILLS, "senior", "Lyon", false, true))) {
         assertThat(webhooks.bearer(CANDIDATES, insert("candidates", row)).status()).isEqualTo(202);
       }
+      // All indexed before the job comes, so that the job's own event finds them all: one found later would be
+      // notified by its candidate's event, in a write of its own.
+      JobMatcher matcher = new JobMatcher(node.node().system(), MatchingSettings.fromConfig(node.node().system().settings().config()));
+      Eventually.await(
+          "the five candidates indexed",
+          () -> matcher.countCandidates(node.node().system()).toCompletableFuture().join(),
+          indexed -> indexed == 5);
       String jobRow = jobRow("job-b", "\"erlang, elixir, phoenix, otp\"", "senior", "Lyon", false);
 
       try (WsClient online = WsClient.signedIn(node, TestTokens.user("user-b2"))) {
