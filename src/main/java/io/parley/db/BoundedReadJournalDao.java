@@ -45,6 +45,7 @@ public final class BoundedReadJournalDao extends DefaultReadJournalDao {
   private final Serialization serialization;
   final String eventsByTagQuery;
   final String journalSequenceQuery;
+  final String nextOrderingQuery;
 
   public BoundedReadJournalDao(
       JdbcBackend.DatabaseDef db,
@@ -92,15 +93,15 @@ public final class BoundedReadJournalDao extends DefaultReadJournalDao {
         "SELECT " + quoted(journal.ordering()) + " FROM " + journalTable
             + " WHERE " + quoted(journal.ordering()) + " > ? AND " + quoted(journal.ordering()) + " <= ?"
             + " ORDER BY " + quoted(journal.ordering());
+    this.nextOrderingQuery =
+        "SELECT MIN(" + quoted(journal.ordering()) + ") FROM " + journalTable + " WHERE " + quoted(journal.ordering()) + " > ?";
   }
 
   @Override
   public Source<Try<Tuple3<PersistentRepr, Set<String>, Object>>, NotUsed> eventsByTag(
       String tag, long offset, long maxOffset, long max) {
-    return select(
-            eventsByTagQuery,
-            BoundedReadJournalDao::row,
-            tag, offset, maxOffset, offset, maxOffset, correctMaxForH2Driver(max))
+    long limit = correctMaxForH2Driver(max);
+    return select(context -> rows(context, eventsByTagQuery, BoundedReadJournalDao::row, tag, offset, maxOffset, offset, maxOffset, limit))
         .map(
             row ->
                 AkkaSerialization.fromRow(serialization, row)
@@ -111,20 +112,36 @@ public final class BoundedReadJournalDao extends DefaultReadJournalDao {
         .asScala();
   }
 
+  /**
+   * An empty range with orderings after it (a jump of the sequence, or a long run of rolled-back writes) answers the
+   * next ordering alone, as the plugin's query would begin: the sequence actor then waits out the gap and moves on,
+   * where an empty answer would keep it asking for the same empty range forever.
+   */
   @Override
   public Source<Object, NotUsed> journalSequence(long offset, long limit) {
     long upTo = limit >= Long.MAX_VALUE - offset ? Long.MAX_VALUE : offset + limit;
-    return select(journalSequenceQuery, result -> (Object) result.getLong(1), offset, upTo).asScala();
+    return select(
+            context -> {
+              List<Object> orderings = rows(context, journalSequenceQuery, result -> result.getLong(1), offset, upTo);
+              if (!orderings.isEmpty()) return orderings;
+              List<Object> next = rows(context, nextOrderingQuery, result -> result.getObject(1) == null ? null : result.getLong(1), offset);
+              return next.get(0) == null ? List.of() : next;
+            })
+        .asScala();
   }
 
   private interface RowReader<T> {
     T read(ResultSet result) throws SQLException;
   }
 
-  /** Runs the query on the plugin's own pool and threads, as its Slick queries run. */
+  private interface Reads<T> {
+    List<T> on(Connection connection);
+  }
+
+  /** Runs the reads on the plugin's own pool and threads, as its Slick queries run. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private <T> akka.stream.javadsl.Source<T, NotUsed> select(String sql, RowReader<T> reader, Object... parameters) {
-    SimpleJdbcAction<List<T>> action = SimpleJdbcAction.apply(context -> rows(context.connection(), sql, reader, parameters));
+  private <T> akka.stream.javadsl.Source<T, NotUsed> select(Reads<T> reads) {
+    SimpleJdbcAction<List<T>> action = SimpleJdbcAction.apply(context -> reads.on(context.connection()));
     // The action's effect type is Effect.All; run's parameter is invariant in Java's eyes, not in Scala's.
     scala.concurrent.Future<List<T>> rows = db.run((DBIOAction) action);
     return akka.stream.javadsl.Source.completionStage(FutureConverters.asJava(rows)).mapConcat(page -> page);

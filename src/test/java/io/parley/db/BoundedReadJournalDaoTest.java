@@ -50,6 +50,9 @@ class BoundedReadJournalDaoTest {
       ReadJournalDao plugin = dao(system, false);
       ReadJournalDao bounded = dao(system, true);
       long last = orderings.get(orderings.size() - 1);
+      // After a jump of the sequence far beyond one look-up's range (a restored or restarted sequence).
+      long farAway = last + 1_000_000;
+      insertEvent(database, system, farAway, "after the jump", false, TAGS[0]);
       Random random = new Random(7);
       for (int i = 0; i < 60; i++) {
         String tag = TAGS[i % TAGS.length];
@@ -64,11 +67,17 @@ class BoundedReadJournalDaoTest {
       for (int i = 0; i < 40; i++) {
         long offset = FIRST - 5 + random.nextInt((int) (last - FIRST) + 10);
         long limit = 1 + random.nextInt(200);
-        List<Long> expected = sequence(plugin, system, offset, limit);
-        // The same orderings up to offset + limit: all of the plugin's when the range has no gap, a prefix otherwise.
+        List<Long> plugins = sequence(plugin, system, offset, limit);
+        // The same orderings up to offset + limit: all of the plugin's when the range has no gap, a prefix otherwise,
+        // and the plugin's first when the whole range is a gap.
+        List<Long> expected = plugins.stream().filter(ordering -> ordering <= offset + limit).toList();
         assertThat(sequence(bounded, system, offset, limit))
-            .isEqualTo(expected.stream().filter(ordering -> ordering <= offset + limit).toList());
+            .isEqualTo(expected.isEmpty() ? plugins.stream().limit(1).toList() : expected);
       }
+      assertThat(sequence(bounded, system, farAway, 50_000)).as("nothing after the last event").isEmpty();
+      assertThat(sequence(bounded, system, last, 50_000))
+          .as("a gap longer than the range is passed, not asked for again and again")
+          .containsExactly(farAway);
       assertThat(sequence(bounded, system, FIRST - 1, 10)).containsExactly(FIRST, FIRST + 1, FIRST + 2, FIRST + 3,
           FIRST + 4, FIRST + 5, FIRST + 6, FIRST + 7, FIRST + 8, FIRST + 9);
     }
@@ -111,51 +120,53 @@ class BoundedReadJournalDaoTest {
    * (its payload says so, and neither query may return it).
    */
   private static List<Long> insertEvents(TestDatabase database, ActorSystem<?> system, int count) throws SQLException {
-    Serialization serialization = SerializationExtension.get(system.classicSystem());
     List<Long> orderings = new ArrayList<>();
     Random random = new Random(42);
-    try (Connection connection = DriverManager.getConnection(database.url(), database.user(), "");
-        PreparedStatement event =
-            connection.prepareStatement(
-                "INSERT INTO event_journal (ordering, persistence_id, sequence_number, deleted, writer, write_timestamp,"
-                    + " adapter_manifest, event_ser_id, event_ser_manifest, event_payload)"
-                    + " VALUES (?, ?, ?, ?, 'test', 0, '', ?, ?, ?)");
-        PreparedStatement tag = connection.prepareStatement("INSERT INTO event_tag (event_id, tag) VALUES (?, ?)")) {
+    try (Connection connection = DriverManager.getConnection(database.url(), database.user(), "")) {
       long ordering = FIRST;
       for (int i = 0; i < count; i++) {
         boolean deleted = i % 10 == 9;
-        String payload = (deleted ? "deleted " : "event ") + ordering;
-        AkkaSerialization.AkkaSerialized serialized = AkkaSerialization.serialize(serialization, payload).get();
-        event.setLong(1, ordering);
-        event.setString(2, "bounded-" + (i % 7));
-        event.setLong(3, i);
-        event.setBoolean(4, deleted);
-        event.setInt(5, serialized.serId());
-        event.setString(6, serialized.serManifest());
-        event.setBytes(7, serialized.payload());
-        event.executeUpdate();
-        tag.setLong(1, ordering);
-        tag.setString(2, TAGS[random.nextInt(TAGS.length)]);
-        tag.executeUpdate();
-        if (random.nextInt(4) == 0) {
-          String second = TAGS[random.nextInt(TAGS.length)];
-          try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM event_tag WHERE event_id = ? AND tag = ?")) {
-            exists.setLong(1, ordering);
-            exists.setString(2, second);
-            try (ResultSet found = exists.executeQuery()) {
-              if (!found.next()) {
-                tag.setLong(1, ordering);
-                tag.setString(2, second);
-                tag.executeUpdate();
-              }
-            }
-          }
-        }
+        String first = TAGS[random.nextInt(TAGS.length)];
+        String second = random.nextInt(4) == 0 ? TAGS[random.nextInt(TAGS.length)] : first;
+        insert(connection, system, ordering, (deleted ? "deleted " : "event ") + ordering, deleted, first, second);
         orderings.add(ordering);
         ordering += i < 10 ? 1 : 1 + (random.nextInt(8) == 0 ? random.nextInt(5) : 0);
       }
     }
     return orderings;
+  }
+
+  private static void insertEvent(TestDatabase database, ActorSystem<?> system, long ordering, String payload, boolean deleted,
+      String tag) throws SQLException {
+    try (Connection connection = DriverManager.getConnection(database.url(), database.user(), "")) {
+      insert(connection, system, ordering, payload, deleted, tag);
+    }
+  }
+
+  private static void insert(Connection connection, ActorSystem<?> system, long ordering, String payload, boolean deleted,
+      String... tags) throws SQLException {
+    AkkaSerialization.AkkaSerialized serialized =
+        AkkaSerialization.serialize(SerializationExtension.get(system.classicSystem()), payload).get();
+    try (PreparedStatement event =
+            connection.prepareStatement(
+                "INSERT INTO event_journal (ordering, persistence_id, sequence_number, deleted, writer, write_timestamp,"
+                    + " adapter_manifest, event_ser_id, event_ser_manifest, event_payload)"
+                    + " VALUES (?, ?, ?, ?, 'test', 0, '', ?, ?, ?)");
+        PreparedStatement tag = connection.prepareStatement("INSERT INTO event_tag (event_id, tag) VALUES (?, ?)")) {
+      event.setLong(1, ordering);
+      event.setString(2, "bounded-" + (ordering % 7));
+      event.setLong(3, ordering);
+      event.setBoolean(4, deleted);
+      event.setInt(5, serialized.serId());
+      event.setString(6, serialized.serManifest());
+      event.setBytes(7, serialized.payload());
+      event.executeUpdate();
+      for (String name : new java.util.LinkedHashSet<>(List.of(tags))) {
+        tag.setLong(1, ordering);
+        tag.setString(2, name);
+        tag.executeUpdate();
+      }
+    }
   }
 
   private static ReadJournalDao dao(ActorSystem<?> system, boolean bounded) {
