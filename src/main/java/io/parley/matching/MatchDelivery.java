@@ -146,10 +146,11 @@ public final class MatchDelivery {
   /**
    * Inserts the pairs nobody has claimed yet, and answers those of {@code pending} that this event holds and that
    * are not notified yet. The number inserted is what "matched" grows by. Two events inserting the same pair at
-   * once: the primary key fails one of them, and its event is retried, finding the pair claimed.
+   * once (two pages of a job whose candidates share a user, a job's event and a candidate's): the primary key fails
+   * one of them, or a deadlock when they meet in opposite orders, and its claim runs again, finding the pair claimed.
    */
   private List<Pending> claim(String claimKey, List<Pending> pending) {
-    return Transactions.run(
+    return Transactions.runRetryingLostRaces(
         dataSource,
         c -> {
           Instant now = Instant.now();

@@ -6,11 +6,11 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.pattern.StatusReply;
-import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import io.parley.CborSerializable;
+import io.parley.PersistenceIds;
 import io.parley.user.User;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -72,7 +72,7 @@ public final class NotificationBatch
   private final int pushSlices;
 
   NotificationBatch(String batchId, int inboxSlices, int pushSlices) {
-    super(PersistenceId.of(ENTITY_KEY.name(), batchId));
+    super(PersistenceIds.of(ENTITY_KEY, batchId));
     this.batchId = batchId;
     this.inboxSlices = inboxSlices;
     this.pushSlices = pushSlices;

@@ -12,7 +12,6 @@ import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
-import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
@@ -24,6 +23,7 @@ import akka.pattern.StatusReply;
 import io.parley.user.Inbox.Notification;
 import io.parley.gateway.GatewayStats;
 import io.parley.CborSerializable;
+import io.parley.PersistenceIds;
 import io.parley.conversation.Conversation;
 import io.parley.conversation.MessageView;
 import java.time.Duration;
@@ -385,7 +385,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       TimerScheduler<Command> timers,
       ActorRef<ClusterSharding.ShardCommand> shard,
       Settings settings) {
-    super(PersistenceId.of(ENTITY_KEY.name(), userId));
+    super(PersistenceIds.of(ENTITY_KEY, userId));
     this.userId = userId;
     this.context = context;
     this.timers = timers;

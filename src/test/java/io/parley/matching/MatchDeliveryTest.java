@@ -12,15 +12,21 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Claims of (job, candidate) pairs on a real database: one event notifies a pair, and none is left behind for good. */
 class MatchDeliveryTest {
@@ -97,6 +103,49 @@ class MatchDeliveryTest {
       assertThat(delivery.notifiedCandidates("job-1")).containsExactlyInAnyOrder("user-ana", "user-ben");
       assertThat(delivery.notifiedCandidates("job-down")).isEmpty();
       assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(4, 2, 2));
+    } finally {
+      blocking.shutdownNow();
+    }
+  }
+
+  /**
+   * Two events find the same users for a job at once (two pages sharing a user, or a job's event and a candidate's):
+   * under READ COMMITTED neither sees the other's uncommitted claims, so one fails on the primary key, or they
+   * deadlock when they meet in opposite orders; the loser claims again rather than failing its whole event.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"postgres", "h2"})
+  void eventsClaimingTheSameUsersAtOnceBothCompleteAndEachUserIsNotifiedOnce(String kind) throws Exception {
+    ExecutorService blocking = Executors.newFixedThreadPool(2);
+    try (TestDatabase database = TestDatabase.named(kind); TestNode node = TestNode.start(database)) {
+      DataSource dataSource = Database.get(node.node().system()).dataSource();
+      MatchingSettings settings = MatchingSettings.fromConfig(node.node().system().settings().config());
+      Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+      MatchNotifier notifier =
+          (matches, key) -> {
+            for (Pending p : matches) calls.computeIfAbsent(key + " " + p.userId(), k -> new AtomicInteger()).incrementAndGet();
+            return CompletableFuture.completedFuture(Done.getInstance());
+          };
+      MatchDelivery delivery = new MatchDelivery(node.node().system(), dataSource, notifier, settings, blocking);
+      int rounds = 10;
+      int users = 10;
+
+      for (int round = 0; round < rounds; round++) {
+        JobMatch match = new JobMatch("job-" + round, "T", "C", 0.9, List.of("senior"));
+        List<Pending> pending = new ArrayList<>();
+        for (int u = 0; u < users; u++) pending.add(new Pending("user-" + u, match));
+        // The same order meets on the primary key; opposite orders deadlock.
+        List<Pending> other = new ArrayList<>(pending);
+        if (round % 2 == 1) Collections.reverse(other);
+        CompletableFuture<Integer> first = delivery.deliver("job-event-" + round, pending).toCompletableFuture();
+        CompletableFuture<Integer> second = delivery.deliver("candidate-event-" + round, other).toCompletableFuture();
+
+        assertThat(first.get(30, TimeUnit.SECONDS)).as("round " + round).isZero();
+        assertThat(second.get(30, TimeUnit.SECONDS)).as("round " + round).isZero();
+      }
+
+      assertThat(calls).hasSize(rounds * users).allSatisfy((pair, count) -> assertThat(count.get()).as(pair).isEqualTo(1));
+      assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(rounds * users, rounds * users, 0));
     } finally {
       blocking.shutdownNow();
     }
