@@ -147,9 +147,15 @@ public final class MatchDelivery {
    * Inserts the pairs nobody has claimed yet, and answers those of {@code pending} that this event holds and that
    * are not notified yet. The number inserted is what "matched" grows by. Two events inserting the same pair at
    * once (two pages of a job whose candidates share a user, a job's event and a candidate's): the primary key fails
-   * one of them, or a deadlock when they meet in opposite orders, and its claim runs again, finding the pair claimed.
+   * one of them (they take the pairs in the same order, so they never deadlock), and its claim runs again, finding
+   * the pair claimed.
    */
-  private List<Pending> claim(String claimKey, List<Pending> pending) {
+  private List<Pending> claim(String claimKey, List<Pending> unordered) {
+    // Two events claiming the same pairs at once lock them in the same order: one waits, neither deadlocks.
+    List<Pending> pending =
+        unordered.stream()
+            .sorted(java.util.Comparator.comparing((Pending p) -> p.match().jobId()).thenComparing(Pending::userId))
+            .toList();
     return Transactions.runRetryingLostRaces(
         dataSource,
         c -> {
