@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Verifies Supabase access tokens for REST and WebSocket alike; thread-safe, one per node. The verifying algorithm
@@ -55,8 +56,13 @@ public final class TokenVerifier {
     return create(settings, Clock.systemUTC());
   }
 
-  /** Fails fast when the settings give no way to verify any token. */
+  /** {@code clock} checks exp and nbf; JWKS ages are measured on {@link System#nanoTime}, which never steps back. */
   public static TokenVerifier create(AuthSettings settings, Clock clock) {
+    return create(settings, clock, System::nanoTime);
+  }
+
+  /** Fails fast when the settings give no way to verify any token. */
+  static TokenVerifier create(AuthSettings settings, Clock clock, LongSupplier ticker) {
     if (!settings.hasJwtSecret() && !settings.hasJwks()) {
       throw new IllegalStateException(
           "No way to verify access tokens: set SUPABASE_JWT_SECRET (the project's legacy JWT secret) or SUPABASE_URL "
@@ -69,7 +75,10 @@ public final class TokenVerifier {
         settings.hasJwks()
             ? Optional.of(
                 new JwksKeyProvider(
-                    URI.create(settings.jwksUrl()), settings.jwksCacheTtl(), settings.jwksMinRefetchInterval(), clock))
+                    URI.create(settings.jwksUrl()),
+                    settings.jwksCacheTtl(),
+                    settings.jwksMinRefetchInterval(),
+                    ticker))
             : Optional.empty();
     return new TokenVerifier(settings, sharedSecret, jwks, clock);
   }

@@ -48,7 +48,7 @@ class JwksKeyProviderTest {
                 "jwks-url", server.jwksUrl(),
                 "jwks-cache-ttl", "10 minutes",
                 "jwks-min-refetch-interval", "30s"));
-    verifier = TokenVerifier.create(settings, clock);
+    verifier = TokenVerifier.create(settings, clock, clock::nanoTime);
   }
 
   @AfterEach
@@ -94,6 +94,26 @@ class JwksKeyProviderTest {
     clock.advance(Duration.ofSeconds(1));
     assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up-4"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
     assertThat(server.requests()).isEqualTo(3);
+  }
+
+  @Test
+  void refetchesForAnUnknownKidOnceTheIntervalHasPassedEvenIfTheWallClockWasSteppedBack() {
+    Verified.user(verifier, rs256());
+    clock.stepWallClock(Duration.ofHours(-1));
+    clock.advance(MIN_REFETCH_INTERVAL);
+
+    assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(server.requests()).isEqualTo(2);
+  }
+
+  @Test
+  void keepsTheCacheWhenTheWallClockIsSteppedForward() {
+    Verified.user(verifier, rs256());
+    clock.stepWallClock(Duration.ofHours(1));
+
+    Verified.user(verifier, rs256());
+
+    assertThat(server.requests()).isEqualTo(1);
   }
 
   @Test
@@ -168,7 +188,9 @@ class JwksKeyProviderTest {
     server.close();
     TokenVerifier unreachable =
         TokenVerifier.create(
-            TestAuth.settings(Map.of("supabase-url", TestAuth.SUPABASE_URL, "jwks-url", url)), clock);
+            TestAuth.settings(Map.of("supabase-url", TestAuth.SUPABASE_URL, "jwks-url", url)),
+            clock,
+            clock::nanoTime);
 
     assertThat(rejectionOf(unreachable::verifyUser, rs256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
   }
