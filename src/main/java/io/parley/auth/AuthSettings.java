@@ -17,11 +17,13 @@ public record AuthSettings(
     String audience,
     Duration leeway,
     Duration jwksCacheTtl,
+    Duration jwksMaxStale,
     Duration jwksMinRefetchInterval,
     boolean devMode) {
 
   static final Duration MAX_LEEWAY = Duration.ofSeconds(30);
   static final Duration MAX_JWKS_CACHE_TTL = Duration.ofMinutes(10);
+  static final Duration MAX_JWKS_MAX_STALE = Duration.ofMinutes(10);
   private static final int DEV_SECRET_BYTES = 32;
 
   public AuthSettings {
@@ -29,8 +31,13 @@ public record AuthSettings(
     if (leeway.isNegative() || leeway.compareTo(MAX_LEEWAY) > 0) {
       throw new IllegalArgumentException("parley.auth.leeway must be between 0s and 30s, was " + leeway);
     }
-    if (jwksCacheTtl.isNegative() || jwksMinRefetchInterval.isNegative()) {
+    if (jwksCacheTtl.isNegative() || jwksMaxStale.isNegative() || jwksMinRefetchInterval.isNegative()) {
       throw new IllegalArgumentException("parley.auth JWKS durations must not be negative");
+    }
+    if (jwksMaxStale.compareTo(MAX_JWKS_MAX_STALE) > 0) {
+      throw new IllegalArgumentException(
+          "parley.auth.jwks-max-stale must be at most 10 minutes (keys Supabase revoked would keep verifying), was "
+              + jwksMaxStale);
     }
     // Keys Supabase revokes must stop verifying soon, whatever the configuration asks.
     if (jwksCacheTtl.compareTo(MAX_JWKS_CACHE_TTL) > 0) jwksCacheTtl = MAX_JWKS_CACHE_TTL;
@@ -54,6 +61,7 @@ public record AuthSettings(
         auth.getString("audience"),
         auth.getDuration("leeway"),
         auth.getDuration("jwks-cache-ttl"),
+        auth.getDuration("jwks-max-stale"),
         auth.getDuration("jwks-min-refetch-interval"),
         devMode);
   }
@@ -82,7 +90,8 @@ public record AuthSettings(
   public String toString() {
     return "AuthSettings[jwtSecret=" + (hasJwtSecret() ? "***" : "none") + ", supabaseUrl=" + supabaseUrl
         + ", jwksUrl=" + jwksUrl + ", audience=" + audience + ", leeway=" + leeway + ", jwksCacheTtl=" + jwksCacheTtl
-        + ", jwksMinRefetchInterval=" + jwksMinRefetchInterval + ", devMode=" + devMode + "]";
+        + ", jwksMaxStale=" + jwksMaxStale + ", jwksMinRefetchInterval=" + jwksMinRefetchInterval + ", devMode="
+        + devMode + "]";
   }
 
   private static byte[] randomSecret() {

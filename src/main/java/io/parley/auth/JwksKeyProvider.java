@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The project's JWKS signing keys by {@code kid}: fetched over HTTP, used for at most the cache TTL, and refetched
  * for an unknown kid no more than once per minimum interval, so that made-up kids cannot hammer Supabase. Concurrent
- * callers share one fetch; when a fetch fails the keys fetched before keep serving. Ages and intervals are measured on
- * a monotonic ticker (nanoseconds), so that a wall clock stepped back cannot freeze the cache.
+ * callers share one fetch. When a fetch fails the keys fetched before keep serving, but only for the max-stale grace
+ * beyond the TTL: after that a key Supabase may have revoked is refused until a fetch succeeds. Ages and intervals are
+ * measured on a monotonic ticker (nanoseconds), so that a wall clock stepped back cannot freeze the cache.
  */
 final class JwksKeyProvider {
   private static final Logger log = LoggerFactory.getLogger(JwksKeyProvider.class);
@@ -34,6 +35,7 @@ final class JwksKeyProvider {
 
   private final URI uri;
   private final long cacheTtlNanos;
+  private final long maxAgeNanos;
   private final long minRefetchIntervalNanos;
   private final LongSupplier ticker;
   private final HttpClient http;
@@ -46,9 +48,11 @@ final class JwksKeyProvider {
   private CompletableFuture<Snapshot> inFlight;
 
   /** {@code ticker} reads nanoseconds from an arbitrary origin, like {@link System#nanoTime}. */
-  JwksKeyProvider(URI uri, Duration cacheTtl, Duration minRefetchInterval, LongSupplier ticker) {
+  JwksKeyProvider(
+      URI uri, Duration cacheTtl, Duration maxStale, Duration minRefetchInterval, LongSupplier ticker) {
     this.uri = uri;
     this.cacheTtlNanos = cacheTtl.toNanos();
+    this.maxAgeNanos = cacheTtl.plus(maxStale).toNanos();
     this.minRefetchIntervalNanos = minRefetchInterval.toNanos();
     this.ticker = ticker;
     this.http = HttpClient.newBuilder().connectTimeout(FETCH_TIMEOUT).build();
@@ -66,7 +70,11 @@ final class JwksKeyProvider {
     return refresh().thenApply(refreshed -> keyOf(refreshed, kid));
   }
 
-  private static Algorithm keyOf(Snapshot snapshot, String kid) {
+  private Algorithm keyOf(Snapshot snapshot, String kid) {
+    if (isTooOld(snapshot)) {
+      throw new ApiException(
+          ApiError.TOKEN_KEY_UNKNOWN, "the server's signing keys are out of date and could not be refreshed");
+    }
     Algorithm key = snapshot.keys().get(kid);
     if (key == null) {
       throw new ApiException(ApiError.TOKEN_KEY_UNKNOWN, "the token is signed with a key this server does not know");
@@ -76,6 +84,11 @@ final class JwksKeyProvider {
 
   private boolean isStale(Snapshot snapshot) {
     return !snapshot.fetched() || ticker.getAsLong() - snapshot.fetchedAt() >= cacheTtlNanos;
+  }
+
+  /** Past the TTL and the grace: Supabase may have revoked these keys since. */
+  private boolean isTooOld(Snapshot snapshot) {
+    return snapshot.fetched() && ticker.getAsLong() - snapshot.fetchedAt() >= maxAgeNanos;
   }
 
   /** The keys after a fetch, shared with any fetch under way; the current keys if fetching now is rate limited. */
@@ -107,11 +120,21 @@ final class JwksKeyProvider {
             (fetched, failure) -> {
               if (failure != null) {
                 Snapshot kept = current;
-                log.warn(
-                    "Could not fetch the JWKS from {}; keeping the {} keys fetched before: {}",
-                    uri,
-                    kept.keys().size(),
-                    String.valueOf(rootCause(failure)));
+                if (isTooOld(kept)) {
+                  log.error(
+                      "Could not fetch the JWKS from {}, and the {} keys fetched before are older than the cache TTL "
+                          + "plus parley.auth.jwks-max-stale: tokens signed with them are refused (401 "
+                          + "token_key_unknown) until a fetch succeeds: {}",
+                      uri,
+                      kept.keys().size(),
+                      String.valueOf(rootCause(failure)));
+                } else {
+                  log.warn(
+                      "Could not fetch the JWKS from {}; keeping the {} keys fetched before: {}",
+                      uri,
+                      kept.keys().size(),
+                      String.valueOf(rootCause(failure)));
+                }
                 return kept;
               }
               current = fetched;

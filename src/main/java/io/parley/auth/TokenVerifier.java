@@ -77,6 +77,7 @@ public final class TokenVerifier {
                 new JwksKeyProvider(
                     URI.create(settings.jwksUrl()),
                     settings.jwksCacheTtl(),
+                    settings.jwksMaxStale(),
                     settings.jwksMinRefetchInterval(),
                     ticker))
             : Optional.empty();

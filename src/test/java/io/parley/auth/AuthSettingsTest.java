@@ -18,6 +18,7 @@ class AuthSettingsTest {
     assertThat(settings.audience()).isEqualTo("authenticated");
     assertThat(settings.leeway()).isEqualTo(Duration.ofSeconds(10));
     assertThat(settings.jwksCacheTtl()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(settings.jwksMaxStale()).isEqualTo(Duration.ofMinutes(5));
     assertThat(settings.jwksMinRefetchInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(settings.devMode()).isFalse();
     assertThat(settings.hasJwks()).isFalse();
@@ -72,6 +73,13 @@ class AuthSettingsTest {
     AuthSettings settings = TestAuth.settings(Map.of("jwt-secret", TestAuth.SECRET, "jwks-cache-ttl", "1 hour"));
 
     assertThat(settings.jwksCacheTtl()).isEqualTo(Duration.ofMinutes(10));
+  }
+
+  @Test
+  void rejectsAJwksMaxStaleAboveTenMinutes() {
+    assertThatThrownBy(() -> TestAuth.settings(Map.of("jwt-secret", TestAuth.SECRET, "jwks-max-stale", "11 minutes")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("jwks-max-stale");
   }
 
   @Test
