@@ -5,6 +5,7 @@ import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import io.parley.Texts;
+import io.parley.conversation.ConversationIds;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import java.net.URI;
@@ -226,6 +227,11 @@ public final class TokenVerifier {
     if (issuer.isPresent() && !issuer.get().equals(jwt.getIssuer())) throw badIssuer();
     if (nonBlank(jwt.getSubject()) == null) {
       throw new ApiException(ApiError.TOKEN_MISSING_CLAIM, "the token has no sub claim");
+    }
+    // The sub becomes the user id everywhere, keys of VARCHAR(128) columns among them.
+    if (!ConversationIds.isUserId(jwt.getSubject())) {
+      throw new ApiException(
+          ApiError.TOKEN_BAD_SUBJECT, "the token's sub is not a valid user id (1-128 of A-Z a-z 0-9 . _ : @ | + -)");
     }
   }
 
