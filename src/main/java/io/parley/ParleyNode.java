@@ -219,7 +219,7 @@ public final class ParleyNode implements AutoCloseable {
     Config config = system.settings().config();
     Presences presences = new Presences(system, readModel);
     RequestBodies bodies = new RequestBodies(config.getBytes("parley.http.max-request-body"));
-    Authentication authentication = new Authentication(verifier, config.getString("parley.auth.admin-token"));
+    Authentication authentication = new Authentication(verifier, auth.adminToken());
     // Built once: a route built inside pathPrefix's supplier would construct every area's routes for each request.
     Route areas =
         concat(

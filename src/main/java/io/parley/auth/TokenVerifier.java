@@ -5,6 +5,7 @@ import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import io.parley.Texts;
+import io.parley.conversation.ConversationIds;
 import io.parley.http.ApiError;
 import io.parley.http.ApiException;
 import java.net.URI;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Verifies Supabase access tokens for REST and WebSocket alike; thread-safe, one per node. The verifying algorithm
@@ -55,8 +57,13 @@ public final class TokenVerifier {
     return create(settings, Clock.systemUTC());
   }
 
-  /** Fails fast when the settings give no way to verify any token. */
+  /** {@code clock} checks exp and nbf; JWKS ages are measured on {@link System#nanoTime}, which never steps back. */
   public static TokenVerifier create(AuthSettings settings, Clock clock) {
+    return create(settings, clock, System::nanoTime);
+  }
+
+  /** Fails fast when the settings give no way to verify any token. */
+  static TokenVerifier create(AuthSettings settings, Clock clock, LongSupplier ticker) {
     if (!settings.hasJwtSecret() && !settings.hasJwks()) {
       throw new IllegalStateException(
           "No way to verify access tokens: set SUPABASE_JWT_SECRET (the project's legacy JWT secret) or SUPABASE_URL "
@@ -69,7 +76,11 @@ public final class TokenVerifier {
         settings.hasJwks()
             ? Optional.of(
                 new JwksKeyProvider(
-                    URI.create(settings.jwksUrl()), settings.jwksCacheTtl(), settings.jwksMinRefetchInterval(), clock))
+                    URI.create(settings.jwksUrl()),
+                    settings.jwksCacheTtl(),
+                    settings.jwksMaxStale(),
+                    settings.jwksMinRefetchInterval(),
+                    ticker))
             : Optional.empty();
     return new TokenVerifier(settings, sharedSecret, jwks, clock);
   }
@@ -216,6 +227,11 @@ public final class TokenVerifier {
     if (issuer.isPresent() && !issuer.get().equals(jwt.getIssuer())) throw badIssuer();
     if (nonBlank(jwt.getSubject()) == null) {
       throw new ApiException(ApiError.TOKEN_MISSING_CLAIM, "the token has no sub claim");
+    }
+    // The sub becomes the user id everywhere, keys of VARCHAR(128) columns among them.
+    if (!ConversationIds.isUserId(jwt.getSubject())) {
+      throw new ApiException(
+          ApiError.TOKEN_BAD_SUBJECT, "the token's sub is not a valid user id (1-128 of A-Z a-z 0-9 . _ : @ | + -)");
     }
   }
 

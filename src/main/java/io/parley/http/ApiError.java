@@ -18,6 +18,7 @@ public enum ApiError {
   TOKEN_MISSING_CLAIM("token_missing_claim", 401),
   TOKEN_ROLE_REJECTED("token_role_rejected", 401),
   TOKEN_KEY_UNKNOWN("token_key_unknown", 401),
+  TOKEN_BAD_SUBJECT("token_bad_subject", 401),
   FORBIDDEN("forbidden", 403),
   NOT_FOUND("not_found", 404),
   METHOD_NOT_ALLOWED("method_not_allowed", 405),

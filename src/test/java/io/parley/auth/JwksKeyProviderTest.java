@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class JwksKeyProviderTest {
   private static final Instant START = Instant.parse("2030-06-01T12:00:00Z");
   private static final Duration TTL = Duration.ofMinutes(10);
+  private static final Duration MAX_STALE = Duration.ofMinutes(5);
   private static final Duration MIN_REFETCH_INTERVAL = Duration.ofSeconds(30);
 
   private static TestKeys keys;
@@ -47,8 +48,9 @@ class JwksKeyProviderTest {
                 "supabase-url", TestAuth.SUPABASE_URL,
                 "jwks-url", server.jwksUrl(),
                 "jwks-cache-ttl", "10 minutes",
+                "jwks-max-stale", "5 minutes",
                 "jwks-min-refetch-interval", "30s"));
-    verifier = TokenVerifier.create(settings, clock);
+    verifier = TokenVerifier.create(settings, clock, clock::nanoTime);
   }
 
   @AfterEach
@@ -94,6 +96,26 @@ class JwksKeyProviderTest {
     clock.advance(Duration.ofSeconds(1));
     assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up-4"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
     assertThat(server.requests()).isEqualTo(3);
+  }
+
+  @Test
+  void refetchesForAnUnknownKidOnceTheIntervalHasPassedEvenIfTheWallClockWasSteppedBack() {
+    Verified.user(verifier, rs256());
+    clock.stepWallClock(Duration.ofHours(-1));
+    clock.advance(MIN_REFETCH_INTERVAL);
+
+    assertThat(rejectionOf(verifier::verifyUser, unknownKid("made-up"))).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(server.requests()).isEqualTo(2);
+  }
+
+  @Test
+  void keepsTheCacheWhenTheWallClockIsSteppedForward() {
+    Verified.user(verifier, rs256());
+    clock.stepWallClock(Duration.ofHours(1));
+
+    Verified.user(verifier, rs256());
+
+    assertThat(server.requests()).isEqualTo(1);
   }
 
   @Test
@@ -146,6 +168,39 @@ class JwksKeyProviderTest {
   }
 
   @Test
+  void refusesCachedKeysThatCouldNotBeRefreshedForTheMaxStaleBeyondTheTtl() {
+    Verified.user(verifier, rs256());
+    server.answerWithStatus(500);
+    clock.advance(TTL.plus(MAX_STALE).minusSeconds(1));
+    assertThat(Verified.user(verifier, rs256()).userId()).as("within the grace").isEqualTo("user-1");
+    assertThat(server.requests()).isEqualTo(2);
+
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(rejectionOf(verifier::verifyUser, rs256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(rejectionOf(verifier::verifyUser, es256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    clock.advance(MIN_REFETCH_INTERVAL);
+    assertThat(rejectionOf(verifier::verifyUser, rs256()))
+        .as("the refetch failed too")
+        .isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+    assertThat(server.requests()).isEqualTo(3);
+  }
+
+  @Test
+  void acceptsTokensAgainOnceARefetchOfTooOldKeysSucceeds() {
+    Verified.user(verifier, rs256());
+    server.answerWithStatus(500);
+    clock.advance(TTL.plus(MAX_STALE));
+    assertThat(rejectionOf(verifier::verifyUser, rs256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
+
+    server.answerWithStatus(200);
+    clock.advance(MIN_REFETCH_INTERVAL);
+
+    assertThat(Verified.user(verifier, rs256()).userId()).isEqualTo("user-1");
+    assertThat(server.requests()).isEqualTo(3);
+  }
+
+  @Test
   void keepsServingCachedKeysWhenTheJwksServerAnswersGarbage() {
     Verified.user(verifier, rs256());
     server.serve("<html>maintenance</html>");
@@ -168,7 +223,9 @@ class JwksKeyProviderTest {
     server.close();
     TokenVerifier unreachable =
         TokenVerifier.create(
-            TestAuth.settings(Map.of("supabase-url", TestAuth.SUPABASE_URL, "jwks-url", url)), clock);
+            TestAuth.settings(Map.of("supabase-url", TestAuth.SUPABASE_URL, "jwks-url", url)),
+            clock,
+            clock::nanoTime);
 
     assertThat(rejectionOf(unreachable::verifyUser, rs256())).isEqualTo(ApiError.TOKEN_KEY_UNKNOWN);
   }

@@ -6,16 +6,31 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that tests move by hand, so that expiry and cache lifetimes need no sleeping. */
+/**
+ * A clock that tests move by hand, so that expiry and cache lifetimes need no sleeping; with a monotonic reading
+ * ({@link #nanoTime}) that moves with it but not when the wall clock alone is stepped.
+ */
 final class MutableClock extends Clock {
   private volatile Instant now;
+  private volatile long nanos;
 
   MutableClock(Instant start) {
     this.now = start;
   }
 
+  /** Time passes: the wall clock and the monotonic reading move together. */
   void advance(Duration duration) {
     now = now.plus(duration);
+    nanos += duration.toNanos();
+  }
+
+  /** The wall clock alone is set, as NTP or an operator would; no time passes. */
+  void stepWallClock(Duration by) {
+    now = now.plus(by);
+  }
+
+  long nanoTime() {
+    return nanos;
   }
 
   @Override

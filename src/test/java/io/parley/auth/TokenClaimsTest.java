@@ -148,6 +148,22 @@ class TokenClaimsTest {
   }
 
   @Test
+  void rejectsASubLongerThanAUserIdMayBe() {
+    assertThat(rejectionOf(verifier::verifyUser, userTokenWith("sub", "u".repeat(129))))
+        .isEqualTo(ApiError.TOKEN_BAD_SUBJECT);
+    assertThat(Verified.user(verifier, userTokenWith("sub", "u".repeat(128))).userId()).hasSize(128);
+  }
+
+  @Test
+  void rejectsASubWithCharactersAUserIdMayNotHave() {
+    for (String sub : List.of("user 1", "user/1", "user\n1", "ünïcode")) {
+      assertThat(rejectionOf(verifier::verifyUser, userTokenWith("sub", sub)))
+          .as(sub)
+          .isEqualTo(ApiError.TOKEN_BAD_SUBJECT);
+    }
+  }
+
+  @Test
   void rejectsATokenWithoutRole() {
     assertThat(rejectionOf(verifier::verifyUser, userTokenWith("role", null))).isEqualTo(ApiError.TOKEN_ROLE_REJECTED);
   }

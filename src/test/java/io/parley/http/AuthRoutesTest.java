@@ -167,6 +167,7 @@ class AuthRoutesTest {
         rejected("missing exp", () -> hs256(without("exp")), TOKEN_MISSING_CLAIM),
         rejected("missing sub", () -> rs256(without("sub")), TOKEN_MISSING_CLAIM),
         rejected("blank sub", () -> hs256(with("sub", " ")), TOKEN_MISSING_CLAIM),
+        rejected("sub longer than a user id", () -> rs256(with("sub", "u".repeat(129))), TOKEN_BAD_SUBJECT),
         rejected("Supabase anon key", () -> supabaseApiKey("anon"), TOKEN_ROLE_REJECTED),
         rejected("Supabase service_role key", () -> supabaseApiKey("service_role"), TOKEN_ROLE_REJECTED),
         rejected("user token without role", () -> hs256(without("role")), TOKEN_ROLE_REJECTED),
