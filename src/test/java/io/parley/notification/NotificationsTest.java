@@ -222,6 +222,19 @@ class NotificationsTest {
   }
 
   @Test
+  void anAdminIdempotencyKeyOfTheJobMatchesNamespaceIsRefused() {
+    HttpApi.Response refused =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"userIds\":[\"jk1\"],\"notification\":{\"kind\":\"system\",\"title\":\"Hi\"},"
+                + "\"idempotencyKey\":\"job_match:42\"}");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.contentType()).startsWith("application/problem+json");
+    assertThat(refused.code()).isEqualTo("bad_request");
+    assertThat(refused.json().get("detail").asText()).contains("'idempotencyKey'").contains("job_match:");
+    assertThat(api.get("/api/notifications", TestTokens.user("jk1")).json().get("notifications")).isEmpty();
+  }
+
+  @Test
   void badInboxRequestsGetAClearError() {
     assertThat(api.post("/api/notifications/n999/read", TestTokens.user("br1"), null).code()).isEqualTo("not_found");
     assertThat(api.post("/api/notifications/garbage/read", TestTokens.user("br1"), null).code()).isEqualTo("bad_request");
