@@ -260,6 +260,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       var gateway = root.getConfig("parley.gateway");
       var notifications = root.getConfig("parley.notifications");
       requireSettleAfterReregistration(root);
+      if (notifications.getInt("max-devices-per-user") < 1) {
+        throw new IllegalArgumentException(
+            "parley.notifications.max-devices-per-user must be at least 1: a registration keeps its own token");
+      }
       return new Settings(
           gateway.getInt("max-sessions-per-user"),
           gateway.getDuration("user-idle-timeout"),
