@@ -7,6 +7,7 @@ import akka.http.javadsl.server.Route;
 import io.parley.http.NotificationWire.AdminSend;
 import io.parley.http.NotificationWire.AdminSent;
 import io.parley.http.NotificationWire.NotificationDraft;
+import io.parley.matching.MatchNotifier;
 import io.parley.notification.Notifications;
 import io.parley.user.User;
 
@@ -53,6 +54,11 @@ public final class AdminNotificationRoutes {
     String key = request.idempotencyKey();
     if (key != null && (key.isBlank() || key.length() > 200)) {
       throw new ApiException(ApiError.BAD_REQUEST, "field 'idempotencyKey' must be 1-200 characters");
+    }
+    // Batches and inbox keys share one namespace with job matches: such a key would be taken for a job's matches.
+    if (key != null && key.startsWith(MatchNotifier.KEY_PREFIX)) {
+      throw new ApiException(
+          ApiError.BAD_REQUEST, "field 'idempotencyKey' must not start with '" + MatchNotifier.KEY_PREFIX + "' (job matches' keys)");
     }
     boolean broadcast = Boolean.TRUE.equals(request.broadcast());
     int targets = (request.userIds() != null ? 1 : 0) + (request.topic() != null ? 1 : 0) + (broadcast ? 1 : 0);

@@ -17,9 +17,12 @@ public interface MatchNotifier {
    */
   CompletionStage<Done> notifyMatches(List<Pending> matches, String idempotencyKey);
 
+  /** Starts every job's key; admin sends may not use it, or they would dedupe against a job's matches. */
+  String KEY_PREFIX = "job_match:";
+
   /** The idempotency key of a job's match notifications, the same for every candidate and every delivery attempt. */
   static String idempotencyKey(String jobId) {
-    return "job_match:" + jobId;
+    return KEY_PREFIX + jobId;
   }
 
   /** For benchmarks of matching alone: logs each match and stores nothing. */

@@ -45,6 +45,8 @@ public final class Notifications {
   private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
   /** The bound on tokens before max-token-length: some stored then may be this long, and must stay removable. */
   private static final int STORED_TOKEN_MAX = 4096;
+  /** The longest max-token-length allowed; tokens are ASCII, so as many bytes, well within an index key. */
+  public static final int INDEXED_TOKEN_MAX = 1024;
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -63,12 +65,26 @@ public final class Notifications {
     Config config = system.settings().config();
     this.askTimeout = config.getDuration("parley.http.ask-timeout");
     this.maxRecipients = config.getInt("parley.notifications.max-recipients");
-    this.maxTokenLength = config.getInt("parley.notifications.max-token-length");
+    this.maxTokenLength = maxTokenLength(config);
     this.pushedKinds = java.util.Set.copyOf(config.getStringList("parley.notifications.pushed-kinds"));
     this.batchChunkSize = config.getInt("parley.notifications.batch.chunk-size");
     this.fanoutParallelism = config.getInt("parley.notifications.batch.fanout-parallelism");
     this.defaultPageSize = config.getInt("parley.notifications.default-page-size");
     this.maxPageSize = config.getInt("parley.notifications.max-page-size");
+  }
+
+  /**
+   * {@code parley.notifications.max-token-length}, refused above {@link #INDEXED_TOKEN_MAX}: the device directory's
+   * primary key holds the token, and PostgreSQL cannot index a key of more than about 2,700 bytes.
+   */
+  public static int maxTokenLength(Config config) {
+    int length = config.getInt("parley.notifications.max-token-length");
+    if (length < 1 || length > INDEXED_TOKEN_MAX) {
+      throw new IllegalArgumentException(
+          "parley.notifications.max-token-length must be 1-" + INDEXED_TOKEN_MAX + " (was " + length + "): the device"
+              + " directory's primary key holds the token, and PostgreSQL cannot index keys much longer");
+    }
+    return length;
   }
 
   /**

@@ -141,7 +141,9 @@ public final class PushDelivery {
         toTopics.add(Map.entry(PushMessage.of(announced.notification(), settings), announced.topic()));
       }
     }
-    return owners(toDevices)
+    Set<String> tokens = new HashSet<>();
+    toDevices.values().forEach(targets -> targets.forEach(target -> tokens.add(target.token())));
+    return owners(tokens)
         .thenCompose(
             owners -> {
               List<CompletableFuture<List<PushOutcome>>> sends = new ArrayList<>();
@@ -170,15 +172,20 @@ public final class PushDelivery {
    * Who holds each token now. Pushes leave from the journal some time after they were stored, and a device may have
    * been signed in as another user meanwhile: that user must not see the previous one's notifications.
    */
-  private CompletionStage<Map<String, String>> owners(Map<PushMessage, List<Target>> toDevices) {
-    Set<String> tokens = new HashSet<>();
-    toDevices.values().forEach(targets -> targets.forEach(target -> tokens.add(target.token())));
+  private CompletionStage<Map<String, String>> owners(Set<String> tokens) {
     if (tokens.isEmpty()) return CompletableFuture.completedFuture(Map.of());
     return DeviceOwner.ownersOf(system, tokens, settings.ownerCheckParallelism(), settings.ownerCheckTimeout())
         .exceptionallyCompose(
             failure ->
                 CompletableFuture.failedFuture(
                     new GroupFailed("the owners of the group's device tokens did not answer: " + failure)));
+  }
+
+  /** The targets whose token their user still holds, asked now; the others counted as not_owner. */
+  private CompletionStage<List<Target>> stillOwnedNow(List<Target> targets) {
+    Set<String> tokens = new HashSet<>();
+    targets.forEach(target -> tokens.add(target.token()));
+    return owners(tokens).thenApply(owners -> stillOwned(targets, owners));
   }
 
   private List<Target> stillOwned(List<Target> targets, Map<String, String> owners) {
@@ -253,7 +260,14 @@ public final class PushDelivery {
                 }
               }
               if (again.isEmpty()) return CompletableFuture.completedFuture(settled);
-              return later(attempt, () -> sendToDevices(message, again, attempt + 1))
+              // A retry leaves seconds after the first check: the device may have been signed in as another user
+              // meanwhile, so its owner is asked again.
+              return later(attempt, () -> stillOwnedNow(again))
+                  .thenCompose(
+                      owned ->
+                          owned.isEmpty()
+                              ? CompletableFuture.completedFuture(List.<PushOutcome>of())
+                              : sendToDevices(message, owned, attempt + 1))
                   .thenApply(
                       retried -> {
                         settled.addAll(retried);

@@ -260,6 +260,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       var gateway = root.getConfig("parley.gateway");
       var notifications = root.getConfig("parley.notifications");
       requireSettleAfterReregistration(root);
+      if (notifications.getInt("max-devices-per-user") < 1) {
+        throw new IllegalArgumentException(
+            "parley.notifications.max-devices-per-user must be at least 1: a registration keeps its own token");
+      }
       return new Settings(
           gateway.getInt("max-sessions-per-user"),
           gateway.getDuration("user-idle-timeout"),
@@ -677,16 +681,17 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   }
 
   private Effect<Event, State> onRegisterDevice(State state, RegisterDevice register) {
+    Device device = new Device(register.token(), register.platform(), Instant.now().truncatedTo(ChronoUnit.MILLIS));
     if (state.hasDevice(register.token())) {
-      return Effect().none().thenRun(s -> register.replyTo().tell(StatusReply.ack()));
+      // Stored again, as the newest: the device directory learns tokens only from these events, and tokens held since
+      // before it existed reach it when their app registers them at its next start.
+      return Effect().persist(new DeviceRegistered(device)).thenRun(s -> register.replyTo().tell(StatusReply.ack()));
     }
     List<Event> events = new ArrayList<>();
     // The oldest token makes room: a user who keeps reinstalling must not grow the list without bound.
     int over = state.devices().size() + 1 - settings.maxDevices();
     for (int i = 0; i < over; i++) events.add(new DeviceRemoved(state.devices().get(i).token(), "device_limit"));
-    events.add(
-        new DeviceRegistered(
-            new Device(register.token(), register.platform(), Instant.now().truncatedTo(ChronoUnit.MILLIS))));
+    events.add(new DeviceRegistered(device));
     return Effect().persist(events).thenRun(s -> register.replyTo().tell(StatusReply.ack()));
   }
 
@@ -772,6 +777,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             DeviceRegistered.class,
             (state, e) -> {
               List<Device> devices = new ArrayList<>(state.devices());
+              devices.removeIf(d -> d.token().equals(e.device().token()));
               devices.add(e.device());
               return state.with(devices);
             })

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.parley.db.Database;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
@@ -15,6 +16,8 @@ import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import io.parley.tools.FakeFcmTransport;
 import io.parley.tools.FakeFcmTransport.Answer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +47,26 @@ class BatchSendTest {
 
   private final HttpApi api = live.api();
   private final NotificationApi notifications = new NotificationApi(api);
+
+  @Test
+  void aTokenMissingFromTheDirectoryReachesItWhenItsAppRegistersItAgain() throws Exception {
+    notifications.registerDevice("bs-old", "bs-old-phone");
+    notifications.registerDevice("bs-old", "bs-old-tablet");
+    live.node().awaitDevices(Map.of("bs-old", 2));
+    // As in a deployment older than the directory: the user holds the token, the directory has no row for it.
+    try (Connection connection = Database.get(live.node().node().system()).dataSource().getConnection();
+        PreparedStatement delete =
+            connection.prepareStatement("DELETE FROM parley_user_device WHERE token = 'bs-old-phone'")) {
+      assertThat(delete.executeUpdate()).isEqualTo(1);
+      connection.commit();
+    }
+
+    notifications.registerDevice("bs-old", "bs-old-phone");
+
+    live.node().awaitDevices(Map.of("bs-old", 2));
+    assertThat(notifications.devices("bs-old")).as("once each, the one registered again newest")
+        .containsExactly("bs-old-tablet", "bs-old-phone");
+  }
 
   @Test
   void aBatchIsPushedToTheOfflineOnlyAndReachesEveryInboxWithItsUnreadCount() {

@@ -222,6 +222,19 @@ class NotificationsTest {
   }
 
   @Test
+  void anAdminIdempotencyKeyOfTheJobMatchesNamespaceIsRefused() {
+    HttpApi.Response refused =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"userIds\":[\"jk1\"],\"notification\":{\"kind\":\"system\",\"title\":\"Hi\"},"
+                + "\"idempotencyKey\":\"job_match:42\"}");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.contentType()).startsWith("application/problem+json");
+    assertThat(refused.code()).isEqualTo("bad_request");
+    assertThat(refused.json().get("detail").asText()).contains("'idempotencyKey'").contains("job_match:");
+    assertThat(api.get("/api/notifications", TestTokens.user("jk1")).json().get("notifications")).isEmpty();
+  }
+
+  @Test
   void badInboxRequestsGetAClearError() {
     assertThat(api.post("/api/notifications/n999/read", TestTokens.user("br1"), null).code()).isEqualTo("not_found");
     assertThat(api.post("/api/notifications/garbage/read", TestTokens.user("br1"), null).code()).isEqualTo("bad_request");
@@ -261,11 +274,12 @@ class NotificationsTest {
     notifications.registerDevice("dv3", "t2");
     notifications.registerDevice("dv3", "t3");
     notifications.registerDevice("dv3", "t4");
+    // Registered again: kept once, as the newest, so that the device in use is not the next one dropped.
     notifications.registerDevice("dv3", "t2");
-    assertThat(notifications.devices("dv3")).containsExactly("t2", "t3", "t4");
+    assertThat(notifications.devices("dv3")).containsExactly("t3", "t4", "t2");
 
     assertThat(api.delete("/api/devices/t3", TestTokens.user("dv3")).status()).isEqualTo(204);
-    assertThat(notifications.devices("dv3")).containsExactly("t2", "t4");
+    assertThat(notifications.devices("dv3")).containsExactly("t4", "t2");
 
     assertThat(api.post("/api/devices", TestTokens.user("dv3"), "{\"token\":\"t5\",\"platform\":\"blackberry\"}").code())
         .isEqualTo("bad_request");

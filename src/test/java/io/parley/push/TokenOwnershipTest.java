@@ -13,6 +13,7 @@ import io.parley.testkit.TestTokens;
 import io.parley.tools.FakeFcmTransport;
 import io.parley.user.User;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,6 +73,42 @@ class TokenOwnershipTest {
         assertThat(titlesSentTo(fcm, "di-phone")).isEmpty();
       }
     }
+  }
+
+  @Test
+  void aRetryDoesNotReachTheDeviceOnceAnotherUserRegisteredItDuringTheBackoff() {
+    AtomicBoolean moved = new AtomicBoolean();
+    FakeFcmTransport fcm = new FakeFcmTransport();
+    // FCM's 500 is retried by Parley alone (the SDK retries only 503s, by itself): the retry is Parley's to check.
+    fcm.answer((request, attempt) -> "moving-phone".equals(request.token()) && !moved.get()
+        ? FakeFcmTransport.Answer.error(500, "INTERNAL", "INTERNAL", "Internal error.")
+        : FakeFcmTransport.Answer.sent());
+    Config slowRetries = ConfigFactory.parseString("""
+        parley.push.retry.min-backoff = 3s
+        parley.push.retry.max-backoff = 3s
+        """);
+    try (TestDatabase database = TestDatabase.h2();
+        TestNode node = TestNode.start(database, slowRetries, fcm)) {
+      HttpApi http = new HttpApi(node::uri);
+      NotificationApi api = new NotificationApi(http);
+      api.registerDevice("own-eve", "moving-phone");
+      api.send("own-eve", "{\"kind\":\"system\",\"title\":\"For Eve only\"}");
+      Eventually.await("the first try", () -> titlesSentTo(fcm, "moving-phone"), titles -> !titles.isEmpty());
+
+      api.registerDevice("own-fay", "moving-phone");
+      moved.set(true);
+
+      Eventually.await(
+          "the retry decided",
+          () -> titlesSentTo(fcm, "moving-phone").size() + ":" + notOwner(http),
+          seen -> titlesSentTo(fcm, "moving-phone").size() > 1 || notOwner(http) > 0);
+      assertThat(titlesSentTo(fcm, "moving-phone")).containsExactly("For Eve only");
+      assertThat(notOwner(http)).isEqualTo(1);
+    }
+  }
+
+  private static int notOwner(HttpApi http) {
+    return http.get("/api/health", null).json().path("push").path("results").path("not_owner").asInt();
   }
 
   private static List<String> titlesSentTo(FakeFcmTransport fcm, String token) {
