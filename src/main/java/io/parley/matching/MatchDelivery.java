@@ -160,18 +160,22 @@ public final class MatchDelivery {
         dataSource,
         c -> {
           Instant now = Instant.now();
-          int inserted =
-              batch(c, "INSERT INTO parley_job_match (job_id, candidate_id, score, reasons, matched_at, claimed_by)"
-                      + " SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
-                      + " (SELECT 1 FROM parley_job_match WHERE job_id = ? AND candidate_id = ?)",
-                  pending, p -> new Object[] {p.match().jobId(), p.userId(), p.match().score(), p.match().summary(), now,
-                      claimKey, p.match().jobId(), p.userId()});
+          // The pairs already in the table are read a page at a time; the others are inserted as one batch, which
+          // the PostgreSQL driver sends as multi-row INSERTs. A pair inserted meanwhile by another event fails the
+          // batch on the primary key, and the claim runs again.
+          Set<String> existing = existingPairs(c, pending);
+          List<Pending> fresh = pending.stream().filter(p -> !existing.contains(pairKey(p))).toList();
+          batch(c, "INSERT INTO parley_job_match (job_id, candidate_id, score, reasons, matched_at, claimed_by)"
+                  + " VALUES (?, ?, ?, ?, ?, ?)",
+              fresh, p -> new Object[] {p.match().jobId(), p.userId(), p.match().score(), p.match().summary(), now,
+                  claimKey});
           try (Sql sql = new Sql(c)) {
-            add(sql, "matched", inserted);
+            add(sql, "matched", fresh.size());
           }
           batch(c, "UPDATE parley_job_match SET claimed_by = ?, matched_at = ? WHERE job_id = ? AND candidate_id = ?"
                   + " AND notified_at IS NULL AND claimed_by <> ? AND matched_at < ?",
-              pending, p -> new Object[] {claimKey, now, p.match().jobId(), p.userId(), claimKey,
+              pending.stream().filter(p -> existing.contains(pairKey(p))).toList(),
+              p -> new Object[] {claimKey, now, p.match().jobId(), p.userId(), claimKey,
                   now.minus(settings.claimTimeout())});
           Set<String> held = new HashSet<>();
           try (PreparedStatement s =
@@ -182,10 +186,29 @@ public final class MatchDelivery {
               while (rows.next()) held.add(rows.getString(1) + "\n" + rows.getString(2));
             }
           }
-          return pending.stream().filter(p -> held.contains(p.match().jobId() + "\n" + p.userId())).toList();
+          return pending.stream().filter(p -> held.contains(pairKey(p))).toList();
         });
   }
 
+  private static String pairKey(Pending p) {
+    return p.match().jobId() + "\n" + p.userId();
+  }
+
+  /** The pairs of {@code pending} that are in the table, whoever claimed them. */
+  private static Set<String> existingPairs(Connection c, List<Pending> pending) throws SQLException {
+    Set<String> existing = new HashSet<>();
+    forEachJobPage(pending, (jobId, userIds) -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT candidate_id FROM parley_job_match WHERE job_id = ? AND candidate_id IN (" + marks(userIds.size()) + ")")) {
+        s.setString(1, jobId);
+        for (int i = 0; i < userIds.size(); i++) s.setString(i + 2, userIds.get(i));
+        try (ResultSet rows = s.executeQuery()) {
+          while (rows.next()) existing.add(jobId + "\n" + rows.getString(1));
+        }
+      }
+    });
+    return existing;
+  }
 
   private void markNotified(List<Pending> sent) {
     if (sent.isEmpty()) return;
@@ -193,15 +216,41 @@ public final class MatchDelivery {
         dataSource,
         c -> {
           Instant now = Instant.now();
-          int marked =
-              batch(c, "UPDATE parley_job_match SET notified_at = ? WHERE job_id = ? AND candidate_id = ?"
-                      + " AND notified_at IS NULL",
-                  sent, p -> new Object[] {now, p.match().jobId(), p.userId()});
+          int[] marked = {0};
+          forEachJobPage(sent, (jobId, userIds) -> {
+            try (PreparedStatement s = c.prepareStatement(
+                "UPDATE parley_job_match SET notified_at = ? WHERE job_id = ? AND notified_at IS NULL"
+                    + " AND candidate_id IN (" + marks(userIds.size()) + ")")) {
+              Sql.bind(s, now, jobId);
+              for (int i = 0; i < userIds.size(); i++) s.setString(i + 3, userIds.get(i));
+              marked[0] += s.executeUpdate();
+            }
+          });
           try (Sql sql = new Sql(c)) {
-            add(sql, "notified", marked);
+            add(sql, "notified", marked[0]);
           }
           return null;
         });
+  }
+
+  private interface JobPage {
+    void accept(String jobId, List<String> userIds) throws SQLException;
+  }
+
+  /** The users of {@code pending} per job, at most 500 at a time: one statement per page instead of one per pair. */
+  private static void forEachJobPage(List<Pending> pending, JobPage page) throws SQLException {
+    Map<String, List<String>> byJob = new LinkedHashMap<>();
+    for (Pending p : pending) byJob.computeIfAbsent(p.match().jobId(), j -> new java.util.ArrayList<>()).add(p.userId());
+    for (Map.Entry<String, List<String>> job : byJob.entrySet()) {
+      List<String> users = job.getValue();
+      for (int from = 0; from < users.size(); from += 500) {
+        page.accept(job.getKey(), users.subList(from, Math.min(users.size(), from + 500)));
+      }
+    }
+  }
+
+  private static String marks(int count) {
+    return String.join(", ", java.util.Collections.nCopies(count, "?"));
   }
 
   /** One JDBC batch of the statement per pending notification; answers how many rows it changed in all. */
