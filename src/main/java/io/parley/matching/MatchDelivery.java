@@ -164,7 +164,10 @@ public final class MatchDelivery {
           // the PostgreSQL driver sends as multi-row INSERTs. A pair inserted meanwhile by another event fails the
           // batch on the primary key, and the claim runs again.
           Set<String> existing = existingPairs(c, pending);
-          List<Pending> fresh = pending.stream().filter(p -> !existing.contains(pairKey(p))).toList();
+          // Two candidate rows of one user may be in the same page: their pair is inserted once.
+          Map<String, Pending> freshByPair = new LinkedHashMap<>();
+          for (Pending p : pending) if (!existing.contains(pairKey(p))) freshByPair.putIfAbsent(pairKey(p), p);
+          List<Pending> fresh = List.copyOf(freshByPair.values());
           batch(c, "INSERT INTO parley_job_match (job_id, candidate_id, score, reasons, matched_at, claimed_by)"
                   + " VALUES (?, ?, ?, ?, ?, ?)",
               fresh, p -> new Object[] {p.match().jobId(), p.userId(), p.match().score(), p.match().summary(), now,

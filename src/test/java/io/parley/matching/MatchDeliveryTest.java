@@ -69,6 +69,38 @@ class MatchDeliveryTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
+  void twoCandidateRowsOfOneUserInOnePageAreClaimedAndNotifiedOnce(String kind) throws Exception {
+    ExecutorService blocking = Executors.newSingleThreadExecutor();
+    try (TestDatabase database = TestDatabase.named(kind);
+        TestNode node = TestNode.start(database)) {
+      DataSource dataSource = Database.get(node.node().system()).dataSource();
+      MatchingSettings settings = MatchingSettings.fromConfig(node.node().system().settings().config());
+      List<String> notified = new CopyOnWriteArrayList<>();
+      MatchNotifier notifier =
+          (matches, key) -> {
+            matches.forEach(m -> notified.add(m.userId()));
+            return CompletableFuture.completedFuture(Done.getInstance());
+          };
+      MatchDelivery delivery = new MatchDelivery(node.node().system(), dataSource, notifier, settings, blocking);
+      JobMatch job = new JobMatch("job-twice", "T", "C", 0.9, List.of("senior"));
+
+      int failed =
+          delivery
+              .deliver("event-1", List.of(new Pending("user-ana", job), new Pending("user-ana", job), new Pending("user-ben", job)))
+              .toCompletableFuture()
+              .get(30, TimeUnit.SECONDS);
+
+      assertThat(failed).isZero();
+      assertThat(notified).contains("user-ana", "user-ben");
+      assertThat(delivery.notifiedCandidates("job-twice")).containsExactlyInAnyOrder("user-ana", "user-ben");
+      assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(2, 2, 0));
+    } finally {
+      blocking.shutdownNow();
+    }
+  }
+
   @Test
   void anEventsMatchesGoToTheNotifierInAGroupPerJobAndAGroupThatFailsStaysUnmarkedWhole() throws Exception {
     ExecutorService blocking = Executors.newSingleThreadExecutor();
