@@ -95,9 +95,7 @@ public final class MatchDelivery {
    * parallelism; a group whose notification still fails after the retries is logged and left out whole.
    */
   private CompletionStage<List<Pending>> send(List<Pending> claimed) {
-    Map<String, List<Pending>> byJob = new LinkedHashMap<>();
-    for (Pending p : claimed) byJob.computeIfAbsent(p.match().jobId(), job -> new ArrayList<>()).add(p);
-    return Source.from(byJob.entrySet())
+    return Source.from(byJob(claimed).entrySet())
         .mapAsyncUnordered(
             settings.notifyParallelism(),
             job -> send(job.getKey(), job.getValue()).handle((done, failure) -> failure == null ? job.getValue() : List.<Pending>of()))
@@ -163,7 +161,7 @@ public final class MatchDelivery {
           // The pairs already in the table are read a page at a time; the others are inserted as one batch, which
           // the PostgreSQL driver sends as multi-row INSERTs. A pair inserted meanwhile by another event fails the
           // batch on the primary key, and the claim runs again.
-          Set<String> existing = existingPairs(c, pending);
+          Set<String> existing = pairsIn(c, pending, "SELECT candidate_id FROM parley_job_match WHERE job_id = ? AND candidate_id");
           // Two candidate rows of one user may be in the same page: their pair is inserted once.
           Map<String, Pending> freshByPair = new LinkedHashMap<>();
           for (Pending p : pending) if (!existing.contains(pairKey(p))) freshByPair.putIfAbsent(pairKey(p), p);
@@ -180,15 +178,10 @@ public final class MatchDelivery {
               pending.stream().filter(p -> existing.contains(pairKey(p))).toList(),
               p -> new Object[] {claimKey, now, p.match().jobId(), p.userId(), claimKey,
                   now.minus(settings.claimTimeout())});
-          Set<String> held = new HashSet<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT job_id, candidate_id FROM parley_job_match WHERE claimed_by = ? AND notified_at IS NULL")) {
-            s.setString(1, claimKey);
-            try (ResultSet rows = s.executeQuery()) {
-              while (rows.next()) held.add(rows.getString(1) + "\n" + rows.getString(2));
-            }
-          }
+          // Only this page's pairs: other pages of the same event hold pairs under the same key.
+          Set<String> held =
+              pairsIn(c, pending, "SELECT candidate_id FROM parley_job_match WHERE job_id = ? AND claimed_by = ?"
+                  + " AND notified_at IS NULL AND candidate_id", claimKey);
           return pending.stream().filter(p -> held.contains(pairKey(p))).toList();
         });
   }
@@ -197,20 +190,38 @@ public final class MatchDelivery {
     return p.match().jobId() + "\n" + p.userId();
   }
 
-  /** The pairs of {@code pending} that are in the table, whoever claimed them. */
-  private static Set<String> existingPairs(Connection c, List<Pending> pending) throws SQLException {
-    Set<String> existing = new HashSet<>();
+  /**
+   * The pairs of {@code pending} a query finds, a page of each job's users at a time: {@code query} selects
+   * candidate_id, takes the job id and then {@code parameters}, and ends with the column its page of users is in.
+   */
+  private static Set<String> pairsIn(Connection c, List<Pending> pending, String query, Object... parameters)
+      throws SQLException {
+    Set<String> found = new HashSet<>();
     forEachJobPage(pending, (jobId, userIds) -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT candidate_id FROM parley_job_match WHERE job_id = ? AND candidate_id IN (" + marks(userIds.size()) + ")")) {
-        s.setString(1, jobId);
-        for (int i = 0; i < userIds.size(); i++) s.setString(i + 2, userIds.get(i));
-        try (ResultSet rows = s.executeQuery()) {
-          while (rows.next()) existing.add(jobId + "\n" + rows.getString(1));
-        }
+      List<Object> leading = new ArrayList<>(List.of(parameters));
+      leading.add(0, jobId);
+      try (PreparedStatement s = withUsers(c, query, leading, userIds);
+          ResultSet rows = s.executeQuery()) {
+        while (rows.next()) found.add(jobId + "\n" + rows.getString(1));
       }
     });
-    return existing;
+    return found;
+  }
+
+  /** {@code sql} with " IN (?, ...)" for {@code userIds} appended, bound to {@code leading}, then to the users. */
+  private static PreparedStatement withUsers(Connection c, String sql, List<Object> leading, List<String> userIds)
+      throws SQLException {
+    PreparedStatement statement =
+        c.prepareStatement(sql + " IN (" + String.join(", ", java.util.Collections.nCopies(userIds.size(), "?")) + ")");
+    List<Object> values = new ArrayList<>(leading);
+    values.addAll(userIds);
+    try {
+      Sql.bind(statement, values.toArray());
+    } catch (SQLException e) {
+      statement.close();
+      throw e;
+    }
+    return statement;
   }
 
   private void markNotified(List<Pending> sent) {
@@ -221,11 +232,9 @@ public final class MatchDelivery {
           Instant now = Instant.now();
           int[] marked = {0};
           forEachJobPage(sent, (jobId, userIds) -> {
-            try (PreparedStatement s = c.prepareStatement(
-                "UPDATE parley_job_match SET notified_at = ? WHERE job_id = ? AND notified_at IS NULL"
-                    + " AND candidate_id IN (" + marks(userIds.size()) + ")")) {
-              Sql.bind(s, now, jobId);
-              for (int i = 0; i < userIds.size(); i++) s.setString(i + 3, userIds.get(i));
+            try (PreparedStatement s = withUsers(c,
+                "UPDATE parley_job_match SET notified_at = ? WHERE job_id = ? AND notified_at IS NULL AND candidate_id",
+                List.of(now, jobId), userIds)) {
               marked[0] += s.executeUpdate();
             }
           });
@@ -242,18 +251,18 @@ public final class MatchDelivery {
 
   /** The users of {@code pending} per job, at most 500 at a time: one statement per page instead of one per pair. */
   private static void forEachJobPage(List<Pending> pending, JobPage page) throws SQLException {
-    Map<String, List<String>> byJob = new LinkedHashMap<>();
-    for (Pending p : pending) byJob.computeIfAbsent(p.match().jobId(), j -> new java.util.ArrayList<>()).add(p.userId());
-    for (Map.Entry<String, List<String>> job : byJob.entrySet()) {
-      List<String> users = job.getValue();
+    for (Map.Entry<String, List<Pending>> job : byJob(pending).entrySet()) {
+      List<String> users = job.getValue().stream().map(Pending::userId).toList();
       for (int from = 0; from < users.size(); from += 500) {
         page.accept(job.getKey(), users.subList(from, Math.min(users.size(), from + 500)));
       }
     }
   }
 
-  private static String marks(int count) {
-    return String.join(", ", java.util.Collections.nCopies(count, "?"));
+  private static Map<String, List<Pending>> byJob(List<Pending> pending) {
+    Map<String, List<Pending>> byJob = new LinkedHashMap<>();
+    for (Pending p : pending) byJob.computeIfAbsent(p.match().jobId(), job -> new ArrayList<>()).add(p);
+    return byJob;
   }
 
   /** One JDBC batch of the statement per pending notification; answers how many rows it changed in all. */
