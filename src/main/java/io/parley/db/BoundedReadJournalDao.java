@@ -1,5 +1,8 @@
 package io.parley.db;
 
+import static io.parley.db.Identifiers.qualified;
+import static io.parley.db.Identifiers.quoted;
+
 import akka.NotUsed;
 import akka.persistence.PersistentRepr;
 import akka.persistence.jdbc.AkkaSerialization;
@@ -178,13 +181,5 @@ public final class BoundedReadJournalDao extends DefaultReadJournalDao {
         Option.apply(metaPayload),
         metaSerIdOption,
         Option.apply(result.getString(13)));
-  }
-
-  private static String qualified(Option<String> schema, String table) {
-    return schema.isDefined() ? quoted(schema.get()) + "." + quoted(table) : quoted(table);
-  }
-
-  private static String quoted(String identifier) {
-    return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 }

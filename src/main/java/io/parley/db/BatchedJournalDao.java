@@ -1,0 +1,215 @@
+package io.parley.db;
+
+import akka.persistence.jdbc.config.EventJournalTableColumnNames;
+import akka.persistence.jdbc.config.EventTagTableColumnNames;
+import akka.persistence.jdbc.config.JournalConfig;
+import akka.persistence.jdbc.journal.dao.DefaultJournalDao;
+import akka.persistence.jdbc.journal.dao.JournalTables.JournalAkkaSerializationRow;
+import akka.serialization.Serialization;
+import akka.stream.Materializer;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import scala.Option;
+import scala.Tuple2;
+import scala.collection.immutable.Seq;
+import scala.collection.immutable.Set;
+import scala.concurrent.ExecutionContext;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.BoxedUnit;
+import slick.dbio.DBIOAction;
+import slick.jdbc.JdbcBackend;
+import slick.jdbc.JdbcProfile;
+import slick.jdbc.PostgresProfile;
+import slick.jdbc.SimpleJdbcAction;
+
+/**
+ * The journal of akka-persistence-jdbc, writing each batch on PostgreSQL in three statements: its events in one
+ * insert, their tags in another, and the commit. The plugin inserts tagged events one row at a time (it needs each
+ * row's generated {@code ordering} for the tag table, and Slick asks for generated keys row by row), so a batch of n
+ * events cost n + 2 round trips to the database, each one a wake-up of a PostgreSQL backend and of a pool thread
+ * (docs/benchmarks.md). Here the rows travel as one array per column, unnested in their order, so the orderings are
+ * drawn in the order the plugin would draw them, and every row's ordering comes back by its persistence id and
+ * sequence number. H2, in the same process, has no round trip to save and keeps the plugin's writes.
+ */
+public final class BatchedJournalDao extends DefaultJournalDao {
+  private final JdbcBackend.DatabaseDef db;
+  private final boolean postgres;
+  final String insertEvents;
+  final String insertTags;
+
+  public BatchedJournalDao(
+      JdbcBackend.DatabaseDef db,
+      JdbcProfile profile,
+      JournalConfig config,
+      Serialization serialization,
+      ExecutionContext ec,
+      Materializer mat) {
+    super(db, profile, config, serialization, ec, mat);
+    this.db = db;
+    this.postgres = profile instanceof PostgresProfile;
+    EventJournalTableColumnNames journal = config.eventJournalTableConfiguration().columnNames();
+    EventTagTableColumnNames tags = config.eventTagTableConfiguration().columnNames();
+    String journalTable =
+        Identifiers.qualified(config.eventJournalTableConfiguration().schemaName(), config.eventJournalTableConfiguration().tableName());
+    String tagTable =
+        Identifiers.qualified(config.eventTagTableConfiguration().schemaName(), config.eventTagTableConfiguration().tableName());
+    List<String> columns =
+        List.of(
+            journal.deleted(),
+            journal.persistenceId(),
+            journal.sequenceNumber(),
+            journal.writer(),
+            journal.writeTimestamp(),
+            journal.adapterManifest(),
+            journal.eventSerId(),
+            journal.eventSerManifest(),
+            journal.eventPayload(),
+            journal.metaSerId(),
+            journal.metaSerManifest(),
+            journal.metaPayload());
+    List<String> arrayTypes =
+        List.of("boolean", "varchar", "bigint", "varchar", "bigint", "varchar", "integer", "varchar", "bytea", "integer",
+            "varchar", "bytea");
+    String quotedColumns = String.join(", ", columns.stream().map(Identifiers::quoted).toList());
+    String arrays = String.join(", ", arrayTypes.stream().map(type -> "?::" + type + "[]").toList());
+    this.insertEvents =
+        "INSERT INTO " + journalTable + " (" + quotedColumns + ")"
+            + " SELECT " + quotedColumns + " FROM unnest(" + arrays + ") WITH ORDINALITY AS row (" + quotedColumns
+            + ", position) ORDER BY position"
+            + " RETURNING " + Identifiers.quoted(journal.ordering()) + ", " + Identifiers.quoted(journal.persistenceId()) + ", "
+            + Identifiers.quoted(journal.sequenceNumber());
+    this.insertTags =
+        "INSERT INTO " + tagTable + " (" + Identifiers.quoted(tags.eventId()) + ", " + Identifiers.quoted(tags.tag()) + ")"
+            + " SELECT * FROM unnest(?::bigint[], ?::varchar[])";
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public Future<BoxedUnit> writeJournalRows(Seq<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows) {
+    if (!postgres) return super.writeJournalRows(rows);
+    List<Tuple2<JournalAkkaSerializationRow, Set<String>>> sorted = new ArrayList<>(CollectionConverters.asJava(rows));
+    // As the plugin does: a persistence id's events get their orderings in the order of their sequence numbers.
+    sorted.sort(Comparator.comparingLong(row -> row._1().sequenceNumber()));
+    SimpleJdbcAction<BoxedUnit> action =
+        SimpleJdbcAction.apply(
+            context -> {
+              inOneTransaction(context.connection(), sorted);
+              return BoxedUnit.UNIT;
+            });
+    // The action's effect type is Effect.All; run's parameter is invariant in Java's eyes, not in Scala's.
+    return db.run((DBIOAction) action);
+  }
+
+  private void inOneTransaction(Connection connection, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows) {
+    try {
+      boolean autoCommit = connection.getAutoCommit();
+      connection.setAutoCommit(false);
+      try {
+        Map<EventKey, Long> orderings = insertEvents(connection, rows);
+        insertTags(connection, rows, orderings);
+        connection.commit();
+      } catch (SQLException | RuntimeException failed) {
+        connection.rollback();
+        throw failed;
+      } finally {
+        connection.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("The journal could not write " + rows.size() + " events", e);
+    }
+  }
+
+  private record EventKey(String persistenceId, long sequenceNumber) {}
+
+  private Map<EventKey, Long> insertEvents(Connection connection, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows)
+      throws SQLException {
+    int n = rows.size();
+    Boolean[] deleted = new Boolean[n];
+    String[] persistenceIds = new String[n];
+    Long[] sequenceNumbers = new Long[n];
+    String[] writers = new String[n];
+    Long[] writeTimestamps = new Long[n];
+    String[] adapterManifests = new String[n];
+    Integer[] eventSerIds = new Integer[n];
+    String[] eventSerManifests = new String[n];
+    byte[][] eventPayloads = new byte[n][];
+    Integer[] metaSerIds = new Integer[n];
+    String[] metaSerManifests = new String[n];
+    byte[][] metaPayloads = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      JournalAkkaSerializationRow row = rows.get(i)._1();
+      deleted[i] = row.deleted();
+      persistenceIds[i] = row.persistenceId();
+      sequenceNumbers[i] = row.sequenceNumber();
+      writers[i] = row.writer();
+      writeTimestamps[i] = row.writeTimestamp();
+      adapterManifests[i] = row.adapterManifest();
+      eventSerIds[i] = row.eventSerId();
+      eventSerManifests[i] = row.eventSerManifest();
+      eventPayloads[i] = row.eventPayload();
+      metaSerIds[i] = (Integer) orNull(row.metaSerId());
+      metaSerManifests[i] = orNull(row.metaSerManifest());
+      metaPayloads[i] = orNull(row.metaPayload());
+    }
+    Map<EventKey, Long> orderings = new HashMap<>(n * 2);
+    try (PreparedStatement insert = connection.prepareStatement(insertEvents)) {
+      List<Array> arrays =
+          List.of(
+              connection.createArrayOf("bool", deleted),
+              connection.createArrayOf("varchar", persistenceIds),
+              connection.createArrayOf("int8", sequenceNumbers),
+              connection.createArrayOf("varchar", writers),
+              connection.createArrayOf("int8", writeTimestamps),
+              connection.createArrayOf("varchar", adapterManifests),
+              connection.createArrayOf("int4", eventSerIds),
+              connection.createArrayOf("varchar", eventSerManifests),
+              connection.createArrayOf("bytea", eventPayloads),
+              connection.createArrayOf("int4", metaSerIds),
+              connection.createArrayOf("varchar", metaSerManifests),
+              connection.createArrayOf("bytea", metaPayloads));
+      for (int i = 0; i < arrays.size(); i++) insert.setArray(i + 1, arrays.get(i));
+      try (ResultSet inserted = insert.executeQuery()) {
+        while (inserted.next()) {
+          orderings.put(new EventKey(inserted.getString(2), inserted.getLong(3)), inserted.getLong(1));
+        }
+      }
+    }
+    if (orderings.size() != n) {
+      throw new IllegalStateException("The journal inserted " + orderings.size() + " of " + n + " events");
+    }
+    return orderings;
+  }
+
+  private void insertTags(
+      Connection connection, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows, Map<EventKey, Long> orderings)
+      throws SQLException {
+    List<Long> eventIds = new ArrayList<>();
+    List<String> tags = new ArrayList<>();
+    for (Tuple2<JournalAkkaSerializationRow, Set<String>> row : rows) {
+      Long ordering = orderings.get(new EventKey(row._1().persistenceId(), row._1().sequenceNumber()));
+      for (String tag : CollectionConverters.asJava(row._2())) {
+        eventIds.add(ordering);
+        tags.add(tag);
+      }
+    }
+    if (tags.isEmpty()) return;
+    try (PreparedStatement insert = connection.prepareStatement(insertTags)) {
+      insert.setArray(1, connection.createArrayOf("int8", eventIds.toArray(Long[]::new)));
+      insert.setArray(2, connection.createArrayOf("varchar", tags.toArray(String[]::new)));
+      insert.executeUpdate();
+    }
+  }
+
+  private static <T> T orNull(Option<T> option) {
+    return option.isDefined() ? option.get() : null;
+  }
+}
