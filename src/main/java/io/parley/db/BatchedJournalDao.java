@@ -84,7 +84,7 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     this.insertEvents =
         "INSERT INTO " + journalTable + " (" + quotedColumns + ")"
             + " SELECT " + quotedColumns + " FROM unnest(" + arrays + ") WITH ORDINALITY AS row (" + quotedColumns
-            + ", position) ORDER BY position"
+            + ", parley_position) ORDER BY parley_position"
             + " RETURNING " + Identifiers.quoted(journal.ordering()) + ", " + Identifiers.quoted(journal.persistenceId()) + ", "
             + Identifiers.quoted(journal.sequenceNumber());
     this.insertTags =
@@ -117,8 +117,13 @@ public final class BatchedJournalDao extends DefaultJournalDao {
         Map<EventKey, Long> orderings = insertEvents(connection, rows);
         insertTags(connection, rows, orderings);
         connection.commit();
-      } catch (SQLException | RuntimeException failed) {
-        connection.rollback();
+      } catch (Throwable failed) {
+        // Errors too: switching auto-commit back on below would commit the events without their tags.
+        try {
+          connection.rollback();
+        } catch (SQLException rollbackFailed) {
+          failed.addSuppressed(rollbackFailed);
+        }
         throw failed;
       } finally {
         connection.setAutoCommit(autoCommit);

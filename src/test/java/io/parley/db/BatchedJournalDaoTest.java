@@ -28,7 +28,11 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import scala.Option;
@@ -44,6 +48,11 @@ import scala.jdk.javaapi.FutureConverters;
  * on both databases, and a batch that fails writes nothing of itself.
  */
 class BatchedJournalDaoTest {
+  /** Strings a text array could mangle if quoted wrongly, all written as they are by the plugin. */
+  private static final String[] AWKWARD = {
+    "", "NULL", "null", "a\"b", "a\\b", "{x,y}", " padded ", "ünï🎉", "a,b", "'", "tab\tnew\nline", "Manifest'\"$1"
+  };
+
   private static final java.util.Set<Integer> BINARY =
       java.util.Set.of(Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB);
 
@@ -81,12 +90,55 @@ class BatchedJournalDaoTest {
       ActorSystem<?> system = node.node().system();
       DefaultJournalDao batched = dao(system, true);
       write(batched, rows("failing-", List.of(new int[] {1, 1}), new Random(1)));
-      // Two new events of another entity, and the first entity's first event a second time.
+      // Two new events of another entity, and the first entity's first event a second time: the events' insert fails.
       List<Tuple2<JournalAkkaSerializationRow, Set<String>>> again =
           rows("failing-", List.of(new int[] {2, 1}, new int[] {2, 2}, new int[] {1, 1}), new Random(2));
       assertThatThrownBy(() -> write(batched, again)).hasRootCauseInstanceOf(SQLException.class);
+      // New events with a tag longer than event_tag.tag allows: the events' insert succeeds, the tags' insert fails.
+      List<Tuple2<JournalAkkaSerializationRow, Set<String>>> tooLongTag =
+          rows("failing-", List.of(new int[] {3, 1}, new int[] {3, 2}), new Random(3));
+      tooLongTag.set(1, new Tuple2<>(tooLongTag.get(1)._1(), tagSet(java.util.Set.of("t".repeat(300)))));
+      for (int attempt = 0; attempt < 12; attempt++) {
+        assertThatThrownBy(() -> write(batched, tooLongTag)).hasRootCauseInstanceOf(SQLException.class);
+      }
       assertThat(journal(database, "failing-")).hasSize(1).allSatisfy(row -> assertThat(row).startsWith("1/1 "));
       assertThat(tags(database, "failing-")).allSatisfy(tag -> assertThat(tag).startsWith("1/1 "));
+      // The pool's connections came back usable: more writes than it has connections all commit.
+      for (int entity = 10; entity < 30; entity++) write(batched, rows("failing-", List.of(new int[] {entity, 1}), new Random(entity)));
+      assertThat(journal(database, "failing-")).hasSize(21);
+    }
+  }
+
+  /** An Error thrown between the two inserts (here by a row) must not leave the events committed without their tags. */
+  @Test
+  void anErrorBetweenTheInsertsCommitsNothing() throws Exception {
+    try (TestDatabase database = TestDatabase.postgres();
+        TestNode node = TestNode.start(database)) {
+      DefaultJournalDao batched = dao(node.node().system(), true);
+      JournalAkkaSerializationRow row = rows("fatal-", List.<int[]>of(new int[] {1, 1}), new Random(4)).get(0)._1();
+      AtomicInteger reads = new AtomicInteger();
+      JournalAkkaSerializationRow failingOnItsSecondRead =
+          new JournalAkkaSerializationRow(
+              row.ordering(), row.deleted(), row.persistenceId(), row.sequenceNumber(), row.writer(), row.writeTimestamp(),
+              row.adapterManifest(), row.eventPayload(), row.eventSerId(), row.eventSerManifest(), row.metaPayload(),
+              row.metaSerId(), row.metaSerManifest()) {
+            @Override
+            public String persistenceId() {
+              // The first read builds the events' insert, the second comes while the tags are matched to orderings.
+              if (reads.incrementAndGet() == 2) throw new StackOverflowError("simulated");
+              return super.persistenceId();
+            }
+          };
+      Seq<Tuple2<JournalAkkaSerializationRow, Set<String>>> batch =
+          CollectionConverters.asScala(List.of(new Tuple2<>(failingOnItsSecondRead, tagSet(java.util.Set.of("t"))))).toList();
+      // Slick lets an Error end its thread without completing the write, as it does for the plugin's own writes.
+      try {
+        FutureConverters.asJava(batched.writeJournalRows(batch)).toCompletableFuture().get(3, TimeUnit.SECONDS);
+      } catch (TimeoutException | ExecutionException notWritten) {
+        // Either way, what matters is what the database holds.
+      }
+      assertThat(reads).hasValueGreaterThanOrEqualTo(2);
+      assertThat(journal(database, "fatal-")).isEmpty();
     }
   }
 
@@ -102,26 +154,29 @@ class BatchedJournalDaoTest {
       random.nextBytes(payload);
       boolean meta = random.nextInt(3) == 0;
       LinkedHashSet<String> tags = new LinkedHashSet<>();
-      for (int i = random.nextInt(3); i > 0; i--) tags.add("tag-" + random.nextInt(4));
+      for (int i = random.nextInt(3); i > 0; i--) tags.add("tag-" + AWKWARD[random.nextInt(AWKWARD.length)]);
       JournalAkkaSerializationRow row =
           new JournalAkkaSerializationRow(
               Long.MIN_VALUE,
               false,
               prefix + event[0],
               event[1],
-              "writer-" + event[0],
+              "writer-" + AWKWARD[event[0] % AWKWARD.length],
               1_700_000_000_000L + random.nextInt(1000),
-              random.nextBoolean() ? "" : "adapter",
+              AWKWARD[random.nextInt(AWKWARD.length)],
               payload,
               random.nextInt(100),
-              random.nextBoolean() ? "" : "Manifest'\"$1",
+              AWKWARD[random.nextInt(AWKWARD.length)],
               meta ? Option.apply("meta".getBytes(StandardCharsets.UTF_8)) : Option.empty(),
               meta ? Option.apply((Object) 7) : Option.empty(),
               meta ? Option.apply("meta-manifest") : Option.empty());
-      Set<String> scalaTags = CollectionConverters.asScala(tags).toSet();
-      rows.add(new Tuple2<>(row, scalaTags));
+      rows.add(new Tuple2<>(row, tagSet(tags)));
     }
     return rows;
+  }
+
+  private static Set<String> tagSet(java.util.Set<String> tags) {
+    return CollectionConverters.asScala(tags).toSet();
   }
 
   private static void write(DefaultJournalDao dao, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows)
