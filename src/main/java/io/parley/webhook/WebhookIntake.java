@@ -15,8 +15,9 @@ import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.parley.CborSerializable;
+import io.parley.Sha256;
+import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -83,7 +84,7 @@ public final class WebhookIntake
   /** Mutated in place by the event handler; a snapshot gets a {@link Snapshot} copy. */
   public static final class State {
     private final int dedupWindow;
-    private final LinkedHashSet<String> keys = new LinkedHashSet<>();
+    private final LinkedHashSet<KeyDigest> keys = new LinkedHashSet<>();
     private long received;
     private long duplicates;
     private Instant lastEventAt;
@@ -93,10 +94,14 @@ public final class WebhookIntake
     }
 
     boolean seen(String key) {
-      return keys.contains(key);
+      return keys.contains(KeyDigest.of(key));
     }
 
     void remember(String key) {
+      remember(KeyDigest.of(key));
+    }
+
+    private void remember(KeyDigest key) {
       keys.add(key);
       if (keys.size() > dedupWindow) {
         var oldest = keys.iterator();
@@ -108,9 +113,46 @@ public final class WebhookIntake
     Stats stats() {
       return new Stats(received, duplicates, lastEventAt);
     }
+
+    Snapshot snapshot() {
+      ByteBuffer digests = ByteBuffer.allocate(keys.size() * KeyDigest.BYTES);
+      for (KeyDigest key : keys) digests.putLong(key.high()).putLong(key.low());
+      return new Snapshot(null, digests.array(), received, duplicates, lastEventAt);
+    }
+
+    static State of(Snapshot snapshot, int dedupWindow) {
+      State state = new State(dedupWindow);
+      if (snapshot.keys() != null) snapshot.keys().forEach(state::remember);
+      if (snapshot.keyDigests() != null) {
+        ByteBuffer digests = ByteBuffer.wrap(snapshot.keyDigests());
+        while (digests.remaining() >= KeyDigest.BYTES) state.remember(new KeyDigest(digests.getLong(), digests.getLong()));
+      }
+      state.received = snapshot.received();
+      state.duplicates = snapshot.duplicates();
+      state.lastEventAt = snapshot.lastEventAt();
+      return state;
+    }
   }
 
-  public record Snapshot(List<String> keys, long received, long duplicates, Instant lastEventAt)
+  /**
+   * The first 128 bits of a key's SHA-256. Keys run to hundreds of characters, and every snapshot of a partition
+   * carries its whole window: as keys, 10,000 of them made a megabyte to serialize and write every 1,000 webhooks.
+   * Two keys of one window sharing a digest (a redelivery that is not one) has a chance of about 10^-31.
+   */
+  record KeyDigest(long high, long low) {
+    static final int BYTES = 16;
+
+    static KeyDigest of(String key) {
+      ByteBuffer digest = ByteBuffer.wrap(Sha256.digest(key));
+      return new KeyDigest(digest.getLong(), digest.getLong());
+    }
+  }
+
+  /**
+   * {@code keyDigests}: 16 bytes per remembered key ({@link KeyDigest}), oldest first. {@code keys}: the keys
+   * themselves, as snapshots taken before the digests hold them; read, no longer written.
+   */
+  public record Snapshot(List<String> keys, byte[] keyDigests, long received, long duplicates, Instant lastEventAt)
       implements CborSerializable {}
 
   // ---------------------------------------------------------------- setup
@@ -171,18 +213,12 @@ public final class WebhookIntake
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(State state) {
-        return new Snapshot(new ArrayList<>(state.keys), state.received, state.duplicates, state.lastEventAt);
+        return state.snapshot();
       }
 
       @Override
       public State fromJournal(Object from) {
-        Snapshot snapshot = (Snapshot) from;
-        State state = new State(settings.dedupWindow());
-        snapshot.keys().forEach(state::remember);
-        state.received = snapshot.received();
-        state.duplicates = snapshot.duplicates();
-        state.lastEventAt = snapshot.lastEventAt();
-        return state;
+        return State.of((Snapshot) from, settings.dedupWindow());
       }
     };
   }

@@ -71,9 +71,39 @@ class WebhookIntakeTest {
   }
 
   @Test
-  void theSnapshotSerializes() {
-    Snapshot snapshot = new Snapshot(java.util.List.of("k1", "k2"), 3, 1, java.time.Instant.parse("2024-05-01T12:00:00Z"));
-    assertThat(new SerializationTestKit(testKit.system()).verifySerialization(snapshot, true)).isEqualTo(snapshot);
+  void theSnapshotCarriesTheWindowInItsOrder() {
+    WebhookIntake.State state = new WebhookIntake.State(3);
+    for (String key : java.util.List.of("k1", "k2", "k3")) state.remember(key);
+    Snapshot snapshot = state.snapshot();
+    assertThat(snapshot.keys()).isNull();
+    assertThat(snapshot.keyDigests()).hasSize(3 * 16);
+
+    WebhookIntake.State restored =
+        WebhookIntake.State.of(new SerializationTestKit(testKit.system()).verifySerialization(snapshot, false), 3);
+    assertThat(restored.seen("k1")).isTrue();
+    assertThat(restored.seen("k3")).isTrue();
+    assertThat(restored.seen("k4")).isFalse();
+    restored.remember("k4");
+    assertThat(restored.seen("k1")).as("the oldest key is still the first to go").isFalse();
+    assertThat(restored.seen("k2")).isTrue();
+  }
+
+  /** What snapshots held before digests: the keys themselves, and no keyDigests field at all. */
+  record SnapshotWithKeys(java.util.List<String> keys, long received, long duplicates, java.time.Instant lastEventAt)
+      implements io.parley.CborSerializable {}
+
+  @Test
+  void aSnapshotTakenWithKeysStillRestores() throws Exception {
+    var serialization = akka.serialization.SerializationExtension.get(testKit.system());
+    var old = new SnapshotWithKeys(java.util.List.of("k1", "k2"), 3, 1, java.time.Instant.parse("2024-05-01T12:00:00Z"));
+    var serializer = (akka.serialization.SerializerWithStringManifest) serialization.findSerializerFor(old);
+    Snapshot read = (Snapshot) serializer.fromBinary(serializer.toBinary(old), Snapshot.class.getName());
+
+    WebhookIntake.State restored = WebhookIntake.State.of(read, 2);
+    assertThat(restored.seen("k1")).isTrue();
+    assertThat(restored.seen("k2")).isTrue();
+    assertThat(restored.seen("k3")).isFalse();
+    assertThat(restored.stats()).isEqualTo(new Stats(3, 1, java.time.Instant.parse("2024-05-01T12:00:00Z")));
   }
 
   @Test
