@@ -117,15 +117,20 @@ public final class WebhookIntake
     Snapshot snapshot() {
       ByteBuffer digests = ByteBuffer.allocate(keys.size() * KeyDigest.BYTES);
       for (KeyDigest key : keys) digests.putLong(key.high()).putLong(key.low());
-      return new Snapshot(null, digests.array(), received, duplicates, lastEventAt);
+      // keys stays an empty list, not null: a node of the version before digests (a rolling upgrade, a rollback) then
+      // recovers with an empty window, which processing's own idempotence covers, instead of failing recovery.
+      return new Snapshot(List.of(), digests.array(), received, duplicates, lastEventAt);
     }
 
     static State of(Snapshot snapshot, int dedupWindow) {
       State state = new State(dedupWindow);
       if (snapshot.keys() != null) snapshot.keys().forEach(state::remember);
       if (snapshot.keyDigests() != null) {
+        if (snapshot.keyDigests().length % KeyDigest.BYTES != 0) {
+          throw new IllegalStateException("A snapshot's key digests are " + snapshot.keyDigests().length + " bytes long");
+        }
         ByteBuffer digests = ByteBuffer.wrap(snapshot.keyDigests());
-        while (digests.remaining() >= KeyDigest.BYTES) state.remember(new KeyDigest(digests.getLong(), digests.getLong()));
+        while (digests.hasRemaining()) state.remember(new KeyDigest(digests.getLong(), digests.getLong()));
       }
       state.received = snapshot.received();
       state.duplicates = snapshot.duplicates();

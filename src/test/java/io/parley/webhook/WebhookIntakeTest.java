@@ -75,7 +75,7 @@ class WebhookIntakeTest {
     WebhookIntake.State state = new WebhookIntake.State(3);
     for (String key : java.util.List.of("k1", "k2", "k3")) state.remember(key);
     Snapshot snapshot = state.snapshot();
-    assertThat(snapshot.keys()).isNull();
+    assertThat(snapshot.keys()).as("empty, for a node of the version before digests").isEmpty();
     assertThat(snapshot.keyDigests()).hasSize(3 * 16);
 
     WebhookIntake.State restored =
@@ -95,15 +95,27 @@ class WebhookIntakeTest {
   @Test
   void aSnapshotTakenWithKeysStillRestores() throws Exception {
     var serialization = akka.serialization.SerializationExtension.get(testKit.system());
-    var old = new SnapshotWithKeys(java.util.List.of("k1", "k2"), 3, 1, java.time.Instant.parse("2024-05-01T12:00:00Z"));
+    var old = new SnapshotWithKeys(java.util.List.of("k0", "k1", "k2"), 3, 1, java.time.Instant.parse("2024-05-01T12:00:00Z"));
     var serializer = (akka.serialization.SerializerWithStringManifest) serialization.findSerializerFor(old);
     Snapshot read = (Snapshot) serializer.fromBinary(serializer.toBinary(old), Snapshot.class.getName());
 
     WebhookIntake.State restored = WebhookIntake.State.of(read, 2);
+    assertThat(restored.seen("k0")).as("the oldest key of a window of two").isFalse();
     assertThat(restored.seen("k1")).isTrue();
     assertThat(restored.seen("k2")).isTrue();
     assertThat(restored.seen("k3")).isFalse();
     assertThat(restored.stats()).isEqualTo(new Stats(3, 1, java.time.Instant.parse("2024-05-01T12:00:00Z")));
+  }
+
+  @Test
+  void aNodeOfTheVersionBeforeDigestsReadsANewSnapshot() throws Exception {
+    WebhookIntake.State state = new WebhookIntake.State(3);
+    state.remember("k1");
+    var serialization = akka.serialization.SerializationExtension.get(testKit.system());
+    var serializer = (akka.serialization.SerializerWithStringManifest) serialization.findSerializerFor(state.snapshot());
+    // What the previous version did with it: read it as its own record, and restore every key in it.
+    var read = (SnapshotWithKeys) serializer.fromBinary(serializer.toBinary(state.snapshot()), SnapshotWithKeys.class.getName());
+    assertThat(read.keys()).isEmpty();
   }
 
   @Test
