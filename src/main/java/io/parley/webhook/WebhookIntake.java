@@ -155,7 +155,7 @@ public final class WebhookIntake
 
   /**
    * {@code keyDigests}: 16 bytes per remembered key ({@link KeyDigest}), oldest first. {@code keys}: the keys
-   * themselves, as snapshots taken before the digests hold them; read, no longer written.
+   * themselves in snapshots taken before the digests; now always empty, for nodes of that version to read.
    */
   public record Snapshot(List<String> keys, byte[] keyDigests, long received, long duplicates, Instant lastEventAt)
       implements CborSerializable {}
