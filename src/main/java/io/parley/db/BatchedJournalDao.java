@@ -7,7 +7,6 @@ import akka.persistence.jdbc.journal.dao.DefaultJournalDao;
 import akka.persistence.jdbc.journal.dao.JournalTables.JournalAkkaSerializationRow;
 import akka.serialization.Serialization;
 import akka.stream.Materializer;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -41,6 +40,10 @@ import slick.jdbc.SimpleJdbcAction;
  * sequence number. H2, in the same process, has no round trip to save and keeps the plugin's writes.
  */
 public final class BatchedJournalDao extends DefaultJournalDao {
+  /** The element type of each column's array, in the order of the insert's columns and of the values bound to it. */
+  private static final List<String> ARRAY_TYPES =
+      List.of("bool", "varchar", "int8", "varchar", "int8", "varchar", "int4", "varchar", "bytea", "int4", "varchar", "bytea");
+
   private final JdbcBackend.DatabaseDef db;
   private final boolean postgres;
   final String insertEvents;
@@ -76,11 +79,8 @@ public final class BatchedJournalDao extends DefaultJournalDao {
             journal.metaSerId(),
             journal.metaSerManifest(),
             journal.metaPayload());
-    List<String> arrayTypes =
-        List.of("boolean", "varchar", "bigint", "varchar", "bigint", "varchar", "integer", "varchar", "bytea", "integer",
-            "varchar", "bytea");
     String quotedColumns = String.join(", ", columns.stream().map(Identifiers::quoted).toList());
-    String arrays = String.join(", ", arrayTypes.stream().map(type -> "?::" + type + "[]").toList());
+    String arrays = String.join(", ", ARRAY_TYPES.stream().map(type -> "?::" + type + "[]").toList());
     this.insertEvents =
         "INSERT INTO " + journalTable + " (" + quotedColumns + ")"
             + " SELECT " + quotedColumns + " FROM unnest(" + arrays + ") WITH ORDINALITY AS row (" + quotedColumns
@@ -166,22 +166,12 @@ public final class BatchedJournalDao extends DefaultJournalDao {
       metaPayloads[i] = orNull(row.metaPayload());
     }
     Map<EventKey, Long> orderings = new HashMap<>(n * 2);
+    Object[][] values = {
+      deleted, persistenceIds, sequenceNumbers, writers, writeTimestamps, adapterManifests, eventSerIds, eventSerManifests,
+      eventPayloads, metaSerIds, metaSerManifests, metaPayloads
+    };
     try (PreparedStatement insert = connection.prepareStatement(insertEvents)) {
-      List<Array> arrays =
-          List.of(
-              connection.createArrayOf("bool", deleted),
-              connection.createArrayOf("varchar", persistenceIds),
-              connection.createArrayOf("int8", sequenceNumbers),
-              connection.createArrayOf("varchar", writers),
-              connection.createArrayOf("int8", writeTimestamps),
-              connection.createArrayOf("varchar", adapterManifests),
-              connection.createArrayOf("int4", eventSerIds),
-              connection.createArrayOf("varchar", eventSerManifests),
-              connection.createArrayOf("bytea", eventPayloads),
-              connection.createArrayOf("int4", metaSerIds),
-              connection.createArrayOf("varchar", metaSerManifests),
-              connection.createArrayOf("bytea", metaPayloads));
-      for (int i = 0; i < arrays.size(); i++) insert.setArray(i + 1, arrays.get(i));
+      for (int i = 0; i < values.length; i++) insert.setArray(i + 1, connection.createArrayOf(ARRAY_TYPES.get(i), values[i]));
       try (ResultSet inserted = insert.executeQuery()) {
         while (inserted.next()) {
           orderings.put(new EventKey(inserted.getString(2), inserted.getLong(3)), inserted.getLong(1));
