@@ -3,7 +3,9 @@ package io.parley;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -34,6 +36,15 @@ public final class Futures {
         },
         Runnable::run);
     return result;
+  }
+
+  /** What failed a future, without the {@link CompletionException}s and {@link ExecutionException}s around it. */
+  public static Throwable cause(Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
   }
 
   /** Every result of {@code stages}, in their order, once all have completed; the first failure fails it. */

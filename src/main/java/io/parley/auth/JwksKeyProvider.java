@@ -1,8 +1,8 @@
 package io.parley.auth;
 
 import com.auth0.jwt.algorithms.Algorithm;
-import io.parley.http.ApiError;
-import io.parley.http.ApiException;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

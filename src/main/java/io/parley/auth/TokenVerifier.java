@@ -5,17 +5,16 @@ import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import io.parley.Texts;
-import io.parley.conversation.ConversationIds;
-import io.parley.http.ApiError;
-import io.parley.http.ApiException;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 
 /**
@@ -229,7 +228,7 @@ public final class TokenVerifier {
       throw new ApiException(ApiError.TOKEN_MISSING_CLAIM, "the token has no sub claim");
     }
     // The sub becomes the user id everywhere, keys of VARCHAR(128) columns among them.
-    if (!ConversationIds.isUserId(jwt.getSubject())) {
+    if (!UserIds.isValid(jwt.getSubject())) {
       throw new ApiException(
           ApiError.TOKEN_BAD_SUBJECT, "the token's sub is not a valid user id (1-128 of A-Z a-z 0-9 . _ : @ | + -)");
     }

@@ -3,11 +3,11 @@ package io.parley.conversation;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
-import akka.actor.typed.javadsl.Behaviors;
-import akka.actor.typed.javadsl.TimerScheduler;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.SnapshotAdapter;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -19,7 +19,8 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.parley.CborSerializable;
-import io.parley.http.ApiError;
+import io.parley.api.ApiError;
+import io.parley.auth.UserIds;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -90,7 +91,7 @@ public final class Conversation
 
   /**
    * Asked by the projection that puts messages into the inboxes of recipients who were offline
-   * ({@code io.parley.user.MessageInboxes}), not on behalf of a user: the participants as they are now, with their
+   * ({@code io.parley.notification.MessageInboxes}), not on behalf of a user: the participants as they are now, with their
    * watermarks, and the messages {@code fromSeq..toSeq} as they are now (edited, deleted), those still in the window.
    */
   public record GetRecipients(long fromSeq, long toSeq, ActorRef<Reply> replyTo) implements Command {
@@ -556,7 +557,7 @@ public final class Conversation
   }
 
   private static String firstInvalidUserId(Iterable<String> userIds) {
-    for (String id : userIds) if (!ConversationIds.isUserId(id)) return String.valueOf(id);
+    for (String id : userIds) if (!UserIds.isValid(id)) return String.valueOf(id);
     return null;
   }
 

@@ -5,13 +5,11 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Identifiers of conversations and users. A direct conversation's id is derived from its pair, which is what makes
+ * Identifiers of conversations. A direct conversation's id is derived from its pair, which is what makes
  * creating one idempotent across nodes without any lookup.
  */
 public final class ConversationIds {
   private static final Pattern CONVERSATION_ID = Pattern.compile("[dg]_[0-9a-f]{32}");
-  // Supabase user ids are UUIDs; other identity providers get the same safe, printable alphabet.
-  private static final Pattern USER_ID = Pattern.compile("[A-Za-z0-9._:@|+-]{1,128}");
 
   private ConversationIds() {}
 
@@ -27,9 +25,5 @@ public final class ConversationIds {
 
   public static boolean isConversationId(String id) {
     return id != null && CONVERSATION_ID.matcher(id).matches();
-  }
-
-  public static boolean isUserId(String id) {
-    return id != null && USER_ID.matcher(id).matches();
   }
 }

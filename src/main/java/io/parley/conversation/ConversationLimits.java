@@ -1,8 +1,8 @@
 package io.parley.conversation;
 
 import io.parley.Texts;
+import io.parley.api.ApiError;
 import io.parley.conversation.Conversation.Rejected;
-import io.parley.http.ApiError;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 

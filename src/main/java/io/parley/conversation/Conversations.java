@@ -7,11 +7,12 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.japi.function.Function;
 import akka.pattern.Patterns;
 import io.parley.Futures;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import io.parley.auth.Principal;
+import io.parley.auth.UserIds;
 import io.parley.conversation.Conversation.Command;
 import io.parley.conversation.Conversation.Reply;
-import io.parley.http.ApiError;
-import io.parley.http.ApiException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +61,7 @@ public final class Conversations {
   }
 
   public CompletionStage<ConversationView> createDirect(String userId, String otherUserId) {
-    if (!ConversationIds.isUserId(otherUserId)) {
+    if (!UserIds.isValid(otherUserId)) {
       return failed(ApiError.BAD_REQUEST, "invalid user id: " + otherUserId);
     }
     String id = ConversationIds.direct(userId, otherUserId);

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.conversation.ConversationView;
 import io.parley.conversation.MessageView;
-import io.parley.http.NotificationWire;
+import io.parley.notification.NotificationWire;
 import java.time.Instant;
 import java.util.List;
 

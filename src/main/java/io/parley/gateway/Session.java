@@ -11,6 +11,10 @@ import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.Futures;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
+import io.parley.api.Json;
 import io.parley.auth.Principal;
 import io.parley.auth.TokenVerifier;
 import io.parley.conversation.Conversation;
@@ -18,19 +22,15 @@ import io.parley.conversation.Conversations;
 import io.parley.conversation.MessageView;
 import io.parley.gateway.Frames.ServerFrame;
 import io.parley.gateway.WebSocketCloseCodes.Close;
-import io.parley.http.ApiError;
-import io.parley.http.ApiException;
-import io.parley.http.ErrorHandling;
-import io.parley.http.Json;
-import io.parley.http.NotificationWire;
 import io.parley.notification.LiveBroadcasts;
+import io.parley.notification.NotificationWire;
 import io.parley.notification.Notifications;
 import io.parley.user.Presences;
 import io.parley.user.User;
-import java.util.List;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -292,7 +292,7 @@ public final class Session implements OrderedDelivery.Port {
         deps.verifier().verifyUser(token),
         (verified, failure) -> {
           if (failure == null) return new Verified(verified, ref);
-          Throwable cause = ErrorHandling.unwrap(failure);
+          Throwable cause = Futures.cause(failure);
           return new VerifyFailed(
               cause instanceof ApiException api ? api : new ApiException(ApiError.UNAUTHORIZED, "invalid token"), ref);
         });
@@ -650,12 +650,12 @@ public final class Session implements OrderedDelivery.Port {
   private static final Duration LONGEST_TIMER = Duration.ofDays(1);
 
   private static boolean refused(Throwable failure) {
-    return ErrorHandling.unwrap(failure) instanceof ApiException api
+    return Futures.cause(failure) instanceof ApiException api
         && (api.error() == ApiError.NOT_FOUND || api.error() == ApiError.FORBIDDEN || api.error() == ApiError.BAD_REQUEST);
   }
 
   private static boolean passing(Throwable failure) {
-    return ErrorHandling.unwrap(failure) instanceof ApiException api
+    return Futures.cause(failure) instanceof ApiException api
         && (api.error() == ApiError.TIMEOUT || api.error() == ApiError.UNAVAILABLE);
   }
 
@@ -758,7 +758,7 @@ public final class Session implements OrderedDelivery.Port {
   }
 
   private static Frames.Error errorFrame(String ref, Throwable failure) {
-    Throwable cause = ErrorHandling.unwrap(failure);
+    Throwable cause = Futures.cause(failure);
     if (cause instanceof ApiException api) return new Frames.Error(ref, api.error().code(), api.getMessage());
     log.error("Unexpected failure in a WebSocket session", cause);
     return new Frames.Error(ref, ApiError.INTERNAL.code(), "internal error");

@@ -4,10 +4,13 @@ import static akka.http.javadsl.server.Directives.*;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import io.parley.http.NotificationWire.AdminSend;
-import io.parley.http.NotificationWire.AdminSent;
-import io.parley.http.NotificationWire.NotificationDraft;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
+import io.parley.api.Json;
 import io.parley.matching.MatchNotifier;
+import io.parley.notification.NotificationWire.AdminSend;
+import io.parley.notification.NotificationWire.AdminSent;
+import io.parley.notification.NotificationWire.NotificationDraft;
 import io.parley.notification.Notifications;
 import io.parley.user.User;
 

@@ -4,6 +4,8 @@ import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
 
 import akka.http.javadsl.server.Route;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import io.parley.auth.Principal;
 import io.parley.auth.TokenVerifier;
 import java.nio.charset.StandardCharsets;

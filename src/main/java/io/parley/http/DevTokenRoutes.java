@@ -6,8 +6,11 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.auth0.jwt.JWT;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
+import io.parley.api.Json;
 import io.parley.auth.DevTokens;
-import io.parley.conversation.ConversationIds;
+import io.parley.auth.UserIds;
 import java.time.Duration;
 import java.util.Map;
 
@@ -41,7 +44,7 @@ public final class DevTokenRoutes {
                     bodies.json(
                         TokenRequest.class,
                         request -> {
-                          if (!ConversationIds.isUserId(request.userId())) {
+                          if (!UserIds.isValid(request.userId())) {
                             throw new ApiException(
                                 ApiError.BAD_REQUEST, "field 'userId' must be 1-128 characters of [A-Za-z0-9._:@|+-]");
                           }

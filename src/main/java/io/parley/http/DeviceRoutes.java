@@ -5,9 +5,10 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import io.parley.http.NotificationWire.Device;
-import io.parley.http.NotificationWire.DeviceList;
-import io.parley.http.NotificationWire.RegisterDevice;
+import io.parley.api.Json;
+import io.parley.notification.NotificationWire.Device;
+import io.parley.notification.NotificationWire.DeviceList;
+import io.parley.notification.NotificationWire.RegisterDevice;
 import io.parley.notification.Notifications;
 
 /** The push tokens of the signed-in user's devices, under {@code /api/devices}. */

@@ -15,8 +15,9 @@ import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.UnsupportedRequestContentTypeRejection;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.http.scaladsl.model.IllegalRequestException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import io.parley.Futures;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,10 +91,7 @@ public final class ErrorHandling {
   }
 
   public static Throwable unwrap(Throwable failure) {
-    Throwable cause = failure;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = Futures.cause(failure);
     if (cause.getCause() instanceof EntityStreamSizeException size) return size;
     return cause;
   }

@@ -9,6 +9,7 @@ import akka.actor.typed.receptionist.Receptionist;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import io.parley.Futures;
+import io.parley.api.Json;
 import io.parley.gateway.GatewayStats;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -8,6 +8,7 @@ import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import io.parley.api.Json;
 import io.parley.db.Database;
 import io.parley.push.PushGateway;
 import io.parley.push.PushStats;

@@ -1,5 +1,7 @@
 package io.parley.http;
 
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import io.parley.conversation.ConversationReadModel.ListCursor;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -5,8 +5,9 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import io.parley.http.NotificationWire.NotificationPage;
-import io.parley.http.NotificationWire.UnreadCount;
+import io.parley.api.Json;
+import io.parley.notification.NotificationWire.NotificationPage;
+import io.parley.notification.NotificationWire.UnreadCount;
 import io.parley.notification.Notifications;
 
 /** A user's own inbox, under {@code /api/notifications}: list and page it, mark one or all read. */

@@ -4,6 +4,7 @@ import static akka.http.javadsl.server.Directives.*;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import io.parley.api.Json;
 import io.parley.gateway.Frames;
 import io.parley.user.Presences;
 import java.util.Arrays;

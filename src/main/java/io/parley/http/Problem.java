@@ -8,6 +8,9 @@ import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.headers.RawHeader;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
+import io.parley.api.Json;
 
 /** An RFC 9457 problem+json body: {@code code} is the stable {@link ApiError} code clients branch on. */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -1,5 +1,7 @@
 package io.parley.http;
 
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import java.util.Optional;
 
 /** Query parameters read strictly: a value that is not what the route expects is a 400 naming the parameter. */

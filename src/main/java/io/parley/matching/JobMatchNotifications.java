@@ -2,10 +2,10 @@ package io.parley.matching;
 
 import akka.Done;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.parley.conversation.ConversationIds;
 import io.parley.Futures;
 import io.parley.Texts;
-import io.parley.http.Json;
+import io.parley.api.Json;
+import io.parley.auth.UserIds;
 import io.parley.notification.Notifications;
 import io.parley.push.FcmPushGateway;
 import io.parley.push.PushMessage;
@@ -41,7 +41,7 @@ public final class JobMatchNotifications {
       Map<User.Draft, List<String>> recipients = new LinkedHashMap<>();
       for (MatchDelivery.Pending p : matches) {
         // A candidate row whose user id no signed-in user can have: retrying would stall its slice for nothing.
-        if (!ConversationIds.isUserId(p.userId())) {
+        if (!UserIds.isValid(p.userId())) {
           log.warn("Job {} matches candidate user '{}', which is not a valid user id: not notified", p.match().jobId(), p.userId());
           continue;
         }

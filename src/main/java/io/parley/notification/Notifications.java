@@ -9,10 +9,9 @@ import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
 import io.parley.Futures;
-import io.parley.conversation.ConversationIds;
-import io.parley.http.ApiError;
-import io.parley.http.ApiException;
-import io.parley.http.ErrorHandling;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
+import io.parley.auth.UserIds;
 import io.parley.push.FcmPushGateway;
 import io.parley.push.PushMessage;
 import io.parley.user.DeviceOwner;
@@ -152,7 +151,7 @@ public final class Notifications {
     return ask.get()
         .exceptionallyCompose(
             failure ->
-                attemptsLeft > 1 && ErrorHandling.unwrap(failure) instanceof ApiException api && api.error() == ApiError.TIMEOUT
+                attemptsLeft > 1 && Futures.cause(failure) instanceof ApiException api && api.error() == ApiError.TIMEOUT
                     ? retryingOnTimeout(ask, attemptsLeft - 1)
                     : CompletableFuture.failedFuture(failure));
   }
@@ -320,7 +319,7 @@ public final class Notifications {
       throw new ApiException(ApiError.BAD_REQUEST, "at most " + maxRecipients + " userIds per request");
     }
     for (String id : distinct) {
-      if (id == null || !ConversationIds.isUserId(id)) throw new ApiException(ApiError.BAD_REQUEST, "invalid user id: " + id);
+      if (id == null || !UserIds.isValid(id)) throw new ApiException(ApiError.BAD_REQUEST, "invalid user id: " + id);
     }
     return List.copyOf(distinct);
   }

@@ -33,7 +33,7 @@ import com.google.firebase.messaging.WebpushFcmOptions;
 import com.google.firebase.messaging.WebpushNotification;
 import io.parley.Futures;
 import io.parley.Sha256;
-import io.parley.http.Json;
+import io.parley.api.Json;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -243,7 +243,7 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
   }
 
   static PushOutcome outcomeOf(Throwable failure) {
-    Throwable cause = io.parley.http.ErrorHandling.unwrap(failure);
+    Throwable cause = Futures.cause(failure);
     PushOutcome transport = transportFailure(cause);
     if (transport != null) return transport;
     if (!(cause instanceof FirebaseMessagingException fcm)) return PushOutcome.UNKNOWN;

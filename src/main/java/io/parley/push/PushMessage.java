@@ -1,9 +1,9 @@
 package io.parley.push;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.parley.http.Json;
-import io.parley.user.Inbox;
+import io.parley.api.Json;
 import io.parley.user.Inbox.Notification;
+import io.parley.user.Inbox;
 import io.parley.user.User;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,8 @@ package io.parley.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.Futures;
+import io.parley.api.Json;
 import io.parley.auth.DevTokens;
-import io.parley.http.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

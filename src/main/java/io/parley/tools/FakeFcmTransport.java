@@ -6,7 +6,7 @@ import com.google.api.client.http.LowLevelHttpResponse;
 import com.google.api.client.testing.http.MockHttpTransport;
 import com.google.api.client.testing.http.MockLowLevelHttpRequest;
 import com.google.api.client.testing.http.MockLowLevelHttpResponse;
-import io.parley.http.Json;
+import io.parley.api.Json;
 import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;

@@ -2,10 +2,10 @@ package io.parley.user;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.parley.Texts;
+import io.parley.api.Json;
 import io.parley.conversation.Conversation;
 import io.parley.conversation.MessageView;
-import io.parley.Texts;
-import io.parley.http.Json;
 import io.parley.user.Inbox.Notification;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -3,10 +3,10 @@ package io.parley.user;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.parley.Futures;
-import io.parley.conversation.ConversationIds;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
+import io.parley.auth.UserIds;
 import io.parley.conversation.ConversationReadModel;
-import io.parley.http.ApiError;
-import io.parley.http.ApiException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -40,7 +40,7 @@ public final class Presences {
     LinkedHashSet<String> distinct = new LinkedHashSet<>(userIds);
     if (distinct.size() > maxIds) throw new ApiException(ApiError.BAD_REQUEST, "at most " + maxIds + " userIds");
     for (String id : distinct) {
-      if (!ConversationIds.isUserId(id)) throw new ApiException(ApiError.BAD_REQUEST, "invalid user id: " + id);
+      if (!UserIds.isValid(id)) throw new ApiException(ApiError.BAD_REQUEST, "invalid user id: " + id);
     }
     return List.copyOf(distinct);
   }

@@ -1,8 +1,8 @@
 package io.parley.webhook;
 
 import io.parley.Sha256;
-import io.parley.http.ApiError;
-import io.parley.http.ApiException;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;

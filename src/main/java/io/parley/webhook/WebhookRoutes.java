@@ -1,7 +1,5 @@
 package io.parley.webhook;
 
-import io.parley.Futures;
-import io.parley.metrics.Metrics;
 import static akka.http.javadsl.server.Directives.*;
 import static akka.http.javadsl.server.PathMatchers.segment;
 
@@ -13,13 +11,15 @@ import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.parley.http.ApiError;
-import io.parley.http.ApiException;
+import io.parley.Futures;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
+import io.parley.api.Json;
 import io.parley.http.Authentication;
-import io.parley.http.Json;
 import io.parley.http.RequestBodies;
 import io.parley.matching.MatchDelivery;
 import io.parley.matching.MatchingSettings;
+import io.parley.metrics.Metrics;
 import io.parley.webhook.WebhookIntake.Kind;
 import java.time.Clock;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.interfaces.DecodedJWT;
-import io.parley.http.ApiError;
+import io.parley.api.ApiError;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -4,7 +4,7 @@ import static io.parley.auth.Rejections.rejectionOf;
 import static io.parley.auth.TestAuth.userClaims;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.parley.http.ApiError;
+import io.parley.api.ApiError;
 import io.parley.testkit.TestJwksServer;
 import io.parley.testkit.TestKeys;
 import java.security.KeyPair;

@@ -3,8 +3,8 @@ package io.parley.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.parley.http.ApiError;
-import io.parley.http.ApiException;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import java.util.function.Function;
 
 /** The error a rejected token gets, checked on the way to be 401-class and never to echo the token. */

@@ -5,7 +5,7 @@ import static io.parley.auth.TestAuth.hs256;
 import static io.parley.auth.TestAuth.userClaims;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.parley.http.ApiError;
+import io.parley.api.ApiError;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

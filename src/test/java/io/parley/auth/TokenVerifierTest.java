@@ -14,7 +14,7 @@ import static io.parley.testkit.TestKeys.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.auth0.jwt.algorithms.Algorithm;
-import io.parley.http.ApiError;
+import io.parley.api.ApiError;
 import io.parley.testkit.TestJwksServer;
 import io.parley.testkit.TestKeys;
 import java.time.Instant;

@@ -5,7 +5,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
-/** The verifier's verdict, awaited: the principal, or the {@link io.parley.http.ApiException} that rejected it. */
+/** The verifier's verdict, awaited: the principal, or the {@link io.parley.api.ApiException} that rejected it. */
 final class Verified {
   private Verified() {}
 

@@ -1,11 +1,12 @@
 package io.parley.http;
 
-import static io.parley.http.ApiError.*;
+import static io.parley.api.ApiError.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.auth0.jwt.algorithms.Algorithm;
-import io.parley.testkit.HttpApi;
+import io.parley.api.ApiError;
 import io.parley.testkit.HttpApi.Response;
+import io.parley.testkit.HttpApi;
 import io.parley.testkit.SupabaseProject;
 import io.parley.testkit.TestKeys;
 import io.parley.testkit.TestNode;

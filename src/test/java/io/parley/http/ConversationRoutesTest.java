@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
-import io.parley.testkit.HttpApi;
+import io.parley.api.Json;
 import io.parley.testkit.HttpApi.Response;
+import io.parley.testkit.HttpApi;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
@@ -205,8 +206,8 @@ class ConversationRoutesTest {
     String deep = "[".repeat(30_000) + "]".repeat(30_000);
     Response refused = api.post(messages, ANA, "{\"content\":\"hi\",\"metadata\":{\"a\":" + deep + "}}");
     assertProblem(refused, 400, "bad_request");
-    assertThat(refused.json().get("detail").asText()).contains("nested deeper than " + io.parley.http.Json.MAX_DEPTH);
-    String deepest = "[".repeat(io.parley.http.Json.MAX_DEPTH - 2) + "]".repeat(io.parley.http.Json.MAX_DEPTH - 2);
+    assertThat(refused.json().get("detail").asText()).contains("nested deeper than " + io.parley.api.Json.MAX_DEPTH);
+    String deepest = "[".repeat(io.parley.api.Json.MAX_DEPTH - 2) + "]".repeat(io.parley.api.Json.MAX_DEPTH - 2);
     assertThat(api.post(messages, ANA, "{\"content\":\"hi\",\"metadata\":{\"a\":" + deepest + "}}").status())
         .as("as deep as allowed: the body, metadata and its array are three of the levels")
         .isEqualTo(201);

@@ -1,7 +1,7 @@
 package io.parley.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.parley.http.Json;
+import io.parley.api.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,6 +1,6 @@
 package io.parley.testkit;
 
-import io.parley.http.Json;
+import io.parley.api.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

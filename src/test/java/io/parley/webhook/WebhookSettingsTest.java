@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
-import io.parley.http.ApiException;
+import io.parley.api.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.parley.http;
+package io.parley.api;
 
 /** A failure that maps to one {@link ApiError}; the message is for people and never carries secrets. */
 public class ApiException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.parley.http;
+package io.parley.api;
 
 /**
  * The stable error codes that REST problem+json bodies and WebSocket error frames share. A code, once published, never

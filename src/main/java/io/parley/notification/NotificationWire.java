@@ -1,4 +1,4 @@
-package io.parley.http;
+package io.parley.notification;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.databind.JsonNode;
