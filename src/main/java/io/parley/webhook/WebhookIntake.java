@@ -18,7 +18,6 @@ import io.parley.CborSerializable;
 import io.parley.Sha256;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -83,31 +82,23 @@ public final class WebhookIntake
 
   /** Mutated in place by the event handler; a snapshot gets a {@link Snapshot} copy. */
   public static final class State {
-    private final int dedupWindow;
-    private final LinkedHashSet<KeyDigest> keys = new LinkedHashSet<>();
+    private final DigestWindow window;
     private long received;
     private long duplicates;
     private Instant lastEventAt;
 
     State(int dedupWindow) {
-      this.dedupWindow = dedupWindow;
+      this.window = new DigestWindow(dedupWindow);
     }
 
     boolean seen(String key) {
-      return keys.contains(KeyDigest.of(key));
+      ByteBuffer digest = digestOf(key);
+      return window.contains(digest.getLong(), digest.getLong());
     }
 
     void remember(String key) {
-      remember(KeyDigest.of(key));
-    }
-
-    private void remember(KeyDigest key) {
-      keys.add(key);
-      if (keys.size() > dedupWindow) {
-        var oldest = keys.iterator();
-        oldest.next();
-        oldest.remove();
-      }
+      ByteBuffer digest = digestOf(key);
+      window.add(digest.getLong(), digest.getLong());
     }
 
     Stats stats() {
@@ -115,46 +106,33 @@ public final class WebhookIntake
     }
 
     Snapshot snapshot() {
-      ByteBuffer digests = ByteBuffer.allocate(keys.size() * KeyDigest.BYTES);
-      for (KeyDigest key : keys) digests.putLong(key.high()).putLong(key.low());
       // keys stays an empty list, not null: a node of the version before digests (a rolling upgrade, a rollback) then
       // recovers with an empty window, which processing's own idempotence covers, instead of failing recovery.
-      return new Snapshot(List.of(), digests.array(), received, duplicates, lastEventAt);
+      return new Snapshot(List.of(), window.toBytes(), received, duplicates, lastEventAt);
     }
 
     static State of(Snapshot snapshot, int dedupWindow) {
       State state = new State(dedupWindow);
       if (snapshot.keys() != null) snapshot.keys().forEach(state::remember);
-      if (snapshot.keyDigests() != null) {
-        if (snapshot.keyDigests().length % KeyDigest.BYTES != 0) {
-          throw new IllegalStateException("A snapshot's key digests are " + snapshot.keyDigests().length + " bytes long");
-        }
-        ByteBuffer digests = ByteBuffer.wrap(snapshot.keyDigests());
-        while (digests.hasRemaining()) state.remember(new KeyDigest(digests.getLong(), digests.getLong()));
-      }
+      if (snapshot.keyDigests() != null) state.window.addAll(snapshot.keyDigests());
       state.received = snapshot.received();
       state.duplicates = snapshot.duplicates();
       state.lastEventAt = snapshot.lastEventAt();
       return state;
     }
-  }
 
-  /**
-   * The first 128 bits of a key's SHA-256. Keys run to hundreds of characters, and every snapshot of a partition
-   * carries its whole window: as keys, 10,000 of them made a megabyte to serialize and write every 1,000 webhooks.
-   * Two keys of one window sharing a digest (a redelivery that is not one) has a chance of about 10^-31.
-   */
-  record KeyDigest(long high, long low) {
-    static final int BYTES = 16;
-
-    static KeyDigest of(String key) {
-      ByteBuffer digest = ByteBuffer.wrap(Sha256.digest(key));
-      return new KeyDigest(digest.getLong(), digest.getLong());
+    /**
+     * A key's digest: the first 128 bits of its SHA-256. Keys run to hundreds of characters, and every snapshot of a
+     * partition carries its whole window: as keys, 10,000 of them made a megabyte to serialize and write every 1,000
+     * webhooks. Two keys of one window sharing a digest (a redelivery that is not one) has a chance of about 10^-31.
+     */
+    private static ByteBuffer digestOf(String key) {
+      return ByteBuffer.wrap(Sha256.digest(key));
     }
   }
 
   /**
-   * {@code keyDigests}: 16 bytes per remembered key ({@link KeyDigest}), oldest first. {@code keys}: the keys
+   * {@code keyDigests}: 16 bytes per remembered key (the first 128 bits of its SHA-256), oldest first. {@code keys}: the keys
    * themselves in snapshots taken before the digests; now always empty, for nodes of that version to read.
    */
   public record Snapshot(List<String> keys, byte[] keyDigests, long received, long duplicates, Instant lastEventAt)

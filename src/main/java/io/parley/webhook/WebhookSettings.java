@@ -25,6 +25,9 @@ public record WebhookSettings(
 
   private static final Logger log = LoggerFactory.getLogger(WebhookSettings.class);
 
+  /** A snapshot carries its partition's whole window: 16 MB at this size. */
+  static final int MAX_DEDUP_WINDOW = 1_000_000;
+
   /**
    * In dev mode (no Supabase secret or URL) without any webhook secret, the node makes one up and prints it, so that
    * the routes can be called locally; outside dev mode a node without secrets refuses every webhook.
@@ -51,12 +54,17 @@ public record WebhookSettings(
     }
     int partitions = c.getInt("partitions");
     if (partitions < 1) throw new IllegalArgumentException("parley.webhook.partitions must be at least 1");
+    int dedupWindow = c.getInt("dedup-window");
+    if (dedupWindow < 1 || dedupWindow > MAX_DEDUP_WINDOW) {
+      throw new IllegalArgumentException(
+          "parley.webhook.dedup-window must be from 1 to " + MAX_DEDUP_WINDOW + ", not " + dedupWindow);
+    }
     return new WebhookSettings(
         secret,
         signingSecret,
         c.getDuration("timestamp-tolerance"),
         partitions,
-        c.getInt("dedup-window"),
+        dedupWindow,
         c.getInt("tag-slices"),
         c.getInt("snapshot-every"),
         c.getString("journal-plugin"),

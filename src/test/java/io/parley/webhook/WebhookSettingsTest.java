@@ -54,6 +54,23 @@ class WebhookSettingsTest {
     assertThat(WebhookAuth.signingKey("v1,whsec_AAEC")).containsExactly(0, 1, 2);
   }
 
+  @Test
+  void aDedupWindowOutOfRangeStopsTheNode() {
+    for (String window : new String[] {"0", "-1", "1000001"}) {
+      assertThatThrownBy(
+              () ->
+                  WebhookSettings.fromConfig(
+                      ParleyConfig.load(ConfigFactory.parseString("parley.webhook.dedup-window = " + window)), false))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("dedup-window");
+    }
+    assertThat(
+            WebhookSettings.fromConfig(
+                    ParleyConfig.load(ConfigFactory.parseString("parley.webhook.dedup-window = 1000000")), false)
+                .dedupWindow())
+        .isEqualTo(1_000_000);
+  }
+
   private static java.util.function.Function<String, Optional<String>> headers(Map<String, String> headers) {
     return name -> Optional.ofNullable(headers.get(name));
   }
