@@ -20,10 +20,13 @@ import io.parley.user.User;
  * users, the inboxes) follow from the journal.
  */
 public final class AdminNotificationRoutes {
+  private static final java.time.Duration HTTP_TIMEOUT_MARGIN = java.time.Duration.ofSeconds(10);
+
   private final Notifications notifications;
   private final Authentication authentication;
   private final RequestBodies bodies;
   private final int maxDataBytes;
+  private final java.time.Duration sendDeadline;
   private final scala.concurrent.duration.FiniteDuration requestTimeout;
 
   public AdminNotificationRoutes(
@@ -36,7 +39,10 @@ public final class AdminNotificationRoutes {
     this.authentication = authentication;
     this.bodies = bodies;
     this.maxDataBytes = maxDataBytes;
-    this.requestTimeout = scala.concurrent.duration.FiniteDuration.fromNanos(requestTimeout.toNanos());
+    this.sendDeadline = requestTimeout;
+    // The send itself gives up first, so that its answer, not this timeout's, says which key to retry it with.
+    this.requestTimeout =
+        scala.concurrent.duration.FiniteDuration.fromNanos(requestTimeout.plus(HTTP_TIMEOUT_MARGIN).toNanos());
   }
 
   /** A send to thousands of users answers once every chunk of them is stored, which can outlast the server's usual timeout. */
@@ -70,7 +76,7 @@ public final class AdminNotificationRoutes {
     }
     if (request.userIds() != null) {
       return onSuccess(
-          notifications.send(request.userIds(), draft, key),
+          notifications.send(request.userIds(), draft, key, sendDeadline),
           sent -> accepted(new AdminSent(sent.accepted(), sent.duplicates(), sent.batchId(), null)));
     }
     return onSuccess(

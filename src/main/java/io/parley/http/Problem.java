@@ -12,34 +12,47 @@ import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.api.Json;
 
-/** An RFC 9457 problem+json body: {@code code} is the stable {@link ApiError} code clients branch on. */
+/**
+ * An RFC 9457 problem+json body: {@code code} is the stable {@link ApiError} code clients branch on.
+ * {@code idempotencyKey}, an extension member, is there when a failed request should be sent again with that key
+ * ({@link ApiException#idempotencyKey()}).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Problem(String type, String title, int status, String code, String detail) {
+public record Problem(String type, String title, int status, String code, String detail, String idempotencyKey) {
 
   public static final ContentType.NonBinary CONTENT_TYPE =
       ContentTypes.create(MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8));
 
   public static Problem of(ApiError error, String detail) {
+    return of(error, detail, null);
+  }
+
+  private static Problem of(ApiError error, String detail, String idempotencyKey) {
     return new Problem(
         "https://parley.dev/problems/" + error.code(),
         StatusCodes.get(error.status()).reason(),
         error.status(),
         error.code(),
-        detail);
+        detail,
+        idempotencyKey);
   }
 
   public static HttpResponse response(ApiError error, String detail) {
-    HttpResponse response =
-        HttpResponse.create()
-            .withStatus(error.status())
-            .withEntity(CONTENT_TYPE, Json.write(of(error, detail)));
-    if (error.status() == 401) {
-      response = response.addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"parley\", error=\"invalid_token\""));
-    }
-    return response;
+    return response(of(error, detail));
   }
 
   public static HttpResponse response(ApiException e) {
-    return response(e.error(), e.getMessage());
+    return response(of(e.error(), e.getMessage(), e.idempotencyKey()));
+  }
+
+  private static HttpResponse response(Problem problem) {
+    HttpResponse response =
+        HttpResponse.create()
+            .withStatus(problem.status())
+            .withEntity(CONTENT_TYPE, Json.write(problem));
+    if (problem.status() == 401) {
+      response = response.addHeader(RawHeader.create("WWW-Authenticate", "Bearer realm=\"parley\", error=\"invalid_token\""));
+    }
+    return response;
   }
 }

@@ -1,6 +1,7 @@
 package io.parley.notification;
 
 import akka.Done;
+import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityRef;
@@ -24,6 +25,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
@@ -95,36 +97,76 @@ public final class Notifications {
    * notification, or its push, twice.
    */
   public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey) {
+    return send(userIds, draft, idempotencyKey, null);
+  }
+
+  /**
+   * As above, failing with {@link ApiError#TIMEOUT} once {@code deadline} (null: none) has passed, and no chunk is
+   * asked for after that. A failed send without a key fails naming the key it was stored under, since its client
+   * cannot otherwise retry it without giving the notification twice to whoever has it already.
+   */
+  public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey, Duration deadline) {
     List<String> recipients = recipients(userIds);
     boolean pushed = draft.pushed(pushedKinds);
     if (pushed) requirePushable(draft);
-    String batchId = idempotencyKey != null ? idempotencyKey : UUID.randomUUID().toString();
-    if (recipients.size() == 1 && idempotencyKey == null) {
-      return sendRetrying(recipients.get(0), draft, batchId, SEND_ATTEMPTS)
-          .thenApply(notified -> new Sent(notified.duplicate() ? 0 : 1, notified.duplicate() ? 1 : 0, batchId));
-    }
+    if (idempotencyKey != null) return store(recipients, draft, pushed, idempotencyKey, deadline);
+    String batchId = UUID.randomUUID().toString();
+    CompletionStage<Sent> sending =
+        recipients.size() == 1
+            ? withDeadline(sendRetrying(recipients.get(0), draft, batchId, SEND_ATTEMPTS), deadline)
+                .thenApply(notified -> new Sent(notified.duplicate() ? 0 : 1, notified.duplicate() ? 1 : 0, batchId))
+            : store(recipients, draft, pushed, batchId, deadline);
+    return sending.exceptionallyCompose(
+        failure ->
+            CompletableFuture.failedFuture(
+                Futures.cause(failure) instanceof ApiException api ? api.withIdempotencyKey(batchId) : failure));
+  }
+
+  private CompletionStage<Sent> store(
+      List<String> recipients, User.Draft draft, boolean pushed, String batchId, Duration deadline) {
     EntityRef<NotificationBatch.Command> batch = sharding.entityRefFor(NotificationBatch.ENTITY_KEY, batchId);
     List<List<String>> chunks = new java.util.ArrayList<>();
     for (int from = 0; from < recipients.size(); from += batchChunkSize) {
       chunks.add(recipients.subList(from, Math.min(recipients.size(), from + batchChunkSize)));
     }
-    return Source.from(chunks)
-        .mapAsync(
-            1,
-            chunk ->
-                retryingOnTimeout(
-                    () ->
-                        timed(
-                            batch.<NotificationBatch.Stored>askWithStatus(
-                                replyTo -> new NotificationBatch.Store(draft, pushed, List.copyOf(chunk), replyTo),
-                                askTimeout)),
-                    SEND_ATTEMPTS))
-        .runWith(
-            Sink.fold(
-                new Sent(0, 0, batchId),
-                (sent, stored) ->
-                    new Sent(sent.accepted() + stored.accepted(), sent.duplicates() + stored.duplicates(), batchId)),
-            system);
+    Source<NotificationBatch.Stored, NotUsed> stored =
+        Source.from(chunks)
+            .mapAsync(
+                1,
+                chunk ->
+                    retryingOnTimeout(
+                        () ->
+                            timed(
+                                batch.<NotificationBatch.Stored>askWithStatus(
+                                    replyTo -> new NotificationBatch.Store(draft, pushed, List.copyOf(chunk), replyTo),
+                                    askTimeout)),
+                        SEND_ATTEMPTS));
+    return withDeadline(
+        (deadline == null ? stored : stored.completionTimeout(deadline))
+            .runWith(
+                Sink.fold(
+                    new Sent(0, 0, batchId),
+                    (sent, chunk) ->
+                        new Sent(sent.accepted() + chunk.accepted(), sent.duplicates() + chunk.duplicates(), batchId)),
+                system),
+        deadline);
+  }
+
+  /**
+   * Fails {@code answer} with {@link ApiError#TIMEOUT} once {@code deadline} has passed; a stream's own
+   * {@code completionTimeout} fails it with a {@link TimeoutException} that becomes the same.
+   */
+  private static <T> CompletionStage<T> withDeadline(CompletionStage<T> answer, Duration deadline) {
+    if (deadline == null) return answer;
+    return answer
+        .toCompletableFuture()
+        .orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(
+            failure ->
+                CompletableFuture.failedFuture(
+                    Futures.cause(failure) instanceof TimeoutException
+                        ? new ApiException(ApiError.TIMEOUT, "the send did not finish within " + deadline + "; retry")
+                        : failure));
   }
 
   /**
