@@ -1,5 +1,6 @@
 package io.parley.gateway;
 
+import io.parley.TokenBucket;
 import akka.actor.typed.ActorRef;
 import akka.http.impl.engine.ws.FrameEvent$;
 import akka.http.impl.engine.ws.FrameHandler;

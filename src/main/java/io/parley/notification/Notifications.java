@@ -262,7 +262,8 @@ public final class Notifications {
     User.Platform parsed = platform(platform);
     // Claimed even when it looked like ours already (claiming is idempotent): a DELETE of ours may have released it
     // since the owner was looked up, and the token would then sit in our devices with no owner.
-    return owner(token)
+    return takeDeviceChange(userId)
+        .thenCompose(taken -> owner(token))
         .thenCompose(previous -> handOver(token, previous, userId))
         .thenCompose(previous -> claim(token, userId, previous))
         .thenCompose(claimed -> this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo)));
@@ -276,12 +277,32 @@ public final class Notifications {
    */
   public CompletionStage<Done> unregisterDevice(String userId, String token) {
     validToken(token, STORED_TOKEN_MAX);
-    return handOverStep(
-            () -> deviceOwner(token).<Done>askWithStatus(replyTo -> new DeviceOwner.Release(userId, replyTo), askTimeout))
+    return takeDeviceChange(userId)
+        .thenCompose(
+            taken ->
+                handOverStep(
+                    () ->
+                        deviceOwner(token)
+                            .<Done>askWithStatus(replyTo -> new DeviceOwner.Release(userId, replyTo), askTimeout)))
         .thenCompose(
             released ->
                 handOverStep(
                     () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo))));
+  }
+
+
+  /** Fails with {@link ApiError#RATE_LIMITED} when the user has registered or removed devices too often of late. */
+  private CompletionStage<Done> takeDeviceChange(String userId) {
+    return timed(user(userId).<User.DeviceChangeTaken>ask(User.TakeDeviceChange::new, askTimeout))
+        .thenCompose(
+            taken ->
+                taken.retryAfterMillis() == 0
+                    ? CompletableFuture.completedFuture(Done.getInstance())
+                    : CompletableFuture.failedFuture(
+                        new ApiException(
+                            ApiError.RATE_LIMITED,
+                            "too many device registrations and removals; retry in "
+                                + (taken.retryAfterMillis() + 999) / 1000 + " s")));
   }
 
   private CompletionStage<String> owner(String token) {

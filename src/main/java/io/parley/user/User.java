@@ -1,5 +1,6 @@
 package io.parley.user;
 
+import io.parley.TokenBucket;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
@@ -140,6 +141,15 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public record GetDevices(ActorRef<Devices> replyTo) implements Command {}
 
   /**
+   * Asked before a client registers or removes a device token: an app changes its token a few times a day, a script
+   * can many times a second, and each change writes to the journal and may start a device owner entity.
+   */
+  public record TakeDeviceChange(ActorRef<DeviceChangeTaken> replyTo) implements Command {}
+
+  /** {@code retryAfterMillis} 0: go ahead; otherwise refused, and the user may change a device again after it. */
+  public record DeviceChangeTaken(long retryAfterMillis) implements CborSerializable {}
+
+  /**
    * Asked by the push projection about a push held while the entity settled ({@code NotificationAdded.pushHeld}):
    * answered once presence has settled, yes if no session registered meanwhile and the notification is still unread.
    */
@@ -253,6 +263,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       int idempotencyWindow,
       int messageKeyWindow,
       int maxDevices,
+      double deviceChangesPerMinute,
+      int deviceChangeBurst,
       Set<String> pushedKinds,
       int pushSlices,
       int maxPageBytes) {
@@ -264,6 +276,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         throw new IllegalArgumentException(
             "parley.notifications.max-devices-per-user must be at least 1: a registration keeps its own token");
       }
+      if (notifications.getDouble("device-changes.per-minute") <= 0 || notifications.getInt("device-changes.burst") < 1) {
+        throw new IllegalArgumentException(
+            "parley.notifications.device-changes needs a per-minute above 0 and a burst of at least 1");
+      }
       return new Settings(
           gateway.getInt("max-sessions-per-user"),
           gateway.getDuration("user-idle-timeout"),
@@ -273,6 +289,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
           notifications.getInt("idempotency-window"),
           notifications.getInt("message-idempotency-window"),
           notifications.getInt("max-devices-per-user"),
+          notifications.getDouble("device-changes.per-minute"),
+          notifications.getInt("device-changes.burst"),
           Set.copyOf(notifications.getStringList("pushed-kinds")),
           root.getInt("parley.push.tag-slices"),
           (int) Math.min(Integer.MAX_VALUE, notifications.getBytes("max-page-bytes")));
@@ -382,6 +400,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    */
   private final Set<String> toldLive = newestOf(TOLD_LIVE_REMEMBERED);
   private final GatewayStats stats;
+  /** Memory only: an entity that restarts grants a new burst, a bound the journal can afford. */
+  private final TokenBucket deviceChanges;
 
   private User(
       String userId,
@@ -396,6 +416,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     this.shard = shard;
     this.settings = settings;
     this.stats = GatewayStats.get(context.getSystem());
+    this.deviceChanges = new TokenBucket(settings.deviceChangesPerMinute() / 60, settings.deviceChangeBurst());
   }
 
   /**
@@ -463,6 +484,14 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         .onCommand(RegisterDevice.class, this::onRegisterDevice)
         .onCommand(UnregisterDevice.class, this::onUnregisterDevice)
         .onCommand(GetDevices.class, (state, get) -> Effect().reply(get.replyTo(), new Devices(state.devices())))
+        .onCommand(
+            TakeDeviceChange.class,
+            (state, take) ->
+                Effect()
+                    .reply(
+                        take.replyTo(),
+                        new DeviceChangeTaken(
+                            deviceChanges.tryTake() ? 0 : Math.max(1, deviceChanges.untilNext().toMillis()))))
         .onCommand(ConfirmPush.class, this::onConfirmPush)
         .onCommand(Internal.class, this::onInternal)
         .build();

@@ -30,6 +30,7 @@ class NotificationsTest {
               + "parley.notifications.max-recipients = 50\n"
               + "parley.notifications.max-devices-per-user = 3\n"
               + "parley.notifications.max-page-bytes = 32k\n"
+              + "parley.notifications.device-changes.per-minute = 0.01\n"
               + "parley.auth.admin-token = \"" + ADMIN_TOKEN + "\"");
 
   private final HttpApi api = live.api();
@@ -310,6 +311,32 @@ class NotificationsTest {
       assertThat(error.get("message").asText()).contains("512");
     }
     assertThat(notifications.devices("tl2")).isEmpty();
+  }
+
+  /** The default burst of 20 registrations and removals, over REST and WebSocket together; in this class, then hardly any. */
+  @Test
+  void aUserWhoChangesDevicesTooOftenIsRateLimitedWithoutStoringAnything() {
+    for (int i = 0; i < 10; i++) {
+      notifications.registerDevice("rl1", "rl-phone");
+      assertThat(api.delete("/api/devices/rl-phone", TestTokens.user("rl1")).status()).isEqualTo(204);
+    }
+    HttpApi.Response refused =
+        api.post("/api/devices", TestTokens.user("rl1"), "{\"token\":\"rl-tablet\",\"platform\":\"ios\"}");
+    assertThat(refused.status()).isEqualTo(429);
+    assertThat(refused.contentType()).startsWith("application/problem+json");
+    assertThat(refused.code()).isEqualTo("rate_limited");
+    assertThat(refused.json().get("detail").asText()).contains("retry in");
+    assertThat(api.delete("/api/devices/rl-phone", TestTokens.user("rl1")).code()).isEqualTo("rate_limited");
+    try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("rl1"))) {
+      client.send("{\"type\":\"device.register\",\"ref\":\"r1\",\"token\":\"rl-laptop\",\"platform\":\"web\"}");
+      JsonNode error = client.next("error");
+      assertThat(error.get("ref").asText()).isEqualTo("r1");
+      assertThat(error.get("code").asText()).isEqualTo("rate_limited");
+    }
+    assertThat(notifications.devices("rl1")).isEmpty();
+    // Another user's budget is their own.
+    notifications.registerDevice("rl2", "rl-tablet");
+    assertThat(notifications.devices("rl2")).containsExactly("rl-tablet");
   }
 
   @Test

@@ -275,9 +275,21 @@ class UserTest {
   }
 
   @Test
+  void deviceChangesGetABurstThenWaitForTheRate() {
+    // settings(...): a burst of 3, then one a minute.
+    for (int i = 0; i < 3; i++) {
+      assertThat(kit.<DeviceChangeTaken>runCommand(TakeDeviceChange::new).reply().retryAfterMillis()).isZero();
+    }
+    long wait = kit.<DeviceChangeTaken>runCommand(TakeDeviceChange::new).reply().retryAfterMillis();
+    assertThat(wait).isBetween(59_000L, 60_000L);
+    assertThat(kit.<DeviceChangeTaken>runCommand(TakeDeviceChange::new).reply().retryAfterMillis()).isPositive();
+  }
+
+  @Test
   void tooManySessionsCloseTheOldestByConnectionTimeWhateverOrderTheyRegisteredInAndItStaysClosed() {
     Settings two = new Settings(
-        2, Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ZERO, 10, 10, 10, 2, Set.of("message"), 4, 128 * 1024);
+        2, Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ZERO, 10, 10, 10, 2, 10, 20, Set.of("message"), 4,
+        128 * 1024);
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u-many", shard.ref(), two));
     TestProbe<ToSession> second = testKit.createTestProbe();
     TestProbe<ToSession> first = testKit.createTestProbe();
@@ -386,7 +398,7 @@ class UserTest {
   private static Settings settings(int inboxSize, int keyWindow, int maxDevices, Duration presenceSettle) {
     return new Settings(
         20, Duration.ofMinutes(1), Duration.ofSeconds(5), presenceSettle, inboxSize, keyWindow, keyWindow, maxDevices,
-        Set.of("message", "job_match"), 4, 128 * 1024);
+        1, 3, Set.of("message", "job_match"), 4, 128 * 1024);
   }
 
   private Notified notify(String kind, String title, String key) {

@@ -1,19 +1,19 @@
-package io.parley.gateway;
+package io.parley;
 
 /** A token bucket: {@code rate} tokens a second on average, at most {@code burst} at once. Not thread-safe. */
-final class TokenBucket {
+public final class TokenBucket {
   private final double ratePerNano;
   private final double burst;
   private double tokens;
   private long refilledAt = System.nanoTime();
 
-  TokenBucket(double perSecond, int burst) {
+  public TokenBucket(double perSecond, int burst) {
     this.ratePerNano = perSecond / 1e9;
     this.burst = burst;
     this.tokens = burst;
   }
 
-  boolean tryTake() {
+  public boolean tryTake() {
     long now = System.nanoTime();
     tokens = Math.min(burst, tokens + (now - refilledAt) * ratePerNano);
     refilledAt = now;
@@ -23,7 +23,7 @@ final class TokenBucket {
   }
 
   /** How long until the next token, after {@link #tryTake} refused one. */
-  java.time.Duration untilNext() {
+  public java.time.Duration untilNext() {
     return java.time.Duration.ofNanos((long) Math.ceil((1 - tokens) / ratePerNano));
   }
 }
