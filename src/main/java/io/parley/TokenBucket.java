@@ -14,12 +14,22 @@ public final class TokenBucket {
   }
 
   public boolean tryTake() {
-    long now = System.nanoTime();
-    tokens = Math.min(burst, tokens + (now - refilledAt) * ratePerNano);
-    refilledAt = now;
+    refill();
     if (tokens < 1) return false;
     tokens -= 1;
     return true;
+  }
+
+  /** Whether a whole burst could be taken now: nothing taken is still to be paid back. */
+  public boolean isFull() {
+    refill();
+    return tokens >= burst;
+  }
+
+  private void refill() {
+    long now = System.nanoTime();
+    tokens = Math.min(burst, tokens + (now - refilledAt) * ratePerNano);
+    refilledAt = now;
   }
 
   /** How long until the next token, after {@link #tryTake} refused one. */

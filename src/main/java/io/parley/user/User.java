@@ -400,7 +400,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    */
   private final Set<String> toldLive = newestOf(TOLD_LIVE_REMEMBERED);
   private final GatewayStats stats;
-  /** Memory only: an entity that restarts grants a new burst, a bound the journal can afford. */
+  /** Memory only: the entity does not passivate before it is full again (see the idle check). */
   private final TokenBucket deviceChanges;
 
   private User(
@@ -771,7 +771,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       if (!sessions.isEmpty()) return Effect().none();
       return Effect().persist(new LastSeen(Instant.now().truncatedTo(ChronoUnit.MILLIS))).thenRun(this::publish);
     }
-    if (sessions.isEmpty() && watchers.isEmpty() && idleSinceLastCheck) {
+    // A bucket not yet full again would come back full after a restart: the entity stays until it is.
+    if (sessions.isEmpty() && watchers.isEmpty() && idleSinceLastCheck && deviceChanges.isFull()) {
       shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
     }
     idleSinceLastCheck = sessions.isEmpty();

@@ -159,6 +159,8 @@ class DeviceTokenRaceTest {
           } else if (command instanceof User.UnregisterDevice unregister) {
             stored.remove(unregister.token());
             answer(command, () -> unregister.replyTo().tell(StatusReply.ack()));
+          } else if (command instanceof User.TakeDeviceChange take) {
+            take.replyTo().tell(new User.DeviceChangeTaken(0));
           }
           return Behaviors.same();
         });

@@ -285,6 +285,22 @@ class UserTest {
     assertThat(kit.<DeviceChangeTaken>runCommand(TakeDeviceChange::new).reply().retryAfterMillis()).isPositive();
   }
 
+  /** Passivating would refill the budget: an entity whose bucket is not full again stays, however idle. */
+  @Test
+  void anIdleEntityStaysUntilItsDeviceBudgetIsFullAgain() {
+    Settings quick = new Settings(
+        20, Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ZERO, 3, 4, 4, 2, 1, 3, Set.of("message"), 4,
+        128 * 1024);
+    TestProbe<ClusterSharding.ShardCommand> untouchedShard = testKit.createTestProbe();
+    EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u-untouched", untouchedShard.ref(), quick));
+    TestProbe<ClusterSharding.ShardCommand> changedShard = testKit.createTestProbe();
+    var changed = EventSourcedBehaviorTestKit.create(testKit.system(), User.create("u-changed", changedShard.ref(), quick));
+    assertThat(changed.<DeviceChangeTaken>runCommand(TakeDeviceChange::new).reply().retryAfterMillis()).isZero();
+
+    untouchedShard.expectMessageClass(ClusterSharding.Passivate.class, Duration.ofSeconds(3));
+    changedShard.expectNoMessage(Duration.ofSeconds(1));
+  }
+
   @Test
   void tooManySessionsCloseTheOldestByConnectionTimeWhateverOrderTheyRegisteredInAndItStaysClosed() {
     Settings two = new Settings(
