@@ -232,7 +232,10 @@ public final class ParleyNode implements AutoCloseable {
                     authentication,
                     bodies,
                     (int) config.getBytes("parley.notifications.max-data-bytes").longValue(),
-                    config.getDuration("parley.notifications.admin-request-timeout"))
+                    config.getDuration("parley.notifications.admin-request-timeout"),
+                    "infinite".equals(config.getString("akka.http.server.idle-timeout"))
+                        ? null
+                        : config.getDuration("akka.http.server.idle-timeout"))
                 .route(),
             new PresenceRoutes(presences, authentication).route(),
             new GatewayStatusRoutes(system, authentication).route(),

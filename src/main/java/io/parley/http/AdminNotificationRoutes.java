@@ -34,7 +34,15 @@ public final class AdminNotificationRoutes {
       Authentication authentication,
       RequestBodies bodies,
       int maxDataBytes,
-      java.time.Duration requestTimeout) {
+      java.time.Duration requestTimeout,
+      java.time.Duration idleTimeout) {
+    // Past the server's idle timeout Akka resets the connection without an answer, and a keyless send's client
+    // would never learn the key to retry it with.
+    if (idleTimeout != null && requestTimeout.plus(HTTP_TIMEOUT_MARGIN).compareTo(idleTimeout) >= 0) {
+      throw new IllegalArgumentException(
+          "parley.notifications.admin-request-timeout (" + requestTimeout + ") plus " + HTTP_TIMEOUT_MARGIN.toSeconds()
+              + " s must be shorter than akka.http.server.idle-timeout (" + idleTimeout + ")");
+    }
     this.notifications = notifications;
     this.authentication = authentication;
     this.bodies = bodies;

@@ -101,8 +101,8 @@ public final class Notifications {
   }
 
   /**
-   * As above, failing with {@link ApiError#TIMEOUT} once {@code deadline} (null: none) has passed, and no chunk is
-   * asked for after that. A failed send without a key fails naming the key it was stored under, since its client
+   * As above, failing with {@link ApiError#TIMEOUT} once {@code deadline} (null: none) has passed; no new chunk is
+   * asked for after that (the one in flight may still be asked again, which its batch entity answers as a repeat). A failed send without a key fails naming the key it was stored under, since its client
    * cannot otherwise retry it without giving the notification twice to whoever has it already.
    */
   public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey, Duration deadline) {

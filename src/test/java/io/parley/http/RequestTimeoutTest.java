@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestTokens;
+import java.time.Duration;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class RequestTimeoutTest {
       new LiveNode(
           """
           akka.http.server.request-timeout = 300 ms
-          parley.notifications.admin-request-timeout = 60 s
+          parley.notifications.admin-request-timeout = 45 s
           parley.notifications.max-recipients = 500
           """);
 
@@ -39,6 +40,20 @@ class RequestTimeoutTest {
 
     assertThat(response.status()).as(response.body()).isEqualTo(202);
     assertThat(response.json().get("accepted").asInt()).isEqualTo(500);
+  }
+
+  /** Akka resets a connection idle past akka.http.server.idle-timeout with no answer: the admin send must end first. */
+  @Test
+  void anAdminTimeoutThatOutlastsTheIdleTimeoutStopsTheNode() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new AdminNotificationRoutes(null, null, null, 0, Duration.ofMinutes(2), Duration.ofSeconds(60)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("akka.http.server.idle-timeout");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new AdminNotificationRoutes(null, null, null, 0, Duration.ofSeconds(50), Duration.ofSeconds(60)))
+        .isInstanceOf(IllegalArgumentException.class);
+    new AdminNotificationRoutes(null, null, null, 0, Duration.ofSeconds(45), Duration.ofSeconds(60));
+    new AdminNotificationRoutes(null, null, null, 0, Duration.ofMinutes(2), null);
   }
 
   private static String send(int users) {
