@@ -266,7 +266,30 @@ public final class Notifications {
         .thenCompose(taken -> owner(token))
         .thenCompose(previous -> handOver(token, previous, userId))
         .thenCompose(previous -> claim(token, userId, previous))
-        .thenCompose(claimed -> this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo)));
+        .thenCompose(
+            claimed -> this.<User.Device>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo)))
+        .thenCompose(stored -> keepIfStillOwned(userId, stored));
+  }
+
+  /**
+   * Forgets the registration just stored if the token was claimed by someone else meanwhile: their hand-over asked
+   * this user to drop it before it was stored, and it would stay in this user's list, owned by another, every push
+   * to it refused. Only this registration is forgotten: a newer one of the same token (registered again since, after
+   * claiming it back) is not.
+   */
+  private CompletionStage<Done> keepIfStillOwned(String userId, User.Device stored) {
+    return owner(stored.token())
+        .thenCompose(
+            owner ->
+                userId.equals(owner)
+                    ? CompletableFuture.completedFuture(Done.getInstance())
+                    : handOverStep(
+                        () ->
+                            this.<Done>askStatus(
+                                userId,
+                                replyTo ->
+                                    new User.UnregisterDevice(
+                                        stored.token(), "registered_by_another_user", stored.registeredAt(), replyTo))));
   }
 
   /**

@@ -15,6 +15,7 @@ import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
 import io.parley.user.DeviceOwner;
 import io.parley.user.User;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +41,9 @@ class DeviceTokenRaceTest {
 
   /** Each user's stored tokens. */
   private static final Map<String, Set<String>> devices = new ConcurrentHashMap<>();
+  /** When each user's token was last registered, by a clock of the stand-in's own: "user|token". */
+  private static final Map<String, Instant> registeredAt = new ConcurrentHashMap<>();
+  private static final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
   /** Each token entity's owner. */
   private static final Map<String, String> owners = new ConcurrentHashMap<>();
   /** Holds back the answer to the next command of this class, until completed. */
@@ -60,6 +64,7 @@ class DeviceTokenRaceTest {
   void fresh() {
     devices.clear();
     owners.clear();
+    registeredAt.clear();
     heldCommand = null;
   }
 
@@ -97,6 +102,24 @@ class DeviceTokenRaceTest {
 
     assertThat(devices.get("ana")).contains("tok-2");
     assertConsistent("ana", "tok-2");
+  }
+
+  @Test
+  void twoUsersRegisteringOneTokenAtOnceLeaveItStoredOnlyByItsOwner() throws Exception {
+    // ana's claim is made and its answer held; bo takes the token from ana and stores it before ana has stored it,
+    // so bo's hand-over finds nothing to take from ana, and ana then stores a token bo owns.
+    heldCommand = DeviceOwner.Claim.class;
+    gate = new CompletableFuture<>();
+    CompletionStage<Done> ana = notifications.registerDevice("ana", "tok-3", "ios");
+    await(() -> heldCommand == null);
+    register("bo", "tok-3");
+    gate.complete(null);
+    ana.toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertThat(owners.get(DeviceOwner.entityId("tok-3"))).isEqualTo("bo");
+    assertThat(devices.get("bo")).contains("tok-3");
+    assertThat(devices.get("ana")).doesNotContain("tok-3");
+    assertConsistent("ana", "tok-3");
   }
 
   /**
@@ -155,9 +178,14 @@ class DeviceTokenRaceTest {
           Set<String> stored = devices.computeIfAbsent(userId, id -> ConcurrentHashMap.newKeySet());
           if (command instanceof User.RegisterDevice register) {
             stored.add(register.token());
-            answer(command, () -> register.replyTo().tell(StatusReply.ack()));
+            User.Device device = new User.Device(register.token(), register.platform(), Instant.ofEpochMilli(clock.incrementAndGet()));
+            registeredAt.put(userId + "|" + register.token(), device.registeredAt());
+            answer(command, () -> register.replyTo().tell(StatusReply.success(device)));
           } else if (command instanceof User.UnregisterDevice unregister) {
-            stored.remove(unregister.token());
+            Instant at = registeredAt.get(userId + "|" + unregister.token());
+            if (unregister.onlyIfRegisteredAt() == null || unregister.onlyIfRegisteredAt().equals(at)) {
+              stored.remove(unregister.token());
+            }
             answer(command, () -> unregister.replyTo().tell(StatusReply.ack()));
           } else if (command instanceof User.TakeDeviceChange take) {
             take.replyTo().tell(new User.DeviceChangeTaken(0));

@@ -60,7 +60,7 @@ class UserTest {
   void aReplayUnderAnotherConfigurationGivesTheSameInboxAndDevices() {
     for (int i = 1; i <= 5; i++) notify("comment", "c" + i, "key-" + i);
     for (String token : List.of("t1", "t2", "t3")) {
-      kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice(token, Platform.WEB, r));
+      kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice(token, Platform.WEB, r));
     }
     State before = kit.getState();
     assertThat(before.inbox().recentKeys().oldestFirst()).containsExactly("key-2", "key-3", "key-4", "key-5");
@@ -120,7 +120,7 @@ class UserTest {
 
   @Test
   void pushesOnlyWhenNobodyIsConnectedAndTheKindIsPushed() {
-    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.ANDROID, r));
+    kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("phone", Platform.ANDROID, r));
     var stored = kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match"), null, null, r));
     NotificationAdded added = (NotificationAdded) stored.event();
     assertThat(added.pushTo()).extracting(Device::token).containsExactly("phone");
@@ -145,7 +145,7 @@ class UserTest {
   void aPushDecidedRightAfterTheEntityStartedWaitsForSessionsToRegisterAgain() {
     kit = EventSourcedBehaviorTestKit.create(
         testKit.system(), User.create("u-settle", shard.ref(), settings(10, 10, 2, Duration.ofMinutes(1))));
-    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
+    kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
     NotificationAdded held =
         (NotificationAdded) kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match"), null, null, r)).event();
     assertThat(held.pushTo()).extracting(Device::token).containsExactly("phone");
@@ -167,7 +167,7 @@ class UserTest {
     // Another start, and no session comes back: the push is held for the settle time, then confirmed.
     kit = EventSourcedBehaviorTestKit.create(
         testKit.system(), User.create("u-settle", shard.ref(), settings(10, 10, 2, Duration.ofSeconds(3))));
-    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
+    kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
     NotificationAdded again =
         (NotificationAdded) kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match 2"), null, null, r)).event();
     assertThat(again.pushHeld()).isTrue();
@@ -184,7 +184,7 @@ class UserTest {
   void presenceSettlesFromTheEndOfRecoveryNotFromTheStart() {
     kit = EventSourcedBehaviorTestKit.create(
         testKit.system(), User.create("u-slow", shard.ref(), settings(10, 10, 2, Duration.ofSeconds(2))));
-    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
+    kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("phone", Platform.IOS, r));
     // A long journal: replaying it takes longer than the whole settle time.
     kit.persistenceTestKit().withPolicy(new SlowReplay("User|u-slow", Duration.ofSeconds(3)));
     try {
@@ -242,7 +242,7 @@ class UserTest {
 
   @Test
   void aMessageToldLiveIsNeitherStoredNorPushedWhenTheUserHasLeftByTheTimeTheJournalBringsIt() {
-    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.ANDROID, r));
+    kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("phone", Platform.ANDROID, r));
     TestProbe<ToSession> session = testKit.createTestProbe();
     kit.runCommand(new Connect("s1", session.ref(), System.currentTimeMillis()));
     session.expectMessageClass(Welcome.class);
@@ -379,9 +379,9 @@ class UserTest {
 
   @Test
   void keepsTheNewestDevicesAndForgetsRemovedOnes() {
-    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t1", Platform.ANDROID, r));
-    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t2", Platform.IOS, r));
-    var third = kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("t3", Platform.WEB, r));
+    kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("t1", Platform.ANDROID, r));
+    kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("t2", Platform.IOS, r));
+    var third = kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("t3", Platform.WEB, r));
 
     assertThat(third.events()).containsExactly(
         new DeviceRemoved("t1", "device_limit"), third.events().get(1));
@@ -390,6 +390,27 @@ class UserTest {
     kit.runCommand(new UnregisterDevice("t2", "unregistered", null));
     assertThat(kit.getState().devices()).extracting(Device::token).containsExactly("t3");
     assertThat(kit.restart().state().devices()).extracting(Device::token).containsExactly("t3");
+  }
+
+  /** A registration is named by its registeredAt, unique per user however fast they come; only it can be forgotten so. */
+  @Test
+  void aConditionalRemovalForgetsOnlyTheRegistrationItNames() {
+    Device first = kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("t1", Platform.ANDROID, r)).reply().getValue();
+    Device again = kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("t1", Platform.ANDROID, r)).reply().getValue();
+    Device other = kit.<StatusReply<Device>>runCommand(r -> new RegisterDevice("t2", Platform.IOS, r)).reply().getValue();
+    assertThat(again.registeredAt()).isAfter(first.registeredAt());
+    assertThat(other.registeredAt()).isAfter(again.registeredAt());
+
+    var stale = kit.<StatusReply<akka.Done>>runCommand(
+        r -> new UnregisterDevice("t1", "registered_by_another_user", first.registeredAt(), r));
+    assertThat(stale.events()).isEmpty();
+    assertThat(stale.reply().isSuccess()).isTrue();
+    assertThat(kit.getState().devices()).extracting(Device::token).containsExactly("t1", "t2");
+
+    var current = kit.<StatusReply<akka.Done>>runCommand(
+        r -> new UnregisterDevice("t1", "registered_by_another_user", again.registeredAt(), r));
+    assertThat(current.events()).containsExactly(new DeviceRemoved("t1", "registered_by_another_user"));
+    assertThat(kit.getState().devices()).extracting(Device::token).containsExactly("t2");
   }
 
   @Test
