@@ -262,23 +262,25 @@ public final class Notifications {
     User.Platform parsed = platform(platform);
     // Claimed even when it looked like ours already (claiming is idempotent): a DELETE of ours may have released it
     // since the owner was looked up, and the token would then sit in our devices with no owner.
+    String registration = UUID.randomUUID().toString();
     return takeDeviceChange(userId)
         .thenCompose(taken -> owner(token))
         .thenCompose(previous -> handOver(token, previous, userId))
-        .thenCompose(previous -> claim(token, userId, previous))
+        .thenCompose(previous -> claim(token, userId))
         .thenCompose(
-            claimed -> this.<User.Device>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, replyTo)))
-        .thenCompose(stored -> keepIfStillOwned(userId, stored));
+            claimed ->
+                this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, registration, replyTo)))
+        .thenCompose(stored -> keepIfStillOwned(userId, token, registration));
   }
 
   /**
-   * Forgets the registration just stored if the token was claimed by someone else meanwhile: their hand-over asked
-   * this user to drop it before it was stored, and it would stay in this user's list, owned by another, every push
-   * to it refused. Only this registration is forgotten: a newer one of the same token (registered again since, after
-   * claiming it back) is not.
+   * Forgets the registration just stored if the token was claimed by someone else since this one's claim: their
+   * hand-over asked this user to drop it before it was stored, and it would stay in this user's list, owned by
+   * another, every push to it refused. Only this registration is forgotten, never a newer one of the same token
+   * (registered again since, after claiming it back).
    */
-  private CompletionStage<Done> keepIfStillOwned(String userId, User.Device stored) {
-    return owner(stored.token())
+  private CompletionStage<Done> keepIfStillOwned(String userId, String token, String registration) {
+    return owner(token)
         .thenCompose(
             owner ->
                 userId.equals(owner)
@@ -288,8 +290,7 @@ public final class Notifications {
                             this.<Done>askStatus(
                                 userId,
                                 replyTo ->
-                                    new User.UnregisterDevice(
-                                        stored.token(), "registered_by_another_user", stored.registeredAt(), replyTo))));
+                                    new User.UnregisterDevice(token, "registered_by_another_user", registration, replyTo))));
   }
 
   /**
@@ -333,17 +334,16 @@ public final class Notifications {
         .thenApply(DeviceOwner.Owner::userId);
   }
 
-  /** Makes {@code userId} the owner, and takes the token off whoever claimed it since {@code seen} was looked up. */
-  private CompletionStage<String> claim(String token, String userId, String seen) {
+  /** Makes {@code userId} the owner, and takes the token off whoever held the claim before. */
+  private CompletionStage<String> claim(String token, String userId) {
     return handOverStep(
             () ->
                 deviceOwner(token)
                     .<DeviceOwner.Claimed>askWithStatus(replyTo -> new DeviceOwner.Claim(userId, replyTo), askTimeout))
-        .thenCompose(
-            claimed ->
-                java.util.Objects.equals(claimed.previousOwner(), seen)
-                    ? CompletableFuture.completedFuture(seen)
-                    : handOver(token, claimed.previousOwner(), userId));
+        // Taken from the previous owner again even when it is the one handed over from before the claim: that user's
+        // own registration may have stored the token since (its claim lost to this one, and it checks the owner only
+        // after storing, so it may have seen itself still owning it).
+        .thenCompose(claimed -> handOver(token, claimed.previousOwner(), userId));
   }
 
   /** Takes the token off {@code previous}, unless that is nobody or {@code userId} itself; answers {@code previous}. */

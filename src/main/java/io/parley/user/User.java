@@ -131,16 +131,21 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public record MarkNotificationsRead(String notificationId, ActorRef<StatusReply<UnreadCount>> replyTo)
       implements Command {}
 
-  /** Answered with the device as stored: its {@code registeredAt} names this registration among the user's. */
-  public record RegisterDevice(String token, Platform platform, ActorRef<StatusReply<Device>> replyTo)
-      implements Command {}
+  /** {@code registration} (null from nodes of earlier versions) names this registration: see {@link UnregisterDevice}. */
+  public record RegisterDevice(
+      String token, Platform platform, String registration, ActorRef<StatusReply<Done>> replyTo) implements Command {
+    public RegisterDevice(String token, Platform platform, ActorRef<StatusReply<Done>> replyTo) {
+      this(token, platform, null, replyTo);
+    }
+  }
 
   /**
    * Forgets a device token; {@code replyTo} may be null when nobody waits (a push found the token dead). With
-   * {@code onlyIfRegisteredAt}, only the registration of that moment is forgotten, not a newer one of the same token.
+   * {@code onlyIfRegistration}, only while the token held is from that registration, not a newer one of it. (A node
+   * of an earlier version ignores the condition.)
    */
   public record UnregisterDevice(
-      String token, String reason, Instant onlyIfRegisteredAt, ActorRef<StatusReply<Done>> replyTo)
+      String token, String reason, String onlyIfRegistration, ActorRef<StatusReply<Done>> replyTo)
       implements Command {
     public UnregisterDevice(String token, String reason, ActorRef<StatusReply<Done>> replyTo) {
       this(token, reason, null, replyTo);
@@ -241,7 +246,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   public record DeviceRemoved(String token, String reason) implements Event {}
 
-  public record Device(String token, Platform platform, Instant registeredAt) implements CborSerializable {}
+  /** {@code registration}: see {@link RegisterDevice}; null in events stored before it existed. */
+  public record Device(String token, Platform platform, Instant registeredAt, String registration)
+      implements CborSerializable {}
 
   /** {@code devices} is oldest first. */
   public record State(Status chosen, Instant lastSeenAt, Inbox inbox, List<Device> devices)
@@ -413,7 +420,6 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    */
   private final Set<String> toldLive = newestOf(TOLD_LIVE_REMEMBERED);
   private final GatewayStats stats;
-  private Instant lastRegisteredAt;
   /** Memory only: the entity does not passivate before it is full again (see the idle check). */
   private final TokenBucket deviceChanges;
 
@@ -724,32 +730,26 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   }
 
   private Effect<Event, State> onRegisterDevice(State state, RegisterDevice register) {
-    // Later than every registration before it, so that registeredAt names this one (onlyIfRegisteredAt). A restart
-    // forgets lastRegisteredAt, and takes longer than a millisecond.
-    Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    if (lastRegisteredAt != null && !at.isAfter(lastRegisteredAt)) at = lastRegisteredAt.plusMillis(1);
-    for (Device held : state.devices()) if (!at.isAfter(held.registeredAt())) at = held.registeredAt().plusMillis(1);
-    lastRegisteredAt = at;
-    Device device = new Device(register.token(), register.platform(), at);
+    Device device =
+        new Device(
+            register.token(), register.platform(), Instant.now().truncatedTo(ChronoUnit.MILLIS), register.registration());
     if (state.hasDevice(register.token())) {
       // Stored again, as the newest: the device directory learns tokens only from these events, and tokens held since
       // before it existed reach it when their app registers them at its next start.
-      return Effect()
-          .persist(new DeviceRegistered(device))
-          .thenRun(s -> register.replyTo().tell(StatusReply.success(device)));
+      return Effect().persist(new DeviceRegistered(device)).thenRun(s -> register.replyTo().tell(StatusReply.ack()));
     }
     List<Event> events = new ArrayList<>();
     // The oldest token makes room: a user who keeps reinstalling must not grow the list without bound.
     int over = state.devices().size() + 1 - settings.maxDevices();
     for (int i = 0; i < over; i++) events.add(new DeviceRemoved(state.devices().get(i).token(), "device_limit"));
     events.add(new DeviceRegistered(device));
-    return Effect().persist(events).thenRun(s -> register.replyTo().tell(StatusReply.success(device)));
+    return Effect().persist(events).thenRun(s -> register.replyTo().tell(StatusReply.ack()));
   }
 
   private Effect<Event, State> onUnregisterDevice(State state, UnregisterDevice unregister) {
     Device held = state.device(unregister.token());
     if (held == null
-        || (unregister.onlyIfRegisteredAt() != null && !unregister.onlyIfRegisteredAt().equals(held.registeredAt()))) {
+        || (unregister.onlyIfRegistration() != null && !unregister.onlyIfRegistration().equals(held.registration()))) {
       return Effect().none().thenRun(s -> replyDone(unregister.replyTo()));
     }
     return Effect()

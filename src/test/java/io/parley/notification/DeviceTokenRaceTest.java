@@ -15,7 +15,6 @@ import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
 import io.parley.user.DeviceOwner;
 import io.parley.user.User;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -41,9 +40,8 @@ class DeviceTokenRaceTest {
 
   /** Each user's stored tokens. */
   private static final Map<String, Set<String>> devices = new ConcurrentHashMap<>();
-  /** When each user's token was last registered, by a clock of the stand-in's own: "user|token". */
-  private static final Map<String, Instant> registeredAt = new ConcurrentHashMap<>();
-  private static final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+  /** The registration each user's token was last stored by: "user|token". */
+  private static final Map<String, String> registrations = new ConcurrentHashMap<>();
   /** Each token entity's owner. */
   private static final Map<String, String> owners = new ConcurrentHashMap<>();
   /** Holds back the answer to the next command of this class, until completed. */
@@ -64,7 +62,7 @@ class DeviceTokenRaceTest {
   void fresh() {
     devices.clear();
     owners.clear();
-    registeredAt.clear();
+    registrations.clear();
     heldCommand = null;
   }
 
@@ -120,6 +118,24 @@ class DeviceTokenRaceTest {
     assertThat(devices.get("bo")).contains("tok-3");
     assertThat(devices.get("ana")).doesNotContain("tok-3");
     assertConsistent("ana", "tok-3");
+  }
+
+  @Test
+  void aRegistrationStoredBetweenTheHandOverAndTheClaimOfAnotherUserIsTakenBackAfterTheClaim() throws Exception {
+    register("ana", "tok-4");
+    // bo looked ana up as the owner and took the token from her; the answer is held before bo claims it. ana's app
+    // registers the token again meanwhile: ana claims it, stores it, and finds herself still the owner.
+    heldCommand = User.UnregisterDevice.class;
+    gate = new CompletableFuture<>();
+    CompletionStage<Done> bo = notifications.registerDevice("bo", "tok-4", "ios");
+    await(() -> heldCommand == null);
+    register("ana", "tok-4");
+    gate.complete(null);
+    bo.toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertThat(owners.get(DeviceOwner.entityId("tok-4"))).isEqualTo("bo");
+    assertThat(devices.get("bo")).contains("tok-4");
+    assertThat(devices.get("ana")).doesNotContain("tok-4");
   }
 
   /**
@@ -178,12 +194,11 @@ class DeviceTokenRaceTest {
           Set<String> stored = devices.computeIfAbsent(userId, id -> ConcurrentHashMap.newKeySet());
           if (command instanceof User.RegisterDevice register) {
             stored.add(register.token());
-            User.Device device = new User.Device(register.token(), register.platform(), Instant.ofEpochMilli(clock.incrementAndGet()));
-            registeredAt.put(userId + "|" + register.token(), device.registeredAt());
-            answer(command, () -> register.replyTo().tell(StatusReply.success(device)));
+            registrations.put(userId + "|" + register.token(), String.valueOf(register.registration()));
+            answer(command, () -> register.replyTo().tell(StatusReply.ack()));
           } else if (command instanceof User.UnregisterDevice unregister) {
-            Instant at = registeredAt.get(userId + "|" + unregister.token());
-            if (unregister.onlyIfRegisteredAt() == null || unregister.onlyIfRegisteredAt().equals(at)) {
+            String held = registrations.get(userId + "|" + unregister.token());
+            if (unregister.onlyIfRegistration() == null || unregister.onlyIfRegistration().equals(held)) {
               stored.remove(unregister.token());
             }
             answer(command, () -> unregister.replyTo().tell(StatusReply.ack()));
