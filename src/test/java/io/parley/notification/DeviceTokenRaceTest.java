@@ -90,13 +90,10 @@ class DeviceTokenRaceTest {
     register("ana", "tok-2");
 
     // The POST looked the owner up (ana) and is held; the DELETE runs whole in between.
-    heldCommand = DeviceOwner.GetOwner.class;
-    gate = new CompletableFuture<>();
-    CompletionStage<Done> post = notifications.registerDevice("ana", "tok-2", "ios");
-    await(() -> heldCommand == null);
-    notifications.unregisterDevice("ana", "tok-2").toCompletableFuture().get(10, TimeUnit.SECONDS);
-    gate.complete(null);
-    post.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    whileHeld(
+        DeviceOwner.GetOwner.class,
+        () -> notifications.registerDevice("ana", "tok-2", "ios"),
+        () -> notifications.unregisterDevice("ana", "tok-2").toCompletableFuture().get(10, TimeUnit.SECONDS));
 
     assertThat(devices.get("ana")).contains("tok-2");
     assertConsistent("ana", "tok-2");
@@ -106,13 +103,7 @@ class DeviceTokenRaceTest {
   void twoUsersRegisteringOneTokenAtOnceLeaveItStoredOnlyByItsOwner() throws Exception {
     // ana's claim is made and its answer held; bo takes the token from ana and stores it before ana has stored it,
     // so bo's hand-over finds nothing to take from ana, and ana then stores a token bo owns.
-    heldCommand = DeviceOwner.Claim.class;
-    gate = new CompletableFuture<>();
-    CompletionStage<Done> ana = notifications.registerDevice("ana", "tok-3", "ios");
-    await(() -> heldCommand == null);
-    register("bo", "tok-3");
-    gate.complete(null);
-    ana.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    whileHeld(DeviceOwner.Claim.class, () -> notifications.registerDevice("ana", "tok-3", "ios"), () -> register("bo", "tok-3"));
 
     assertThat(owners.get(DeviceOwner.entityId("tok-3"))).isEqualTo("bo");
     assertThat(devices.get("bo")).contains("tok-3");
@@ -125,17 +116,30 @@ class DeviceTokenRaceTest {
     register("ana", "tok-4");
     // bo looked ana up as the owner and took the token from her; the answer is held before bo claims it. ana's app
     // registers the token again meanwhile: ana claims it, stores it, and finds herself still the owner.
-    heldCommand = User.UnregisterDevice.class;
-    gate = new CompletableFuture<>();
-    CompletionStage<Done> bo = notifications.registerDevice("bo", "tok-4", "ios");
-    await(() -> heldCommand == null);
-    register("ana", "tok-4");
-    gate.complete(null);
-    bo.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    whileHeld(User.UnregisterDevice.class, () -> notifications.registerDevice("bo", "tok-4", "ios"), () -> register("ana", "tok-4"));
 
     assertThat(owners.get(DeviceOwner.entityId("tok-4"))).isEqualTo("bo");
     assertThat(devices.get("bo")).contains("tok-4");
     assertThat(devices.get("ana")).doesNotContain("tok-4");
+  }
+
+  interface Step {
+    void run() throws Exception;
+  }
+
+  /**
+   * Starts {@code request} holding the answer to the next command of class {@code held} (its state change is made),
+   * runs {@code meanwhile} once it is held, then lets {@code request} go on and waits for it.
+   */
+  private void whileHeld(
+      Class<?> held, java.util.function.Supplier<CompletionStage<Done>> request, Step meanwhile) throws Exception {
+    heldCommand = held;
+    gate = new CompletableFuture<>();
+    CompletionStage<Done> started = request.get();
+    await(() -> heldCommand == null);
+    meanwhile.run();
+    gate.complete(null);
+    started.toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   /**
