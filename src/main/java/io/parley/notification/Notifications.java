@@ -267,10 +267,23 @@ public final class Notifications {
         .thenCompose(taken -> owner(token))
         .thenCompose(previous -> handOver(token, previous, userId))
         .thenCompose(previous -> claim(token, userId))
+        .thenCompose(claimed -> store(userId, token, parsed, registration));
+  }
+
+  /**
+   * Stores the registration, then checks that it still owns the token ({@link #keepIfStillOwned}); the check runs
+   * when storing failed too, since a store whose answer was lost may still have been applied.
+   */
+  private CompletionStage<Done> store(String userId, String token, User.Platform platform, String registration) {
+    return Futures.direct(
+            this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, platform, registration, replyTo)))
+        .handle((done, failure) -> failure)
         .thenCompose(
-            claimed ->
-                this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, parsed, registration, replyTo)))
-        .thenCompose(stored -> keepIfStillOwned(userId, token, registration));
+            failure -> {
+              CompletionStage<Done> checked = keepIfStillOwned(userId, token, registration);
+              if (failure == null) return checked;
+              return checked.handle((done, ignored) -> done).thenCompose(done -> CompletableFuture.failedFuture(failure));
+            });
   }
 
   /**

@@ -37,7 +37,11 @@ public final class DeviceOwner
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Makes {@code userId} the owner; the reply names the previous owner (null when none, or the same user). */
+  /**
+   * Makes {@code userId} the owner; the reply names the owner it took the token from (null when none). Claimed again
+   * by the owner, it names that one again: the claimant's hand-over from it may not have finished (the first answer
+   * was lost, or the hand-over failed and the client retries), and repeating a hand-over is harmless.
+   */
   public record Claim(String userId, ActorRef<StatusReply<Claimed>> replyTo) implements Command {}
 
   public record Claimed(String previousOwner) implements CborSerializable {}
@@ -56,7 +60,8 @@ public final class DeviceOwner
 
   public record Released(String userId) implements Event {}
 
-  public record State(String owner) implements CborSerializable {}
+  /** {@code displaced}: the owner {@code owner} took the token from (null in snapshots taken before it was kept). */
+  public record State(String owner, String displaced) implements CborSerializable {}
 
   public static void init(ActorSystem<?> system) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> new DeviceOwner(ctx.getEntityId())));
@@ -96,7 +101,7 @@ public final class DeviceOwner
 
   @Override
   public State emptyState() {
-    return new State(null);
+    return new State(null, null);
   }
 
   @Override
@@ -112,7 +117,7 @@ public final class DeviceOwner
             Claim.class,
             (state, claim) -> {
               if (claim.userId().equals(state.owner())) {
-                return Effect().reply(claim.replyTo(), StatusReply.success(new Claimed(null)));
+                return Effect().reply(claim.replyTo(), StatusReply.success(new Claimed(state.displaced())));
               }
               return Effect()
                   .persist(new OwnerChanged(claim.userId()))
@@ -132,8 +137,10 @@ public final class DeviceOwner
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(OwnerChanged.class, (state, e) -> new State(e.userId()))
-        .onEvent(Released.class, (state, e) -> new State(null))
+        .onEvent(
+            OwnerChanged.class,
+            (state, e) -> e.userId().equals(state.owner()) ? state : new State(e.userId(), state.owner()))
+        .onEvent(Released.class, (state, e) -> new State(null, null))
         .build();
   }
 }

@@ -141,8 +141,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   /**
    * Forgets a device token; {@code replyTo} may be null when nobody waits (a push found the token dead). With
-   * {@code onlyIfRegistration}, only while the token held is from that registration, not a newer one of it. (A node
-   * of an earlier version ignores the condition.)
+   * {@code onlyIfRegistration}, only while the token held is from that registration, not a newer one of it; a token
+   * held from a registration with no id (stored by a node of an earlier version) counts as that one. (A node of an
+   * earlier version ignores the condition.)
    */
   public record UnregisterDevice(
       String token, String reason, String onlyIfRegistration, ActorRef<StatusReply<Done>> replyTo)
@@ -749,7 +750,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private Effect<Event, State> onUnregisterDevice(State state, UnregisterDevice unregister) {
     Device held = state.device(unregister.token());
     if (held == null
-        || (unregister.onlyIfRegistration() != null && !unregister.onlyIfRegistration().equals(held.registration()))) {
+        || (unregister.onlyIfRegistration() != null
+            && held.registration() != null
+            && !unregister.onlyIfRegistration().equals(held.registration()))) {
       return Effect().none().thenRun(s -> replyDone(unregister.replyTo()));
     }
     return Effect()

@@ -46,6 +46,8 @@ class DeviceTokenRaceTest {
   private static final Map<String, String> owners = new ConcurrentHashMap<>();
   /** Holds back the answer to the next command of this class, until completed. */
   private static volatile Class<?> heldCommand;
+  /** The next command of this class is carried out and never answered, as when its answer is lost. */
+  private static volatile Class<?> unansweredCommand;
   private static volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
   private final Notifications notifications = new Notifications(testKit.system());
@@ -64,6 +66,7 @@ class DeviceTokenRaceTest {
     owners.clear();
     registrations.clear();
     heldCommand = null;
+    unansweredCommand = null;
   }
 
   @AfterAll
@@ -91,9 +94,10 @@ class DeviceTokenRaceTest {
 
     // The POST looked the owner up (ana) and is held; the DELETE runs whole in between.
     whileHeld(
-        DeviceOwner.GetOwner.class,
-        () -> notifications.registerDevice("ana", "tok-2", "ios"),
-        () -> notifications.unregisterDevice("ana", "tok-2").toCompletableFuture().get(10, TimeUnit.SECONDS));
+            DeviceOwner.GetOwner.class,
+            () -> notifications.registerDevice("ana", "tok-2", "ios"),
+            () -> notifications.unregisterDevice("ana", "tok-2").toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .join();
 
     assertThat(devices.get("ana")).contains("tok-2");
     assertConsistent("ana", "tok-2");
@@ -103,7 +107,8 @@ class DeviceTokenRaceTest {
   void twoUsersRegisteringOneTokenAtOnceLeaveItStoredOnlyByItsOwner() throws Exception {
     // ana's claim is made and its answer held; bo takes the token from ana and stores it before ana has stored it,
     // so bo's hand-over finds nothing to take from ana, and ana then stores a token bo owns.
-    whileHeld(DeviceOwner.Claim.class, () -> notifications.registerDevice("ana", "tok-3", "ios"), () -> register("bo", "tok-3"));
+    whileHeld(DeviceOwner.Claim.class, () -> notifications.registerDevice("ana", "tok-3", "ios"), () -> register("bo", "tok-3"))
+        .join();
 
     assertThat(owners.get(DeviceOwner.entityId("tok-3"))).isEqualTo("bo");
     assertThat(devices.get("bo")).contains("tok-3");
@@ -116,11 +121,30 @@ class DeviceTokenRaceTest {
     register("ana", "tok-4");
     // bo looked ana up as the owner and took the token from her; the answer is held before bo claims it. ana's app
     // registers the token again meanwhile: ana claims it, stores it, and finds herself still the owner.
-    whileHeld(User.UnregisterDevice.class, () -> notifications.registerDevice("bo", "tok-4", "ios"), () -> register("ana", "tok-4"));
+    whileHeld(User.UnregisterDevice.class, () -> notifications.registerDevice("bo", "tok-4", "ios"), () -> register("ana", "tok-4"))
+        .join();
 
     assertThat(owners.get(DeviceOwner.entityId("tok-4"))).isEqualTo("bo");
     assertThat(devices.get("bo")).contains("tok-4");
     assertThat(devices.get("ana")).doesNotContain("tok-4");
+  }
+
+  @Test
+  void aRegistrationWhoseStoreWasAppliedButNotAnsweredStillChecksItsOwnership() throws Exception {
+    // As above, and ana's store is applied but its answer lost: her request fails, and still undoes the store.
+    CompletableFuture<Done> ana =
+        whileHeld(
+            DeviceOwner.Claim.class,
+            () -> notifications.registerDevice("ana", "tok-5", "ios"),
+            () -> {
+              register("bo", "tok-5");
+              unansweredCommand = User.RegisterDevice.class;
+            });
+    assertThat(ana).isCompletedExceptionally();
+
+    assertThat(owners.get(DeviceOwner.entityId("tok-5"))).isEqualTo("bo");
+    assertThat(devices.get("bo")).contains("tok-5");
+    assertThat(devices.get("ana")).doesNotContain("tok-5");
   }
 
   interface Step {
@@ -129,17 +153,19 @@ class DeviceTokenRaceTest {
 
   /**
    * Starts {@code request} holding the answer to the next command of class {@code held} (its state change is made),
-   * runs {@code meanwhile} once it is held, then lets {@code request} go on and waits for it.
+   * runs {@code meanwhile} once it is held, then lets {@code request} go on and waits until it has completed, either
+   * way.
    */
-  private void whileHeld(
+  private CompletableFuture<Done> whileHeld(
       Class<?> held, java.util.function.Supplier<CompletionStage<Done>> request, Step meanwhile) throws Exception {
     heldCommand = held;
     gate = new CompletableFuture<>();
-    CompletionStage<Done> started = request.get();
+    CompletableFuture<Done> started = request.get().toCompletableFuture();
     await(() -> heldCommand == null);
     meanwhile.run();
     gate.complete(null);
-    started.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    started.handle((done, failure) -> done).get(20, TimeUnit.SECONDS);
+    return started;
   }
 
   /**
@@ -180,6 +206,10 @@ class DeviceTokenRaceTest {
   private static void answer(Object command, Runnable reply) {
     boolean hold = false;
     synchronized (DeviceTokenRaceTest.class) {
+      if (command.getClass() == unansweredCommand) {
+        unansweredCommand = null;
+        return;
+      }
       if (command.getClass() == heldCommand) {
         heldCommand = null;
         hold = true;

@@ -418,6 +418,11 @@ class UserTest {
         r -> new UnregisterDevice("t1", "registered_by_another_user", "again", r));
     assertThat(current.events()).containsExactly(new DeviceRemoved("t1", "registered_by_another_user"));
     assertThat(kit.restart().state().devices()).extracting(Device::token).containsExactly("t2");
+
+    // t2 was stored with no registration id, as a node of an earlier version stores every token: any id names it.
+    var unnamed = kit.<StatusReply<akka.Done>>runCommand(
+        r -> new UnregisterDevice("t2", "registered_by_another_user", "any", r));
+    assertThat(unnamed.events()).containsExactly(new DeviceRemoved("t2", "registered_by_another_user"));
   }
 
   @Test
