@@ -141,7 +141,9 @@ public final class Notifications {
                                     replyTo -> new NotificationBatch.Store(draft, pushed, List.copyOf(chunk), replyTo),
                                     askTimeout)),
                         SEND_ATTEMPTS));
-    return withDeadline(
+    // The stream's own timeout, not one around its result: the stream stops asking for chunks before it fails, so
+    // nothing is stored after the answer that names the key.
+    return timedOut(
         (deadline == null ? stored : stored.completionTimeout(deadline))
             .runWith(
                 Sink.fold(
@@ -152,15 +154,15 @@ public final class Notifications {
         deadline);
   }
 
-  /**
-   * Fails {@code answer} with {@link ApiError#TIMEOUT} once {@code deadline} has passed; a stream's own
-   * {@code completionTimeout} fails it with a {@link TimeoutException} that becomes the same.
-   */
+  /** Fails {@code answer} with {@link ApiError#TIMEOUT} once {@code deadline} (null: none) has passed. */
   private static <T> CompletionStage<T> withDeadline(CompletionStage<T> answer, Duration deadline) {
     if (deadline == null) return answer;
-    return answer
-        .toCompletableFuture()
-        .orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS)
+    return timedOut(answer.toCompletableFuture().orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS), deadline);
+  }
+
+  /** {@code answer}, its {@link TimeoutException} (a deadline's, not an ask's) turned into {@link ApiError#TIMEOUT}. */
+  private static <T> CompletionStage<T> timedOut(CompletionStage<T> answer, Duration deadline) {
+    return Futures.direct(answer)
         .exceptionallyCompose(
             failure ->
                 CompletableFuture.failedFuture(
