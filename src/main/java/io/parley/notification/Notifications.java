@@ -102,8 +102,9 @@ public final class Notifications {
 
   /**
    * As above, failing with {@link ApiError#TIMEOUT} once {@code deadline} (null: none) has passed; no new chunk is
-   * asked for after that (the one in flight may still be asked again, which its batch entity answers as a repeat). A failed send without a key fails naming the key it was stored under, since its client
-   * cannot otherwise retry it without giving the notification twice to whoever has it already.
+   * asked for after that (the one in flight may still be asked again, which its batch entity answers as a repeat).
+   * A failed send without a key fails naming the key it was stored under, since its client cannot otherwise retry it
+   * without giving the notification twice to whoever has it already.
    */
   public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey, Duration deadline) {
     List<String> recipients = recipients(userIds);
@@ -160,15 +161,9 @@ public final class Notifications {
     return timedOut(answer.toCompletableFuture().orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS), deadline);
   }
 
-  /** {@code answer}, its {@link TimeoutException} (a deadline's, not an ask's) turned into {@link ApiError#TIMEOUT}. */
+  /** {@code answer}, a deadline's {@link TimeoutException} turned into {@link ApiError#TIMEOUT}. */
   private static <T> CompletionStage<T> timedOut(CompletionStage<T> answer, Duration deadline) {
-    return Futures.direct(answer)
-        .exceptionallyCompose(
-            failure ->
-                CompletableFuture.failedFuture(
-                    Futures.cause(failure) instanceof TimeoutException
-                        ? new ApiException(ApiError.TIMEOUT, "the send did not finish within " + deadline + "; retry")
-                        : failure));
+    return timeoutAs(answer, "the send did not finish within " + deadline + "; retry");
   }
 
   /**
@@ -269,14 +264,15 @@ public final class Notifications {
         .thenCompose(taken -> owner(token))
         .thenCompose(previous -> handOver(token, previous, userId))
         .thenCompose(previous -> claim(token, userId))
-        .thenCompose(claimed -> store(userId, token, parsed, registration));
+        .thenCompose(claimed -> storeRegistration(userId, token, parsed, registration));
   }
 
   /**
    * Stores the registration, then checks that it still owns the token ({@link #keepIfStillOwned}); the check runs
    * when storing failed too, since a store whose answer was lost may still have been applied.
    */
-  private CompletionStage<Done> store(String userId, String token, User.Platform platform, String registration) {
+  private CompletionStage<Done> storeRegistration(
+      String userId, String token, User.Platform platform, String registration) {
     return Futures.direct(
             this.<Done>askStatus(userId, replyTo -> new User.RegisterDevice(token, platform, registration, replyTo)))
         .handle((done, failure) -> failure)
@@ -328,7 +324,6 @@ public final class Notifications {
                 handOverStep(
                     () -> this.<Done>askStatus(userId, replyTo -> new User.UnregisterDevice(token, "unregistered", replyTo))));
   }
-
 
   /** Fails with {@link ApiError#RATE_LIMITED} when the user has registered or removed devices too often of late. */
   private CompletionStage<Done> takeDeviceChange(String userId) {
@@ -464,12 +459,18 @@ public final class Notifications {
   }
 
   private static <T> CompletionStage<T> timed(CompletionStage<T> answer) {
-    return Futures.direct(answer).exceptionallyCompose(
-        failure ->
-            failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException
-                ? CompletableFuture.failedFuture(
-                    new ApiException(ApiError.TIMEOUT, "the user's inbox did not answer in time; retry"))
-                : CompletableFuture.failedFuture(failure));
+    return timeoutAs(answer, "the user's inbox did not answer in time; retry");
+  }
+
+  /** {@code answer}, completed where it completes, its {@link TimeoutException} turned into {@link ApiError#TIMEOUT}. */
+  private static <T> CompletionStage<T> timeoutAs(CompletionStage<T> answer, String message) {
+    return Futures.direct(answer)
+        .exceptionallyCompose(
+            failure ->
+                CompletableFuture.failedFuture(
+                    Futures.cause(failure) instanceof TimeoutException || failure.getCause() instanceof TimeoutException
+                        ? new ApiException(ApiError.TIMEOUT, message)
+                        : failure));
   }
 
   private static String brief(String text) {
