@@ -28,7 +28,10 @@ public class ApiException extends RuntimeException {
   }
 
   public ApiException withIdempotencyKey(String key) {
-    return new ApiException(error, getMessage() + "; part of it may be stored: send it again with idempotencyKey \"" + key
-        + "\" to finish it without duplicates", key);
+    return new ApiException(
+        error,
+        getMessage() + "; part of it may be stored: send it again with idempotencyKey \"" + key
+            + "\" to finish it without duplicates",
+        key);
   }
 }

@@ -91,8 +91,9 @@ public final class Conversation
 
   /**
    * Asked by the projection that puts messages into the inboxes of recipients who were offline
-   * ({@code io.parley.notification.MessageInboxes}), not on behalf of a user: the participants as they are now, with their
-   * watermarks, and the messages {@code fromSeq..toSeq} as they are now (edited, deleted), those still in the window.
+   * ({@code io.parley.notification.MessageInboxes}), not on behalf of a user: the participants as they are now, with
+   * their watermarks, and the messages {@code fromSeq..toSeq} as they are now (edited, deleted), those still in the
+   * window.
    */
   public record GetRecipients(long fromSeq, long toSeq, ActorRef<Reply> replyTo) implements Command {
     @Override

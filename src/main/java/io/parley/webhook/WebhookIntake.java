@@ -132,8 +132,8 @@ public final class WebhookIntake
   }
 
   /**
-   * {@code keyDigests}: 16 bytes per remembered key (the first 128 bits of its SHA-256), oldest first. {@code keys}: the keys
-   * themselves in snapshots taken before the digests; now always empty, for nodes of that version to read.
+   * {@code keyDigests}: 16 bytes per remembered key (the first 128 bits of its SHA-256), oldest first. {@code keys}:
+   * the keys themselves in snapshots taken before the digests; now always empty, for nodes of that version to read.
    */
   public record Snapshot(List<String> keys, byte[] keyDigests, long received, long duplicates, Instant lastEventAt)
       implements CborSerializable {}
