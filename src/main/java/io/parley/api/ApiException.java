@@ -4,15 +4,28 @@ package io.parley.api;
 public class ApiException extends RuntimeException {
   private final ApiError error;
   private final String idempotencyKey;
+  private final java.time.Duration retryAfter;
 
   public ApiException(ApiError error, String message) {
-    this(error, message, null);
+    this(error, message, null, null);
   }
 
-  private ApiException(ApiError error, String message, String idempotencyKey) {
+  private ApiException(ApiError error, String message, String idempotencyKey, java.time.Duration retryAfter) {
     super(message, null, false, false);
     this.error = error;
     this.idempotencyKey = idempotencyKey;
+    this.retryAfter = retryAfter;
+  }
+
+  /** A {@link ApiError#RATE_LIMITED} refusal that says when the caller may try again (HTTP {@code Retry-After}). */
+  public static ApiException rateLimited(String what, java.time.Duration retryAfter) {
+    long seconds = retryAfterSeconds(retryAfter);
+    return new ApiException(ApiError.RATE_LIMITED, what + "; retry in " + seconds + " s", null, retryAfter);
+  }
+
+  /** Whole seconds, rounded up and at least 1: a client that waits that long finds a token. */
+  public static long retryAfterSeconds(java.time.Duration retryAfter) {
+    return Math.max(1, (retryAfter.toMillis() + 999) / 1000);
   }
 
   public ApiError error() {
@@ -27,11 +40,17 @@ public class ApiException extends RuntimeException {
     return idempotencyKey;
   }
 
+  /** How long to wait before trying again, for a rate-limited request; null otherwise. */
+  public java.time.Duration retryAfter() {
+    return retryAfter;
+  }
+
   public ApiException withIdempotencyKey(String key) {
     return new ApiException(
         error,
         getMessage() + "; part of it may be stored: send it again with idempotencyKey \"" + key
             + "\" to finish it without duplicates",
-        key);
+        key,
+        retryAfter);
   }
 }

@@ -20,16 +20,32 @@ import java.util.function.Function;
 public final class Authentication {
   private final TokenVerifier verifier;
   private final byte[] adminToken;
+  private final RequestBudgets budgets;
 
-  /** {@code adminToken} is the configured token of the platform's own backend; empty disables it. */
-  public Authentication(TokenVerifier verifier, String adminToken) {
+  /**
+   * {@code adminToken} is the configured token of the platform's own backend; empty disables it. Every user request
+   * is taken from the user's {@code budgets}; the backend's are not.
+   */
+  public Authentication(TokenVerifier verifier, String adminToken, RequestBudgets budgets) {
     this.verifier = verifier;
     this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
+    this.budgets = budgets;
   }
 
-  /** A signed-in user; any other token, or none, is a 401 problem with the reason as its code. */
+  /**
+   * A signed-in user within their request budget; any other token, or none, is a 401 problem with the reason as its
+   * code, and a user over budget gets 429 {@code rate_limited} with {@code Retry-After}.
+   */
   public Route user(Function<Principal, Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> verified(verifier.verifyUser(bearer(header)), inner));
+    return optionalHeaderValueByName(
+        "Authorization",
+        header ->
+            verified(
+                verifier.verifyUser(bearer(header)),
+                principal -> {
+                  budgets.take(principal.userId());
+                  return inner.apply(principal);
+                }));
   }
 
   /**

@@ -42,7 +42,10 @@ public record Problem(String type, String title, int status, String code, String
   }
 
   public static HttpResponse response(ApiException e) {
-    return response(of(e.error(), e.getMessage(), e.idempotencyKey()));
+    HttpResponse response = response(of(e.error(), e.getMessage(), e.idempotencyKey()));
+    return e.retryAfter() == null
+        ? response
+        : response.addHeader(RawHeader.create("Retry-After", Long.toString(ApiException.retryAfterSeconds(e.retryAfter()))));
   }
 
   private static HttpResponse response(Problem problem) {

@@ -333,10 +333,9 @@ public final class Notifications {
                 taken.retryAfterMillis() == 0
                     ? CompletableFuture.completedFuture(Done.getInstance())
                     : CompletableFuture.failedFuture(
-                        new ApiException(
-                            ApiError.RATE_LIMITED,
-                            "too many device registrations and removals; retry in "
-                                + (taken.retryAfterMillis() + 999) / 1000 + " s")));
+                        ApiException.rateLimited(
+                            "too many device registrations and removals",
+                            Duration.ofMillis(taken.retryAfterMillis()))));
   }
 
   private CompletionStage<String> owner(String token) {
