@@ -24,7 +24,7 @@ import io.parley.http.DevTokenRoutes;
 import io.parley.http.HealthRoutes;
 import io.parley.http.HttpServer;
 import io.parley.http.GatewayStatusRoutes;
-import io.parley.gateway.GatewayStats;
+import io.parley.metrics.GatewayStats;
 import io.parley.gateway.LocalSessions;
 import io.parley.cluster.ClusterMembership;
 import io.parley.http.PresenceRoutes;
@@ -59,10 +59,12 @@ import io.parley.notification.MessageInboxes;
 import io.parley.notification.NotificationBatch;
 import io.parley.notification.LiveBroadcasts;
 import io.parley.notification.Notifications;
+import io.parley.push.FcmPushGateway;
 import io.parley.push.PushGateway;
 import io.parley.push.PushGateways;
 import io.parley.push.PushProjection;
 import io.parley.push.PushSettings;
+import io.parley.push.PushStats;
 import io.parley.user.DeviceDirectory;
 import io.parley.user.DeviceOwner;
 import java.util.function.Function;
@@ -108,7 +110,7 @@ public final class ParleyNode implements AutoCloseable {
     }
     this.push = push;
     if (PushSettings.fromConfig(config).projectionEnabled()) PushProjection.init(system, push);
-    this.notifications = new Notifications(system);
+    this.notifications = new Notifications(system, FcmPushGateway::requirePushable);
     if (config.getBoolean("parley.notifications.batch.fanout-enabled")) BatchFanout.init(system, notifications);
     MessageInboxes.init(system);
     this.webhooks = WebhookSettings.fromConfig(config, auth.devMode());
@@ -131,6 +133,10 @@ public final class ParleyNode implements AutoCloseable {
                 Conversation.ENTITY_KEY,
                 WebhookIntake.ENTITY_KEY, CandidatePartition.ENTITY_KEY),
             config.getDuration("parley.metrics.shard-refresh"));
+    Metrics.get(system)
+        .countersByTag(
+            "parley.push.results", "Pushes by outcome, one per token or topic", "reason",
+            PushStats.get(system).countersByReason());
     this.readModel = new ConversationReadModel(system);
     this.conversations = new Conversations(system, readModel);
     HttpServer.start(system, routes(auth, verifier))
@@ -263,8 +269,8 @@ public final class ParleyNode implements AutoCloseable {
             GatewaySettings.fromConfig(config));
     Route all =
         config.getBoolean("parley.metrics.enabled")
-            ? concat(new MetricsRoutes(Metrics.get(system)).route(), new GatewayRoutes(system, sessions, cors).route(), routes)
-            : concat(new GatewayRoutes(system, sessions, cors).route(), routes);
+            ? concat(new MetricsRoutes(Metrics.get(system)).route(), new GatewayRoutes(system, sessions, cors::allows).route(), routes)
+            : concat(new GatewayRoutes(system, sessions, cors::allows).route(), routes);
     return cors.route(() -> all);
   }
 

@@ -7,9 +7,9 @@ import akka.actor.typed.Props;
 import akka.http.javadsl.server.Route;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
-import io.parley.http.Cors;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * {@code GET /ws}: the WebSocket endpoint. It checks the browser's Origin, takes a token from the Authorization
@@ -17,13 +17,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class GatewayRoutes {
   private final ActorSystem<?> system;
-  private final Cors cors;
+  private final Predicate<String> originAllowed;
   private final WebSocketCloseCodes sockets;
   private final AtomicLong sessions = new AtomicLong();
 
-  public GatewayRoutes(ActorSystem<?> system, Session.Context deps, Cors cors) {
+  /** {@code originAllowed} is the browser origin check, the same as CORS's. */
+  public GatewayRoutes(ActorSystem<?> system, Session.Context deps, Predicate<String> originAllowed) {
     this.system = system;
-    this.cors = cors;
+    this.originAllowed = originAllowed;
     GatewaySettings settings = deps.settings();
     this.sockets =
         new WebSocketCloseCodes(
@@ -52,7 +53,7 @@ public final class GatewayRoutes {
                             throw new ApiException(ApiError.UNAVAILABLE, "this node is restarting; connect to another");
                           }
                           // Browsers always send Origin; servers and mobile apps need not.
-                          if (origin.isPresent() && !cors.allows(origin.get())) {
+                          if (origin.isPresent() && !originAllowed.test(origin.get())) {
                             throw new ApiException(ApiError.FORBIDDEN, "origin not allowed");
                           }
                           return extractWebSocketUpgrade(

@@ -23,6 +23,8 @@ import io.parley.conversation.Conversations;
 import io.parley.conversation.MessageView;
 import io.parley.gateway.Frames.ServerFrame;
 import io.parley.gateway.WebSocketCloseCodes.Close;
+import io.parley.metrics.GatewayStats;
+import io.parley.metrics.Metrics;
 import io.parley.notification.LiveBroadcasts;
 import io.parley.notification.NotificationWire;
 import io.parley.notification.Notifications;
@@ -166,7 +168,7 @@ public final class Session implements OrderedDelivery.Port {
   private long lastHeardNanos = System.nanoTime();
   private boolean closing;
   private final GatewayStats stats;
-  private final io.parley.metrics.Metrics metrics;
+  private final Metrics metrics;
 
   private Session(ActorContext<Command> context, TimerScheduler<Command> timers, Context deps, Outgoing out) {
     this.context = context;
@@ -176,7 +178,7 @@ public final class Session implements OrderedDelivery.Port {
     this.inbox = context.messageAdapter(User.ToSession.class, FromUser::new);
     this.broadcasts = context.messageAdapter(LiveBroadcasts.Live.class, Broadcast::new);
     this.stats = GatewayStats.get(context.getSystem());
-    this.metrics = io.parley.metrics.Metrics.get(context.getSystem());
+    this.metrics = Metrics.get(context.getSystem());
     this.rateLimit = new TokenBucket(deps.settings().framesPerSecond(), deps.settings().frameBurst());
     this.typingLimit = new TokenBucket(deps.settings().typingPerSecond(), deps.settings().typingBurst());
   }

@@ -10,7 +10,7 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import io.parley.Futures;
 import io.parley.api.Json;
-import io.parley.gateway.GatewayStats;
+import io.parley.metrics.GatewayStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

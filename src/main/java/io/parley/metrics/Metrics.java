@@ -20,14 +20,12 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
-import io.parley.gateway.GatewayStats;
-import io.parley.push.PushOutcome;
-import io.parley.push.PushStats;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * This node's metrics in Prometheus' text format, through Micrometer: the gateway's connections, online users and
@@ -41,6 +39,8 @@ public final class Metrics implements Extension {
   private final Counter shed;
   private final Map<String, Counter> webhooks = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> shards = new ConcurrentHashMap<>();
+  // Micrometer holds what a gauge or function counter reads only weakly; a supplier made for it would be collected.
+  private final List<Object> readFrom = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Metrics(ActorSystem<?> system) {
     new JvmMemoryMetrics().bindTo(registry);
@@ -68,13 +68,6 @@ public final class Metrics implements Extension {
         .description("WebSocket frames sent to clients")
         .register(registry);
 
-    PushStats push = PushStats.get(system);
-    for (PushOutcome outcome : PushOutcome.values()) {
-      FunctionCounter.builder("parley.push.results", push, p -> p.count(outcome))
-          .description("Pushes by outcome, one per token or topic")
-          .tag("reason", outcome.reason())
-          .register(registry);
-    }
     persistLatency =
         Timer.builder("parley.persist.latency")
             .description("From a message posted to its reply: stored in the journal")
@@ -87,12 +80,27 @@ public final class Metrics implements Extension {
             .register(registry);
   }
 
+  /**
+   * Counters kept elsewhere (push results, say), one per value of {@code tag}, read when scraped. Metrics depends on no
+   * feature: each registers what it counts.
+   */
+  public void countersByTag(String name, String description, String tag, Map<String, Supplier<Number>> byValue) {
+    readFrom.addAll(byValue.values());
+    byValue.forEach(
+        (value, count) ->
+            FunctionCounter.builder(name, count, c -> c.get().doubleValue())
+                .description(description)
+                .tag(tag, value)
+                .register(registry));
+  }
+
   public void shed() {
     shed.increment();
   }
 
   /** The current admission limit of asks to conversations (parley.conversation.admission). */
-  public void admissionLimit(java.util.function.Supplier<Number> limit) {
+  public void admissionLimit(Supplier<Number> limit) {
+    readFrom.add(limit);
     Gauge.builder("parley.conversation.admission.limit", limit, l -> l.get().doubleValue())
         .description("Asks to conversations this node lets wait at once, adapted to how fast they are answered")
         .register(registry);

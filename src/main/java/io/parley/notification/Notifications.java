@@ -13,8 +13,6 @@ import io.parley.Futures;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.auth.UserIds;
-import io.parley.push.FcmPushGateway;
-import io.parley.push.PushMessage;
 import io.parley.user.DeviceOwner;
 import io.parley.user.Inbox;
 import io.parley.user.User;
@@ -27,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -50,6 +49,7 @@ public final class Notifications {
   public static final int INDEXED_TOKEN_MAX = 1024;
 
   private final ActorSystem<?> system;
+  private final Consumer<User.Draft> requirePushable;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final int maxRecipients;
@@ -60,8 +60,13 @@ public final class Notifications {
   private final int defaultPageSize;
   private final int maxPageSize;
 
-  public Notifications(ActorSystem<?> system) {
+  /**
+   * {@code requirePushable} refuses (throws {@link ApiException}) a notification to be pushed whose push FCM would
+   * refuse for its size: stored, it would reach the inbox and never a phone, and its push would fail on every retry.
+   */
+  public Notifications(ActorSystem<?> system, Consumer<User.Draft> requirePushable) {
     this.system = system;
+    this.requirePushable = requirePushable;
     this.sharding = ClusterSharding.get(system);
     Config config = system.settings().config();
     this.askTimeout = config.getDuration("parley.http.ask-timeout");
@@ -109,7 +114,7 @@ public final class Notifications {
   public CompletionStage<Sent> send(List<String> userIds, User.Draft draft, String idempotencyKey, Duration deadline) {
     List<String> recipients = recipients(userIds);
     boolean pushed = draft.pushed(pushedKinds);
-    if (pushed) requirePushable(draft);
+    if (pushed) requirePushable.accept(draft);
     if (idempotencyKey != null) return store(recipients, draft, pushed, idempotencyKey, deadline);
     String batchId = UUID.randomUUID().toString();
     CompletionStage<Sent> sending =
@@ -205,27 +210,12 @@ public final class Notifications {
     if (topic != null && !topic.matches("[a-zA-Z0-9_.~%-]{1,900}")) {
       throw new ApiException(ApiError.BAD_REQUEST, "field 'topic' must be 1-900 characters of a-z, A-Z, 0-9, -_.~%");
     }
-    if (topic != null) requirePushable(draft);
+    if (topic != null) requirePushable.accept(draft);
     return timed(
         sharding
             .entityRefFor(Announcements.ENTITY_KEY, Announcements.entityId(topic))
             .<Announcements.Accepted>askWithStatus(
                 replyTo -> new Announcements.Announce(draft, topic, idempotencyKey, replyTo), askTimeout));
-  }
-
-  /**
-   * Refuses a notification whose push FCM would refuse for its size: stored, it would reach the inbox and never a
-   * phone, and its push would fail on every retry.
-   */
-  private static void requirePushable(User.Draft draft) {
-    PushMessage push = PushMessage.of(draft);
-    int bytes = FcmPushGateway.payloadBytes(push);
-    if (bytes > FcmPushGateway.MAX_PAYLOAD_BYTES) {
-      throw new ApiException(
-          ApiError.TOO_LARGE,
-          "its push would be " + bytes + " bytes, over FCM's limit of " + FcmPushGateway.MAX_PAYLOAD_BYTES
-              + "; the largest field is 'notification." + FcmPushGateway.largestField(push) + "'");
-    }
   }
 
   public CompletionStage<Inbox.Page> list(String userId, boolean unreadOnly, String before, Integer limit) {

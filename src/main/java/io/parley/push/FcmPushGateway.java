@@ -33,7 +33,10 @@ import com.google.firebase.messaging.WebpushFcmOptions;
 import com.google.firebase.messaging.WebpushNotification;
 import io.parley.Futures;
 import io.parley.Sha256;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import io.parley.api.Json;
+import io.parley.user.User;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -180,6 +183,21 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
     android.accept(androidConfig.setNotification(androidNotification.build()).build());
     apns.accept(apnsConfig.setAps(aps.build()).build());
     webpush.accept(webConfig.setNotification(webNotification.build()).build());
+  }
+
+  /**
+   * Refuses a notification whose push FCM would refuse for its size: stored, it would reach the inbox and never a
+   * phone, and its push would fail on every retry.
+   */
+  public static void requirePushable(User.Draft draft) {
+    PushMessage push = PushMessage.of(draft);
+    int bytes = payloadBytes(push);
+    if (bytes > MAX_PAYLOAD_BYTES) {
+      throw new ApiException(
+          ApiError.TOO_LARGE,
+          "its push would be " + bytes + " bytes, over FCM's limit of " + MAX_PAYLOAD_BYTES
+              + "; the largest field is 'notification." + largestField(push) + "'");
+    }
   }
 
   /**

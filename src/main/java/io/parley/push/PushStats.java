@@ -26,6 +26,13 @@ public final class PushStats implements Extension {
     return outcomes.get(outcome).get();
   }
 
+  /** Every outcome's counter by reason, zeros included: what the node's metrics publish. */
+  public Map<String, java.util.function.Supplier<Number>> countersByReason() {
+    Map<String, java.util.function.Supplier<Number>> counters = new LinkedHashMap<>();
+    outcomes.forEach((outcome, count) -> counters.put(outcome.reason(), count::get));
+    return counters;
+  }
+
   /** The outcomes seen so far, by reason. */
   public Map<String, Long> byReason() {
     Map<String, Long> seen = new LinkedHashMap<>();

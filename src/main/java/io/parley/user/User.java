@@ -22,7 +22,7 @@ import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
 import akka.pattern.StatusReply;
 import io.parley.user.Inbox.Notification;
-import io.parley.gateway.GatewayStats;
+import io.parley.metrics.GatewayStats;
 import io.parley.CborSerializable;
 import io.parley.PersistenceIds;
 import io.parley.conversation.Conversation;

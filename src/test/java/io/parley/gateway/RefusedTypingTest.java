@@ -11,6 +11,7 @@ import akka.cluster.sharding.typed.GetShardRegionState;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.conversation.Conversation;
+import io.parley.metrics.GatewayStats;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestTokens;

@@ -2,6 +2,8 @@ package io.parley.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.parley.push.PushOutcome;
+import io.parley.push.PushStats;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
@@ -55,6 +57,22 @@ class MetricsTest {
         shards -> shards >= 1);
     Eventually.await(
         "both connections closed", () -> value(api.get("/metrics", null).body(), "parley_connections"), open -> open == 0);
+  }
+
+  @Test
+  void figuresReadFromSuppliersSurviveGarbageCollection() throws InterruptedException {
+    // Micrometer holds what it reads only weakly: a supplier nobody else holds reads NaN, or stops counting, after a
+    // collection.
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    String before = live.api().get("/metrics", null).body();
+    assertThat(value(before, "parley_conversation_admission_limit")).isNotNaN().isGreaterThanOrEqualTo(1);
+    double sent = value(before, "parley_push_results_total{reason=\"sent\",}");
+    PushStats.get(live.node().node().system()).record(PushOutcome.SENT);
+    String after = live.api().get("/metrics", null).body();
+    assertThat(value(after, "parley_push_results_total{reason=\"sent\",}")).isEqualTo(sent + 1);
   }
 
   /** The value of the sample named exactly {@code series} (name and labels as Prometheus prints them). */

@@ -13,6 +13,7 @@ import akka.cluster.typed.Join;
 import akka.pattern.StatusReply;
 import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
+import io.parley.push.FcmPushGateway;
 import io.parley.user.DeviceOwner;
 import io.parley.user.User;
 import java.util.Map;
@@ -50,7 +51,7 @@ class DeviceTokenRaceTest {
   private static volatile Class<?> unansweredCommand;
   private static volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
-  private final Notifications notifications = new Notifications(testKit.system());
+  private final Notifications notifications = new Notifications(testKit.system(), FcmPushGateway::requirePushable);
 
   static {
     Cluster cluster = Cluster.get(testKit.system());

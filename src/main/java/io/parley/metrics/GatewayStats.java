@@ -1,4 +1,4 @@
-package io.parley.gateway;
+package io.parley.metrics;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
