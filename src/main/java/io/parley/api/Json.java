@@ -36,6 +36,13 @@ public final class Json {
    */
   public static final int MAX_DEPTH = 64;
 
+  /**
+   * Longest number literal, in characters. Jackson 2.13 sets no limit, and turning a literal of n digits into a
+   * BigInteger (which happens whenever a value is buffered, even one the target type ignores) takes time in n squared:
+   * 250,000 digits, well under the largest body, held a request thread for seconds.
+   */
+  public static final int MAX_NUMBER_LENGTH = 100;
+
   public static final ObjectMapper MAPPER =
       JsonMapper.builder(new ShallowJsonFactory())
           .addModule(new ParameterNamesModule())
@@ -43,6 +50,7 @@ public final class Json {
           .addModule(new JavaTimeModule())
           .addModule(new SimpleModule("strict-strings").addDeserializer(String.class, new StrictStringDeserializer()))
           .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -52,7 +60,12 @@ public final class Json {
 
   private Json() {}
 
-  /** Every parser it makes refuses a document nested deeper than {@link #MAX_DEPTH}, as it reads it. */
+  /**
+   * Every parser it makes refuses, as it reads them, a document nested deeper than {@link #MAX_DEPTH}, a number longer
+   * than {@link #MAX_NUMBER_LENGTH}, and text (a value or a name) with an unpaired surrogate. JSON's escapes can spell
+   * one (backslash, u, D800); Java strings hold it, but no encoding does: the journal's serializer would refuse the event
+   * that carries it, and the entity writing it would stop.
+   */
   private static final class ShallowJsonFactory extends JsonFactory {
     ShallowJsonFactory() {}
 
@@ -113,7 +126,16 @@ public final class Json {
         }
 
         private JsonToken checked(JsonToken token) throws IOException {
-          if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+          if (token == JsonToken.VALUE_STRING || token == JsonToken.FIELD_NAME) {
+            if (hasUnpairedSurrogate(getTextCharacters(), getTextOffset(), getTextLength())) {
+              throw new JsonParseException(
+                  this, "text at " + getParsingContext().pathAsPointer() + " has an unpaired UTF-16 surrogate");
+            }
+          } else if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
+            if (getTextLength() > MAX_NUMBER_LENGTH) {
+              throw new JsonParseException(this, "number longer than " + MAX_NUMBER_LENGTH + " characters");
+            }
+          } else if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
             // The root context is not a level; Jackson 2.13's contexts do not count their depth themselves.
             int depth = 0;
             for (var context = getParsingContext(); context.getParent() != null; context = context.getParent()) {
@@ -124,6 +146,20 @@ public final class Json {
         }
       };
     }
+  }
+
+  /** Whether the text has a high surrogate not followed by a low one, or a low one not after a high one. */
+  public static boolean hasUnpairedSurrogate(char[] text, int offset, int length) {
+    for (int i = offset, end = offset + length; i < end; i++) {
+      char c = text[i];
+      if (!Character.isSurrogate(c)) continue;
+      if (Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(text[i + 1])) {
+        i++;
+      } else {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Jackson 2.13 turns {@code 42} or {@code true} into a string; a wire field typed as text must be text. */

@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  */
 public final class ConversationIds {
   private static final Pattern CONVERSATION_ID = Pattern.compile("[dg]_[0-9a-f]{32}");
+  private static final Pattern MESSAGE_ID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   private ConversationIds() {}
 
@@ -21,6 +23,11 @@ public final class ConversationIds {
 
   public static String newGroup() {
     return "g_" + UUID.randomUUID().toString().replace("-", "");
+  }
+
+  /** A message id as the conversation makes them (a random UUID): anything else names no message. */
+  public static boolean isMessageId(String id) {
+    return id != null && MESSAGE_ID.matcher(id).matches();
   }
 
   public static boolean isConversationId(String id) {

@@ -144,6 +144,8 @@ public final class ConversationState implements CborSerializable {
   }
 
   public List<MessageView> messagesBetween(long afterSeq, long beforeSeq, int limit, boolean newestFirst) {
+    // A client may claim to have seen any seq, up to Long.MAX_VALUE: nothing is after one past the last.
+    if (afterSeq >= lastSeq) return List.of();
     long from = Math.max(afterSeq + 1, oldestHeldSeq());
     long to = Math.min(beforeSeq - 1, lastSeq);
     if (limit == 0 || from > to) return List.of();

@@ -166,7 +166,7 @@ public final class Conversations {
             Conversation.Messages.class)
         .thenCompose(
             held -> {
-              long missingUpTo = Math.min(held.oldestHeldSeq() - 1, afterSeq + limit);
+              long missingUpTo = Math.min(held.oldestHeldSeq() - 1, Math.min(afterSeq, held.lastSeq()) + limit);
               if (afterSeq >= missingUpTo) {
                 return CompletableFuture.completedFuture(
                     new HistoryPage(held.messages(), held.lastSeq(), afterSeq + held.messages().size() < held.lastSeq()));
@@ -257,6 +257,8 @@ public final class Conversations {
       String conversationId,
       String messageId,
       java.util.function.Function<Conversation.MessageLocation, Function<ActorRef<Reply>, Command>> command) {
+    // An id the conversation never made is not looked up: the read side would pass it to the database as it is.
+    if (!ConversationIds.isMessageId(messageId)) return failed(ApiError.NOT_FOUND, "message not found");
     return askAny(conversationId, command.apply(null))
         .thenCompose(
             reply -> {

@@ -2,6 +2,7 @@ package io.parley.http;
 
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
+import io.parley.conversation.ConversationIds;
 import io.parley.conversation.ConversationReadModel.ListCursor;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -26,7 +27,9 @@ final class ListCursors {
       Instant lastActivityAt = Instant.parse(raw.substring(0, bar));
       // A time no conversation can have: it would reach the database as a timestamp out of its range.
       if (lastActivityAt.isBefore(EARLIEST) || lastActivityAt.isAfter(LATEST)) throw new IllegalArgumentException();
-      return new ListCursor(lastActivityAt, raw.substring(bar + 1));
+      String conversationId = raw.substring(bar + 1);
+      if (!ConversationIds.isConversationId(conversationId)) throw new IllegalArgumentException();
+      return new ListCursor(lastActivityAt, conversationId);
     } catch (RuntimeException e) {
       throw new ApiException(ApiError.BAD_REQUEST, "query parameter 'cursor' is not one this server issued");
     }

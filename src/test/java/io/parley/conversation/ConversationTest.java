@@ -280,6 +280,17 @@ class ConversationTest {
   }
 
   @Test
+  void aClientClaimingToHaveSeenMoreThanThereIsGetsNothing() {
+    group("ana", "bo");
+    for (int i = 1; i <= 3; i++) post("ana", "c" + i, "m" + i);
+    for (long claimed : new long[] {3, 4, Long.MAX_VALUE - 1, Long.MAX_VALUE}) {
+      Messages after =
+          (Messages) kit.<Reply>runCommand(r -> new GetMessages("bo", claimed, Long.MAX_VALUE, 10, false, r)).reply();
+      assertThat(after.messages()).as("after " + claimed).isEmpty();
+    }
+  }
+
+  @Test
   void recoversTheSameStateFromItsEvents() {
     group("ana", "bo");
     for (int i = 1; i <= 5; i++) post(i % 2 == 0 ? "bo" : "ana", "c" + i, "m" + i);

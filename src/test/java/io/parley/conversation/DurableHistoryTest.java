@@ -8,8 +8,10 @@ import io.parley.testkit.HttpApi.Response;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -67,6 +69,14 @@ class DurableHistoryTest {
         Response next = api.post("/api/conversations/" + id + "/messages", ANA, "{\"clientMsgId\":\"m33\",\"content\":\"n33\"}");
         assertThat(next.json().get("seq").asLong()).isEqualTo(33);
         awaitUnread(api, BO, id, 2);
+        // Ids the server never issued reach no query: PostgreSQL fails a statement given a NUL character.
+        Response forgedMessage = api.patch("/api/conversations/" + id + "/messages/%00", ANA, "{\"content\":\"x\"}");
+        assertThat(forgedMessage.status()).as(forgedMessage.body()).isEqualTo(404);
+        assertThat(api.delete("/api/conversations/" + id + "/messages/m%00", ANA).status()).isEqualTo(404);
+        String cursor =
+            Base64.getUrlEncoder().withoutPadding().encodeToString("2024-01-01T00:00:00Z|\0".getBytes(StandardCharsets.UTF_8));
+        Response forgedCursor = api.get("/api/conversations?cursor=" + cursor, ANA);
+        assertThat(forgedCursor.status()).as(forgedCursor.body()).isEqualTo(400);
       }
     }
   }

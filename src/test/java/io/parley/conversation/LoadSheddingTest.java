@@ -37,7 +37,12 @@ class LoadSheddingTest {
   @BeforeAll
   static void start() {
     database = TestDatabase.h2();
-    node = TestNode.start(database, ConfigFactory.parseString("parley.conversation.max-pending-asks = 1"));
+    // The burst comes from one user, faster than a user's REST budget allows.
+    node =
+        TestNode.start(
+            database,
+            ConfigFactory.parseString(
+                "parley.conversation.max-pending-asks = 1\nparley.http.rate-limit.requests-per-second = 0"));
     api = new HttpApi(node::uri);
   }
 

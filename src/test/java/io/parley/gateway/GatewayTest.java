@@ -224,6 +224,11 @@ class GatewayTest {
               "{\"type\":\"send\",\"conversationId\":5,\"content\":\"x\"}",
               "{\"type\":\"read\",\"conversationId\":\"" + id + "\",\"seq\":\"seven\"}",
               "{\"type\":\"ping\",\"ref\":{\"a\":1}}",
+              // Text no encoding can hold: stored, the conversation's journal would refuse it and stop the entity.
+              "{\"type\":\"send\",\"conversationId\":\"" + id + "\",\"clientMsgId\":\"lone\",\"content\":\"a\\"
+                  + "ud800b\"}",
+              "{\"type\":\"read\",\"conversationId\":\"" + id + "\",\"seq\":1.5}",
+              "{\"type\":\"ping\",\"n\":" + "9".repeat(60_000) + "}",
               // Under the frame limit, and deep enough to overflow a stack that writes it back.
               "{\"type\":\"ping\",\"p\":" + "[".repeat(30_000) + "]".repeat(30_000) + "}");
       for (String frame : garbage) {
@@ -237,6 +242,10 @@ class GatewayTest {
       // Both sessions still work.
       storm.send(send(id, "ok", "still here", "ok")).until("sent");
       assertThat(bystander.next("message").get("content").asText()).isEqualTo("still here");
+      storm.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\",\"since\":" + Long.MAX_VALUE + "}");
+      JsonNode joined = storm.until("joined");
+      assertThat(joined.get("messages")).as("nothing is after a seq past the last").isEmpty();
+      assertThat(joined.get("hasMore").asBoolean()).isFalse();
     }
   }
 

@@ -19,7 +19,9 @@ class SlowConsumerTest {
         TestNode node = TestNode.start(
             database,
             ConfigFactory.parseString(
-                "parley.gateway.outgoing-buffer = 8\nparley.conversation.max-content-length = 60000"))) {
+                "parley.gateway.outgoing-buffer = 8\nparley.conversation.max-content-length = 60000\n"
+                    // One user posts 500 messages as fast as the node takes them.
+                    + "parley.http.rate-limit.requests-per-second = 0"))) {
       HttpApi api = new HttpApi(node::uri);
       String nan = TestTokens.user("nan");
       String id =

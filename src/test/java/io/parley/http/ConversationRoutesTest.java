@@ -316,6 +316,29 @@ class ConversationRoutesTest {
     assertThat(preflight.raw().headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://app.example.test");
   }
 
+  @Test
+  void textNoEncodingCanHoldIsRefusedAndTheConversationGoesOn() {
+    String conversation = group(ANA, "surrogates", "bo");
+    String lone = "\\u" + "d800";
+    String path = "/api/conversations/" + conversation + "/messages";
+    for (String body :
+        List.of(
+            "{\"clientMsgId\":\"s1\",\"content\":\"a" + lone + "b\"}",
+            "{\"clientMsgId\":\"s" + lone + "\",\"content\":\"fine\"}",
+            "{\"clientMsgId\":\"s2\",\"content\":\"fine\",\"metadata\":{\"k\":\"" + lone + "\"}}")) {
+      Response refused = api.post(path, ANA, body);
+      assertProblem(refused, 400, "bad_request");
+      assertThat(refused.json().get("detail").asText()).contains("unpaired UTF-16 surrogate");
+    }
+    assertProblem(
+        api.post("/api/conversations", ANA, "{\"type\":\"group\",\"title\":\"" + lone + "\",\"participants\":[\"bo\"]}"),
+        400,
+        "bad_request");
+    Response after = post(BO, conversation, "s3", "still here");
+    assertThat(after.status()).as(after.body()).isEqualTo(201);
+    assertThat(after.json().get("seq").asLong()).isEqualTo(1);
+  }
+
   private static void assertProblem(Response response, int status, String code) {
     assertThat(response.status()).as(response.body()).isEqualTo(status);
     assertThat(response.contentType()).startsWith("application/problem+json");

@@ -12,7 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The wire JSON refuses documents nested deeper than it can safely write back, however they arrive. */
+/**
+ * The wire JSON refuses, however they arrive, documents nested deeper than it can safely write back, numbers too long
+ * to convert cheaply, and text no encoding can hold.
+ */
 class JsonTest {
   private static String nested(int depth) {
     return "[".repeat(depth) + "]".repeat(depth);
@@ -40,5 +43,54 @@ class JsonTest {
     assertThatThrownBy(() -> Json.MAPPER.copy().readTree(nested(Json.MAX_DEPTH + 1)))
         .as("a copy of the mapper keeps the limit")
         .isInstanceOf(JsonProcessingException.class);
+  }
+
+  /** A JSON string escape of one UTF-16 unit, built here so that this source holds no unicode escape itself. */
+  private static String escaped(int unit) {
+    return "\\u" + String.format("%04x", unit);
+  }
+
+  record Mark(long seq, String content) {}
+
+  @Test
+  void textWithAnUnpairedSurrogateIsRefusedAsAValueOrAName() {
+    String high = escaped(0xd83d);
+    String low = escaped(0xde00);
+    for (String body :
+        new String[] {
+          "{\"content\":\"a" + high + "b\"}",
+          "{\"content\":\"a" + low + "\"}",
+          "{\"content\":\"" + low + high + "\"}",
+          "{\"content\":\"ok\",\"metadata\":{\"k" + high + "\":1}}",
+          "{\"content\":\"ok\",\"ignored\":[\"" + high + "\"]}"
+        }) {
+      assertThatThrownBy(() -> Json.parse(body, Mark.class))
+          .as(body)
+          .isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.error()).isEqualTo(ApiError.BAD_REQUEST);
+            assertThat(e.getMessage()).contains("unpaired UTF-16 surrogate");
+          });
+      assertThatThrownBy(() -> Json.MAPPER.readTree(body)).as(body).isInstanceOf(JsonProcessingException.class);
+    }
+    Mark paired = Json.parse("{\"seq\":1,\"content\":\"a" + high + low + "b\"}", Mark.class);
+    assertThat(paired.content()).isEqualTo("a\uD83D\uDE00b").hasSize(4);
+  }
+
+  @Test
+  void aNumberLongerThanTheLimitIsRefusedBeforeItIsConverted() {
+    String longest = "9".repeat(Json.MAX_NUMBER_LENGTH);
+    assertThat(Json.parse("{\"big\":" + longest + "}", Map.class)).containsKey("big");
+    for (String number : new String[] {"9".repeat(Json.MAX_NUMBER_LENGTH + 1), "9".repeat(250_000), "1." + "5".repeat(500)}) {
+      assertThatThrownBy(() -> Json.parse("{\"seq\":1,\"unknown\":" + number + "}", Mark.class))
+          .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).contains("number longer than"));
+      assertThatThrownBy(() -> Json.MAPPER.readTree("[" + number + "]")).isInstanceOf(JsonProcessingException.class);
+    }
+  }
+
+  @Test
+  void aFractionIsNotAWholeNumber() {
+    assertThatThrownBy(() -> Json.parse("{\"seq\":1.5}", Mark.class))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).startsWith("field 'seq'"));
+    assertThat(Json.parse("{\"seq\":2}", Mark.class).seq()).isEqualTo(2);
   }
 }
