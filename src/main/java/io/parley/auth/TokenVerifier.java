@@ -208,6 +208,8 @@ public final class TokenVerifier {
     name.codePoints()
         .filter(cp -> !isBidiControl(cp))
         .map(cp -> Character.getType(cp) == Character.CONTROL ? ' ' : cp)
+        // A lone surrogate is text no encoding holds: the journal would refuse the notification that names the user.
+        .map(cp -> Character.getType(cp) == Character.SURROGATE ? 0xFFFD : cp)
         .forEach(clean::appendCodePoint);
     return Texts.shortened(clean.toString().replaceAll("\\s+", " ").strip(), MAX_DISPLAY_NAME);
   }

@@ -5,9 +5,13 @@ import static io.parley.auth.TestAuth.hs256;
 import static io.parley.auth.TestAuth.userClaims;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.auth0.jwt.algorithms.Algorithm;
 import io.parley.api.ApiError;
+import io.parley.api.Json;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -42,6 +46,19 @@ class TokenClaimsTest {
 
     assertThat(Verified.user(verifier, userTokenWith("user_metadata", Map.of("full_name", "\u202E\n", "name", "Bo"))).displayName())
         .as("a name that is nothing but controls counts as none").isEqualTo("Bo");
+
+    // Signed by hand: a JSON escape is the only way to put a lone surrogate into a token.
+    Map<String, Object> claims = userClaims("user-1", NOW);
+    claims.put("user_metadata", Map.of("full_name", "Ana LONE!"));
+    byte[] header = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] payload = Json.write(claims).replace("LONE", "\\" + "ud800").getBytes(StandardCharsets.UTF_8);
+    Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+    String unsigned = base64.encodeToString(header) + "." + base64.encodeToString(payload);
+    String token =
+        unsigned + "." + base64.encodeToString(Algorithm.HMAC256(TestAuth.SECRET).sign(
+            unsigned.substring(0, unsigned.indexOf('.')).getBytes(StandardCharsets.US_ASCII),
+            unsigned.substring(unsigned.indexOf('.') + 1).getBytes(StandardCharsets.US_ASCII)));
+    assertThat(Verified.user(verifier, token).displayName()).isEqualTo("Ana \uFFFD!");
   }
 
   @Test
