@@ -1,7 +1,8 @@
 package io.parley.api;
 
-import akka.http.javadsl.marshallers.jackson.Jackson;
 import akka.http.javadsl.marshalling.Marshaller;
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.RequestEntity;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -175,8 +176,12 @@ public final class Json {
     }
   }
 
+  /**
+   * Always JSON, whatever the request's {@code Accept} says: an answer negotiated away would come as a 406 after the
+   * route had done its work (a message stored, say), and a client might then do it again.
+   */
   public static <T> Marshaller<T, RequestEntity> marshaller() {
-    return Jackson.marshaller(MAPPER);
+    return Marshaller.opaque(value -> HttpEntities.create(ContentTypes.APPLICATION_JSON, write(value)));
   }
 
   /** Parses a request body into {@code type}; a bad body becomes a 400 that names the offending field. */

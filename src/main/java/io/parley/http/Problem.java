@@ -28,10 +28,14 @@ public record Problem(String type, String title, int status, String code, String
   }
 
   private static Problem of(ApiError error, String detail, String idempotencyKey) {
+    return of(error, error.status(), detail, idempotencyKey);
+  }
+
+  private static Problem of(ApiError error, int status, String detail, String idempotencyKey) {
     return new Problem(
         "https://parley.dev/problems/" + error.code(),
-        StatusCodes.get(error.status()).reason(),
-        error.status(),
+        StatusCodes.get(status).reason(),
+        status,
         error.code(),
         detail,
         idempotencyKey);
@@ -39,6 +43,11 @@ public record Problem(String type, String title, int status, String code, String
 
   public static HttpResponse response(ApiError error, String detail) {
     return response(of(error, detail));
+  }
+
+  /** A problem whose HTTP status is not its code's own: Akka's parser says 414 or 431 where the code says too_large. */
+  public static HttpResponse response(ApiError error, int status, String detail) {
+    return response(of(error, status, detail, null));
   }
 
   public static HttpResponse response(ApiException e) {

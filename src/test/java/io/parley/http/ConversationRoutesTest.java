@@ -339,6 +339,31 @@ class ConversationRoutesTest {
     assertThat(after.json().get("seq").asLong()).isEqualTo(1);
   }
 
+  @Test
+  void answersAreJsonWhateverTheClientAccepts() {
+    String conversation = group(ANA, "accept", "bo");
+    Response posted =
+        api.send(
+            api.request("/api/conversations/" + conversation + "/messages", ANA)
+                .header("Accept", "text/plain")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"clientMsgId\":\"acc-1\",\"content\":\"hi\"}")));
+    assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+    assertThat(posted.contentType()).startsWith("application/json");
+    assertThat(posted.json().get("seq").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void requestsTheParserRefusesGetProblemJsonToo() {
+    assertProblem(api.get("/api/conversations?pad=" + "x".repeat(3000), ANA), 414, "too_large");
+    HttpRequest.Builder crowded = api.request("/api/conversations", ANA);
+    for (int i = 0; i < 70; i++) crowded.header("X-Filler-" + i, "v");
+    Response refused = api.send(crowded.GET());
+    assertThat(refused.status()).isBetween(400, 499);
+    assertThat(refused.contentType()).startsWith("application/problem+json");
+    assertThat(refused.code()).isIn("bad_request", "too_large");
+  }
+
   private static void assertProblem(Response response, int status, String code) {
     assertThat(response.status()).as(response.body()).isEqualTo(status);
     assertThat(response.contentType()).startsWith("application/problem+json");
