@@ -185,6 +185,24 @@ public final class ConversationReadModel {
 
   /** Those of {@code candidates} who share at least one conversation with {@code userId}. */
   public CompletionStage<java.util.Set<String>> sharingAConversationWith(String userId, List<String> candidates) {
+    return sharing(userId, candidates, "");
+  }
+
+  /**
+   * Those of {@code candidates} who share a conversation with {@code userId} that they created themselves or have
+   * posted in: being added to a conversation by someone else is no contact yet.
+   */
+  public CompletionStage<java.util.Set<String>> inContactWith(String userId, List<String> candidates) {
+    return sharing(
+        userId,
+        candidates,
+        " AND (EXISTS (SELECT 1 FROM parley_conversation c WHERE c.conversation_id = b.conversation_id"
+            + " AND c.created_by = b.user_id)"
+            + " OR EXISTS (SELECT 1 FROM parley_message m WHERE m.conversation_id = b.conversation_id"
+            + " AND m.sender_id = b.user_id))");
+  }
+
+  private CompletionStage<java.util.Set<String>> sharing(String userId, List<String> candidates, String condition) {
     if (candidates.isEmpty()) return CompletableFuture.completedFuture(java.util.Set.of());
     return query(
         connection -> {
@@ -193,7 +211,7 @@ public final class ConversationReadModel {
               connection.prepareStatement(
                   "SELECT DISTINCT b.user_id FROM parley_conversation_member a"
                       + " JOIN parley_conversation_member b ON b.conversation_id = a.conversation_id"
-                      + " WHERE a.user_id = ? AND b.user_id IN (" + in + ")")) {
+                      + " WHERE a.user_id = ? AND b.user_id IN (" + in + ")" + condition)) {
             Object[] parameters = new Object[candidates.size() + 1];
             parameters[0] = userId;
             for (int i = 0; i < candidates.size(); i++) parameters[i + 1] = candidates.get(i);

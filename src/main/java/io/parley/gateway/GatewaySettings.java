@@ -21,6 +21,7 @@ public record GatewaySettings(
     int pageSize,
     Duration refillRetry,
     Duration resumeWindow,
+    int maxWatchedUsers,
     Duration typingTtl) {
 
   public static GatewaySettings fromConfig(Config root) {
@@ -39,6 +40,7 @@ public record GatewaySettings(
         c.getInt("page-size"),
         c.getDuration("refill-retry"),
         c.getDuration("resume-window"),
+        c.getInt("max-watched-users"),
         root.getDuration("parley.conversation.typing-timeout"));
   }
 }

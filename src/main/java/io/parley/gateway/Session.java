@@ -529,6 +529,17 @@ public final class Session implements OrderedDelivery.Port {
    * moment, so that every subscribe gets one presence frame per user, whatever came before.
    */
   private Behavior<Command> onSubscribed(Subscribed subscribed) {
+    long added =
+        subscribed.userIds().stream().filter(id -> subscribed.visible().contains(id) && !watching.containsKey(id)).count();
+    if (watching.size() + added > deps.settings().maxWatchedUsers()) {
+      subscribeAnswered();
+      return reply(
+          new Frames.Error(
+              subscribed.ref(),
+              ApiError.BAD_REQUEST.code(),
+              "a session follows the presence of at most " + deps.settings().maxWatchedUsers()
+                  + " users; unsubscribe from some first"));
+    }
     for (String id : subscribed.userIds()) {
       if (unsubscribedAt.getOrDefault(id, 0L) > subscribed.request()) continue;
       if (subscribed.visible().contains(id)) {

@@ -16,20 +16,24 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Who may see whose presence: a user sees the presence of the people they share a conversation with; everyone else
- * appears offline, never seen.
+ * Who may see whose presence: a user sees the presence of the people they share a conversation with, and, with
+ * {@code presence-requires-contact} (the default), only of those who created that conversation or have posted in it:
+ * anyone can start a conversation with anyone, and adding someone to a group must not reveal when they are online.
+ * Everyone else appears offline, never seen.
  */
 public final class Presences {
   private final ClusterSharding sharding;
   private final ConversationReadModel readModel;
   private final Duration askTimeout;
   private final int maxIds;
+  private final boolean requiresContact;
 
   public Presences(ActorSystem<?> system, ConversationReadModel readModel) {
     this.sharding = ClusterSharding.get(system);
     this.readModel = readModel;
     this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
     this.maxIds = system.settings().config().getInt("parley.gateway.max-presence-ids");
+    this.requiresContact = system.settings().config().getBoolean("parley.gateway.presence-requires-contact");
   }
 
   /** The distinct, valid ids of a request; a bad list is a 400. */
@@ -47,7 +51,9 @@ public final class Presences {
 
   /** Those of {@code userIds} whose presence {@code viewer} may see. */
   public CompletionStage<Set<String>> visibleTo(String viewer, List<String> userIds) {
-    return readModel.sharingAConversationWith(viewer, userIds);
+    return requiresContact
+        ? readModel.inContactWith(viewer, userIds)
+        : readModel.sharingAConversationWith(viewer, userIds);
   }
 
   /** What {@code viewer} sees of each of {@code userIds}, in the order asked. */

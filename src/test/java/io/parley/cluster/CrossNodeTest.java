@@ -125,7 +125,8 @@ class CrossNodeTest {
   @Test
   void typingAndPresenceReachWatchersOnOtherNodes() {
     String direct =
-        cluster.api(0).post("/api/conversations", TestTokens.user("ty-a"), "{\"type\":\"direct\",\"userId\":\"ty-b\"}")
+        // ty-b starts it, so that ty-a may follow ty-b's presence.
+        cluster.api(0).post("/api/conversations", TestTokens.user("ty-b"), "{\"type\":\"direct\",\"userId\":\"ty-a\"}")
             .json().get("id").asText();
     awaitListed("ty-a");
     try (WsClient watcher = WsClient.signedIn(cluster.node(0), TestTokens.user("ty-a"))) {

@@ -23,7 +23,8 @@ class PresenceDurabilityTest {
       JsonNode before;
       try (TestNode first = TestNode.start(database, QUICK_GRACE)) {
         HttpApi api = new HttpApi(first::uri);
-        api.post("/api/conversations", TestTokens.user("du1"), "{\"type\":\"direct\",\"userId\":\"du2\"}");
+        // du2 starts the conversation, and so may be seen by du1.
+        api.post("/api/conversations", TestTokens.user("du2"), "{\"type\":\"direct\",\"userId\":\"du1\"}");
         try (WsClient du2 = WsClient.signedIn(first, TestTokens.user("du2"))) {
           du2.send("{\"type\":\"presence.set\",\"ref\":\"s\",\"status\":\"away\"}").next("ok");
         }

@@ -3,25 +3,27 @@ package io.parley.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
+import io.parley.testkit.WsFrames;
 import java.time.Duration;
-import java.util.List;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Presence: online per device, a grace period before offline, invisible, and only for people one talks to. */
 class PresenceTest {
-  @RegisterExtension static final LiveNode live = new LiveNode("parley.gateway.offline-grace = 700ms");
+  @RegisterExtension static final LiveNode live = new LiveNode("parley.gateway.offline-grace = 700ms\nparley.gateway.max-watched-users = 3");
 
 
-  /** A direct conversation, once the read side knows of it. */
+  /** A direct conversation that {@code b} started with {@code a}, once the read side knows of it: a may see b. */
   private static void acquaint(String a, String b) {
-    live.api().post("/api/conversations", TestTokens.user(a), "{\"type\":\"direct\",\"userId\":\"" + b + "\"}");
+    live.api().post("/api/conversations", TestTokens.user(b), "{\"type\":\"direct\",\"userId\":\"" + a + "\"}");
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (live.api().get("/api/conversations", TestTokens.user(a)).json().get("conversations").isEmpty()) {
       assertThat(System.nanoTime()).isLessThan(deadline);
@@ -127,6 +129,49 @@ class PresenceTest {
       assertThat(rest.get("status").asText()).isEqualTo("offline");
       assertThat(live.api().get("/api/presence?userIds=", TestTokens.user("pe")).status()).isEqualTo(400);
       assertThat(live.api().get("/api/presence?userIds=a%20b", TestTokens.user("pe")).status()).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void addingSomeoneToAGroupRevealsNothingUntilTheyPostInIt() {
+    HttpApi api = live.api();
+    String group =
+        api.post("/api/conversations", TestTokens.user("pi"),
+                "{\"type\":\"group\",\"title\":\"Recruiting\",\"participantIds\":[\"pj\"]}")
+            .json().get("id").asText();
+    try (WsClient creator = WsClient.signedIn(live.node(), TestTokens.user("pi"));
+        WsClient added = WsClient.signedIn(live.node(), TestTokens.user("pj"))) {
+      Eventually.await("pj's list shows the group", () -> api.get("/api/conversations", TestTokens.user("pj")).json()
+          .get("conversations").size(), size -> size == 1);
+      // pj chose nothing yet: to pi, pj is offline and never seen.
+      JsonNode hidden = presenceOf(creator.send(subscribe("pj")), "pj");
+      assertThat(hidden.get("status").asText()).isEqualTo("offline");
+      assertThat(hidden.get("lastSeenAt").isNull()).isTrue();
+      // pi started the group, and so is seen by its members.
+      assertThat(presenceOf(added.send(subscribe("pi")), "pi").get("status").asText()).isEqualTo("online");
+
+      added.send(WsFrames.send(group, "reply-1", "hello", "r")).until("sent");
+      Eventually.await(
+          "pj seen once pj has posted",
+          () -> api.get("/api/presence?userIds=pj", TestTokens.user("pi")).json().get("presence").get(0).get("status").asText(),
+          "online"::equals);
+    }
+  }
+
+  @Test
+  void aSessionFollowsABoundedNumberOfUsers() {
+    for (String other : List.of("pl1", "pl2", "pl3", "pl4")) {
+      live.api().post("/api/conversations", TestTokens.user(other), "{\"type\":\"direct\",\"userId\":\"pk\"}");
+    }
+    Eventually.await("pk's four conversations listed", () -> live.api().get("/api/conversations", TestTokens.user("pk"))
+        .json().get("conversations").size(), size -> size == 4);
+    try (WsClient watcher = WsClient.signedIn(live.node(), TestTokens.user("pk"))) {
+      watcher.send(subscribe("pl1", "pl2", "pl3")).until("ok");
+      JsonNode refused = watcher.send(subscribe("pl3", "pl4")).until("error");
+      assertThat(refused.get("code").asText()).isEqualTo("bad_request");
+      assertThat(refused.get("message").asText()).contains("at most 3 users");
+      watcher.send("{\"type\":\"presence.unsubscribe\",\"ref\":\"u\",\"userIds\":[\"pl1\"]}").until("ok");
+      watcher.send(subscribe("pl3", "pl4")).until("ok");
     }
   }
 

@@ -35,8 +35,8 @@ class PresenceSettleTest {
 
   @Test
   void aPushDecidedRightAfterTheEntityStartedIsDroppedWhenASessionRegistersAndSentWhenNoneDoes() {
-    // ps2 shares a conversation with ps1, and so may see when ps1 is online.
-    assertThat(api.post("/api/conversations", TestTokens.user("ps2"), "{\"type\":\"direct\",\"userId\":\"ps1\"}").status())
+    // ps1 started a conversation with ps2, who so may see when ps1 is online.
+    assertThat(api.post("/api/conversations", TestTokens.user("ps1"), "{\"type\":\"direct\",\"userId\":\"ps2\"}").status())
         .isEqualTo(200);
     // Each registration starts its user's entity, and with it the settle time.
     notifications.registerDevice("ps1", "ps1-phone");

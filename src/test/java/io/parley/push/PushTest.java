@@ -92,7 +92,8 @@ class PushTest {
   @Test
   void noPushWhileTheUserIsOnlineAndAPushOnceTheyAreOffline() {
     notifications.registerDevice("pc", "pc-phone");
-    String conversation = directConversation("pd", "pc");
+    // pc starts it, so that pd may see when pc is offline.
+    String conversation = directConversation("pc", "pd");
     try (WsClient pc = WsClient.signedIn(live.node(), TestTokens.user("pc"))) {
       post("pd", conversation, "online-1", "while you are here");
       assertThat(pc.until("message").get("content").asText()).isEqualTo("while you are here");
