@@ -128,6 +128,12 @@ public final class Session implements OrderedDelivery.Port {
     void send(String text);
 
     void close(Close close);
+
+    /**
+     * The session has taken one client frame ({@link Incoming} or {@link IncomingRejected}) from its mailbox: the
+     * socket hands it only a few at a time, so that a session that falls behind leaves the rest in the socket.
+     */
+    void taken();
   }
 
   public static Behavior<Command> create(Context deps, Outgoing out, Optional<String> initialToken) {
@@ -195,8 +201,9 @@ public final class Session implements OrderedDelivery.Port {
   }
 
   private Behavior<Command> onCommand(Command command) {
-    if ((command instanceof Incoming || command instanceof IncomingRejected) && waitForToken(command)) {
-      return Behaviors.same();
+    if (command instanceof Incoming || command instanceof IncomingRejected) {
+      out.taken();
+      if (waitForToken(command)) return Behaviors.same();
     }
     if (command instanceof Incoming incoming) return onIncoming(incoming);
     if (command instanceof IncomingRejected r) return reply(new Frames.Error(null, r.error().code(), r.message()));

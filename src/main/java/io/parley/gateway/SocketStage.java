@@ -61,6 +61,12 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
   }
 
   private static final Close SLOW_CONSUMER = new Close(1008, "slow_consumer");
+  /**
+   * Client frames told to the session and not yet taken from its mailbox. Past it the socket is not read: a session
+   * behind (a starved CPU, frames that are slow to parse) would otherwise collect every frame the flood limit lets
+   * through, up to the frame size each, and its own timers (the auth deadline) would wait behind them all.
+   */
+  static final int MAX_UNTAKEN = 8;
   /** How long Akka waits for the client's close frame after the server's; ticks let it see the time pass. */
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(3);
   private static final String TICK = "tick";
@@ -110,6 +116,7 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
     private Session.IncomingRejected refusing;
     private boolean heard;
     private TokenBucket flood;
+    private int untaken;
 
     Logic(Optional<String> token) {
       super(shape);
@@ -121,6 +128,7 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
     public void preStart() {
       AsyncCallback<String> send = createAsyncCallback(this::enqueue);
       AsyncCallback<Close> closing = createAsyncCallback(this::requestClose);
+      AsyncCallback<Boolean> taken = createAsyncCallback(ignored -> onTaken());
       // Backpressure to the socket far above the session's rate limit, so that a flood costs the flooder, not memory.
       flood = new TokenBucket(Math.ceil(limits.framesPerSecond() * 5) + limits.frameBurst(), limits.frameBurst() * 5);
       session =
@@ -134,6 +142,11 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
                 @Override
                 public void close(Close reason) {
                   closing.invoke(reason);
+                }
+
+                @Override
+                public void taken() {
+                  taken.invoke(Boolean.TRUE);
                 }
               },
               token);
@@ -276,11 +289,25 @@ final class SocketStage extends GraphStage<FlowShape<FrameHandler.Output, Object
 
     private void deliver(Session.Command command) {
       if (closeSent) return;
-      if (flood.tryTake()) {
+      if (untaken >= MAX_UNTAKEN) {
+        held = command;
+      } else if (flood.tryTake()) {
+        untaken++;
         session.tell(command);
       } else {
         held = command;
         scheduleOnce(RESUME, flood.untilNext());
+      }
+    }
+
+    /** A frame held for the session's room goes now; one held for the flood limit waits for its timer. */
+    private void onTaken() {
+      untaken--;
+      if (held != null && !isTimerActive(RESUME)) {
+        Session.Command command = held;
+        held = null;
+        deliver(command);
+        pullIn();
       }
     }
 

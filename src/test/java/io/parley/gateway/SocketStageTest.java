@@ -162,8 +162,30 @@ class SocketStageTest {
       Session.Command command = socket.session().expectMessageClass(Session.Command.class, Duration.ofSeconds(5));
       assertThat(command).isInstanceOf(Session.Incoming.class);
       received.add(((Session.Incoming) command).text());
+      socket.out().taken();
     }
     assertThat(received).containsExactlyElementsOf(sent);
+  }
+
+  @Test
+  void aSessionThatFallsBehindLeavesTheClientsFramesInTheSocket() throws Exception {
+    Socket socket = open(limits(1024));
+    int sent = 0;
+    // The client may send more than the session takes: only as many as it has room for reach it.
+    for (; sent < 3 * SocketStage.MAX_UNTAKEN; sent++) {
+      socket.client().sendNext(new FrameHandler.TextMessagePart("f" + sent, true));
+    }
+    List<String> received = new ArrayList<>();
+    for (int i = 0; i < SocketStage.MAX_UNTAKEN; i++) {
+      received.add(socket.session().expectMessageClass(Session.Incoming.class).text());
+    }
+    socket.session().expectNoMessage(Duration.ofMillis(300));
+    // Each frame the session takes lets one more through, in order.
+    for (int i = 0; i < 2 * SocketStage.MAX_UNTAKEN; i++) {
+      socket.out().taken();
+      received.add(socket.session().expectMessageClass(Session.Incoming.class).text());
+    }
+    assertThat(received).containsExactlyElementsOf(IntStream.range(0, sent).mapToObj(i -> "f" + i).toList());
   }
 
   @Test

@@ -76,6 +76,7 @@ class WebSocketCloseCodesTest {
           out.send("token " + token.orElse("none"));
           return Behaviors.receiveMessage(
               command -> {
+                if (command instanceof Session.Incoming || command instanceof Session.IncomingRejected) out.taken();
                 if (command instanceof Session.Incoming incoming && incoming.text().equals("bye")) {
                   out.close(new Close(4000, "bye"));
                 } else if (command instanceof Session.Incoming incoming) {
