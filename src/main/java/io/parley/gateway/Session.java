@@ -73,7 +73,8 @@ public final class Session implements OrderedDelivery.Port {
   private record SubscribeFailed(ServerFrame error) implements Command {}
 
   /** A typing frame failed: the session is not typing there, and must not ask it to stop when it closes. */
-  private record TypingRefused(String conversationId, ServerFrame error) implements Command {}
+  /** {@code forgotten}: the user may not type there at all, so the session need not stop it when it closes. */
+  private record TypingRefused(String conversationId, boolean forgotten, ServerFrame error) implements Command {}
 
   /** {@code request} numbers the subscribe among the session's presence requests, to tell what came after it. */
   private record Subscribed(String ref, long request, List<String> userIds, java.util.Set<String> visible)
@@ -225,7 +226,9 @@ public final class Session implements OrderedDelivery.Port {
       return reply(failed.error());
     }
     if (command instanceof TypingRefused refused) {
-      typingIn.remove(refused.conversationId());
+      // A refusal for want of time or room (timeout, unavailable) may follow an indicator that was set: it is still
+      // stopped when the session closes.
+      if (refused.forgotten()) typingIn.remove(refused.conversationId());
       return reply(refused.error());
     }
     if (command instanceof Caught caught) return onCaught(caught);
@@ -466,7 +469,9 @@ public final class Session implements OrderedDelivery.Port {
         context.pipeToSelf(
             set,
             (ok, failure) ->
-                failure == null ? Quiet.INSTANCE : new TypingRefused(typing.conversationId(), errorFrame(ref, failure)));
+                failure == null
+                    ? Quiet.INSTANCE
+                    : new TypingRefused(typing.conversationId(), notAllowed(failure), errorFrame(ref, failure)));
       }
       case "presence.subscribe" -> subscribe(ref, field(frame, Frames.PresenceIds.class));
       case "presence.unsubscribe" -> {
@@ -745,6 +750,11 @@ public final class Session implements OrderedDelivery.Port {
       for (String conversationId : java.util.List.copyOf(typingIn)) stopTyping(conversationId);
     }
     return Behaviors.stopped();
+  }
+
+  private static boolean notAllowed(Throwable failure) {
+    return Futures.cause(failure) instanceof ApiException refused
+        && (refused.error() == ApiError.NOT_FOUND || refused.error() == ApiError.FORBIDDEN);
   }
 
   private void stopTyping(String conversationId) {
