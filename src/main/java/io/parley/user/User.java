@@ -485,37 +485,41 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return RetentionCriteria.snapshotEvery(100, 2);
   }
 
+  /**
+   * One dispatch method rather than a builder: the builder's cases and lambdas are made anew for every entity, about
+   * a kilobyte for each user online.
+   */
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    return newCommandHandlerBuilder()
-        .forAnyState()
-        .onCommand(Connect.class, this::onConnect)
-        .onCommand(Disconnect.class, (state, d) -> forget(state, d.sessionId()))
-        .onCommand(SessionStopped.class, (state, s) -> forget(state, s.sessionId()))
-        .onCommand(Deliver.class, this::onDeliver)
-        .onCommand(NotifyMessage.class, this::onNotifyMessage)
-        .onCommand(SetStatus.class, this::onSetStatus)
-        .onCommand(Watch.class, this::onWatch)
-        .onCommand(Unwatch.class, (state, u) -> unwatch(u.watcher()))
-        .onCommand(WatcherStopped.class, (state, w) -> unwatch(w.watcher()))
-        .onCommand(GetPresence.class, (state, get) -> Effect().none().thenReply(get.replyTo(), this::presence))
-        .onCommand(Notify.class, this::onNotify)
-        .onCommand(ListNotifications.class, this::onListNotifications)
-        .onCommand(MarkNotificationsRead.class, this::onMarkNotificationsRead)
-        .onCommand(RegisterDevice.class, this::onRegisterDevice)
-        .onCommand(UnregisterDevice.class, this::onUnregisterDevice)
-        .onCommand(GetDevices.class, (state, get) -> Effect().reply(get.replyTo(), new Devices(state.devices())))
-        .onCommand(
-            TakeDeviceChange.class,
-            (state, take) ->
-                Effect()
-                    .reply(
-                        take.replyTo(),
-                        new DeviceChangeTaken(
-                            deviceChanges.tryTake() ? 0 : Math.max(1, deviceChanges.untilNext().toMillis()))))
-        .onCommand(ConfirmPush.class, this::onConfirmPush)
-        .onCommand(Internal.class, this::onInternal)
-        .build();
+    return this::onCommand;
+  }
+
+  private Effect<Event, State> onCommand(State state, Command command) {
+    if (command instanceof Connect connect) return onConnect(state, connect);
+    if (command instanceof Disconnect d) return forget(state, d.sessionId());
+    if (command instanceof SessionStopped stopped) return forget(state, stopped.sessionId());
+    if (command instanceof Deliver deliver) return onDeliver(state, deliver);
+    if (command instanceof NotifyMessage notify) return onNotifyMessage(state, notify);
+    if (command instanceof SetStatus set) return onSetStatus(state, set);
+    if (command instanceof Watch watch) return onWatch(state, watch);
+    if (command instanceof Unwatch u) return unwatch(u.watcher());
+    if (command instanceof WatcherStopped w) return unwatch(w.watcher());
+    if (command instanceof GetPresence get) return Effect().none().thenReply(get.replyTo(), this::presence);
+    if (command instanceof Notify notify) return onNotify(state, notify);
+    if (command instanceof ListNotifications list) return onListNotifications(state, list);
+    if (command instanceof MarkNotificationsRead mark) return onMarkNotificationsRead(state, mark);
+    if (command instanceof RegisterDevice register) return onRegisterDevice(state, register);
+    if (command instanceof UnregisterDevice unregister) return onUnregisterDevice(state, unregister);
+    if (command instanceof GetDevices get) return Effect().reply(get.replyTo(), new Devices(state.devices()));
+    if (command instanceof TakeDeviceChange take) {
+      return Effect()
+          .reply(
+              take.replyTo(),
+              new DeviceChangeTaken(deviceChanges.tryTake() ? 0 : Math.max(1, deviceChanges.untilNext().toMillis())));
+    }
+    if (command instanceof ConfirmPush confirm) return onConfirmPush(state, confirm);
+    if (command instanceof Internal internal) return onInternal(state, internal);
+    return Effect().unhandled();
   }
 
   private Effect<Event, State> onConnect(State state, Connect connect) {
@@ -823,26 +827,25 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder()
-        .forAnyState()
-        .onEvent(StatusChosen.class, (state, e) -> new State(e.status(), state.lastSeenAt(), state.inbox(), state.devices()))
-        .onEvent(LastSeen.class, (state, e) -> new State(state.chosen(), e.at(), state.inbox(), state.devices()))
-        .onEvent(NotificationAdded.class, (state, e) -> state.with(withAdded(state.inbox(), e)))
-        .onEvent(NotificationsRead.class, (state, e) -> state.with(state.inbox().markRead(e.ids(), e.at())))
-        .onEvent(NotificationRevised.class, (state, e) -> state.with(state.inbox().revise(e.notification())))
-        .onEvent(
-            DeviceRegistered.class,
-            (state, e) -> {
-              List<Device> devices = new ArrayList<>(state.devices());
-              devices.removeIf(d -> d.token().equals(e.device().token()));
-              devices.add(e.device());
-              return state.with(devices);
-            })
-        .onEvent(
-            DeviceRemoved.class,
-            (state, e) ->
-                state.with(state.devices().stream().filter(d -> !d.token().equals(e.token())).toList()))
-        .build();
+    return this::applyEvent;
+  }
+
+  private State applyEvent(State state, Event event) {
+    if (event instanceof StatusChosen e) return new State(e.status(), state.lastSeenAt(), state.inbox(), state.devices());
+    if (event instanceof LastSeen e) return new State(state.chosen(), e.at(), state.inbox(), state.devices());
+    if (event instanceof NotificationAdded e) return state.with(withAdded(state.inbox(), e));
+    if (event instanceof NotificationsRead e) return state.with(state.inbox().markRead(e.ids(), e.at()));
+    if (event instanceof NotificationRevised e) return state.with(state.inbox().revise(e.notification()));
+    if (event instanceof DeviceRegistered e) {
+      List<Device> devices = new ArrayList<>(state.devices());
+      devices.removeIf(d -> d.token().equals(e.device().token()));
+      devices.add(e.device());
+      return state.with(devices);
+    }
+    if (event instanceof DeviceRemoved e) {
+      return state.with(state.devices().stream().filter(d -> !d.token().equals(e.token())).toList());
+    }
+    throw new IllegalStateException("unknown event " + event.getClass().getName());
   }
 
   /**
