@@ -29,7 +29,6 @@ import io.parley.gateway.LocalSessions;
 import io.parley.cluster.ClusterMembership;
 import io.parley.http.PresenceRoutes;
 import io.parley.http.RequestBodies;
-import io.parley.http.RequestBudgets;
 import io.parley.user.Presences;
 import io.parley.user.User;
 import io.parley.gateway.GatewayRoutes;
@@ -226,7 +225,10 @@ public final class ParleyNode implements AutoCloseable {
     Config config = system.settings().config();
     Presences presences = new Presences(system, readModel);
     RequestBodies bodies = new RequestBodies(config.getBytes("parley.http.max-request-body"));
-    Authentication authentication = new Authentication(verifier, auth.adminToken(), RequestBudgets.fromConfig(config.getConfig("parley.http")));
+    Authentication authentication = new Authentication(
+            verifier,
+            auth.adminToken(),
+            UserBudgets.fromConfig(config, "parley.http.rate-limit.requests-per-second", "parley.http.rate-limit.burst"));
     // Built once: a route built inside pathPrefix's supplier would construct every area's routes for each request.
     Route areas =
         concat(

@@ -20,6 +20,18 @@ public final class TokenBucket {
     return true;
   }
 
+  /** Whether one could be taken now. */
+  public boolean hasToken() {
+    refill();
+    return tokens >= 1;
+  }
+
+  /** Takes {@code amount} whatever is left, going into debt down to minus one burst at most. */
+  public void charge(double amount) {
+    refill();
+    tokens = Math.max(-burst, tokens - amount);
+  }
+
   /** Whether a whole burst could be taken now: nothing taken is still to be paid back. */
   public boolean isFull() {
     refill();

@@ -121,7 +121,11 @@ public final class Conversation
 
   public record Summary(ConversationView conversation) implements Reply {}
 
-  public record Posted(MessageView message, boolean duplicate) implements Reply {}
+  /**
+   * {@code recipients}: the other participants the new message goes to (0 for a duplicate, and from a node of an
+   * earlier version).
+   */
+  public record Posted(MessageView message, boolean duplicate, int recipients) implements Reply {}
 
   public record MessageChanged(MessageView message) implements Reply {}
 
@@ -413,7 +417,7 @@ public final class Conversation
     if (badId.isPresent()) return reject(command, badId.get());
     if (clientMsgId != null) {
       MessageView original = state.findByClientMsgId(command.userId(), clientMsgId);
-      if (original != null) return Effect().reply(command.replyTo(), new Posted(original, true));
+      if (original != null) return Effect().reply(command.replyTo(), new Posted(original, true, 0));
     }
     Optional<Rejected> badMessage = limits.content(command.content()).or(() -> limits.metadata(command.metadata()));
     if (badMessage.isPresent()) return reject(command, badMessage.get());
@@ -436,7 +440,7 @@ public final class Conversation
               stopTyping(s, command.userId());
               notifyParticipants(s, new MessageNotice(s.messageAt(posted.seq()), posted.senderName()));
             })
-        .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false));
+        .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false, s.memberCount() - 1));
   }
 
   private ReplyEffect<Event, ConversationState> edit(ConversationState state, EditMessage command) {

@@ -7,6 +7,7 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.japi.function.Function;
 import akka.pattern.Patterns;
 import io.parley.Futures;
+import io.parley.UserBudgets;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.auth.Principal;
@@ -43,6 +44,8 @@ public final class Conversations {
   private final io.parley.metrics.Metrics metrics;
   /** Asks to conversation entities this node lets wait at once; see {@link #askAny}. */
   private final AdmissionLimit admission;
+  /** Each sender's budget of recipients reached by their messages, on this node. */
+  private final UserBudgets recipientBudgets;
 
   public Conversations(ActorSystem<?> system, ConversationReadModel readModel) {
     this.metrics = io.parley.metrics.Metrics.get(system);
@@ -54,6 +57,11 @@ public final class Conversations {
     this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
     this.admission = AdmissionLimit.fromConfig(system.settings().config().getConfig("parley.conversation"));
     metrics.admissionLimit(admission::limit);
+    this.recipientBudgets =
+        UserBudgets.fromConfig(
+            system.settings().config(),
+            "parley.conversation.fan-out-budget.recipients-per-second",
+            "parley.conversation.fan-out-budget.burst");
   }
 
   public ConversationSettings settings() {
@@ -103,6 +111,13 @@ public final class Conversations {
     if (badMessage.isPresent()) return refused(badMessage.get());
     long started = System.nanoTime();
     String userId = sender.userId();
+    // A message costs its sender one for each participant it goes to (an inbox write for each one offline): a script
+    // posting to groups of made-up users would otherwise multiply its writes by the group's size.
+    try {
+      recipientBudgets.requireCredit(userId, "your messages have reached too many people of late");
+    } catch (ApiException overBudget) {
+      return CompletableFuture.failedFuture(overBudget);
+    }
     return ask(
             conversationId,
             replyTo ->
@@ -110,7 +125,10 @@ public final class Conversations {
             Conversation.Posted.class)
         .whenComplete(
             (posted, failure) -> {
-              if (failure == null && !posted.duplicate()) metrics.persisted(Duration.ofNanos(System.nanoTime() - started));
+              if (failure == null && !posted.duplicate()) {
+                metrics.persisted(Duration.ofNanos(System.nanoTime() - started));
+                recipientBudgets.charge(userId, Math.max(1, posted.recipients()));
+              }
             })
         .thenCompose(
             posted ->
@@ -118,7 +136,7 @@ public final class Conversations {
                 posted.duplicate() && posted.message().content() == null && posted.message().deletedAt() == null
                     ? readModel
                         .message(conversationId, posted.message().messageId())
-                        .thenApply(row -> row.map(m -> new Conversation.Posted(m, true)).orElse(posted))
+                        .thenApply(row -> row.map(m -> new Conversation.Posted(m, true, 0)).orElse(posted))
                     : CompletableFuture.completedFuture(posted));
   }
 

@@ -4,6 +4,7 @@ import static akka.http.javadsl.server.Directives.onSuccess;
 import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
 
 import akka.http.javadsl.server.Route;
+import io.parley.UserBudgets;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.auth.Principal;
@@ -20,13 +21,13 @@ import java.util.function.Function;
 public final class Authentication {
   private final TokenVerifier verifier;
   private final byte[] adminToken;
-  private final RequestBudgets budgets;
+  private final UserBudgets budgets;
 
   /**
    * {@code adminToken} is the configured token of the platform's own backend; empty disables it. Every user request
    * is taken from the user's {@code budgets}; the backend's are not.
    */
-  public Authentication(TokenVerifier verifier, String adminToken, RequestBudgets budgets) {
+  public Authentication(TokenVerifier verifier, String adminToken, UserBudgets budgets) {
     this.verifier = verifier;
     this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
     this.budgets = budgets;
@@ -43,7 +44,7 @@ public final class Authentication {
             verified(
                 verifier.verifyUser(bearer(header)),
                 principal -> {
-                  budgets.take(principal.userId());
+                  budgets.take(principal.userId(), "too many requests");
                   return inner.apply(principal);
                 }));
   }

@@ -1,4 +1,4 @@
-package io.parley.http;
+package io.parley;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,13 +12,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Each user's REST budget on one node: refusals, independence, memory and many threads at once. */
-class RequestBudgetsTest {
+/** Each user's budget on one node: refusals, debts, independence, memory and many threads at once. */
+class UserBudgetsTest {
   private static final double ALMOST_NEVER = 0.001;
 
-  private static boolean allowed(RequestBudgets budgets, String userId) {
+  private static boolean allowed(UserBudgets budgets, String userId) {
     try {
-      budgets.take(userId);
+      budgets.take(userId, "too many requests");
       return true;
     } catch (ApiException refused) {
       assertThat(refused.error()).isEqualTo(ApiError.RATE_LIMITED);
@@ -28,22 +28,22 @@ class RequestBudgetsTest {
 
   @Test
   void aBurstIsAllowedThenRefusedWithWhenToRetry() {
-    RequestBudgets budgets = new RequestBudgets(2, 3);
-    for (int i = 0; i < 3; i++) budgets.take("ana");
-    assertThatThrownBy(() -> budgets.take("ana"))
+    UserBudgets budgets = new UserBudgets(2, 3);
+    for (int i = 0; i < 3; i++) budgets.take("ana", "too many requests");
+    assertThatThrownBy(() -> budgets.take("ana", "too many requests"))
         .isInstanceOfSatisfying(
             ApiException.class,
             refused -> {
               assertThat(refused.error()).isEqualTo(ApiError.RATE_LIMITED);
               assertThat(refused.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMillis(500));
-              assertThat(refused.getMessage()).contains("retry in 1 s");
+              assertThat(refused.getMessage()).isEqualTo("too many requests; retry in 1 s");
             });
   }
 
   @Test
   void tokensComeBackAtTheRate() throws InterruptedException {
-    RequestBudgets budgets = new RequestBudgets(1000, 1);
-    budgets.take("ana");
+    UserBudgets budgets = new UserBudgets(1000, 1);
+    budgets.take("ana", "too many requests");
     assertThat(allowed(budgets, "ana")).isFalse();
     Thread.sleep(20);
     assertThat(allowed(budgets, "ana")).isTrue();
@@ -51,9 +51,9 @@ class RequestBudgetsTest {
 
   @Test
   void oneUserOverBudgetDoesNotSpendAnothersBudget() {
-    RequestBudgets budgets = new RequestBudgets(ALMOST_NEVER, 2);
-    budgets.take("ana");
-    budgets.take("ana");
+    UserBudgets budgets = new UserBudgets(ALMOST_NEVER, 2);
+    budgets.take("ana", "too many requests");
+    budgets.take("ana", "too many requests");
     assertThat(allowed(budgets, "ana")).isFalse();
     assertThat(allowed(budgets, "bo")).isTrue();
     assertThat(allowed(budgets, "bo")).isTrue();
@@ -61,26 +61,26 @@ class RequestBudgetsTest {
 
   @Test
   void zeroTurnsItOff() {
-    RequestBudgets budgets = new RequestBudgets(0, 0);
-    for (int i = 0; i < 10_000; i++) budgets.take("ana");
+    UserBudgets budgets = new UserBudgets(0, 0);
+    for (int i = 0; i < 10_000; i++) budgets.take("ana", "too many requests");
     assertThat(budgets.trackedUsers()).isZero();
   }
 
   @Test
   void fullBucketsAreForgottenAndDebtsAreNot() {
-    RequestBudgets refilledAtOnce = new RequestBudgets(1e12, 1);
-    for (int i = 0; i < 100_000; i++) refilledAtOnce.take("user-" + i);
+    UserBudgets refilledAtOnce = new UserBudgets(1e12, 1);
+    for (int i = 0; i < 100_000; i++) refilledAtOnce.take("user-" + i, "too many requests");
     assertThat(refilledAtOnce.trackedUsers()).isLessThan(2048);
 
-    RequestBudgets slow = new RequestBudgets(ALMOST_NEVER, 1);
-    for (int i = 0; i < 3000; i++) slow.take("user-" + i);
+    UserBudgets slow = new UserBudgets(ALMOST_NEVER, 1);
+    for (int i = 0; i < 3000; i++) slow.take("user-" + i, "too many requests");
     assertThat(slow.trackedUsers()).as("every user still owes their token").isEqualTo(3000);
     for (int i = 0; i < 3000; i += 97) assertThat(allowed(slow, "user-" + i)).as("user-" + i).isFalse();
   }
 
   @Test
   void manyThreadsTakeNoMoreThanTheBurst() throws InterruptedException {
-    RequestBudgets budgets = new RequestBudgets(ALMOST_NEVER, 100);
+    UserBudgets budgets = new UserBudgets(ALMOST_NEVER, 100);
     AtomicInteger granted = new AtomicInteger();
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
@@ -105,5 +105,29 @@ class RequestBudgetsTest {
     start.countDown();
     for (Thread thread : threads) thread.join();
     assertThat(granted.get()).isEqualTo(100);
+  }
+
+  @Test
+  void workChargedAfterItIsDoneRefusesTheNextUntilItsDebtIsPaid() throws InterruptedException {
+    UserBudgets budgets = new UserBudgets(1000, 100);
+    budgets.requireCredit("ana", "too many recipients");
+    budgets.charge("ana", 150);
+    assertThatThrownBy(() -> budgets.requireCredit("ana", "too many recipients"))
+        .isInstanceOfSatisfying(ApiException.class, refused -> {
+          assertThat(refused.error()).isEqualTo(ApiError.RATE_LIMITED);
+          assertThat(refused.retryAfter()).isGreaterThan(Duration.ofMillis(20)).isLessThanOrEqualTo(Duration.ofMillis(51));
+        });
+    budgets.requireCredit("bo", "too many recipients");
+    Thread.sleep(80);
+    budgets.requireCredit("ana", "too many recipients");
+  }
+
+  @Test
+  void aDebtIsAtMostOneBurst() {
+    UserBudgets budgets = new UserBudgets(10, 100);
+    budgets.charge("ana", 1_000_000);
+    assertThatThrownBy(() -> budgets.requireCredit("ana", "too many recipients"))
+        .isInstanceOfSatisfying(
+            ApiException.class, refused -> assertThat(refused.retryAfter()).isLessThanOrEqualTo(Duration.ofMillis(20_100)));
   }
 }

@@ -1,0 +1,99 @@
+package io.parley;
+
+import com.typesafe.config.Config;
+import io.parley.api.ApiException;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A budget per user on this node: a token bucket each, so that one user's script cannot take the node's capacity
+ * (its admission limit, its journal) from everyone else. Used for REST requests, and for the recipients a user's
+ * messages reach.
+ *
+ * <p>Per node rather than cluster-wide: asking a user entity on every request would cost more than most requests. A
+ * user whose requests are spread over n nodes gets up to n budgets. A user's bucket is forgotten once it is full again,
+ * since a fresh one is the same; the map is swept whenever it has doubled since the last sweep, so it holds little more
+ * than the users whose budget is still being paid back.
+ */
+public final class UserBudgets {
+  private static final int MIN_SWEEP_SIZE = 1024;
+
+  private final double perSecond;
+  private final int burst;
+  private final ConcurrentHashMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+  private final AtomicBoolean sweeping = new AtomicBoolean();
+  private volatile int sweepAt = MIN_SWEEP_SIZE;
+
+  /** {@code perSecond} 0 turns the budget off. */
+  public UserBudgets(double perSecond, int burst) {
+    if (perSecond < 0 || (perSecond > 0 && burst < 1)) {
+      throw new IllegalArgumentException("a budget's rate must be >= 0, and its burst >= 1");
+    }
+    this.perSecond = perSecond;
+    this.burst = burst;
+  }
+
+  /** From the keys {@code rate} and {@code burst} of {@code config}. */
+  public static UserBudgets fromConfig(Config config, String rate, String burst) {
+    return new UserBudgets(config.getDouble(rate), config.getInt(burst));
+  }
+
+  /** Takes one from the user's budget, or throws {@code rate_limited}, saying {@code what} and when to retry. */
+  public void take(String userId, String what) {
+    if (perSecond == 0) return;
+    refuseIfNeeded(update(userId, bucket -> bucket.tryTake() ? null : bucket.untilNext()), what);
+  }
+
+  /**
+   * Throws {@code rate_limited} while the user owes the budget (a {@link #charge} took it below one), without taking:
+   * for work whose cost is known only once it is done.
+   */
+  public void requireCredit(String userId, String what) {
+    if (perSecond == 0) return;
+    refuseIfNeeded(update(userId, bucket -> bucket.hasToken() ? null : bucket.untilNext()), what);
+  }
+
+  /** Takes {@code amount} from the user's budget, into debt if need be (at most one burst of it). */
+  public void charge(String userId, double amount) {
+    if (perSecond == 0) return;
+    update(userId, bucket -> {
+      bucket.charge(amount);
+      return null;
+    });
+  }
+
+  /** Users this node holds a budget for. */
+  public int trackedUsers() {
+    return buckets.size();
+  }
+
+  private Duration update(String userId, java.util.function.Function<TokenBucket, Duration> change) {
+    Duration[] refusedFor = new Duration[1];
+    // compute holds the key's bin while the bucket changes, so a sweep never drops a bucket mid-change.
+    buckets.compute(
+        userId,
+        (id, bucket) -> {
+          TokenBucket current = bucket != null ? bucket : new TokenBucket(perSecond, burst);
+          refusedFor[0] = change.apply(current);
+          return current;
+        });
+    if (buckets.size() >= sweepAt && sweeping.compareAndSet(false, true)) {
+      try {
+        sweep();
+      } finally {
+        sweeping.set(false);
+      }
+    }
+    return refusedFor[0];
+  }
+
+  private static void refuseIfNeeded(Duration refusedFor, String what) {
+    if (refusedFor != null) throw ApiException.rateLimited(what, refusedFor);
+  }
+
+  private void sweep() {
+    buckets.forEach((id, bucket) -> buckets.computeIfPresent(id, (key, current) -> current.isFull() ? null : current));
+    sweepAt = Math.max(MIN_SWEEP_SIZE, buckets.size() * 2);
+  }
+}
