@@ -185,37 +185,51 @@ public final class ConversationReadModel {
 
   /** Those of {@code candidates} who share at least one conversation with {@code userId}. */
   public CompletionStage<java.util.Set<String>> sharingAConversationWith(String userId, List<String> candidates) {
-    return sharing(userId, candidates, "");
+    return sharing(userId, candidates, List.of(""));
   }
 
   /**
    * Those of {@code candidates} who share a conversation with {@code userId} that they created themselves or have
-   * posted in: being added to a conversation by someone else is no contact yet.
+   * posted in: being added to a conversation by someone else is no contact yet. Two queries in a UNION rather than
+   * one with an OR of two EXISTS: under the OR, PostgreSQL may read a whole table into a hashed subplan for every
+   * call, where each half alone is index probes on the rows shared.
    */
   public CompletionStage<java.util.Set<String>> inContactWith(String userId, List<String> candidates) {
     return sharing(
         userId,
         candidates,
-        " AND (EXISTS (SELECT 1 FROM parley_conversation c WHERE c.conversation_id = b.conversation_id"
-            + " AND c.created_by = b.user_id)"
-            + " OR EXISTS (SELECT 1 FROM parley_message m WHERE m.conversation_id = b.conversation_id"
-            + " AND m.sender_id = b.user_id))");
+        List.of(
+            " JOIN parley_conversation c ON c.conversation_id = b.conversation_id AND c.created_by = b.user_id",
+            " AND EXISTS (SELECT 1 FROM parley_message m WHERE m.conversation_id = b.conversation_id"
+                + " AND m.sender_id = b.user_id)"));
   }
 
-  private CompletionStage<java.util.Set<String>> sharing(String userId, List<String> candidates, String condition) {
+  /**
+   * One query per element of {@code conditions}, in a UNION, each over the pairs of memberships {@code a} (the user's)
+   * and {@code b} (a candidate's) in one conversation: a condition starting with JOIN narrows the pairs by a join, one
+   * starting with AND by a filter.
+   */
+  private CompletionStage<java.util.Set<String>> sharing(String userId, List<String> candidates, List<String> conditions) {
     if (candidates.isEmpty()) return CompletableFuture.completedFuture(java.util.Set.of());
+    String in = String.join(", ", Collections.nCopies(candidates.size(), "?"));
+    List<String> selects = new ArrayList<>();
+    List<Object> parameters = new ArrayList<>();
+    for (String condition : conditions) {
+      boolean join = condition.startsWith(" JOIN");
+      selects.add(
+          "SELECT b.user_id FROM parley_conversation_member a"
+              + " JOIN parley_conversation_member b ON b.conversation_id = a.conversation_id"
+              + (join ? condition : "")
+              + " WHERE a.user_id = ? AND b.user_id IN (" + in + ")"
+              + (join ? "" : condition));
+      parameters.add(userId);
+      parameters.addAll(candidates);
+    }
+    String sql = String.join(" UNION ", selects);
     return query(
         connection -> {
-          String in = String.join(", ", Collections.nCopies(candidates.size(), "?"));
-          try (PreparedStatement statement =
-              connection.prepareStatement(
-                  "SELECT DISTINCT b.user_id FROM parley_conversation_member a"
-                      + " JOIN parley_conversation_member b ON b.conversation_id = a.conversation_id"
-                      + " WHERE a.user_id = ? AND b.user_id IN (" + in + ")" + condition)) {
-            Object[] parameters = new Object[candidates.size() + 1];
-            parameters[0] = userId;
-            for (int i = 0; i < candidates.size(); i++) parameters[i + 1] = candidates.get(i);
-            Sql.bind(statement, parameters);
+          try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            Sql.bind(statement, parameters.toArray());
             java.util.Set<String> shared = new java.util.HashSet<>();
             try (ResultSet rs = statement.executeQuery()) {
               while (rs.next()) shared.add(rs.getString(1));

@@ -198,13 +198,18 @@ public final class Session implements OrderedDelivery.Port {
     initialToken.ifPresent(token -> verify(token, null));
     // One dispatch method rather than a BehaviorBuilder: the builder's cases and lambdas are made anew for every
     // session, about a kilobyte for each open socket.
-    return Behaviors.receive((context, command) -> onCommand(command), (context, signal) -> onSignal(signal));
+    return Behaviors.receive((context, command) -> onMessage(command), (context, signal) -> onSignal(signal));
+  }
+
+  /** What the mailbox hands over; frames that waited for the token are replayed through {@link #onCommand}. */
+  private Behavior<Command> onMessage(Command command) {
+    if (command instanceof Incoming || command instanceof IncomingRejected) out.taken();
+    return onCommand(command);
   }
 
   private Behavior<Command> onCommand(Command command) {
-    if (command instanceof Incoming || command instanceof IncomingRejected) {
-      out.taken();
-      if (waitForToken(command)) return Behaviors.same();
+    if ((command instanceof Incoming || command instanceof IncomingRejected) && waitForToken(command)) {
+      return Behaviors.same();
     }
     if (command instanceof Incoming incoming) return onIncoming(incoming);
     if (command instanceof IncomingRejected r) return reply(new Frames.Error(null, r.error().code(), r.message()));

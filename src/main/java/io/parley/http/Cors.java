@@ -42,7 +42,9 @@ public final class Cors {
           List<akka.http.javadsl.model.HttpHeader> headers =
               List.of(
                   RawHeader.create("Access-Control-Allow-Origin", allowed.get()),
-                  RawHeader.create("Vary", "Origin"));
+                  RawHeader.create("Vary", "Origin"),
+                  // A script may read only the headers it is told of: a 429's tells it when to retry.
+                  RawHeader.create("Access-Control-Expose-Headers", "Retry-After"));
           return respondWithHeaders(
               headers,
               () ->
@@ -61,7 +63,10 @@ public final class Cors {
                                               "Access-Control-Allow-Headers",
                                               "Authorization, Content-Type, x-webhook-secret"))
                                       .addHeader(RawHeader.create("Access-Control-Max-Age", "600")))),
-                      inner.get()));
+                      // Errors become responses in here, so that they carry these headers too: a browser shows
+                      // a script no response from another origin without them, problem+json bodies included.
+                      handleExceptions(
+                          ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, inner))));
         });
   }
 

@@ -317,6 +317,20 @@ class ConversationRoutesTest {
   }
 
   @Test
+  void aBrowserOnAnAllowedOriginCanReadErrorsAndWhenToRetry() {
+    for (Response response :
+        List.of(
+            api.send(api.request("/api/conversations", "not-a-token").header("Origin", "https://app.example.test").GET()),
+            api.send(api.request("/api/nowhere", ANA).header("Origin", "https://app.example.test").GET()),
+            api.send(api.request("/api/conversations", ANA).header("Origin", "https://app.example.test").GET()))) {
+      assertThat(response.raw().headers().firstValue("Access-Control-Allow-Origin"))
+          .as(response.status() + " " + response.body())
+          .hasValue("https://app.example.test");
+      assertThat(response.raw().headers().firstValue("Access-Control-Expose-Headers")).hasValue("Retry-After");
+    }
+  }
+
+  @Test
   void textNoEncodingCanHoldIsRefusedAndTheConversationGoesOn() {
     String conversation = group(ANA, "surrogates", "bo");
     String lone = "\\u" + "d800";
