@@ -142,6 +142,8 @@ public final class Session implements OrderedDelivery.Port {
         context -> Behaviors.withTimers(timers -> new Session(context, timers, deps, out).start(initialToken)));
   }
 
+  private static final Close INTERNAL_ERROR = new Close(1011, "internal_error");
+
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Context deps;
@@ -275,6 +277,9 @@ public final class Session implements OrderedDelivery.Port {
 
   private Behavior<Command> onSignal(Signal signal) {
     if (!(signal instanceof PostStop)) return Behaviors.unhandled();
+    // Stopped by a failure nothing foresaw, the session would leave its socket open and unread: close it. After any
+    // other stop the socket is closed or closing already, and this changes nothing.
+    out.close(INTERNAL_ERROR);
     stats.connections.decrementAndGet();
     LocalSessions.get(context.getSystem()).remove(context.getSelf());
     return Behaviors.same();
