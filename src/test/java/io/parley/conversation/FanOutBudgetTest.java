@@ -2,47 +2,27 @@ package io.parley.conversation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
-import io.parley.testkit.HttpApi;
 import io.parley.testkit.HttpApi.Response;
-import io.parley.testkit.TestDatabase;
-import io.parley.testkit.TestNode;
+import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestTokens;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A sender's messages cost one per participant they reach: a script posting to a group of made-up users runs out of
  * budget after a few messages, where the same number of messages to one person would not.
  */
 class FanOutBudgetTest {
-  private static TestDatabase database;
-  private static TestNode node;
-  private static HttpApi api;
-
-  @BeforeAll
-  static void start() {
-    database = TestDatabase.h2();
-    node =
-        TestNode.start(
-            database,
-            ConfigFactory.parseString(
-                "parley.conversation.fan-out-budget { recipients-per-second = 0.01, burst = 100 }\n"
-                    + "parley.http.rate-limit.requests-per-second = 0"));
-    api = new HttpApi(node::uri);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    database.close();
-  }
+  @RegisterExtension
+  static final LiveNode live =
+      new LiveNode(
+          "parley.conversation.fan-out-budget { recipients-per-second = 0.01, burst = 100 }\n"
+              + "parley.http.rate-limit.requests-per-second = 0");
 
   private static Response post(String token, String conversation, String clientMsgId) {
-    return api.post(
+    return live.api().post(
         "/api/conversations/" + conversation + "/messages",
         token,
         "{\"clientMsgId\":\"" + clientMsgId + "\",\"content\":\"hello all\"}");
@@ -53,7 +33,7 @@ class FanOutBudgetTest {
     String spammer = TestTokens.user("fo-spammer");
     String members = IntStream.range(0, 49).mapToObj(i -> "\"fo-made-up-" + i + "\"").collect(Collectors.joining(","));
     String group =
-        api.post("/api/conversations", spammer, "{\"type\":\"group\",\"title\":\"Offers\",\"participantIds\":[" + members + "]}")
+        live.api().post("/api/conversations", spammer, "{\"type\":\"group\",\"title\":\"Offers\",\"participantIds\":[" + members + "]}")
             .json().get("id").asText();
     // 100, then 51, then 2: each of these still had credit when it was sent, and the last took the budget into debt.
     for (int i = 1; i <= 3; i++) assertThat(post(spammer, group, "m" + i).status()).as("message " + i).isEqualTo(201);
@@ -63,13 +43,13 @@ class FanOutBudgetTest {
     assertThat(refused.code()).isEqualTo("rate_limited");
     assertThat(refused.raw().headers().firstValue("Retry-After")).isPresent();
     String direct =
-        api.post("/api/conversations", spammer, "{\"type\":\"direct\",\"userId\":\"fo-friend\"}").json().get("id").asText();
+        live.api().post("/api/conversations", spammer, "{\"type\":\"direct\",\"userId\":\"fo-friend\"}").json().get("id").asText();
     assertThat(post(spammer, direct, "d1").status()).as("the budget is the sender's, in every conversation").isEqualTo(429);
     // Even a retry of a stored message waits: the budget is checked before the conversation is asked.
     assertThat(post(spammer, group, "m3").status()).isEqualTo(429);
 
     assertThat(post(TestTokens.user("fo-made-up-7"), group, "r1").status()).as("others are not charged").isEqualTo(201);
-    Response history = api.get("/api/conversations/" + group + "/messages", TestTokens.user("fo-made-up-7"));
+    Response history = live.api().get("/api/conversations/" + group + "/messages", TestTokens.user("fo-made-up-7"));
     assertThat(history.json().get("lastSeq").asLong()).as("nothing refused was stored").isEqualTo(4);
   }
 
@@ -77,7 +57,7 @@ class FanOutBudgetTest {
   void aDirectConversationCostsOneAMessage() {
     String talker = TestTokens.user("fo-talker");
     String direct =
-        api.post("/api/conversations", talker, "{\"type\":\"direct\",\"userId\":\"fo-listener\"}").json().get("id").asText();
+        live.api().post("/api/conversations", talker, "{\"type\":\"direct\",\"userId\":\"fo-listener\"}").json().get("id").asText();
     for (int i = 1; i <= 100; i++) assertThat(post(talker, direct, "t" + i).status()).as("message " + i).isEqualTo(201);
     assertThat(post(talker, direct, "t101").status()).isEqualTo(429);
   }

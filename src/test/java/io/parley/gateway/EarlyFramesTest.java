@@ -4,29 +4,16 @@ import static io.parley.testkit.WsFrames.frame;
 import static io.parley.testkit.WsFrames.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import akka.actor.typed.ActorRef;
-import akka.actor.typed.ActorSystem;
-import akka.actor.typed.Props;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.parley.ParleyNode;
 import io.parley.api.ApiError;
-import io.parley.auth.AuthSettings;
-import io.parley.auth.TokenVerifier;
-import io.parley.conversation.ConversationReadModel;
-import io.parley.user.Presences;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.SupabaseProject;
 import io.parley.testkit.WsClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,54 +85,25 @@ class EarlyFramesTest {
 
   @Test
   void eachFrameIsTakenFromTheSocketOnceEvenWhenItWaitedForTheToken() throws Exception {
-    ParleyNode node = project.node().node();
-    ActorSystem<Void> system = node.system();
-    Session.Context deps =
-        new Session.Context(
-            TokenVerifier.create(AuthSettings.fromConfig(system.settings().config())),
-            node.conversations(),
-            ClusterSharding.get(system),
-            new Presences(system, new ConversationReadModel(system)),
-            node.notifications(),
-            GatewaySettings.fromConfig(system.settings().config()));
-    AtomicInteger taken = new AtomicInteger();
-    BlockingQueue<String> sent = new LinkedBlockingQueue<>();
-    Session.Outgoing out =
-        new Session.Outgoing() {
-          @Override
-          public void send(String text) {
-            sent.add(text);
-          }
-
-          @Override
-          public void close(WebSocketCloseCodes.Close close) {}
-
-          @Override
-          public void taken() {
-            taken.incrementAndGet();
-          }
-        };
     CountDownLatch held = project.jwks().holdAnswers();
     try {
-      ActorRef<Session.Command> session =
-          system.systemActorOf(
-              Session.create(deps, out, Optional.of(project.es256(project.userClaims("early-d")))),
-              "early-frames-count",
-              Props.empty());
-      for (int i = 0; i < 5; i++) session.tell(new Session.Incoming(frame("ping", "ref", "p" + i)));
-      session.tell(new Session.IncomingRejected(ApiError.TOO_LARGE, "too large"));
+      DetachedSession detached =
+          new DetachedSession(
+              project.node().node(), "early-frames-count", project.es256(project.userClaims("early-d")), deps -> deps);
+      for (int i = 0; i < 5; i++) detached.session.tell(new Session.Incoming(frame("ping", "ref", "p" + i)));
+      detached.session.tell(new Session.IncomingRejected(ApiError.TOO_LARGE, "too large"));
       Thread.sleep(300);
-      assertThat(sent).as("nothing answered before the token is verified").isEmpty();
-      assertThat(taken.get()).as("each frame taken as it reached the session").isEqualTo(6);
+      assertThat(detached.sent).as("nothing answered before the token is verified").isEmpty();
+      assertThat(detached.taken.get()).as("each frame taken as it reached the session").isEqualTo(6);
       held.countDown();
       for (int i = 0; i < 5; i++) {
-        String pong = sent.poll(10, TimeUnit.SECONDS);
-        while (pong != null && !pong.contains("\"pong\"")) pong = sent.poll(10, TimeUnit.SECONDS);
+        String pong = detached.sent.poll(10, TimeUnit.SECONDS);
+        while (pong != null && !pong.contains("\"pong\"")) pong = detached.sent.poll(10, TimeUnit.SECONDS);
         assertThat(pong).as("pong " + i).contains("\"p" + i + "\"");
       }
       Thread.sleep(200);
-      assertThat(taken.get()).as("replaying them after the verification takes none again").isEqualTo(6);
-      session.tell(Session.ClientGone.INSTANCE);
+      assertThat(detached.taken.get()).as("replaying them after the verification takes none again").isEqualTo(6);
+      detached.session.tell(Session.ClientGone.INSTANCE);
     } finally {
       held.countDown();
     }

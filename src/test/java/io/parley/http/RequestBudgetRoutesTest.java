@@ -2,41 +2,24 @@ package io.parley.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.HttpApi.Response;
-import io.parley.testkit.TestDatabase;
-import io.parley.testkit.TestNode;
+import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestTokens;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Users' REST budgets on a real node over a real socket: a user over it is refused, nobody else is. */
 class RequestBudgetRoutesTest {
   private static final String ADMIN_TOKEN = "admin-token-for-tests-0123456789";
   private static final int BURST = 4;
-  private static TestDatabase database;
-  private static TestNode node;
-  private static HttpApi api;
+  @RegisterExtension
+  static final LiveNode live =
+      new LiveNode(
+          "parley.http.rate-limit { requests-per-second = 0.01, burst = " + BURST + " }\n"
+              + "parley.auth.admin-token = \"" + ADMIN_TOKEN + "\"");
 
-  @BeforeAll
-  static void start() {
-    database = TestDatabase.h2();
-    node =
-        TestNode.start(
-            database,
-            ConfigFactory.parseString(
-                "parley.http.rate-limit { requests-per-second = 0.01, burst = " + BURST + " }\n"
-                    + "parley.auth.admin-token = \"" + ADMIN_TOKEN + "\""));
-    api = new HttpApi(node::uri);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
-    database.close();
-  }
+  private final HttpApi api = live.api();
 
   @Test
   void aUserOverBudgetGets429WithRetryAfterAndNothingIsDone() {
