@@ -138,7 +138,8 @@ public final class ParleyNode implements AutoCloseable {
             PushStats.get(system).countersByReason());
     this.readModel = new ConversationReadModel(system);
     this.conversations = new Conversations(system, readModel);
-    HttpServer.start(system, routes(auth, verifier))
+    Cors cors = new Cors(config.getString("parley.http.cors-origins"));
+    HttpServer.start(system, routes(auth, verifier, cors), cors)
         .whenComplete(
             (bound, failure) -> {
               if (failure != null) binding.completeExceptionally(failure);
@@ -221,7 +222,7 @@ public final class ParleyNode implements AutoCloseable {
     }
   }
 
-  private Route routes(AuthSettings auth, TokenVerifier verifier) {
+  private Route routes(AuthSettings auth, TokenVerifier verifier, Cors cors) {
     Config config = system.settings().config();
     Presences presences = new Presences(system, readModel);
     RequestBodies bodies = new RequestBodies(config.getBytes("parley.http.max-request-body"));
@@ -260,7 +261,6 @@ public final class ParleyNode implements AutoCloseable {
               + "*****************************************************************************");
       routes = concat(new DevTokenRoutes(new DevTokens(auth), bodies).route(), api);
     }
-    Cors cors = new Cors(config.getString("parley.http.cors-origins"));
     Session.Context sessions =
         new Session.Context(
             verifier,

@@ -3,6 +3,7 @@ package io.parley.http;
 import static akka.http.javadsl.server.Directives.*;
 
 import akka.http.javadsl.model.HttpMethods;
+import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.model.headers.RawHeader;
@@ -39,12 +40,7 @@ public final class Cors {
         origin -> {
           Optional<String> allowed = origin.filter(this::allows);
           if (allowed.isEmpty()) return inner.get();
-          List<akka.http.javadsl.model.HttpHeader> headers =
-              List.of(
-                  RawHeader.create("Access-Control-Allow-Origin", allowed.get()),
-                  RawHeader.create("Vary", "Origin"),
-                  // A script may read only the headers it is told of: a 429's tells it when to retry.
-                  RawHeader.create("Access-Control-Expose-Headers", "Retry-After"));
+          List<akka.http.javadsl.model.HttpHeader> headers = headersFor(allowed.get());
           return respondWithHeaders(
               headers,
               () ->
@@ -68,6 +64,27 @@ public final class Cors {
                       handleExceptions(
                           ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, inner))));
         });
+  }
+
+  /**
+   * {@code response} with the headers its request's origin is allowed: for answers made outside the route, such as
+   * Akka's to a request past its timeout.
+   */
+  public HttpResponse decorate(HttpRequest request, HttpResponse response) {
+    return request
+        .getHeader("Origin")
+        .map(akka.http.javadsl.model.HttpHeader::value)
+        .filter(this::allows)
+        .map(origin -> response.addHeaders(headersFor(origin)))
+        .orElse(response);
+  }
+
+  private static List<akka.http.javadsl.model.HttpHeader> headersFor(String origin) {
+    return List.of(
+        RawHeader.create("Access-Control-Allow-Origin", origin),
+        RawHeader.create("Vary", "Origin"),
+        // A script may read only the headers it is told of: a 429's tells it when to retry.
+        RawHeader.create("Access-Control-Expose-Headers", "Retry-After"));
   }
 
   private static String normalize(String origin) {

@@ -18,11 +18,12 @@ public final class HttpServer {
 
   private HttpServer() {}
 
-  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route routes) {
+  /** {@code cors} decorates the one answer the routes cannot: Akka's to a request past its timeout. */
+  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route routes, Cors cors) {
     Config http = system.settings().config().getConfig("parley.http");
     Route sealed =
         withRequestTimeoutResponse(
-            ErrorHandling::timedOut,
+            request -> cors.decorate(request, ErrorHandling.timedOut(request)),
             () -> handleExceptions(ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, () -> routes)));
     return Http.get(system)
         .newServerAt(http.getString("interface"), http.getInt("port"))

@@ -34,6 +34,24 @@ class RequestTimeoutTest {
     assertThat(response.code()).isEqualTo("timeout");
   }
 
+  /** A millisecond: creating a conversation (an entity started, an event written) always takes longer. */
+  @RegisterExtension static final LiveNode hasty = new LiveNode("akka.http.server.request-timeout = 1 ms");
+
+  @Test
+  void akkasOwnTimeoutAnswersWithAProblemABrowserMayRead() {
+    HttpApi.Response response =
+        hasty.api().send(
+            hasty.api()
+                .request("/api/conversations", TestTokens.user("rt-browser"))
+                .header("Origin", "https://app.example.test")
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"type\":\"direct\",\"userId\":\"rt-other\"}")));
+
+    assertThat(response.status()).as(response.body()).isEqualTo(503);
+    assertThat(response.code()).isEqualTo("timeout");
+    assertThat(response.raw().headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://app.example.test");
+  }
+
   @Test
   void anAdminSendToManyUsersOutlivesTheServersUsualTimeout() {
     HttpApi.Response response = live.api().post("/api/admin/notifications", TestTokens.serviceRole(), send(500));
