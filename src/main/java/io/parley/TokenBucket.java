@@ -14,22 +14,24 @@ public final class TokenBucket {
   }
 
   public boolean tryTake() {
+    return tryTake(1);
+  }
+
+  /**
+   * Takes {@code amount} if that many are there; an amount larger than the burst needs a full bucket, and leaves it
+   * in debt.
+   */
+  public boolean tryTake(double amount) {
     refill();
-    if (tokens < 1) return false;
-    tokens -= 1;
+    if (tokens < Math.min(amount, burst)) return false;
+    tokens -= amount;
     return true;
   }
 
-  /** Whether one could be taken now. */
-  public boolean hasToken() {
+  /** Takes {@code delta} more whatever is left (into debt), or gives back as much if it is negative. */
+  public void adjust(double delta) {
     refill();
-    return tokens >= 1;
-  }
-
-  /** Takes {@code amount} whatever is left, going into debt down to minus one burst at most. */
-  public void charge(double amount) {
-    refill();
-    tokens = Math.max(-burst, tokens - amount);
+    tokens = Math.min(burst, tokens - delta);
   }
 
   /** Whether a whole burst could be taken now: nothing taken is still to be paid back. */
@@ -46,6 +48,11 @@ public final class TokenBucket {
 
   /** How long until the next token, after {@link #tryTake} refused one. */
   public java.time.Duration untilNext() {
-    return java.time.Duration.ofNanos((long) Math.ceil((1 - tokens) / ratePerNano));
+    return untilAvailable(1);
+  }
+
+  /** How long until {@link #tryTake(double)} would take {@code amount}. */
+  public java.time.Duration untilAvailable(double amount) {
+    return java.time.Duration.ofNanos((long) Math.ceil((Math.min(amount, burst) - tokens) / ratePerNano));
   }
 }

@@ -41,24 +41,25 @@ public final class UserBudgets {
 
   /** Takes one from the user's budget, or throws {@code rate_limited}, saying {@code what} and when to retry. */
   public void take(String userId, String what) {
-    if (perSecond == 0) return;
-    refuseIfNeeded(update(userId, bucket -> bucket.tryTake() ? null : bucket.untilNext()), what);
+    take(userId, 1, what);
   }
 
   /**
-   * Throws {@code rate_limited} while the user owes the budget (a {@link #charge} took it below one), without taking:
-   * for work whose cost is known only once it is done.
+   * Takes {@code amount} (at most a burst needs to be there: more leaves the budget in debt), or throws
+   * {@code rate_limited}. For work whose cost is known only once done, take the most it may cost, then
+   * {@link #adjust} by what it did cost.
    */
-  public void requireCredit(String userId, String what) {
+  public void take(String userId, double amount, String what) {
     if (perSecond == 0) return;
-    refuseIfNeeded(update(userId, bucket -> bucket.hasToken() ? null : bucket.untilNext()), what);
+    Duration refusedFor = update(userId, bucket -> bucket.tryTake(amount) ? null : bucket.untilAvailable(amount));
+    if (refusedFor != null) throw ApiException.rateLimited(what, refusedFor);
   }
 
-  /** Takes {@code amount} from the user's budget, into debt if need be (at most one burst of it). */
-  public void charge(String userId, double amount) {
-    if (perSecond == 0) return;
+  /** Takes {@code delta} more from the user's budget, into debt if need be, or gives as much back if negative. */
+  public void adjust(String userId, double delta) {
+    if (perSecond == 0 || delta == 0) return;
     update(userId, bucket -> {
-      bucket.charge(amount);
+      bucket.adjust(delta);
       return null;
     });
   }
@@ -86,10 +87,6 @@ public final class UserBudgets {
       }
     }
     return refusedFor[0];
-  }
-
-  private static void refuseIfNeeded(Duration refusedFor, String what) {
-    if (refusedFor != null) throw ApiException.rateLimited(what, refusedFor);
   }
 
   private void sweep() {

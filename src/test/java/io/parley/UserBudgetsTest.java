@@ -108,26 +108,45 @@ class UserBudgetsTest {
   }
 
   @Test
-  void workChargedAfterItIsDoneRefusesTheNextUntilItsDebtIsPaid() throws InterruptedException {
+  void workTakesTheMostItMayCostAndGivesBackTheRest() {
+    UserBudgets budgets = new UserBudgets(ALMOST_NEVER, 100);
+    budgets.take("ana", 150, "too many recipients");
+    assertThatThrownBy(() -> budgets.take("ana", "too many recipients"))
+        .as("more than a burst leaves the budget in debt")
+        .isInstanceOf(ApiException.class);
+    budgets.adjust("ana", -140);
+    budgets.take("ana", 80, "too many recipients");
+    assertThatThrownBy(() -> budgets.take("ana", 20, "too many recipients")).isInstanceOf(ApiException.class);
+    budgets.adjust("ana", -1_000);
+    budgets.take("ana", 100, "too many recipients");
+    assertThatThrownBy(() -> budgets.take("ana", "too many recipients"))
+        .as("what is given back never fills more than a burst")
+        .isInstanceOf(ApiException.class);
+  }
+
+  @Test
+  void aDebtSaysHowLongUntilItIsPaid() {
     UserBudgets budgets = new UserBudgets(1000, 100);
-    budgets.requireCredit("ana", "too many recipients");
-    budgets.charge("ana", 150);
-    assertThatThrownBy(() -> budgets.requireCredit("ana", "too many recipients"))
+    budgets.take("ana", 150, "too many recipients");
+    assertThatThrownBy(() -> budgets.take("ana", "too many recipients"))
         .isInstanceOfSatisfying(ApiException.class, refused -> {
           assertThat(refused.error()).isEqualTo(ApiError.RATE_LIMITED);
           assertThat(refused.retryAfter()).isGreaterThan(Duration.ofMillis(20)).isLessThanOrEqualTo(Duration.ofMillis(51));
         });
-    budgets.requireCredit("bo", "too many recipients");
-    Thread.sleep(80);
-    budgets.requireCredit("ana", "too many recipients");
   }
 
   @Test
-  void aDebtIsAtMostOneBurst() {
-    UserBudgets budgets = new UserBudgets(10, 100);
-    budgets.charge("ana", 1_000_000);
-    assertThatThrownBy(() -> budgets.requireCredit("ana", "too many recipients"))
-        .isInstanceOfSatisfying(
-            ApiException.class, refused -> assertThat(refused.retryAfter()).isLessThanOrEqualTo(Duration.ofMillis(20_100)));
+  void parallelWorkCannotAllPassOnOneToken() {
+    UserBudgets budgets = new UserBudgets(ALMOST_NEVER, 10_000);
+    int admitted = 0;
+    for (int i = 0; i < 100; i++) {
+      try {
+        budgets.take("ana", 499, "too many recipients");
+        admitted++;
+      } catch (ApiException refused) {
+        // over budget
+      }
+    }
+    assertThat(admitted).isEqualTo(20);
   }
 }

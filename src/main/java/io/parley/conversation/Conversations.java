@@ -46,6 +46,10 @@ public final class Conversations {
   private final AdmissionLimit admission;
   /** Each sender's budget of recipients reached by their messages, on this node. */
   private final UserBudgets recipientBudgets;
+  private static final int MAX_REMEMBERED_CONVERSATIONS = 100_000;
+  /** How many a message to each conversation went to, last time this node saw one stored: what the next reserves. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Integer> recipientsOf =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public Conversations(ActorSystem<?> system, ConversationReadModel readModel) {
     this.metrics = io.parley.metrics.Metrics.get(system);
@@ -112,9 +116,12 @@ public final class Conversations {
     long started = System.nanoTime();
     String userId = sender.userId();
     // A message costs its sender one for each participant it goes to (an inbox write for each one offline): a script
-    // posting to groups of made-up users would otherwise multiply its writes by the group's size.
+    // posting to groups of made-up users would otherwise multiply its writes by the group's size. What it costs is
+    // known once it is stored, so it takes the most it may cost first, so that sends in parallel cannot all pass on
+    // one token, and gives back the difference then; a send whose fate is unknown (a timeout) keeps what it took.
+    int reserved = recipientsOf.getOrDefault(conversationId, settings.maxParticipants() - 1);
     try {
-      recipientBudgets.requireCredit(userId, "your messages have reached too many people of late");
+      recipientBudgets.take(userId, Math.max(1, reserved), "your messages have reached too many people of late");
     } catch (ApiException overBudget) {
       return CompletableFuture.failedFuture(overBudget);
     }
@@ -125,10 +132,17 @@ public final class Conversations {
             Conversation.Posted.class)
         .whenComplete(
             (posted, failure) -> {
+              int cost;
               if (failure == null && !posted.duplicate()) {
                 metrics.persisted(Duration.ofNanos(System.nanoTime() - started));
-                recipientBudgets.charge(userId, Math.max(1, posted.recipients()));
+                cost = Math.max(1, posted.recipients());
+                rememberRecipients(conversationId, cost);
+              } else if (failure == null || refusedForSure(failure)) {
+                cost = 0;
+              } else {
+                cost = Math.max(1, reserved);
               }
+              recipientBudgets.adjust(userId, cost - Math.max(1, reserved));
             })
         .thenCompose(
             posted ->
@@ -138,6 +152,17 @@ public final class Conversations {
                         .message(conversationId, posted.message().messageId())
                         .thenApply(row -> row.map(m -> new Conversation.Posted(m, true, 0)).orElse(posted))
                     : CompletableFuture.completedFuture(posted));
+  }
+
+  private void rememberRecipients(String conversationId, int recipients) {
+    // Bounded by forgetting all at once: a conversation forgotten only reserves the most again, once.
+    if (recipientsOf.size() >= MAX_REMEMBERED_CONVERSATIONS) recipientsOf.clear();
+    recipientsOf.put(conversationId, recipients);
+  }
+
+  /** A refusal that stored nothing for certain: anything but a timeout (after which the message may be stored). */
+  private static boolean refusedForSure(Throwable failure) {
+    return Futures.cause(failure) instanceof ApiException refused && refused.error() != ApiError.TIMEOUT;
   }
 
   public CompletionStage<MessageView> edit(String userId, String conversationId, String messageId, String content) {

@@ -72,8 +72,7 @@ public final class Session implements OrderedDelivery.Port {
 
   private record SubscribeFailed(ServerFrame error) implements Command {}
 
-  /** A typing frame failed: the session is not typing there, and must not ask it to stop when it closes. */
-  /** {@code forgotten}: the user may not type there at all, so the session need not stop it when it closes. */
+  /** A typing frame failed; {@code forgotten}: the user may not type there at all, so the session need not stop it when it closes. */
   private record TypingRefused(String conversationId, boolean forgotten, ServerFrame error) implements Command {}
 
   /** {@code request} numbers the subscribe among the session's presence requests, to tell what came after it. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.api.ApiError;
+import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.SupabaseProject;
 import io.parley.testkit.WsClient;
@@ -92,16 +93,14 @@ class EarlyFramesTest {
               project.node().node(), "early-frames-count", project.es256(project.userClaims("early-d")), deps -> deps);
       for (int i = 0; i < 5; i++) detached.session.tell(new Session.Incoming(frame("ping", "ref", "p" + i)));
       detached.session.tell(new Session.IncomingRejected(ApiError.TOO_LARGE, "too large"));
-      Thread.sleep(300);
+      Eventually.await("each frame taken as it reached the session", detached.taken::get, taken -> taken == 6);
       assertThat(detached.sent).as("nothing answered before the token is verified").isEmpty();
-      assertThat(detached.taken.get()).as("each frame taken as it reached the session").isEqualTo(6);
       held.countDown();
       for (int i = 0; i < 5; i++) {
         String pong = detached.sent.poll(10, TimeUnit.SECONDS);
         while (pong != null && !pong.contains("\"pong\"")) pong = detached.sent.poll(10, TimeUnit.SECONDS);
         assertThat(pong).as("pong " + i).contains("\"p" + i + "\"");
       }
-      Thread.sleep(200);
       assertThat(detached.taken.get()).as("replaying them after the verification takes none again").isEqualTo(6);
       detached.session.tell(Session.ClientGone.INSTANCE);
     } finally {
