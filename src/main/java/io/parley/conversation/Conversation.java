@@ -63,10 +63,26 @@ public final class Conversation
 
   public record RemoveParticipant(String userId, String removedUserId, ActorRef<Reply> replyTo) implements Command {}
 
-  /** {@code senderName} is the name the sender set in their Supabase profile (null: none), for the notifications of others. */
+  /**
+   * {@code senderName} is the name the sender set in their Supabase profile (null: none), for the notifications of
+   * others. {@code reservedRecipients}: how many recipients the sender's fan-out budget has paid for; a conversation
+   * with more answers {@link Underreserved} and stores nothing. 0 checks nothing (a node of an earlier version sends
+   * none).
+   */
   public record PostMessage(
-      String userId, String clientMsgId, String content, String metadata, String senderName, ActorRef<Reply> replyTo)
-      implements Command {}
+      String userId,
+      String clientMsgId,
+      String content,
+      String metadata,
+      String senderName,
+      int reservedRecipients,
+      ActorRef<Reply> replyTo)
+      implements Command {
+    public PostMessage(
+        String userId, String clientMsgId, String content, String metadata, String senderName, ActorRef<Reply> replyTo) {
+      this(userId, clientMsgId, content, metadata, senderName, 0, replyTo);
+    }
+  }
 
   /** {@code located} comes from the read side for a message older than the in-memory window, else it is null. */
   public record EditMessage(
@@ -126,6 +142,9 @@ public final class Conversation
    * earlier version).
    */
   public record Posted(MessageView message, boolean duplicate, int recipients) implements Reply {}
+
+  /** The message would go to more recipients than were paid for: nothing was stored; pay for these and send again. */
+  public record Underreserved(int recipients) implements Reply {}
 
   public record MessageChanged(MessageView message) implements Reply {}
 
@@ -421,6 +440,10 @@ public final class Conversation
     }
     Optional<Rejected> badMessage = limits.content(command.content()).or(() -> limits.metadata(command.metadata()));
     if (badMessage.isPresent()) return reject(command, badMessage.get());
+    int recipients = state.memberCount() - 1;
+    if (command.reservedRecipients() > 0 && recipients > command.reservedRecipients()) {
+      return Effect().reply(command.replyTo(), new Underreserved(recipients));
+    }
     MessagePosted posted =
         new MessagePosted(
             conversationId,

@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
  * creating one idempotent across nodes without any lookup.
  */
 public final class ConversationIds {
+  /** Direct conversations' ids start with it; a direct conversation always has exactly two participants. */
+  public static final String DIRECT_PREFIX = "d_";
   private static final Pattern CONVERSATION_ID = Pattern.compile("[dg]_[0-9a-f]{32}");
   private static final Pattern MESSAGE_ID =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -18,7 +20,7 @@ public final class ConversationIds {
   public static String direct(String userA, String userB) {
     String first = userA.compareTo(userB) <= 0 ? userA : userB;
     String second = first.equals(userA) ? userB : userA;
-    return "d_" + Sha256.hex(first + "\n" + second).substring(0, 32);
+    return DIRECT_PREFIX + Sha256.hex(first + "\n" + second).substring(0, 32);
   }
 
   public static String newGroup() {

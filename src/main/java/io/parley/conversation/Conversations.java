@@ -47,6 +47,7 @@ public final class Conversations {
   /** Each sender's budget of recipients reached by their messages, on this node. */
   private final UserBudgets recipientBudgets;
   private static final int MAX_REMEMBERED_CONVERSATIONS = 100_000;
+  private static final String FAN_OUT_REFUSAL = "your messages have reached too many people of late";
   /** How many a message to each conversation went to, last time this node saw one stored: what the next reserves. */
   private final java.util.concurrent.ConcurrentHashMap<String, Integer> recipientsOf =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -116,20 +117,18 @@ public final class Conversations {
     long started = System.nanoTime();
     String userId = sender.userId();
     // A message costs its sender one for each participant it goes to (an inbox write for each one offline): a script
-    // posting to groups of made-up users would otherwise multiply its writes by the group's size. What it costs is
-    // known once it is stored, so it takes the most it may cost first, so that sends in parallel cannot all pass on
-    // one token, and gives back the difference then; a send whose fate is unknown (a timeout) keeps what it took.
-    int reserved = recipientsOf.getOrDefault(conversationId, settings.maxParticipants() - 1);
+    // posting to groups of made-up users would otherwise multiply its writes by the group's size. It pays before it
+    // is stored, for as many as the conversation had when this node last saw it (else as many as a group may have),
+    // so that sends in parallel cannot all pass on what one would; the conversation refuses a message that goes to
+    // more than were paid for, and is asked again once they are. Once stored, the difference is given back; a send
+    // whose fate is unknown (a timeout) keeps what it paid.
+    int[] reserved = {reserveFor(conversationId)};
     try {
-      recipientBudgets.take(userId, Math.max(1, reserved), "your messages have reached too many people of late");
+      recipientBudgets.take(userId, reserved[0], FAN_OUT_REFUSAL);
     } catch (ApiException overBudget) {
       return CompletableFuture.failedFuture(overBudget);
     }
-    return ask(
-            conversationId,
-            replyTo ->
-                new Conversation.PostMessage(userId, clientMsgId, content, metadata, sender.displayName(), replyTo),
-            Conversation.Posted.class)
+    return postPaid(sender, conversationId, clientMsgId, content, metadata, reserved, true)
         .whenComplete(
             (posted, failure) -> {
               int cost;
@@ -140,9 +139,9 @@ public final class Conversations {
               } else if (failure == null || refusedForSure(failure)) {
                 cost = 0;
               } else {
-                cost = Math.max(1, reserved);
+                cost = reserved[0];
               }
-              recipientBudgets.adjust(userId, cost - Math.max(1, reserved));
+              recipientBudgets.adjust(userId, cost - reserved[0]);
             })
         .thenCompose(
             posted ->
@@ -152,6 +151,40 @@ public final class Conversations {
                         .message(conversationId, posted.message().messageId())
                         .thenApply(row -> row.map(m -> new Conversation.Posted(m, true, 0)).orElse(posted))
                     : CompletableFuture.completedFuture(posted));
+  }
+
+  /** Asks the conversation to store the message; {@code paid[0]} is what the sender has paid, raised if it must be. */
+  private CompletionStage<Conversation.Posted> postPaid(
+      Principal sender,
+      String conversationId,
+      String clientMsgId,
+      String content,
+      String metadata,
+      int[] paid,
+      boolean mayPayMore) {
+    String userId = sender.userId();
+    return askAny(
+            conversationId,
+            replyTo ->
+                new Conversation.PostMessage(
+                    userId, clientMsgId, content, metadata, sender.displayName(), paid[0], replyTo))
+        .thenCompose(
+            reply -> {
+              if (reply instanceof Conversation.Posted posted) return CompletableFuture.completedFuture(posted);
+              if (!(reply instanceof Conversation.Underreserved under)) return unexpected(reply);
+              rememberRecipients(conversationId, under.recipients());
+              if (!mayPayMore) return failed(ApiError.UNAVAILABLE, "the conversation's members are changing; retry");
+              recipientBudgets.take(userId, under.recipients() - paid[0], FAN_OUT_REFUSAL);
+              paid[0] = under.recipients();
+              return postPaid(sender, conversationId, clientMsgId, content, metadata, paid, false);
+            });
+  }
+
+  /** What a message to the conversation is paid for before it is sent: see {@link #post}. */
+  private int reserveFor(String conversationId) {
+    // A direct conversation has two participants for good.
+    if (conversationId.startsWith(ConversationIds.DIRECT_PREFIX)) return 1;
+    return Math.max(1, recipientsOf.getOrDefault(conversationId, settings.maxParticipants() - 1));
   }
 
   private void rememberRecipients(String conversationId, int recipients) {
@@ -351,7 +384,13 @@ public final class Conversations {
   }
 
   private CompletionStage<ConversationView> summary(String conversationId, Function<ActorRef<Reply>, Command> command) {
-    return ask(conversationId, command, Conversation.Summary.class).thenApply(Conversation.Summary::conversation);
+    return ask(conversationId, command, Conversation.Summary.class)
+        .thenApply(
+            summary -> {
+              // What a message will cost is known from every view of the conversation this node gets.
+              rememberRecipients(conversationId, Math.max(1, summary.conversation().participants().size() - 1));
+              return summary.conversation();
+            });
   }
 
   private <T extends Reply> CompletionStage<T> ask(

@@ -60,10 +60,9 @@ public final class AdminNotificationRoutes {
         () ->
             post(
                 () ->
+                    // The answer past it is the server's own (HttpServer): problem+json, with CORS headers.
                     withRequestTimeout(
-                        requestTimeout,
-                        ErrorHandling::timedOut,
-                        () -> authentication.admin(() -> bodies.json(AdminSend.class, this::send)))));
+                        requestTimeout, () -> authentication.admin(() -> bodies.json(AdminSend.class, this::send)))));
   }
 
   private Route send(AdminSend request) {

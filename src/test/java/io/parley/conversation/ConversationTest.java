@@ -280,6 +280,18 @@ class ConversationTest {
   }
 
   @Test
+  void aMessageGoingToMoreThanWerePaidForIsRefusedAndNothingStored() {
+    group("ana", "bo", "cy");
+    Reply underpaid = kit.<Reply>runCommand(r -> new PostMessage("ana", "u1", "hi all", null, null, 1, r)).reply();
+    assertThat(underpaid).isEqualTo(new Conversation.Underreserved(2));
+    assertThat(kit.getState().lastSeq()).isZero();
+    Reply paid = kit.<Reply>runCommand(r -> new PostMessage("ana", "u1", "hi all", null, null, 2, r)).reply();
+    assertThat(((Posted) paid).recipients()).isEqualTo(2);
+    Reply unchecked = kit.<Reply>runCommand(r -> new PostMessage("ana", "u2", "from an older node", null, null, 0, r)).reply();
+    assertThat(unchecked).isInstanceOf(Posted.class);
+  }
+
+  @Test
   void aClientClaimingToHaveSeenMoreThanThereIsGetsNothing() {
     group("ana", "bo");
     for (int i = 1; i <= 3; i++) post("ana", "c" + i, "m" + i);
