@@ -289,6 +289,10 @@ class ConversationTest {
     assertThat(((Posted) paid).recipients()).isEqualTo(2);
     Reply unchecked = kit.<Reply>runCommand(r -> new PostMessage("ana", "u2", "from an older node", null, null, 0, r)).reply();
     assertThat(unchecked).isInstanceOf(Posted.class);
+    Reply retry = kit.<Reply>runCommand(r -> new PostMessage("ana", "u1", "hi all", null, null, 1, r)).reply();
+    assertThat(((Posted) retry).duplicate()).as("a retry is answered whatever it paid").isTrue();
+    Reply stranger = kit.<Reply>runCommand(r -> new PostMessage("eve", "e1", "hi", null, null, 1, r)).reply();
+    assertThat(rejected(stranger).error()).as("a stranger learns nothing of the size").isEqualTo(ApiError.NOT_FOUND);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.parley.conversation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import akka.actor.typed.ActorSystem;
 import io.parley.testkit.HttpApi.Response;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestTokens;
@@ -78,6 +79,33 @@ class FanOutBudgetTest {
     long stored = 0;
     for (CompletableFuture<Response> send : sends) if (send.get(30, TimeUnit.SECONDS).status() == 201) stored++;
     assertThat(stored).isEqualTo(1);
+  }
+
+  @Test
+  void aGroupGrownThroughAnotherNodeIsPaidForInFull() throws Exception {
+    String grower = TestTokens.user("fo-grower");
+    String group =
+        live.api().post("/api/conversations", grower, "{\"type\":\"group\",\"title\":\"Small\",\"participantIds\":[\"fo-g0\"]}")
+            .json().get("id").asText();
+    // Another node's service adds 48 members: this node still thinks a message here goes to 1.
+    ActorSystem<Void> system = live.node().node().system();
+    List<String> added = IntStream.range(1, 49).mapToObj(i -> "fo-g" + i).toList();
+    new Conversations(system, new ConversationReadModel(system))
+        .addParticipants("fo-grower", group, added)
+        .toCompletableFuture()
+        .join();
+    // Ten at once, each paying for 1: the conversation refuses every one as underpaid, and of the 48 more each must
+    // then pay, a burst of 100 covers one or two. Paid for 1 alone, all ten would be stored.
+    List<CompletableFuture<Response>> sends = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      String clientMsgId = "g" + i;
+      sends.add(CompletableFuture.supplyAsync(() -> post(grower, group, clientMsgId)));
+    }
+    long stored = 0;
+    for (CompletableFuture<Response> send : sends) if (send.get(30, TimeUnit.SECONDS).status() == 201) stored++;
+    assertThat(stored).isBetween(1L, 2L);
+    assertThat(live.api().get("/api/conversations/" + group + "/messages", grower).json().get("lastSeq").asLong())
+        .isEqualTo(stored);
   }
 
   @Test

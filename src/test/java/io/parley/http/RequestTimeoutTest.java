@@ -36,13 +36,13 @@ class RequestTimeoutTest {
 
   /**
    * History older than the window of 2 waits for the read side, about 3 s, and here the read side never comes: the
-   * request outlives its timeout of 1 s for certain.
+   * request outlives its timeout of 2 s for certain.
    */
   @RegisterExtension
   static final LiveNode hasty =
       new LiveNode(
           """
-          akka.http.server.request-timeout = 1 s
+          akka.http.server.request-timeout = 2 s
           parley.projection.enabled = off
           parley.conversation.recent-window = 2
           """);
