@@ -23,10 +23,14 @@ secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 work=$(mktemp -d /tmp/parley-cluster-test.XXXXXX)
 psql_() { PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -U postgres -d test -v ON_ERROR_STOP=1 -q -c "$1"; }
 
-# Three free port triples (HTTP, remoting, management) from a random base.
+# Three free port triples (HTTP, remoting, management) from a random base, below the kernel's ephemeral range: a port
+# in it may be taken, between this check and a node's bind, by any outgoing connection (the nodes' own to PostgreSQL
+# and to each other), and a node then fails to start with "Address already in use".
 free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+bases=$(( (ephemeral_low - 10000 - 100) / 100 ))
 for _ in $(seq 1 20); do
-  base=$(( 20000 + (RANDOM % 400) * 100 ))
+  base=$(( 10000 + (RANDOM % bases) * 100 ))
   ok=1
   for n in 1 2 3; do for off in 0 10 20; do free $((base + off + n)) || ok=0; done; done
   [ $ok = 1 ] && break
