@@ -268,7 +268,9 @@ public final class ParleyNode implements AutoCloseable {
             ClusterSharding.get(system),
             presences,
             notifications,
-            GatewaySettings.fromConfig(config));
+            GatewaySettings.fromConfig(config),
+            UserBudgets.fromConfig(
+                config, "parley.gateway.rate-limit.connects-per-second", "parley.gateway.rate-limit.connect-burst"));
     Route all =
         config.getBoolean("parley.metrics.enabled")
             ? concat(new MetricsRoutes(Metrics.get(system)).route(), new GatewayRoutes(system, sessions, cors::allows).route(), routes)

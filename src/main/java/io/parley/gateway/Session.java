@@ -1,6 +1,7 @@
 package io.parley.gateway;
 
 import io.parley.TokenBucket;
+import io.parley.UserBudgets;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
@@ -114,14 +115,15 @@ public final class Session implements OrderedDelivery.Port {
     IDLE_CHECK
   }
 
-  /** Everything a session needs from its node. */
+  /** Everything a session needs from its node; {@code connects} is each user's budget of new sessions on it. */
   public record Context(
       TokenVerifier verifier,
       Conversations conversations,
       ClusterSharding sharding,
       Presences presences,
       Notifications notifications,
-      GatewaySettings settings) {}
+      GatewaySettings settings,
+      UserBudgets connects) {}
 
   /** Where frames go: the socket's outgoing queue, and the close code to use when it is completed. */
   public interface Outgoing {
@@ -327,7 +329,15 @@ public final class Session implements OrderedDelivery.Port {
       return closeWith(4001, ApiError.FORBIDDEN, "a session cannot change its user");
     }
     boolean first = principal == null;
-    if (first) connectedAtMillis = System.currentTimeMillis();
+    if (first) {
+      // A script reconnecting in a loop would start a session and evict one of the user's others each time.
+      try {
+        deps.connects().take(fresh.userId(), "too many new sessions for this user");
+      } catch (ApiException refused) {
+        return closeWith(1013, "try_again_later", refused.error(), refused.getMessage());
+      }
+      connectedAtMillis = System.currentTimeMillis();
+    }
     principal = fresh;
     timers.cancel(Timer.AUTH_DEADLINE);
     armTokenExpiry();

@@ -5,6 +5,7 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Props;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import io.parley.ParleyNode;
+import io.parley.UserBudgets;
 import io.parley.auth.AuthSettings;
 import io.parley.auth.TokenVerifier;
 import io.parley.conversation.ConversationReadModel;
@@ -37,7 +38,8 @@ final class DetachedSession implements Session.Outgoing {
             ClusterSharding.get(system),
             new Presences(system, new ConversationReadModel(system)),
             node.notifications(),
-            GatewaySettings.fromConfig(system.settings().config()));
+            GatewaySettings.fromConfig(system.settings().config()),
+            new UserBudgets(0, 0));
     this.session = system.systemActorOf(Session.create(deps.apply(full), this, Optional.of(token)), name, Props.empty());
   }
 

@@ -22,7 +22,9 @@ class SessionFailureTest {
             live.node().node(),
             "session-failure",
             TestTokens.user("sf-1"),
-            deps -> new Session.Context(deps.verifier(), null, deps.sharding(), null, deps.notifications(), deps.settings()));
+            deps ->
+                new Session.Context(
+                    deps.verifier(), null, deps.sharding(), null, deps.notifications(), deps.settings(), deps.connects()));
     detached.session.tell(
         new Session.Incoming(WsFrames.frame("join", "ref", "j", "conversationId", "g_" + "0".repeat(32))));
     assertThat(detached.closed.get(10, TimeUnit.SECONDS)).isEqualTo(new Close(1011, "internal_error"));
