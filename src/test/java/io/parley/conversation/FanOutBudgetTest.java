@@ -71,14 +71,7 @@ class FanOutBudgetTest {
             .json().get("id").asText();
     assertThat(post(flooder, group, "warm").status()).isEqualTo(201);
     // 51 left: of 20 sends at once, each taking 49 before it is asked, one can pass.
-    List<CompletableFuture<Response>> sends = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      String clientMsgId = "p" + i;
-      sends.add(CompletableFuture.supplyAsync(() -> post(flooder, group, clientMsgId)));
-    }
-    long stored = 0;
-    for (CompletableFuture<Response> send : sends) if (send.get(30, TimeUnit.SECONDS).status() == 201) stored++;
-    assertThat(stored).isEqualTo(1);
+    assertThat(storedOfSendsAtOnce(flooder, group, 20)).isEqualTo(1);
   }
 
   @Test
@@ -96,16 +89,22 @@ class FanOutBudgetTest {
         .join();
     // Ten at once, each paying for 1: the conversation refuses every one as underpaid, and of the 48 more each must
     // then pay, a burst of 100 covers one or two. Paid for 1 alone, all ten would be stored.
-    List<CompletableFuture<Response>> sends = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      String clientMsgId = "g" + i;
-      sends.add(CompletableFuture.supplyAsync(() -> post(grower, group, clientMsgId)));
-    }
-    long stored = 0;
-    for (CompletableFuture<Response> send : sends) if (send.get(30, TimeUnit.SECONDS).status() == 201) stored++;
+    long stored = storedOfSendsAtOnce(grower, group, 10);
     assertThat(stored).isBetween(1L, 2L);
     assertThat(live.api().get("/api/conversations/" + group + "/messages", grower).json().get("lastSeq").asLong())
         .isEqualTo(stored);
+  }
+
+  /** Posts {@code count} messages at once as {@code token}'s user; how many were stored (201). */
+  private static long storedOfSendsAtOnce(String token, String conversation, int count) throws Exception {
+    List<CompletableFuture<Response>> sends = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String clientMsgId = "at-once-" + i;
+      sends.add(CompletableFuture.supplyAsync(() -> post(token, conversation, clientMsgId)));
+    }
+    long stored = 0;
+    for (CompletableFuture<Response> send : sends) if (send.get(30, TimeUnit.SECONDS).status() == 201) stored++;
+    return stored;
   }
 
   @Test
