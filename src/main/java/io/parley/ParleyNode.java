@@ -271,11 +271,9 @@ public final class ParleyNode implements AutoCloseable {
             GatewaySettings.fromConfig(config),
             UserBudgets.fromConfig(
                 config, "parley.gateway.rate-limit.connects-per-second", "parley.gateway.rate-limit.connect-burst"));
-    Route all =
-        config.getBoolean("parley.metrics.enabled")
-            ? concat(new MetricsRoutes(Metrics.get(system)).route(), new GatewayRoutes(system, sessions, cors::allows).route(), routes)
-            : concat(new GatewayRoutes(system, sessions, cors::allows).route(), routes);
-    return cors.route(() -> all);
+    return config.getBoolean("parley.metrics.enabled")
+        ? concat(new MetricsRoutes(Metrics.get(system)).route(), new GatewayRoutes(system, sessions, cors::allows).route(), routes)
+        : concat(new GatewayRoutes(system, sessions, cors::allows).route(), routes);
   }
 
   public ActorSystem<Void> system() {

@@ -59,10 +59,9 @@ public final class Cors {
                                               "Access-Control-Allow-Headers",
                                               "Authorization, Content-Type, x-webhook-secret"))
                                       .addHeader(RawHeader.create("Access-Control-Max-Age", "600")))),
-                      // Errors become responses in here, so that they carry these headers too: a browser shows
-                      // a script no response from another origin without them, problem+json bodies included.
-                      handleExceptions(
-                          ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, inner))));
+                      // HttpServer makes errors responses inside this, so that they carry these headers too: a
+                      // browser shows a script no response from another origin without them.
+                      inner.get()));
         });
   }
 

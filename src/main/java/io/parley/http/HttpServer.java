@@ -18,13 +18,20 @@ public final class HttpServer {
 
   private HttpServer() {}
 
-  /** {@code cors} decorates the one answer the routes cannot: Akka's to a request past its timeout. */
+  /**
+   * Every answer, errors included, carries {@code cors}'s headers: errors become responses inside them, and Akka's
+   * answer to a request past its timeout, made outside the routes, is decorated with them.
+   */
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route routes, Cors cors) {
     Config http = system.settings().config().getConfig("parley.http");
     Route sealed =
         withRequestTimeoutResponse(
             request -> cors.decorate(request, ErrorHandling.timedOut(request)),
-            () -> handleExceptions(ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, () -> routes)));
+            () ->
+                cors.route(
+                    () ->
+                        handleExceptions(
+                            ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, () -> routes))));
     return Http.get(system)
         .newServerAt(http.getString("interface"), http.getInt("port"))
         .bind(sealed)
