@@ -185,7 +185,7 @@ public final class ConversationReadModel {
 
   /** Those of {@code candidates} who share at least one conversation with {@code userId}. */
   public CompletionStage<java.util.Set<String>> sharingAConversationWith(String userId, List<String> candidates) {
-    return sharing(userId, candidates, List.of(""));
+    return sharing(userId, candidates, List.of(new Narrowing("", "")));
   }
 
   /**
@@ -199,29 +199,34 @@ public final class ConversationReadModel {
         userId,
         candidates,
         List.of(
-            " JOIN parley_conversation c ON c.conversation_id = b.conversation_id AND c.created_by = b.user_id",
-            " AND EXISTS (SELECT 1 FROM parley_message m WHERE m.conversation_id = b.conversation_id"
-                + " AND m.sender_id = b.user_id)"));
+            new Narrowing(
+                " JOIN parley_conversation c ON c.conversation_id = b.conversation_id AND c.created_by = b.user_id", ""),
+            new Narrowing(
+                "",
+                " AND EXISTS (SELECT 1 FROM parley_message m WHERE m.conversation_id = b.conversation_id"
+                    + " AND m.sender_id = b.user_id)")));
   }
 
+  /** What narrows the pairs of memberships of one select: a join, a filter, or neither. */
+  private record Narrowing(String join, String filter) {}
+
   /**
-   * One query per element of {@code conditions}, in a UNION, each over the pairs of memberships {@code a} (the user's)
-   * and {@code b} (a candidate's) in one conversation: a condition starting with JOIN narrows the pairs by a join, one
-   * starting with AND by a filter.
+   * One select per narrowing, in a UNION, each over the pairs of memberships {@code a} (the user's) and {@code b} (a
+   * candidate's) in one conversation.
    */
-  private CompletionStage<java.util.Set<String>> sharing(String userId, List<String> candidates, List<String> conditions) {
+  private CompletionStage<java.util.Set<String>> sharing(
+      String userId, List<String> candidates, List<Narrowing> narrowings) {
     if (candidates.isEmpty()) return CompletableFuture.completedFuture(java.util.Set.of());
     String in = String.join(", ", Collections.nCopies(candidates.size(), "?"));
     List<String> selects = new ArrayList<>();
     List<Object> parameters = new ArrayList<>();
-    for (String condition : conditions) {
-      boolean join = condition.startsWith(" JOIN");
+    for (Narrowing narrowing : narrowings) {
       selects.add(
           "SELECT b.user_id FROM parley_conversation_member a"
               + " JOIN parley_conversation_member b ON b.conversation_id = a.conversation_id"
-              + (join ? condition : "")
+              + narrowing.join()
               + " WHERE a.user_id = ? AND b.user_id IN (" + in + ")"
-              + (join ? "" : condition));
+              + narrowing.filter());
       parameters.add(userId);
       parameters.addAll(candidates);
     }
