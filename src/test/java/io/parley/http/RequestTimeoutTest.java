@@ -27,7 +27,9 @@ class RequestTimeoutTest {
 
   @Test
   void aSlowRequestGetsAProblemWithTheTimeoutCode() {
-    HttpApi.Response response = impatient.api().post("/api/admin/notifications", TestTokens.serviceRole(), send(300));
+    // Ten chunks of 1,000, each a journal write: far longer than the deadline, even rounded up to the scheduler's tick
+    // (a send of one chunk could finish before the timeout's first tick did).
+    HttpApi.Response response = impatient.api().post("/api/admin/notifications", TestTokens.serviceRole(), send(10_000));
 
     assertThat(response.status()).isEqualTo(503);
     assertThat(response.contentType()).startsWith("application/problem+json");
