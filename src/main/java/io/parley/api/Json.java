@@ -13,6 +13,7 @@ import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -187,11 +188,26 @@ public final class Json {
   /** Parses a request body into {@code type}; a bad body becomes a 400 that names the offending field. */
   public static <T> T parse(String body, Class<T> type) {
     if (body == null || body.isBlank()) throw new ApiException(ApiError.BAD_REQUEST, "request body is empty");
+    return bind(() -> MAPPER.readValue(body, type));
+  }
+
+  /** A JSON object already parsed (a WebSocket frame, read once for its type) as {@code type}. */
+  public static <T> T convert(JsonNode tree, Class<T> type) {
+    return bind(() -> MAPPER.treeToValue(tree, type));
+  }
+
+  private interface Binding<T> {
+    T bind() throws IOException;
+  }
+
+  private static <T> T bind(Binding<T> binding) {
     try {
-      T value = MAPPER.readValue(body, type);
+      T value = binding.bind();
       if (value == null) throw new ApiException(ApiError.BAD_REQUEST, "request body must be a JSON object");
       return value;
     } catch (JsonMappingException e) {
+      // A record that refuses its own fields says why better than Jackson's wrapping would.
+      if (e.getCause() instanceof ApiException refused) throw refused;
       String path =
           e.getPath().stream()
               .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")

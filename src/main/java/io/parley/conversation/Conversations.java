@@ -114,6 +114,8 @@ public final class Conversations {
     Optional<Conversation.Rejected> badMessage =
         limits.clientMsgId(clientMsgId).or(() -> limits.content(content)).or(() -> limits.metadata(metadata));
     if (badMessage.isPresent()) return refused(badMessage.get());
+    // Before paying: an id that names no conversation must not cost the sender, or reach the recipient cache.
+    if (!ConversationIds.isConversationId(conversationId)) return failed(ApiError.NOT_FOUND, "conversation not found");
     long started = System.nanoTime();
     String userId = sender.userId();
     // A message costs its sender one for each participant it goes to (an inbox write for each one offline): a script

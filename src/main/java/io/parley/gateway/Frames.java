@@ -6,6 +6,8 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.api.ApiError;
+import io.parley.api.ApiException;
 import io.parley.conversation.ConversationView;
 import io.parley.conversation.MessageView;
 import io.parley.notification.NotificationWire;
@@ -23,19 +25,52 @@ public final class Frames {
 
   public record Auth(String token) {}
 
-  public record Join(String conversationId, Long since) {}
+  public record Join(String conversationId, Long since) {
+    public Join {
+      requireConversation(conversationId);
+    }
+  }
 
-  public record Leave(String conversationId) {}
+  public record Leave(String conversationId) {
+    public Leave {
+      requireConversation(conversationId);
+    }
+  }
 
-  public record Send(String conversationId, String clientMsgId, String content, JsonNode metadata) {}
+  public record Send(String conversationId, String clientMsgId, String content, JsonNode metadata) {
+    public Send {
+      requireConversation(conversationId);
+    }
+  }
 
-  public record Edit(String conversationId, String messageId, String content) {}
+  public record Edit(String conversationId, String messageId, String content) {
+    public Edit {
+      requireConversation(conversationId);
+    }
+  }
 
-  public record Delete(String conversationId, String messageId) {}
+  public record Delete(String conversationId, String messageId) {
+    public Delete {
+      requireConversation(conversationId);
+    }
+  }
 
-  public record Watermark(String conversationId, Long seq) {}
+  public record Watermark(String conversationId, Long seq) {
+    public Watermark {
+      requireConversation(conversationId);
+    }
+  }
 
-  public record SetTyping(String conversationId, Boolean isTyping) {}
+  public record SetTyping(String conversationId, Boolean isTyping) {
+    public SetTyping {
+      requireConversation(conversationId);
+    }
+  }
+
+  /** Thrown as the frame is read, so that a frame without one is refused before anything looks the id up. */
+  private static void requireConversation(String conversationId) {
+    if (conversationId == null) throw new ApiException(ApiError.BAD_REQUEST, "field 'conversationId' is required");
+  }
 
   public record PresenceIds(List<String> userIds) {}
 

@@ -130,10 +130,6 @@ final class OrderedDelivery {
     if (track != null && track.filling) port.fetchAfter(conversationId, track.lastSeq);
   }
 
-  void leave(String conversationId) {
-    tracks.remove(conversationId);
-  }
-
   /**
    * Notices may have been lost (the user entity moved, or its node crashed): every conversation fetches what came
    * after the last seq it delivered, so a device misses nothing even when no later message reveals the gap.

@@ -415,8 +415,10 @@ public final class Session implements OrderedDelivery.Port {
     }
     try {
       return dispatch(type, ref, frame);
-    } catch (ApiException e) {
-      return reply(new Frames.Error(ref, e.error().code(), e.getMessage()));
+    } catch (RuntimeException e) {
+      // A frame the code did not foresee is that frame's error, logged when it is a defect: the session and its
+      // socket go on, as an HTTP request's failure leaves its connection open.
+      return reply(errorFrame(ref, e));
     }
   }
 
@@ -472,8 +474,9 @@ public final class Session implements OrderedDelivery.Port {
       }
       case "join" -> join(ref, field(frame, Frames.Join.class), 1);
       case "leave" -> {
+        // Only typing ends: messages go to every device, joined or not, so the device keeps its place (and whatever
+        // is being fetched or held for it) in the conversation.
         String conversationId = field(frame, Frames.Leave.class).conversationId();
-        delivery.leave(conversationId);
         stopTyping(conversationId);
         send(new Frames.Ok(ref, "leave"));
       }
@@ -669,8 +672,10 @@ public final class Session implements OrderedDelivery.Port {
     }
     if (passing(failed.failure()) && delivery.isFilling(id)) {
       if (failed.join() != null && failed.attempt() < MAX_JOIN_ATTEMPTS) {
+        // A key of its own: two joins of one conversation can both be waiting, and a timer started under the key of
+        // another replaces it, so that join would never be answered and the conversation would be held for good.
         timers.startSingleTimer(
-            "join:" + id, new RetryJoin(failed.ref(), failed.join(), failed.attempt() + 1), deps.settings().refillRetry());
+            new Object(), new RetryJoin(failed.ref(), failed.join(), failed.attempt() + 1), deps.settings().refillRetry());
         return Behaviors.same();
       }
     }
@@ -815,7 +820,7 @@ public final class Session implements OrderedDelivery.Port {
   }
 
   private static <T> T field(JsonNode frame, Class<T> type) {
-    return Json.parse(frame.toString(), type);
+    return Json.convert(frame, type);
   }
 
   private static String metadata(JsonNode metadata) {

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A gap fill whose history read fails (here the read side's query, failed once in the database) is asked for again
- * until the device has every message in order; one the conversation refuses is given up and the client told.
+ * until the device has every message in order; one the conversation refuses is given up and the client told. Joins
+ * that must wait for the read side, and a leave while a gap is filled, keep the device's place too.
  */
 class FailedGapFillTest {
   private static final String ANA = TestTokens.user("ana");
@@ -93,12 +94,7 @@ class FailedGapFillTest {
       postAsBo(id, 1);
       frames.add(ana.until(f -> isMessage(f, HISTORY + 1), frames));
 
-      List<Long> seqs = new ArrayList<>();
-      for (JsonNode frame : frames) {
-        if (type(frame).equals("joined")) frame.get("messages").forEach(m -> seqs.add(m.get("seq").asLong()));
-        if (type(frame).equals("message")) seqs.add(frame.get("seq").asLong());
-      }
-      assertThat(seqs).containsExactlyElementsOf(LongStream.rangeClosed(1, HISTORY + 1).boxed().toList());
+      assertThat(seqs(frames)).containsExactlyElementsOf(LongStream.rangeClosed(1, HISTORY + 1).boxed().toList());
       assertThat(frames).noneMatch(f -> type(f).equals("error"));
     }
   }
@@ -123,6 +119,88 @@ class FailedGapFillTest {
       // Given up, not asked again: nothing more comes for several refill-retry periods.
       cy.expectNothing(Duration.ofSeconds(1));
     }
+  }
+
+  @Test
+  void aLeaveWhileAGapIsFilledKeepsTheDevicesPlace() throws InterruptedException {
+    String id = group("dee");
+    postAsBo(id, HISTORY);
+    awaitReadSide(id, HISTORY);
+    CountDownLatch left = new CountDownLatch(1);
+    FailOneRead.failNextButOne(left);
+    try (WsClient dee = WsClient.signedIn(node, TestTokens.user("dee"))) {
+      dee.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\",\"since\":0}");
+      List<JsonNode> frames = new ArrayList<>();
+      frames.add(dee.until(f -> type(f).equals("joined") || type(f).equals("error"), frames));
+      assertThat(FailOneRead.failed.tryAcquire(10, TimeUnit.SECONDS)).as("the gap fill reached the read side").isTrue();
+      dee.send("{\"type\":\"leave\",\"ref\":\"l\",\"conversationId\":\"" + id + "\"}");
+      assertThat(dee.until(f -> "l".equals(f.path("ref").asText()), frames).path("type").asText()).isEqualTo("ok");
+      left.countDown();
+      postAsBo(id, 1);
+      frames.add(dee.until(f -> type(f).equals("error") || isMessage(f, HISTORY + 1), frames));
+
+      assertThat(seqs(frames)).containsExactlyElementsOf(LongStream.rangeClosed(1, HISTORY + 1).boxed().toList());
+      assertThat(frames).noneMatch(f -> type(f).equals("error"));
+    }
+  }
+
+  @Test
+  void twoJoinsOfOneConversationThatMustBothWaitAreBothAnswered() throws SQLException {
+    String id = group("eve");
+    postAsBo(id, HISTORY);
+    awaitReadSide(id, HISTORY);
+    try (WsClient eve = WsClient.signedIn(node, TestTokens.user("eve"))) {
+      // The read side loses the conversation's rows, as one far behind would: each join gets "unavailable" and is
+      // tried again by the session, both at once.
+      int readsBefore = FailOneRead.reads.get();
+      hideMessages(id, true);
+      eve.send("{\"type\":\"join\",\"ref\":\"j1\",\"conversationId\":\"" + id + "\",\"since\":0}");
+      eve.send("{\"type\":\"join\",\"ref\":\"j2\",\"conversationId\":\"" + id + "\",\"since\":0}");
+      Eventually.await(
+          "both joins have given up on the read side once",
+          () -> FailOneRead.reads.get() - readsBefore,
+          reads -> reads >= 2 * READ_SIDE_ATTEMPTS + 1);
+      hideMessages(id, false);
+
+      List<JsonNode> frames = new ArrayList<>();
+      frames.add(eve.until(f -> !f.path("ref").asText().isEmpty(), frames));
+      frames.add(eve.until(f -> !f.path("ref").asText().isEmpty(), frames));
+      assertThat(frames).extracting(f -> f.path("ref").asText()).contains("j1", "j2");
+      assertThat(frames).noneMatch(f -> type(f).equals("error"));
+      postAsBo(id, 1);
+      frames.add(eve.until(f -> type(f).equals("error") || isMessage(f, HISTORY + 1), frames));
+      assertThat(frames).noneMatch(f -> type(f).equals("error"));
+      assertThat(frames.stream().filter(f -> type(f).equals("message")).map(f -> f.get("seq").asLong()))
+          .as("the rest of history, then the live message, once both joins are answered")
+          .containsExactlyElementsOf(LongStream.rangeClosed(6, HISTORY + 1).boxed().toList());
+    }
+  }
+
+  /** How many reads of the read side a history lookup makes before it answers "unavailable". */
+  private static final int READ_SIDE_ATTEMPTS = 10;
+
+  /** Moves the conversation's rows out of the read side, or back. */
+  private static void hideMessages(String id, boolean hide) throws SQLException {
+    try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+      String where = " WHERE conversation_id = '" + id + "'";
+      if (hide) {
+        statement.execute("CREATE TABLE hidden_message AS SELECT * FROM parley_message" + where);
+        statement.execute("DELETE FROM parley_message" + where);
+      } else {
+        statement.execute("INSERT INTO parley_message SELECT * FROM hidden_message");
+        statement.execute("DROP TABLE hidden_message");
+      }
+      connection.commit();
+    }
+  }
+
+  private static List<Long> seqs(List<JsonNode> frames) {
+    List<Long> seqs = new ArrayList<>();
+    for (JsonNode frame : frames) {
+      if (type(frame).equals("joined")) frame.get("messages").forEach(m -> seqs.add(m.get("seq").asLong()));
+      if (type(frame).equals("message")) seqs.add(frame.get("seq").asLong());
+    }
+    return seqs;
   }
 
   private static String type(JsonNode frame) {
@@ -187,6 +265,8 @@ class FailedGapFillTest {
     static final Semaphore failed = new Semaphore(0);
     /** The failing read fails once this is released, so that what the test does meanwhile comes before any retry. */
     static volatile CountDownLatch failWhen = new CountDownLatch(0);
+    /** Every read of the messages table. */
+    static final AtomicInteger reads = new AtomicInteger();
 
     /** A join from the start reads once for its own page; the read for the page after it fails. */
     static void failNextButOne(CountDownLatch when) {
@@ -197,6 +277,7 @@ class FailedGapFillTest {
 
     @Override
     public void fire(Connection connection, Object[] oldRow, Object[] newRow) throws SQLException {
+      reads.incrementAndGet();
       if (passBeforeFailing.getAndUpdate(n -> n >= 0 ? n - 1 : n) != 0) return;
       failed.release();
       try {

@@ -222,6 +222,16 @@ class GatewayTest {
               "{\"type\":7}",
               "{\"type\":\"nonsense\"}",
               "{\"type\":\"send\",\"conversationId\":5,\"content\":\"x\"}",
+              // Each conversation frame without its conversation.
+              "{\"type\":\"send\",\"clientMsgId\":\"a\",\"content\":\"hi\"}",
+              "{\"type\":\"send\",\"conversationId\":null,\"clientMsgId\":\"a\",\"content\":\"hi\"}",
+              "{\"type\":\"edit\",\"messageId\":\"m\",\"content\":\"hi\"}",
+              "{\"type\":\"delete\",\"messageId\":\"m\"}",
+              "{\"type\":\"join\"}",
+              "{\"type\":\"leave\"}",
+              "{\"type\":\"typing\",\"isTyping\":true}",
+              "{\"type\":\"read\",\"seq\":1}",
+              "{\"type\":\"delivered\",\"seq\":1}",
               "{\"type\":\"read\",\"conversationId\":\"" + id + "\",\"seq\":\"seven\"}",
               "{\"type\":\"ping\",\"ref\":{\"a\":1}}",
               // Text no encoding can hold: stored, the conversation's journal would refuse it and stop the entity.

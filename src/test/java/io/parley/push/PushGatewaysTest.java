@@ -12,6 +12,7 @@ import java.security.KeyPairGenerator;
 import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Firebase credentials as operators give them: the seeds' three variables, a service account file, or none. */
 class PushGatewaysTest {
@@ -36,8 +37,8 @@ class PushGatewaysTest {
   }
 
   @Test
-  void aServiceAccountFileNamesItsProject() throws Exception {
-    Path file = Files.createTempFile("service-account", ".json");
+  void aServiceAccountFileNamesItsProject(@TempDir Path directory) throws Exception {
+    Path file = directory.resolve("service-account.json");
     Files.writeString(
         file,
         Json.write(
