@@ -159,7 +159,10 @@ public final class Conversation
   /** {@code oldestHeldSeq} is the first seq in the window; anything below it lives on the read side. */
   public record Messages(List<MessageView> messages, long lastSeq, long oldestHeldSeq) implements Reply {}
 
-  /** {@code held}: the messages asked for that are still in the window, oldest first. */
+  /**
+   * {@code held}: the messages asked for that are still in the window, oldest first, as a notification shows them:
+   * their text cut to {@link #NOTICE_TEXT_LIMIT} code points, without metadata.
+   */
   public record Recipients(List<ConversationView.Participant> participants, List<MessageView> held) implements Reply {}
 
   // ---------------------------------------------------------------- events
@@ -360,9 +363,19 @@ public final class Conversation
     return new Summary(state.view().withTyping(typing.userIds()));
   }
 
+  /**
+   * More than a notification's preview shows, and little enough that a window of messages at the longest, with
+   * every participant, stays well under Artery's frame (256 KiB): a reply over it would be dropped on its way to the
+   * projection on another node, which would ask again for ever.
+   */
+  public static final int NOTICE_TEXT_LIMIT = 160;
+
   private ReplyEffect<Event, ConversationState> recipients(ConversationState state, GetRecipients command) {
     int limit = (int) Math.max(0, Math.min(command.toSeq() - command.fromSeq() + 1, settings.recentWindow()));
-    List<MessageView> held = state.messagesBetween(command.fromSeq() - 1, command.toSeq() + 1, limit, false);
+    List<MessageView> held =
+        state.messagesBetween(command.fromSeq() - 1, command.toSeq() + 1, limit, false).stream()
+            .map(message -> message.forNotice(NOTICE_TEXT_LIMIT))
+            .toList();
     return Effect().reply(command.replyTo(), new Recipients(state.view().participants(), held));
   }
 

@@ -1,6 +1,7 @@
 package io.parley.conversation;
 
 import io.parley.CborSerializable;
+import io.parley.Texts;
 import java.time.Instant;
 
 /** One message as participants see it; a deleted message keeps its place in the history with no content. */
@@ -27,6 +28,12 @@ public record MessageView(
 
   public MessageView tombstone(Instant when) {
     return new MessageView(conversationId, messageId, seq, senderId, clientMsgId, null, null, at, editedAt, when);
+  }
+
+  /** The message as a notification needs it: its text cut to {@code maxCodePoints}, without metadata. */
+  public MessageView forNotice(int maxCodePoints) {
+    String cut = content == null ? null : Texts.shortened(content, maxCodePoints);
+    return new MessageView(conversationId, messageId, seq, senderId, clientMsgId, cut, null, at, editedAt, deletedAt);
   }
 
   /** The message with its text unknown: it may have changed since this view was taken. */

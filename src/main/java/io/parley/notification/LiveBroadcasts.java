@@ -78,11 +78,14 @@ public final class LiveBroadcasts implements Extension {
   public CompletionStage<Set<String>> onlineAmong(List<String> userIds, Duration timeout) {
     List<CompletableFuture<Set<String>>> answers = new ArrayList<>();
     for (ActorRef<RelayCommand> member : relays()) {
-      answers.add(
-          Futures.direct(AskPattern.<RelayCommand, Online>ask(
-                  member, replyTo -> new OnlineAmong(userIds, replyTo), timeout, system.scheduler()))
-              .thenApply(Online::userIds)
-              .exceptionally(failure -> Set.of()));
+      for (int from = 0; from < userIds.size(); from += ONLINE_ASK_CHUNK) {
+        List<String> chunk = userIds.subList(from, Math.min(userIds.size(), from + ONLINE_ASK_CHUNK));
+        answers.add(
+            Futures.direct(AskPattern.<RelayCommand, Online>ask(
+                    member, replyTo -> new OnlineAmong(List.copyOf(chunk), replyTo), timeout, system.scheduler()))
+                .thenApply(Online::userIds)
+                .exceptionally(failure -> Set.of()));
+      }
     }
     return Futures.all(answers)
         .thenApply(
@@ -92,6 +95,12 @@ public final class LiveBroadcasts implements Extension {
               return online;
             });
   }
+
+  /**
+   * User ids per ask: ids of 128 characters, a thousand of them, stay well under Artery's frame (256 KiB), past which
+   * an ask to another node would be dropped and its node taken for having nobody online.
+   */
+  static final int ONLINE_ASK_CHUNK = 1000;
 
   /** Tells the relay of every member that is not down, this node's included even before it has joined. */
   public void publish(Notification notification) {

@@ -60,6 +60,40 @@ class ConversationTest {
   }
 
   @Test
+  void theRecipientsOfAFullWindowOfTheLongestMessagesFitInOneMessageToAnotherNode() {
+    ConversationSettings product = ConversationSettings.fromConfig(testKit.system().settings().config());
+    EventSourcedBehaviorTestKit<Command, Event, ConversationState> largest =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), Conversation.create("g_" + "1".repeat(32), product, (userIds, notice) -> {}));
+    // As many participants as a group may have, each with the longest user id there may be.
+    List<String> others =
+        java.util.stream.IntStream.range(1, product.maxParticipants())
+            .mapToObj(i -> String.format("%s%08d", "u".repeat(120), i))
+            .toList();
+    assertThat(largest.<Reply>runCommand(r -> new Create(Kind.GROUP, "T", "ana", others, r)).reply())
+        .isInstanceOf(Summary.class);
+    // The longest text, in characters of three bytes each, with the most metadata.
+    String longest = "語".repeat(product.maxContentLength());
+    String metadata = "{\"k\":\"" + "x".repeat(product.maxMetadataBytes() - 10) + "\"}";
+    for (int i = 1; i <= product.recentWindow(); i++) {
+      String clientMsgId = "c" + i;
+      assertThat(largest.<Reply>runCommand(r -> new PostMessage("ana", clientMsgId, longest, metadata, null, r)).reply())
+          .isInstanceOf(Posted.class);
+    }
+
+    Reply reply = largest.<Reply>runCommand(r -> new GetRecipients(1, product.recentWindow(), r)).reply();
+
+    assertThat(((Recipients) reply).held()).hasSize(product.recentWindow());
+    byte[] serialized =
+        akka.serialization.SerializationExtension.get(akka.actor.typed.javadsl.Adapter.toClassic(testKit.system()))
+            .serialize(reply)
+            .get();
+    long frame =
+        testKit.system().settings().config().getBytes("akka.remote.artery.advanced.maximum-frame-size");
+    assertThat(serialized.length).as("bytes, against a frame of %d", frame).isLessThan((int) (frame * 0.9));
+  }
+
+  @Test
   void createsAGroupWithItsCreatorAndParticipants() {
     var result = kit.<Reply>runCommand(r -> new Create(Kind.GROUP, " Team ", "ana", List.of("bo", "cy"), r));
     ConversationView view = ((Summary) result.reply()).conversation();
