@@ -588,7 +588,40 @@ public final class Conversation
   private ReplyEffect<Event, ConversationState> messages(ConversationState state, GetMessages query) {
     List<MessageView> page =
         state.messagesBetween(query.afterSeq(), query.beforeSeq(), Math.max(0, query.limit()), query.newestFirst());
-    return Effect().reply(query.replyTo(), new Messages(page, state.lastSeq(), state.oldestHeldSeq()));
+    return Effect()
+        .reply(
+            query.replyTo(),
+            new Messages(fitForAnotherNode(page, query.newestFirst()), state.lastSeq(), state.oldestHeldSeq()));
+  }
+
+  /**
+   * A page's worth of messages as long as they may be (4,000 characters and 2 KB of metadata each) is megabytes, and
+   * a reply over Artery's frame (256 KiB) is dropped on its way to a caller on another node, which would then time
+   * out on that conversation's history for good. So a page stops at {@link #REPLY_BYTES}, counting every character
+   * as three bytes, and keeps at least one message; it is cut at the end away from where it starts (its newest
+   * messages after a seq, its oldest before one), and the caller pages on from there, or reads the rest from the
+   * read side.
+   */
+  static List<MessageView> fitForAnotherNode(List<MessageView> page, boolean newestFirst) {
+    long bytes = 0;
+    int kept = 0;
+    while (kept < page.size()) {
+      MessageView next = page.get(newestFirst ? page.size() - 1 - kept : kept);
+      bytes += estimatedBytes(next);
+      if (bytes > REPLY_BYTES && kept > 0) break;
+      kept++;
+    }
+    return kept == page.size() ? page : newestFirst ? page.subList(page.size() - kept, page.size()) : page.subList(0, kept);
+  }
+
+  static final long REPLY_BYTES = 128 * 1024;
+
+  private static long estimatedBytes(MessageView message) {
+    return 256 + 3L * (length(message.content()) + length(message.metadata()) + length(message.clientMsgId()));
+  }
+
+  private static int length(String text) {
+    return text == null ? 0 : text.length();
   }
 
   private static String seqProblem(ConversationState state, long seq) {

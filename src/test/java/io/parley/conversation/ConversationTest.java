@@ -60,7 +60,7 @@ class ConversationTest {
   }
 
   @Test
-  void theRecipientsOfAFullWindowOfTheLongestMessagesFitInOneMessageToAnotherNode() {
+  void repliesAboutAFullWindowOfTheLongestMessagesFitInOneMessageToAnotherNode() {
     ConversationSettings product = ConversationSettings.fromConfig(testKit.system().settings().config());
     EventSourcedBehaviorTestKit<Command, Event, ConversationState> largest =
         EventSourcedBehaviorTestKit.create(
@@ -81,15 +81,28 @@ class ConversationTest {
           .isInstanceOf(Posted.class);
     }
 
-    Reply reply = largest.<Reply>runCommand(r -> new GetRecipients(1, product.recentWindow(), r)).reply();
+    Reply recipients = largest.<Reply>runCommand(r -> new GetRecipients(1, product.recentWindow(), r)).reply();
+    assertThat(((Recipients) recipients).held()).hasSize(product.recentWindow());
+    assertFitsOneFrame(recipients);
 
-    assertThat(((Recipients) reply).held()).hasSize(product.recentWindow());
+    // A page of history of the longest messages is cut short, at the end away from where it starts.
+    Messages after =
+        (Messages) largest.<Reply>runCommand(r -> new GetMessages("ana", 0, Long.MAX_VALUE, 200, false, r)).reply();
+    assertFitsOneFrame(after);
+    assertThat(after.messages()).isNotEmpty().hasSizeLessThan(product.recentWindow());
+    assertThat(after.messages().get(0).seq()).isEqualTo(1);
+    Messages before =
+        (Messages) largest.<Reply>runCommand(r -> new GetMessages("ana", 0, Long.MAX_VALUE, 200, true, r)).reply();
+    assertFitsOneFrame(before);
+    assertThat(before.messages().get(before.messages().size() - 1).seq()).isEqualTo(product.recentWindow());
+  }
+
+  private static void assertFitsOneFrame(Reply reply) {
     byte[] serialized =
         akka.serialization.SerializationExtension.get(akka.actor.typed.javadsl.Adapter.toClassic(testKit.system()))
             .serialize(reply)
             .get();
-    long frame =
-        testKit.system().settings().config().getBytes("akka.remote.artery.advanced.maximum-frame-size");
+    long frame = testKit.system().settings().config().getBytes("akka.remote.artery.advanced.maximum-frame-size");
     assertThat(serialized.length).as("bytes, against a frame of %d", frame).isLessThan((int) (frame * 0.9));
   }
 

@@ -4,6 +4,8 @@ import static io.parley.testkit.WsFrames.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.api.Json;
+import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestNode;
@@ -14,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -257,6 +260,41 @@ class GatewayTest {
       assertThat(joined.get("messages")).as("nothing is after a seq past the last").isEmpty();
       assertThat(joined.get("hasMore").asBoolean()).isFalse();
     }
+  }
+
+  @Test
+  void aJoinAndAHistoryPageOverTheLongestMessagesGetEveryOneInOrder() {
+    String id = group("lo1", "lo2");
+    String longest = "語".repeat(4000);
+    int count = 30;
+    for (int i = 0; i < count; i++) {
+      HttpApi.Response posted =
+          live.api().post("/api/conversations/" + id + "/messages", TestTokens.user("lo1"), Json.write(Map.of("content", longest)));
+      assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+    }
+    try (WsClient reader = WsClient.signedIn(live.node(), TestTokens.user("lo2"))) {
+      reader.send("{\"type\":\"join\",\"ref\":\"j\",\"conversationId\":\"" + id + "\",\"since\":0}");
+      List<JsonNode> frames = new ArrayList<>();
+      JsonNode joined = reader.until("joined");
+      assertThat(joined.get("hasMore").asBoolean()).as("a page of this much text is cut short").isTrue();
+      frames.add(joined);
+      if (joined.get("messages").size() < count) {
+        frames.add(reader.until(f -> f.path("type").asText().equals("message") && f.get("seq").asLong() == count, frames));
+      }
+      List<JsonNode> messages = new ArrayList<>();
+      joined.get("messages").forEach(messages::add);
+      frames.stream().filter(f -> f.path("type").asText().equals("message")).forEach(messages::add);
+      assertThat(messages).extracting(m -> m.get("seq").asLong())
+          .containsExactlyElementsOf(LongStream.rangeClosed(1, count).boxed().toList());
+      assertThat(messages).allMatch(m -> m.get("content").asText().equals(longest));
+    }
+    HttpApi.Response page =
+        Eventually.await(
+            "a whole page of history",
+            () -> live.api().get("/api/conversations/" + id + "/messages?limit=50", TestTokens.user("lo2")),
+            response -> response.status() == 200);
+    assertThat(page.json().get("messages")).extracting(m -> m.get("seq").asLong())
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, count).boxed().toList());
   }
 
   @Test
