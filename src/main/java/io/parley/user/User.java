@@ -181,7 +181,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private enum Internal implements Command {
     IDLE_CHECK,
     GRACE_OVER,
-    SETTLED
+    SETTLED,
+    STARTED
   }
 
   // ---------------------------------------------------------------- what sessions hear
@@ -379,6 +380,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Far more messages than the journal-fed inbox falls behind the live ones by, in any but a broken node. */
   private static final int TOLD_LIVE_REMEMBERED = 1024;
 
+  /**
+   * Far more notices than reach one user in the seconds after a move; past it the oldest go, and a session that
+   * registers later finds that gap when the next message of its conversation comes.
+   */
+  private static final int REPLAYED_AFTER_START = 1000;
+
   /** Far more sessions than a user opens while a heartbeat is on its way. */
   private static final int EVICTIONS_REMEMBERED = 64;
 
@@ -415,6 +422,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * so drops their pushes) is told them instead; its resync refetches conversations only.
    */
   private final List<String> untoldWhileSettling = new ArrayList<>();
+  /**
+   * What reached this user's devices since the entity started, until {@code presence-settle} after it: after a move
+   * or a crash, sessions register again over that time, and a notice that came before a session registered would
+   * otherwise be lost to it, a gap it could only find when a later message of that conversation came. Typing is left
+   * out: it is renewed, and stale by the time it is replayed.
+   */
+  private final java.util.ArrayDeque<Conversation.Notice> deliveredSinceStart = new java.util.ArrayDeque<>();
   /**
    * The newest messages a session of this user was told live. Their inbox notification comes later, from the
    * journal, and must not be stored (nor pushed) because the user left in between; memory only, like the sessions.
@@ -453,6 +467,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             state -> {
               if (settings.presenceSettle().compareTo(Duration.ZERO) > 0) {
                 timers.startSingleTimer(Internal.SETTLED, settings.presenceSettle());
+                timers.startSingleTimer(Internal.STARTED, settings.presenceSettle());
               }
             })
         .onSignal(
@@ -531,6 +546,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     sessions.put(connect.sessionId(), new Registered(connect.session(), connect.connectedAtMillis()));
     context.watchWith(connect.session(), new SessionStopped(connect.sessionId()));
     connect.session().tell(new Welcome(connect.sessionId()));
+    for (Conversation.Notice missed : deliveredSinceStart) connect.session().tell(new Delivered(missed));
     timers.cancel(Internal.GRACE_OVER);
     // The user is online: presence has settled, and no held push need wait any longer.
     if (settling()) {
@@ -575,6 +591,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     Delivered delivered = new Delivered(deliver.notice());
     tellSessions(delivered);
     Conversation.Notice notice = deliver.notice();
+    if (timers.isTimerActive(Internal.STARTED) && !(notice instanceof Conversation.TypingNotice)) {
+      if (deliveredSinceStart.size() == REPLAYED_AFTER_START) deliveredSinceStart.removeFirst();
+      deliveredSinceStart.addLast(notice);
+    }
     // Reading a conversation, on any device, reads its message notification if it read that far.
     if (notice instanceof Conversation.ReceiptNotice receipt
         && receipt.kind() == Conversation.ReceiptKind.READ
@@ -792,6 +812,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   }
 
   private Effect<Event, State> onInternal(State state, Internal signal) {
+    if (signal == Internal.STARTED) {
+      deliveredSinceStart.clear();
+      return Effect().none();
+    }
     if (signal == Internal.SETTLED) {
       // Nobody came back: those notifications are pushed, and a session opening now reads the inbox.
       untoldWhileSettling.clear();

@@ -275,6 +275,32 @@ class UserTest {
   }
 
   @Test
+  void noticesThatCameBeforeASessionRegisteredAgainAfterAMoveAreReplayedToIt() {
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), User.create("u-moved", shard.ref(), settings(10, 10, 2, Duration.ofMinutes(1))));
+    // The entity has just started elsewhere: one of two devices has registered again, the other not yet.
+    TestProbe<ToSession> first = testKit.createTestProbe();
+    kit.runCommand(new Connect("s1", first.ref(), System.currentTimeMillis()));
+    first.expectMessageClass(Welcome.class);
+    kit.runCommand(new Deliver(new Conversation.MessageNotice(message("m1", 1, "bo", "while the second moved"), null)));
+    kit.runCommand(new Deliver(new Conversation.TypingNotice("g_1", "bo", true, 6000)));
+    kit.runCommand(new Deliver(new Conversation.ReceiptNotice("g_1", "bo", Conversation.ReceiptKind.READ, 1)));
+    first.expectMessageClass(Delivered.class);
+    first.expectMessageClass(Delivered.class);
+    first.expectMessageClass(Delivered.class);
+
+    TestProbe<ToSession> second = testKit.createTestProbe();
+    kit.runCommand(new Connect("s2", second.ref(), System.currentTimeMillis()));
+    second.expectMessageClass(Welcome.class);
+    assertThat(second.expectMessageClass(Delivered.class).notice())
+        .isInstanceOf(Conversation.MessageNotice.class);
+    assertThat(second.expectMessageClass(Delivered.class).notice())
+        .as("typing is not replayed: it is stale by now")
+        .isInstanceOf(Conversation.ReceiptNotice.class);
+    second.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
   void deviceChangesGetABurstThenWaitForTheRate() {
     // settings(...): a burst of 3, then one a minute.
     for (int i = 0; i < 3; i++) {
