@@ -582,7 +582,11 @@ public final class Conversation
     }
     ParticipantRemoved removed =
         new ParticipantRemoved(conversationId, command.userId(), command.removedUserId(), now());
-    return Effect().persist(removed).thenReply(command.replyTo(), this::summary);
+    return Effect()
+        .persist(removed)
+        // Those who stay must not see someone who left typing on until the indicator times out.
+        .thenRun(s -> typing.clear(removed.userId()).ifPresent(notice -> notifyOthers(s, removed.userId(), notice)))
+        .thenReply(command.replyTo(), this::summary);
   }
 
   private ReplyEffect<Event, ConversationState> messages(ConversationState state, GetMessages query) {

@@ -257,10 +257,7 @@ public final class Session implements OrderedDelivery.Port {
           delivery.settled();
           yield Behaviors.same();
         }
-        case TOKEN_EXPIRY ->
-            Instant.now().isBefore(principal.expiresAt())
-                ? armTokenExpiry()
-                : closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired");
+        case TOKEN_EXPIRY -> onTokenExpiry();
         case REGISTRATION -> register();
         case IDLE_CHECK -> onIdleCheck();
       };
@@ -698,6 +695,21 @@ public final class Session implements OrderedDelivery.Port {
   }
 
   private static final Duration LONGEST_TIMER = Duration.ofDays(1);
+
+  private Behavior<Command> onTokenExpiry() {
+    Instant now = Instant.now();
+    if (now.isBefore(principal.expiresAt())) return armTokenExpiry();
+    // A fresh token sent just before expiry may still be verifying (its key set being fetched): it decides, for as
+    // long as a verification can take, so that a client that refreshed in time is not closed.
+    if (verifying > 0 && now.isBefore(principal.expiresAt().plus(REFRESH_VERIFICATION_GRACE))) {
+      timers.startSingleTimer(Timer.TOKEN_EXPIRY, Duration.ofMillis(250));
+      return Behaviors.same();
+    }
+    return closeWith(4001, ApiError.TOKEN_EXPIRED, "the access token expired");
+  }
+
+  /** Longer than a token's verification takes, a key set's fetch included. */
+  private static final Duration REFRESH_VERIFICATION_GRACE = Duration.ofSeconds(10);
 
   private static boolean refused(Throwable failure) {
     return Futures.cause(failure) instanceof ApiException api

@@ -316,6 +316,17 @@ class ConversationTest {
   }
 
   @Test
+  void someoneRemovedWhileTypingStopsTypingForThoseWhoStay() {
+    group("ana", "bo", "cy");
+    kit.<Reply>runCommand(r -> new SetTyping("cy", "s1", true, r));
+    notified.clear();
+    kit.<Reply>runCommand(r -> new RemoveParticipant("ana", "cy", r));
+    assertThat(notified).containsExactly("ana:TypingNotice", "bo:TypingNotice");
+    Summary after = (Summary) kit.<Reply>runCommand(r -> new Get("ana", r)).reply();
+    assertThat(after.conversation().typing()).isEmpty();
+  }
+
+  @Test
   void windowServesTheNewestMessagesAndSaysWhereItStarts() {
     group("ana", "bo");
     for (int i = 1; i <= 5; i++) post("ana", "c" + i, "m" + i);
