@@ -174,12 +174,51 @@ final class OrderedDelivery {
   }
 
   /**
-   * Held notices wait for history to fill a gap, which can take as long as a node's shards take to move: past
-   * {@link #MAX_HELD} the newest are dropped, which loses nothing, since history is fetched past them again.
+   * Held notices wait for history to fill a gap, which can take as long as a node's shards take to move. Past
+   * {@link #MAX_HELD} (a big group's receipts fill it fast), what history brings back gives way first: a message is
+   * dropped, or a held one makes room, and history is fetched past it again. A typing notice is dropped (it is stale
+   * by then). A receipt replaces an earlier one of the same user and kind, which it moves past. An edit or a delete
+   * comes from no history fetch, since the device may have the message already: it replaces an earlier change of the
+   * same message, or takes the place of a held message, and else is kept beyond the bound, which only edits of that
+   * many different messages during one fill could reach.
    */
   private void hold(Conversation.Notice notice, Track track) {
-    if (track.held.size() < MAX_HELD) track.held.add(notice);
-    else track.stale = true;
+    if (track.held.size() < MAX_HELD) {
+      track.held.add(notice);
+      return;
+    }
+    if (notice instanceof Conversation.MessageNotice) {
+      track.stale = true;
+    } else if (notice instanceof Conversation.ReceiptNotice receipt) {
+      boolean replaced =
+          track.held.removeIf(
+              held -> held instanceof Conversation.ReceiptNotice earlier
+                  && earlier.userId().equals(receipt.userId())
+                  && earlier.kind() == receipt.kind());
+      if (replaced || makeRoomFromMessages(track)) track.held.add(receipt);
+    } else if (notice instanceof Conversation.MessageChangedNotice change) {
+      String messageId = change.message().messageId();
+      boolean replaced =
+          track.held.removeIf(
+              held -> held instanceof Conversation.MessageChangedNotice earlier
+                  && earlier.message().messageId().equals(messageId));
+      if (!replaced) makeRoomFromMessages(track);
+      track.held.add(change);
+    }
+    // A typing notice is dropped.
+  }
+
+  /** Drops the newest held message, which history brings back; false when none is held. */
+  private static boolean makeRoomFromMessages(Track track) {
+    var newestFirst = track.held.descendingIterator();
+    while (newestFirst.hasNext()) {
+      if (newestFirst.next() instanceof Conversation.MessageNotice) {
+        newestFirst.remove();
+        track.stale = true;
+        return true;
+      }
+    }
+    return false;
   }
 
   private void deliver(Conversation.Notice notice, Track track) {

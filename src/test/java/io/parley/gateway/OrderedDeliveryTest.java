@@ -16,7 +16,7 @@ class OrderedDeliveryTest {
           new OrderedDelivery.Port() {
             @Override
             public void emit(Conversation.Notice notice) {
-              out.add(notice instanceof Conversation.MessageNotice m ? "m" + m.message().seq() : "other");
+              out.add(label(notice));
             }
 
             @Override
@@ -35,6 +35,13 @@ class OrderedDeliveryTest {
   @org.junit.jupiter.api.BeforeEach
   void afterTheResumeWindow() {
     delivery.settled();
+  }
+
+  private static String label(Conversation.Notice notice) {
+    if (notice instanceof Conversation.MessageNotice m) return "m" + m.message().seq();
+    if (notice instanceof Conversation.MessageChangedNotice c) return "changed" + c.message().seq();
+    if (notice instanceof Conversation.ReceiptNotice r) return r.kind().name().toLowerCase() + ":" + r.userId() + ":" + r.seq();
+    return "other";
   }
 
   private static MessageView message(long seq) {
@@ -63,7 +70,7 @@ class OrderedDeliveryTest {
     delivery.notice(new Conversation.ReceiptNotice("c", "bo", Conversation.ReceiptKind.READ, 2));
     delivery.notice(notice(4));
     delivery.joined("c", List.of(message(2), message(3)), 3, false);
-    assertThat(out).containsExactly("other", "m4");
+    assertThat(out).containsExactly("read:bo:2", "m4");
   }
 
   @Test
@@ -136,6 +143,28 @@ class OrderedDeliveryTest {
     delivery.page("c", rest, false);
     List<String> shown = out.stream().filter(e -> !e.startsWith("fetch")).toList();
     assertThat(shown).hasSize((int) last).doesNotHaveDuplicates().endsWith("h" + last);
+  }
+
+  @Test
+  void pastTheBoundChangesAndTheLatestReceiptsAreKeptAndHeldMessagesGiveWay() {
+    delivery.notice(notice(1));
+    delivery.notice(notice(3)); // a gap: held from here
+    for (int i = 0; i < OrderedDelivery.MAX_HELD - 3; i++) {
+      delivery.notice(new Conversation.ReceiptNotice("c", "u" + i, Conversation.ReceiptKind.DELIVERED, 1));
+    }
+    delivery.notice(notice(4));
+    delivery.notice(notice(5)); // full now
+    delivery.notice(new Conversation.TypingNotice("c", "bo", true, 6000));
+    delivery.notice(new Conversation.MessageChangedNotice(message(1).tombstone(Instant.EPOCH)));
+    delivery.notice(new Conversation.ReceiptNotice("c", "u0", Conversation.ReceiptKind.DELIVERED, 3));
+    delivery.notice(new Conversation.ReceiptNotice("c", "bo", Conversation.ReceiptKind.READ, 1));
+    delivery.page("c", List.of(message(2), message(3)), false);
+    assertThat(out).as("held messages gave way, so history is asked for past them").endsWith("fetch>3");
+    delivery.page("c", List.of(message(4), message(5)), false);
+
+    assertThat(out).as("the typing notice was dropped").doesNotContain("other");
+    assertThat(out).contains("changed1", "delivered:u0:3", "read:bo:1").doesNotContain("delivered:u0:1");
+    assertThat(out.stream().filter(e -> e.matches("[mh]\\d+")).toList()).containsExactly("m1", "h2", "h3", "h4", "h5");
   }
 
   @Test
