@@ -156,8 +156,13 @@ public final class Conversation
 
   public record Watermarks(String userId, long deliveredUpTo, long readUpTo, long lastSeq) implements Reply {}
 
-  /** {@code oldestHeldSeq} is the first seq in the window; anything below it lives on the read side. */
-  public record Messages(List<MessageView> messages, long lastSeq, long oldestHeldSeq) implements Reply {}
+  /**
+   * {@code oldestHeldSeq} is the first seq in the window; anything below it lives on the read side. When the caller
+   * will read there, {@code deletedBelowWindow} names the messages deleted there lately, which the read side may not
+   * show deleted yet (null from nodes of earlier versions).
+   */
+  public record Messages(List<MessageView> messages, long lastSeq, long oldestHeldSeq, List<String> deletedBelowWindow)
+      implements Reply {}
 
   /**
    * {@code held}: the messages asked for that are still in the window, oldest first, as a notification shows them:
@@ -591,11 +596,15 @@ public final class Conversation
 
   private ReplyEffect<Event, ConversationState> messages(ConversationState state, GetMessages query) {
     List<MessageView> page =
-        state.messagesBetween(query.afterSeq(), query.beforeSeq(), Math.max(0, query.limit()), query.newestFirst());
-    return Effect()
-        .reply(
-            query.replyTo(),
-            new Messages(fitForAnotherNode(page, query.newestFirst()), state.lastSeq(), state.oldestHeldSeq()));
+        fitForAnotherNode(
+            state.messagesBetween(query.afterSeq(), query.beforeSeq(), Math.max(0, query.limit()), query.newestFirst()),
+            query.newestFirst());
+    // At most 1,000 ids: sent only when the caller goes on to the read side (which a page from the newest end does
+    // only when the window did not fill it).
+    boolean readSideNext =
+        query.afterSeq() + 1 < state.oldestHeldSeq() && (!query.newestFirst() || page.size() < query.limit());
+    List<String> deleted = readSideNext ? state.deletedOutsideWindow() : List.of();
+    return Effect().reply(query.replyTo(), new Messages(page, state.lastSeq(), state.oldestHeldSeq(), deleted));
   }
 
   /**

@@ -122,6 +122,10 @@ public final class ConversationState implements CborSerializable {
   }
 
   /** Whether the message was deleted, as far as the entity knows of one outside its window (see the field). */
+  public List<String> deletedOutsideWindow() {
+    return List.copyOf(deletedOutsideWindow);
+  }
+
   public boolean deletedOutsideWindow(String messageId) {
     return deletedOutsideWindow.contains(messageId);
   }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -250,7 +251,7 @@ public final class Conversations {
                     new HistoryPage(held.messages(), held.lastSeq(), afterSeq + held.messages().size() < held.lastSeq()));
               }
               int fromReadSide = (int) (missingUpTo - afterSeq);
-              return contiguousBefore(conversationId, missingUpTo + 1, fromReadSide)
+              return contiguousBefore(conversationId, missingUpTo + 1, fromReadSide, held.deletedBelowWindow())
                   .thenApply(
                       older -> {
                         List<MessageView> all = new ArrayList<>(older);
@@ -279,7 +280,7 @@ public final class Conversations {
                 return CompletableFuture.completedFuture(
                     new HistoryPage(held.messages(), held.lastSeq(), lowestHeld > 1));
               }
-              return contiguousBefore(conversationId, lowestHeld, missing)
+              return contiguousBefore(conversationId, lowestHeld, missing, held.deletedBelowWindow())
                   .thenApply(
                       older -> {
                         List<MessageView> all = new ArrayList<>(older);
@@ -291,9 +292,13 @@ public final class Conversations {
 
   /**
    * Exactly {@code count} messages below {@code beforeSeq} from the read side. Seqs have no gaps, so a short answer
-   * means the projection has not caught up yet: wait for it rather than hand out a history with a hole.
+   * means the projection has not caught up yet: wait for it rather than hand out a history with a hole. Nor may a
+   * message the conversation knows as deleted ({@code deleted}) show its text because the projection has not got
+   * to the delete yet.
    */
-  private CompletionStage<List<MessageView>> contiguousBefore(String conversationId, long beforeSeq, int count) {
+  private CompletionStage<List<MessageView>> contiguousBefore(
+      String conversationId, long beforeSeq, int count, List<String> deleted) {
+    Set<String> deletedIds = deleted == null ? Set.of() : Set.copyOf(deleted);
     return whenIndexed(
         () ->
             readModel
@@ -304,6 +309,7 @@ public final class Conversations {
                                 && (rows.isEmpty()
                                     || (rows.get(0).seq() == beforeSeq - count
                                         && rows.get(rows.size() - 1).seq() == beforeSeq - 1))
+                                && rows.stream().noneMatch(row -> !row.deleted() && deletedIds.contains(row.messageId()))
                             ? Optional.of(rows)
                             : Optional.empty()),
         0);

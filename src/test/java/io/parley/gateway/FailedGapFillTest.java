@@ -176,6 +176,62 @@ class FailedGapFillTest {
     }
   }
 
+  @Test
+  void historyFromAReadSideThatHasNotAppliedADeleteYetWaitsRatherThanShowTheText() throws SQLException {
+    String id = group("fay");
+    postAsBo(id, HISTORY);
+    awaitReadSide(id, HISTORY);
+    String early = api.get("/api/conversations/" + id + "/messages?before=3&limit=1", BO).json()
+        .get("messages").get(0).get("id").asText();
+    assertThat(api.delete("/api/conversations/" + id + "/messages/" + early, BO).status()).isEqualTo(200);
+    Eventually.await("the read side applied the delete", () -> readSideContent(id, 2), content -> content == null);
+
+    // The projection far behind, as under load: the row still shows the text the sender took back.
+    setReadSideRow(id, 2, "taken back", null);
+    HttpApi.Response waiting = api.get("/api/conversations/" + id + "/messages?before=6&limit=5", TestTokens.user("fay"));
+    assertThat(waiting.status()).as(waiting.body()).isEqualTo(503);
+    assertThat(waiting.body()).doesNotContain("taken back");
+
+    setReadSideRow(id, 2, null, java.sql.Timestamp.from(java.time.Instant.now()));
+    JsonNode page = api.get("/api/conversations/" + id + "/messages?before=6&limit=5", TestTokens.user("fay")).json();
+    JsonNode second = page.get("messages").get(1);
+    assertThat(second.get("seq").asLong()).isEqualTo(2);
+    assertThat(second.get("deletedAt").isNull()).isFalse();
+    assertThat(second.get("content").isNull()).isTrue();
+  }
+
+  private static String readSideContent(String id, long seq) {
+    try (Connection connection = dataSource().getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement("SELECT content FROM parley_message WHERE conversation_id = ? AND seq = ?")) {
+      statement.setString(1, id);
+      statement.setLong(2, seq);
+      try (ResultSet rs = statement.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      } finally {
+        connection.rollback();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void setReadSideRow(String id, long seq, String content, java.sql.Timestamp deletedAt)
+      throws SQLException {
+    try (Connection connection = dataSource().getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "UPDATE parley_message SET content = ?, deleted_at = ? WHERE conversation_id = ? AND seq = ?")) {
+      statement.setString(1, content);
+      statement.setTimestamp(2, deletedAt);
+      statement.setString(3, id);
+      statement.setLong(4, seq);
+      assertThat(statement.executeUpdate()).isEqualTo(1);
+      connection.commit();
+    }
+  }
+
   /** How many reads of the read side a history lookup makes before it answers "unavailable". */
   private static final int READ_SIDE_ATTEMPTS = 10;
 
