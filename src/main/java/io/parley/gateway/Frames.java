@@ -189,7 +189,9 @@ public final class Frames {
    * inbox and carries no count.
    */
   @JsonTypeName("notification")
-  public record Notification(NotificationWire.NotificationBody notification, Integer unreadCount, Boolean broadcast)
+  /** {@code replaces}: the id of a notification this one collapsed, which the device drops from its list. */
+  public record Notification(
+      NotificationWire.NotificationBody notification, Integer unreadCount, Boolean broadcast, String replaces)
       implements ServerFrame {}
 
   /** The inbox's unread count changed, on this device or another. */

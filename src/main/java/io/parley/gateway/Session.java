@@ -227,7 +227,8 @@ public final class Session implements OrderedDelivery.Port {
     if (command instanceof Answer a) return reply(a.frame());
     if (command instanceof FromUser fromUser) return onFromUser(fromUser);
     if (command instanceof Broadcast b) {
-      return reply(new Frames.Notification(NotificationWire.NotificationBody.of(b.live().notification()), null, true));
+      return reply(
+          new Frames.Notification(NotificationWire.NotificationBody.of(b.live().notification()), null, true, null));
     }
     if (command instanceof SubscribeFailed failed) {
       subscribeAnswered();
@@ -742,7 +743,8 @@ public final class Session implements OrderedDelivery.Port {
     }
     if (fromUser.message() instanceof User.NotificationNotice notice) {
       return reply(
-          new Frames.Notification(NotificationWire.NotificationBody.of(notice.notification()), notice.unreadCount(), null));
+          new Frames.Notification(
+              NotificationWire.NotificationBody.of(notice.notification()), notice.unreadCount(), null, notice.replacedId()));
     }
     if (fromUser.message() instanceof User.UnreadCount count) {
       return reply(new Frames.UnreadCount(null, count.unreadCount()));

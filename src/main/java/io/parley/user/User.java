@@ -203,7 +203,11 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Presence as others see it: invisible shows as offline. {@code lastSeenAt} is null for someone never seen. */
   public record Presence(String userId, Status status, Instant lastSeenAt) implements ToSession {}
 
-  public record NotificationNotice(Notification notification, int unreadCount) implements ToSession {}
+  /**
+   * {@code replacedId}: the notification this one took the place of (collapsed into it), which devices drop; null
+   * when none, or from nodes of earlier versions.
+   */
+  public record NotificationNotice(Notification notification, int unreadCount, String replacedId) implements ToSession {}
 
   /** The unread count changed on another device (or here), so that every device shows the same badge. */
   public record UnreadCount(int unreadCount) implements ToSession {}
@@ -606,7 +610,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       if (revised == null) return Effect().none();
       return Effect()
           .persist(new NotificationRevised(revised))
-          .thenRun(s -> tellSessions(new NotificationNotice(revised, s.inbox().unreadCount())));
+          .thenRun(s -> tellSessions(new NotificationNotice(revised, s.inbox().unreadCount(), null)));
     }
     if (notice instanceof Conversation.MessageNotice posted && !sessions.isEmpty()) {
       toldLive.add(posted.message().messageId());
@@ -651,7 +655,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
             s -> {
               int unread = s.inbox().unreadCount();
               if (sessions.isEmpty() && settling()) untoldWhileSettling.add(added.notification().id());
-              tellSessions(new NotificationNotice(added.notification(), unread));
+              tellSessions(new NotificationNotice(added.notification(), unread, added.replacedId()));
               notify.replyTo().tell(StatusReply.success(new Notified(added.notification().id(), false, unread)));
             });
   }
@@ -660,7 +664,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private void tellUntold(State state, ActorRef<ToSession> session) {
     for (String id : untoldWhileSettling) {
       Notification n = state.inbox().find(id);
-      if (n != null && n.unread()) session.tell(new NotificationNotice(n, state.inbox().unreadCount()));
+      if (n != null && n.unread()) session.tell(new NotificationNotice(n, state.inbox().unreadCount(), null));
     }
     untoldWhileSettling.clear();
   }

@@ -112,6 +112,20 @@ class NotificationsTest {
   }
 
   @Test
+  void aNotificationThatCollapsesAnotherTellsDevicesWhichOneItReplaces() {
+    try (WsClient phone = WsClient.signedIn(live.node(), TestTokens.user("uc1"))) {
+      notifications.send("uc1", "{\"kind\":\"like\",\"title\":\"Ana likes your post\",\"collapseKey\":\"likes-7\"}");
+      JsonNode first = phone.next("notification");
+      assertThat(first.has("replaces")).as("it replaces nothing").isFalse();
+      notifications.send("uc1", "{\"kind\":\"like\",\"title\":\"Ana and Bo like your post\",\"collapseKey\":\"likes-7\"}");
+      JsonNode second = phone.next("notification");
+      assertThat(second.get("replaces").asText()).isEqualTo(first.get("notification").get("id").asText());
+      assertThat(second.get("notification").get("count").asInt()).isEqualTo(2);
+      assertThat(second.get("unreadCount").asInt()).as("the device's list and badge agree").isEqualTo(1);
+    }
+  }
+
+  @Test
   void aRetryWithTheSameIdempotencyKeyStoresNothingTwice() {
     String body =
         "{\"userIds\":[\"ik1\",\"ik2\"],\"idempotencyKey\":\"job-9-match\",\"notification\":{\"kind\":\"job_match\",\"title\":\"Match\"}}";
