@@ -2,6 +2,7 @@ package io.parley.matching;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,9 +114,28 @@ public final class CandidateIndex {
     return all;
   }
 
-  /** The candidates who match the job and did not opt out of job alerts, best first. */
-  public List<CandidateMatch> match(JobPosting job, Scoring scoring) {
-    List<CandidateMatch> matches = new ArrayList<>();
+  /**
+   * A candidate who matches a job, in the order of {@link #RANKING}. The candidate id makes the order total: ties in
+   * score are the rule, and left to the posting lists their order would change with every recovery or indexing.
+   */
+  public record Ranked(String candidateId, String userId, double score, List<String> reasons) {
+    public CandidateMatch toMatch() {
+      return new CandidateMatch(userId, score, reasons);
+    }
+  }
+
+  /** Best score first, then candidate id: a job's matches computed again are in the same order. */
+  public static final Comparator<Ranked> RANKING = (a, b) -> ranking(a, b.score(), b.candidateId());
+
+  /** Where {@code ranked} stands against the match with this score and candidate id: negative if before it. */
+  public static int ranking(Ranked ranked, double score, String candidateId) {
+    int byScore = Double.compare(score, ranked.score());
+    return byScore != 0 ? byScore : ranked.candidateId().compareTo(candidateId);
+  }
+
+  /** The candidates who match the job and did not opt out of job alerts, in the order of {@link #RANKING}. */
+  public List<Ranked> match(JobPosting job, Scoring scoring) {
+    List<Ranked> matches = new ArrayList<>();
     // Null when the job names no city or no candidate here lives there: then no slot's city is the same.
     String city = job.city() == null ? null : shared.get(job.city());
     Scoring.JobScores scores = scoring.scoresOf(job);
@@ -143,18 +163,20 @@ public final class CandidateIndex {
         if (matched >= minimum) consider(scores, slot, matched, city, matches);
       }
     }
-    matches.sort((a, b) -> Double.compare(b.score(), a.score()));
+    matches.sort(RANKING);
     return matches;
   }
 
   /** Scores one slot from its arrays; {@code city} is the job's city as its shared instance, or null. */
-  private void consider(Scoring.JobScores scores, int slot, int matched, String city, List<CandidateMatch> matches) {
+  private void consider(Scoring.JobScores scores, int slot, int matched, String city, List<Ranked> matches) {
     if ((flags[slot] & JOB_ALERTS) == 0) return;
     Level level = levels[slot] == NO_LEVEL ? null : LEVELS[levels[slot]];
     boolean sameCity = city != null && cities[slot] == city;
     boolean openToRemote = (flags[slot] & OPEN_TO_REMOTE) != 0;
     Scoring.Result result = scores.matching(matched, level, sameCity, openToRemote);
-    if (result != null) matches.add(new CandidateMatch(userIds[slot], result.fraction(), result.reasons()));
+    if (result != null) {
+      matches.add(new Ranked(profiles[slot].candidateId(), userIds[slot], result.fraction(), result.reasons()));
+    }
   }
 
   private CandidateProfile compact(CandidateProfile p) {

@@ -4,6 +4,7 @@ import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
@@ -16,6 +17,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.parley.CborSerializable;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,16 +42,22 @@ public final class CandidatePartition
   public record Remove(String candidateId, ActorRef<Done> replyTo) implements Command {}
 
   /**
-   * The matches from {@code offset} on, at most {@code limit}. The partition computes them at offset 0 and pages
-   * through that result, so a job's pages are consistent even while candidates change.
+   * The matches ranked after {@code after} (from the best when null), at most {@code limit}. A page resumes after the
+   * last match delivered, not at a position: the matches computed again (after a restart, or a change of the index)
+   * may have moved, and none ranked before the cursor is skipped or sent twice. A candidate indexed meanwhile is
+   * sent if ranked after it.
    */
-  public record FindMatches(JobPosting job, int offset, int limit, ActorRef<MatchPage> replyTo) implements Command {}
+  public record FindMatches(JobPosting job, After after, int limit, ActorRef<MatchPage> replyTo) implements Command {}
 
   public record CountCandidates(ActorRef<Integer> replyTo) implements Command {}
 
-  public record MatchPage(List<CandidateMatch> matches, int offset, int total) implements CborSerializable {
+  /** The score and candidate id of the last match of a page, where the next page starts. */
+  public record After(double score, String candidateId) implements CborSerializable {}
+
+  /** One page of a job's matches, and where the next one starts: null after the last page. */
+  public record MatchPage(List<CandidateMatch> matches, After next) implements CborSerializable {
     public boolean isLast() {
-      return offset + matches.size() >= total;
+      return next == null;
     }
   }
 
@@ -74,7 +82,8 @@ public final class CandidatePartition
   }
 
   public static Behavior<Command> create(String partition, MatchingSettings settings) {
-    return new CandidatePartition(partition, settings);
+    // Each incarnation starts with no paged results, as under sharding, where every start calls this factory anew.
+    return Behaviors.setup(ctx -> new CandidatePartition(partition, settings));
   }
 
   /** The partition a candidate belongs to; String.hashCode is fixed by the language, so every node agrees. */
@@ -87,15 +96,15 @@ public final class CandidatePartition
 
   private final MatchingSettings settings;
   /**
-   * The matches of each job being paged through, computed at its offset 0. Several jobs page at once (one per
-   * webhook slice); each keeps its own result, or a change of the index between two pages of one job, computed
-   * anew because another job had replaced it, would shift candidates past the page boundary and skip them. Not
-   * persisted: a partition that restarts between two pages computes them anew.
+   * The matches of each job being paged through, computed at its first page, so that a popular job is matched once
+   * rather than once per page. Several jobs page at once (one per webhook slice). Not persisted, and only a saving:
+   * pages resume after a cursor, so matches computed anew (after a restart, or once evicted) continue where the
+   * last page ended.
    */
-  private final Map<JobPosting, List<CandidateMatch>> paged =
+  private final Map<JobPosting, List<CandidateIndex.Ranked>> paged =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<JobPosting, List<CandidateMatch>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<JobPosting, List<CandidateIndex.Ranked>> eldest) {
           return size() > JOBS_PAGED_AT_ONCE;
         }
       };
@@ -158,17 +167,36 @@ public final class CandidatePartition
   }
 
   private ReplyEffect<Event, CandidateIndex> findMatches(CandidateIndex index, FindMatches command) {
-    List<CandidateMatch> matches = command.offset() == 0 ? null : paged.get(command.job());
+    After after = command.after();
+    List<CandidateIndex.Ranked> matches = after == null ? null : paged.get(command.job());
     if (matches == null) {
       matches = index.match(command.job(), settings.scoring());
       paged.put(command.job(), matches);
     }
-    int total = matches.size();
-    int from = Math.min(command.offset(), total);
-    int to = Math.min(total, from + Math.max(1, command.limit()));
-    List<CandidateMatch> page = List.copyOf(matches.subList(from, to));
-    if (to >= total) paged.remove(command.job());
-    return Effect().reply(command.replyTo(), new MatchPage(page, from, total));
+    int from = after == null ? 0 : firstAfter(matches, after);
+    int to = Math.min(matches.size(), from + Math.max(1, command.limit()));
+    List<CandidateMatch> page = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) page.add(matches.get(i).toMatch());
+    After next = null;
+    if (to < matches.size()) {
+      CandidateIndex.Ranked last = matches.get(to - 1);
+      next = new After(last.score(), last.candidateId());
+    } else {
+      paged.remove(command.job());
+    }
+    return Effect().reply(command.replyTo(), new MatchPage(page, next));
+  }
+
+  /** The position of the first match ranked after the cursor, by binary search of the ranked matches. */
+  private static int firstAfter(List<CandidateIndex.Ranked> matches, After after) {
+    int low = 0;
+    int high = matches.size();
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (CandidateIndex.ranking(matches.get(mid), after.score(), after.candidateId()) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    return low;
   }
 
   @Override

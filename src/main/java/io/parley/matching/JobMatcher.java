@@ -64,18 +64,19 @@ public final class JobMatcher {
         .runWith(Sink.fold(0, Integer::sum), system);
   }
 
+  /** Where a partition's next page starts ({@code after} null for the first), or that its last one has arrived. */
+  private record Cursor(CandidatePartition.After after, boolean done) {}
+
   private Source<List<CandidateMatch>, NotUsed> pages(JobPosting job, EntityRef<CandidatePartition.Command> partition) {
-    // The state is the next offset to ask for, or -1 once the partition's last page has arrived.
     return Source.unfoldAsync(
-        0,
-        offset -> {
-          if (offset < 0) return CompletableFuture.completedFuture(Optional.empty());
+        new Cursor(null, false),
+        cursor -> {
+          if (cursor.done()) return CompletableFuture.completedFuture(Optional.empty());
           return Futures.direct(partition
                   .<CandidatePartition.MatchPage>ask(
-                      replyTo -> new CandidatePartition.FindMatches(job, offset, settings.pageSize(), replyTo),
+                      replyTo -> new CandidatePartition.FindMatches(job, cursor.after(), settings.pageSize(), replyTo),
                       settings.askTimeout()))
-              .thenApply(page -> Optional.of(
-                  Pair.create(page.isLast() ? -1 : page.offset() + page.matches().size(), page.matches())));
+              .thenApply(page -> Optional.of(Pair.create(new Cursor(page.next(), page.isLast()), page.matches())));
         });
   }
 

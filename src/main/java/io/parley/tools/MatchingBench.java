@@ -11,7 +11,6 @@ import io.parley.ParleyConfig;
 import io.parley.ParleyNode;
 import io.parley.db.Database;
 import io.parley.matching.CandidateIndex;
-import io.parley.matching.CandidateMatch;
 import io.parley.matching.CandidatePartition;
 import io.parley.matching.CandidateProfile;
 import io.parley.matching.JobMatcher;
@@ -106,14 +105,14 @@ public final class MatchingBench {
     for (int j = 0; j < warmup + jobs; j++) {
       JobPosting job = made.job("job-" + j);
       long t0 = System.nanoTime();
-      List<CompletableFuture<List<CandidateMatch>>> parts = new ArrayList<>();
+      List<CompletableFuture<List<CandidateIndex.Ranked>>> parts = new ArrayList<>();
       java.util.concurrent.atomic.LongAdder jobCpu = new java.util.concurrent.atomic.LongAdder();
       for (CandidateIndex partition : index) {
         parts.add(
             CompletableFuture.supplyAsync(
                 () -> {
                   long cpu0 = threadsBean.getCurrentThreadCpuTime();
-                  List<CandidateMatch> found = partition.match(job, settings.scoring());
+                  List<CandidateIndex.Ranked> found = partition.match(job, settings.scoring());
                   jobCpu.add(threadsBean.getCurrentThreadCpuTime() - cpu0);
                   return found;
                 },

@@ -18,9 +18,9 @@ class CandidateIndexTest {
     index.put(candidate("c3", List.of("python"), Level.SENIOR, "paris", true));
     index.put(candidate("c4", List.of("java", "akka"), Level.SENIOR, "lyon", true));
 
-    List<CandidateMatch> matches = index.match(job(List.of("java", "akka", "sql")), SCORING);
+    List<CandidateIndex.Ranked> matches = index.match(job(List.of("java", "akka", "sql")), SCORING);
 
-    assertThat(matches).extracting(CandidateMatch::userId).containsExactly("u-c1", "u-c2", "u-c4");
+    assertThat(matches).extracting(CandidateIndex.Ranked::userId).containsExactly("u-c1", "u-c2", "u-c4");
     assertThat(matches.get(0).score()).isEqualTo(1.0);
     assertThat(matches.get(0).reasons()).containsExactly("3/3 skills", "senior", "Paris");
   }
@@ -55,8 +55,8 @@ class CandidateIndexTest {
     // last 10,000 replacements' since the last compaction are left.
     assertThat(index.sharedStrings()).as("strings of replaced profiles are forgotten").isLessThanOrEqualTo(30_010);
 
-    List<CandidateMatch> matches = index.match(job(List.of("java", "akka", "sql")), SCORING);
-    assertThat(matches).extracting(CandidateMatch::userId).containsExactly("u-c1");
+    List<CandidateIndex.Ranked> matches = index.match(job(List.of("java", "akka", "sql")), SCORING);
+    assertThat(matches).extracting(CandidateIndex.Ranked::userId).containsExactly("u-c1");
     assertThat(matches.get(0).reasons()).containsExactly("3/3 skills", "senior", "Paris");
   }
 
@@ -67,7 +67,7 @@ class CandidateIndexTest {
     index.put(candidate("c2", List.of("rust"), Level.SENIOR, "paris", true));
 
     assertThat(index.match(job(List.of("java")), SCORING)).isEmpty();
-    assertThat(index.match(job(List.of("rust")), SCORING)).extracting(CandidateMatch::userId).containsExactly("u-c2");
+    assertThat(index.match(job(List.of("rust")), SCORING)).extracting(CandidateIndex.Ranked::userId).containsExactly("u-c2");
     assertThat(index.profiles()).extracting(CandidateProfile::candidateId).containsExactly("c2");
   }
 
@@ -85,7 +85,7 @@ class CandidateIndexTest {
     Scoring lenient = new Scoring(new Scoring.Weights(30, 40, 30), 60);
     index.put(candidate("c1", List.of("cobol"), Level.SENIOR, "paris", true));
 
-    assertThat(index.match(job(List.of("java")), lenient)).extracting(CandidateMatch::userId).containsExactly("u-c1");
+    assertThat(index.match(job(List.of("java")), lenient)).extracting(CandidateIndex.Ranked::userId).containsExactly("u-c1");
     assertThat(index.match(job(List.of("java")), SCORING)).isEmpty();
   }
 

@@ -59,19 +59,11 @@ class CandidatePartitionTest {
       int n = i;
       kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
     }
-    JobPosting job = new JobPosting("j", "T", "C", List.of("java"), null, null, null, false, null, true);
-    List<String> seen = new ArrayList<>();
-    int offset = 0;
-    MatchPage page;
-    do {
-      int from = offset;
-      page = kit.<MatchPage>runCommand(r -> new FindMatches(job, from, 2, r)).reply();
-      page.matches().forEach(m -> seen.add(m.userId()));
-      offset += page.matches().size();
-    } while (!page.isLast());
+    JobPosting job = job("j");
 
-    assertThat(page.total()).isEqualTo(5);
-    assertThat(seen).containsExactlyInAnyOrder("u-c0", "u-c1", "u-c2", "u-c3", "u-c4");
+    List<String> seen = pageThrough(job, null, 2);
+
+    assertThat(seen).containsExactly("u-c0", "u-c1", "u-c2", "u-c3", "u-c4");
   }
 
   @Test
@@ -80,19 +72,61 @@ class CandidatePartitionTest {
       int n = i;
       kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
     }
-    JobPosting first = new JobPosting("j1", "T", "C", List.of("java"), null, null, null, false, null, true);
-    JobPosting second = new JobPosting("j2", "T", "C", List.of("java"), null, null, null, false, null, true);
-    MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, 0, 3, r)).reply();
-    kit.<MatchPage>runCommand(r -> new FindMatches(second, 0, 3, r));
+    JobPosting first = job("j1");
+    MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, null, 3, r)).reply();
+    kit.<MatchPage>runCommand(r -> new FindMatches(job("j2"), null, 3, r));
     // A candidate of the first page leaves: recomputed, the rest would move up and one would fall between the pages.
     String leaving = firstPage.matches().get(0).userId().substring("u-".length());
     kit.<Done>runCommand(r -> new Remove(leaving, r));
-    MatchPage secondPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, 3, 3, r)).reply();
+    MatchPage secondPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, firstPage.next(), 3, r)).reply();
 
     List<String> seen = new ArrayList<>();
     firstPage.matches().forEach(m -> seen.add(m.userId()));
     secondPage.matches().forEach(m -> seen.add(m.userId()));
     assertThat(seen).containsExactlyInAnyOrder("u-c0", "u-c1", "u-c2", "u-c3", "u-c4", "u-c5");
+  }
+
+  @Test
+  void aRestartBetweenTwoPagesSkipsNoCandidateOfEqualScore() {
+    // Freed slots are reused, so the posting list's order is not the candidates', and recovery orders them anew.
+    for (int i = 0; i < 6; i++) {
+      int n = i;
+      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
+    }
+    kit.<Done>runCommand(r -> new Remove("c1", r));
+    kit.<Done>runCommand(r -> new Remove("c3", r));
+    kit.<Done>runCommand(r -> new Index(candidate("c6", "java"), r));
+    kit.<Done>runCommand(r -> new Index(candidate("c7", "java"), r));
+    JobPosting job = job("j");
+    MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(job, null, 2, r)).reply();
+
+    kit.restart();
+
+    List<String> seen = new ArrayList<>();
+    firstPage.matches().forEach(m -> seen.add(m.userId()));
+    seen.addAll(pageThrough(job, firstPage.next(), 2));
+    assertThat(seen).containsExactlyInAnyOrder("u-c0", "u-c2", "u-c4", "u-c5", "u-c6", "u-c7");
+  }
+
+  @Test
+  void changesRankedBeforeTheCursorMoveNoCandidateAfterIt() {
+    for (int i = 0; i < 6; i++) {
+      int n = i;
+      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
+    }
+    JobPosting job = job("j");
+    MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(job, null, 3, r)).reply();
+    // Two delivered candidates leave and one ranked before them arrives: a position in the matches computed again
+    // would now point past c3 and c4.
+    kit.<Done>runCommand(r -> new Remove("c0", r));
+    kit.<Done>runCommand(r -> new Remove("c1", r));
+    kit.<Done>runCommand(r -> new Index(candidate("b0", "java"), r));
+    kit.restart();
+
+    List<String> rest = pageThrough(job, firstPage.next(), 3);
+
+    assertThat(firstPage.matches()).extracting(CandidateMatch::userId).containsExactly("u-c0", "u-c1", "u-c2");
+    assertThat(rest).containsExactly("u-c3", "u-c4", "u-c5");
   }
 
   @Test
@@ -120,6 +154,24 @@ class CandidatePartitionTest {
   void partitionsAreStableForAnId() {
     assertThat(CandidatePartition.partitionOf("3f6c-candidate", 16)).isEqualTo(CandidatePartition.partitionOf("3f6c-candidate", 16));
     assertThat(Integer.parseInt(CandidatePartition.partitionOf("x", 16))).isBetween(0, 15);
+  }
+
+  /** The user ids of the job's matches from the cursor on, page by page, in the order they came. */
+  private List<String> pageThrough(JobPosting job, After from, int limit) {
+    List<String> seen = new ArrayList<>();
+    After after = from;
+    MatchPage page;
+    do {
+      After cursor = after;
+      page = kit.<MatchPage>runCommand(r -> new FindMatches(job, cursor, limit, r)).reply();
+      page.matches().forEach(m -> seen.add(m.userId()));
+      after = page.next();
+    } while (!page.isLast());
+    return seen;
+  }
+
+  private static JobPosting job(String id) {
+    return new JobPosting(id, "T", "C", List.of("java"), null, null, null, false, null, true);
   }
 
   private static CandidateProfile candidate(String id, String skill) {
