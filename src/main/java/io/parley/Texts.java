@@ -2,7 +2,7 @@ package io.parley;
 
 /**
  * Text that people read or Parley stores: shortened by code points, so that no character is split, with an ellipsis
- * when cut; and checked for what PostgreSQL cannot store.
+ * when cut; checked for what PostgreSQL cannot store; and sized, for messages that must stay within a frame.
  */
 public final class Texts {
   private Texts() {}
@@ -21,5 +21,16 @@ public final class Texts {
    */
   public static boolean containsNul(String text) {
     return text != null && text.indexOf('\u0000') >= 0;
+  }
+
+  /** The bytes of {@code text} as UTF-8, or more: a surrogate pair (4 bytes) counts 3 per char, so it never undercounts. */
+  public static long utf8Length(String text) {
+    if (text == null) return 0;
+    long bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+    }
+    return bytes;
   }
 }

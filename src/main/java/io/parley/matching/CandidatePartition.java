@@ -17,6 +17,7 @@ import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.parley.CborSerializable;
+import io.parley.Texts;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +26,7 @@ import java.util.Map;
 /**
  * One of {@code parley.matching.partitions} shares of the candidate index, sharded over the cluster and
  * event-sourced: a candidate belongs to the partition its id hashes to. Matching a job asks every partition for its
- * matches, page by page, so that no message grows with the number of candidates.
+ * matches, page by page, each page within {@code max-page-bytes}, so that no message outgrows Artery's frame.
  */
 public final class CandidatePartition
     extends EventSourcedBehaviorWithEnforcedReplies<CandidatePartition.Command, CandidatePartition.Event, CandidateIndex> {
@@ -54,12 +55,27 @@ public final class CandidatePartition
   /** The score and candidate id of the last match of a page, where the next page starts. */
   public record After(double score, String candidateId) implements CborSerializable {}
 
-  /** One page of a job's matches, and where the next one starts: null after the last page. */
-  public record MatchPage(List<CandidateMatch> matches, After next) implements CborSerializable {
+  /**
+   * One page of a job's matches, and where the next one starts: null after the last page. Matches that share a score
+   * and reasons (a job gives only a few dozen) form one group, so a long reason, such as the job's location, crosses
+   * the wire once per page rather than once per candidate.
+   */
+  public record MatchPage(List<MatchGroup> groups, After next) implements CborSerializable {
     public boolean isLast() {
       return next == null;
     }
+
+    public List<CandidateMatch> toMatches() {
+      List<CandidateMatch> matches = new ArrayList<>();
+      for (MatchGroup group : groups) {
+        for (String userId : group.userIds()) matches.add(new CandidateMatch(userId, group.score(), group.reasons()));
+      }
+      return matches;
+    }
   }
+
+  /** The users of a page's matches with this score and these reasons. */
+  public record MatchGroup(double score, List<String> reasons, List<String> userIds) implements CborSerializable {}
 
   public sealed interface Event extends CborSerializable {}
 
@@ -174,9 +190,24 @@ public final class CandidatePartition
       paged.put(command.job(), matches);
     }
     int from = after == null ? 0 : firstAfter(matches, after);
-    int to = Math.min(matches.size(), from + Math.max(1, command.limit()));
-    List<CandidateMatch> page = new ArrayList<>(to - from);
-    for (int i = from; i < to; i++) page.add(matches.get(i).toMatch());
+    int limit = Math.max(1, command.limit());
+    Map<Outcome, List<String>> groups = new LinkedHashMap<>();
+    long bytes = PAGE_OVERHEAD_BYTES;
+    int to = from;
+    while (to < matches.size() && to - from < limit) {
+      CandidateIndex.Ranked match = matches.get(to);
+      Outcome outcome = new Outcome(match.score(), match.reasons());
+      long size = STRING_OVERHEAD_BYTES + Texts.utf8Length(match.userId());
+      if (!groups.containsKey(outcome)) size += estimatedBytes(outcome);
+      // Counted as if it were the last, since the cursor that names it then travels too.
+      long cursor = Texts.utf8Length(match.candidateId());
+      if (to > from && bytes + size + cursor > settings.maxPageBytes()) break;
+      groups.computeIfAbsent(outcome, o -> new ArrayList<>()).add(match.userId());
+      bytes += size;
+      to++;
+    }
+    List<MatchGroup> page = new ArrayList<>(groups.size());
+    groups.forEach((outcome, userIds) -> page.add(new MatchGroup(outcome.score(), outcome.reasons(), userIds)));
     After next = null;
     if (to < matches.size()) {
       CandidateIndex.Ranked last = matches.get(to - 1);
@@ -185,6 +216,23 @@ public final class CandidatePartition
       paged.remove(command.job());
     }
     return Effect().reply(command.replyTo(), new MatchPage(page, next));
+  }
+
+  /** What a group of a page shares. */
+  private record Outcome(double score, List<String> reasons) {}
+
+  /** Field names, the cursor's score and framing of a serialized page, generously. */
+  private static final int PAGE_OVERHEAD_BYTES = 256;
+  /** A CBOR string's header (at most 5 bytes) and an array's growth, generously. */
+  private static final int STRING_OVERHEAD_BYTES = 8;
+  /** A group's field names, score and framing, generously. */
+  private static final int GROUP_OVERHEAD_BYTES = 64;
+
+  /** An upper bound of the bytes a group takes in a serialized page before its user ids. */
+  private static long estimatedBytes(Outcome outcome) {
+    long bytes = GROUP_OVERHEAD_BYTES;
+    for (String reason : outcome.reasons()) bytes += STRING_OVERHEAD_BYTES + Texts.utf8Length(reason);
+    return bytes;
   }
 
   /** The position of the first match ranked after the cursor, by binary search of the ranked matches. */

@@ -76,7 +76,7 @@ public final class JobMatcher {
                   .<CandidatePartition.MatchPage>ask(
                       replyTo -> new CandidatePartition.FindMatches(job, cursor.after(), settings.pageSize(), replyTo),
                       settings.askTimeout()))
-              .thenApply(page -> Optional.of(Pair.create(new Cursor(page.next(), page.isLast()), page.matches())));
+              .thenApply(page -> Optional.of(Pair.create(new Cursor(page.next(), page.isLast()), page.toMatches())));
         });
   }
 

@@ -1,6 +1,7 @@
 package io.parley.user;
 
 import io.parley.CborSerializable;
+import io.parley.Texts;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -189,19 +190,8 @@ public record Inbox(List<Notification> newestFirst, long lastNumber, RecentKeys 
   /** An upper bound of the bytes one notification takes in a serialized page: its text as UTF-8, plus overhead. */
   static long estimatedBytes(Notification n) {
     return NOTIFICATION_OVERHEAD_BYTES
-        + utf8Length(n.id()) + utf8Length(n.kind()) + utf8Length(n.title()) + utf8Length(n.body())
-        + utf8Length(n.data()) + utf8Length(n.collapseKey());
-  }
-
-  /** A surrogate pair (4 bytes as UTF-8) counts 3 per char, so this never undercounts. */
-  private static long utf8Length(String text) {
-    if (text == null) return 0;
-    long bytes = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
-    }
-    return bytes;
+        + Texts.utf8Length(n.id()) + Texts.utf8Length(n.kind()) + Texts.utf8Length(n.title())
+        + Texts.utf8Length(n.body()) + Texts.utf8Length(n.data()) + Texts.utf8Length(n.collapseKey());
   }
 
   public record Page(List<Notification> notifications, int unreadCount, boolean hasMore) implements CborSerializable {}

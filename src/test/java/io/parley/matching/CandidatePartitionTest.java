@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import akka.Done;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
+import akka.actor.typed.javadsl.Adapter;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
+import akka.serialization.jackson.JacksonCborSerializer;
 import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
 import io.parley.matching.CandidatePartition.*;
@@ -30,12 +34,16 @@ class CandidatePartitionTest {
 
   @BeforeEach
   void fresh() {
+    kit = partition("0", settings);
+  }
+
+  private static EventSourcedBehaviorTestKit<Command, Event, CandidateIndex> partition(
+      String id, MatchingSettings settings) {
     // The state itself never leaves the entity: its snapshot adapter turns it into a Snapshot record, checked below.
-    kit =
-        EventSourcedBehaviorTestKit.create(
-            testKit.system(),
-            CandidatePartition.create("0", settings),
-            EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
+    return EventSourcedBehaviorTestKit.create(
+        testKit.system(),
+        CandidatePartition.create(id, settings),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyState(false));
   }
 
   @AfterAll
@@ -76,13 +84,13 @@ class CandidatePartitionTest {
     MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, null, 3, r)).reply();
     kit.<MatchPage>runCommand(r -> new FindMatches(job("j2"), null, 3, r));
     // A candidate of the first page leaves: recomputed, the rest would move up and one would fall between the pages.
-    String leaving = firstPage.matches().get(0).userId().substring("u-".length());
+    String leaving = firstPage.toMatches().get(0).userId().substring("u-".length());
     kit.<Done>runCommand(r -> new Remove(leaving, r));
     MatchPage secondPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, firstPage.next(), 3, r)).reply();
 
     List<String> seen = new ArrayList<>();
-    firstPage.matches().forEach(m -> seen.add(m.userId()));
-    secondPage.matches().forEach(m -> seen.add(m.userId()));
+    firstPage.toMatches().forEach(m -> seen.add(m.userId()));
+    secondPage.toMatches().forEach(m -> seen.add(m.userId()));
     assertThat(seen).containsExactlyInAnyOrder("u-c0", "u-c1", "u-c2", "u-c3", "u-c4", "u-c5");
   }
 
@@ -103,7 +111,7 @@ class CandidatePartitionTest {
     kit.restart();
 
     List<String> seen = new ArrayList<>();
-    firstPage.matches().forEach(m -> seen.add(m.userId()));
+    firstPage.toMatches().forEach(m -> seen.add(m.userId()));
     seen.addAll(pageThrough(job, firstPage.next(), 2));
     assertThat(seen).containsExactlyInAnyOrder("u-c0", "u-c2", "u-c4", "u-c5", "u-c6", "u-c7");
   }
@@ -125,8 +133,43 @@ class CandidatePartitionTest {
 
     List<String> rest = pageThrough(job, firstPage.next(), 3);
 
-    assertThat(firstPage.matches()).extracting(CandidateMatch::userId).containsExactly("u-c0", "u-c1", "u-c2");
+    assertThat(firstPage.toMatches()).extracting(CandidateMatch::userId).containsExactly("u-c0", "u-c1", "u-c2");
     assertThat(rest).containsExactly("u-c3", "u-c4", "u-c5");
+  }
+
+  @Test
+  void aPageOfLongUserIdsAndReasonsStaysWithinArterysFrameAndLosesNoMatch() {
+    // 1,200 matches of 128-character user ids, each with a 500-character location of two- and three-byte characters:
+    // sent one by one with their reasons, that was seven times the frame.
+    MatchingSettings defaults = MatchingSettings.fromConfig(ParleyConfig.load(ConfigFactory.empty()));
+    var kit = partition("1", defaults);
+    List<String> userIds = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      String id = String.format("%04d-", i) + "x".repeat(123);
+      userIds.add(id);
+      kit.<Done>runCommand(r -> new Index(
+          new CandidateProfile(id, id, List.of("java"), Level.SENIOR, "zurich", "Zürich", false, true), r));
+    }
+    JobPosting job = new JobPosting(
+        "j", "T", "C", List.of("java"), Level.SENIOR, "zurich", "Zürich 東京 ".repeat(50), false, null, true);
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    long frame = testKit.system().settings().config().getBytes("akka.remote.artery.advanced.maximum-frame-size");
+
+    List<String> seen = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    After after = null;
+    MatchPage page;
+    do {
+      After cursor = after;
+      page = kit.<MatchPage>runCommand(r -> new FindMatches(job, cursor, defaults.pageSize(), r)).reply();
+      assertThat(serialization.findSerializerFor(page)).isInstanceOf(JacksonCborSerializer.class);
+      sizes.add(serialization.serialize(page).get().length);
+      page.toMatches().forEach(m -> seen.add(m.userId()));
+      after = page.next();
+    } while (!page.isLast());
+
+    assertThat(sizes).hasSizeGreaterThan(1).allSatisfy(size -> assertThat(size).isLessThan((int) frame));
+    assertThat(seen).containsExactlyInAnyOrderElementsOf(userIds);
   }
 
   @Test
@@ -164,7 +207,7 @@ class CandidatePartitionTest {
     do {
       After cursor = after;
       page = kit.<MatchPage>runCommand(r -> new FindMatches(job, cursor, limit, r)).reply();
-      page.matches().forEach(m -> seen.add(m.userId()));
+      page.toMatches().forEach(m -> seen.add(m.userId()));
       after = page.next();
     } while (!page.isLast());
     return seen;
