@@ -111,7 +111,8 @@ CREATE TABLE IF NOT EXISTS parley_message_tombstone (
 );
 
 -- Supabase webhooks and job matching. Jobs as last seen, for re-matching a changed candidate against recent jobs;
--- skills are the normalized index keys, comma-separated, and parley_job_skill indexes them.
+-- skills are the normalized index keys, comma-separated, and parley_job_skill indexes them. posted_at is when the job
+-- last opened (inserted open, published from a draft, or reopened): recent jobs are those opened recently.
 CREATE TABLE IF NOT EXISTS parley_job (
   job_id VARCHAR(200) PRIMARY KEY,
   title VARCHAR(1000),

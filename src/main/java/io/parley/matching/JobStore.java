@@ -26,8 +26,12 @@ public final class JobStore {
     this.dataSource = dataSource;
   }
 
-  /** Stores the job as it is now; {@code postedAt} counts only the first time, so an edit does not make it new. */
-  public void upsert(JobPosting job, Instant postedAt) {
+  /**
+   * Stores the job as it is at {@code at}. {@code posted_at} is when the job last opened: its insert, or the change
+   * that opened it (a draft published, a closed job reopened), since only from then can a candidate who signs up be
+   * matched to it; an edit of an open job leaves it, so the edit does not make the job new.
+   */
+  public void upsert(JobPosting job, Instant at) {
     Transactions.run(
         dataSource,
         connection -> {
@@ -36,16 +40,19 @@ public final class JobStore {
             String level = job.level() == null ? null : job.level().name();
             int updated =
                 sql.update(
+                    // The CASE reads is_open as it was before this update, in PostgreSQL and H2 alike.
                     "UPDATE parley_job SET title = ?, company = ?, skills = ?, level = ?, city = ?,"
-                        + " location_label = ?, remote = ?, job_type = ?, is_open = ?, updated_at = ? WHERE job_id = ?",
+                        + " location_label = ?, remote = ?, job_type = ?, is_open = ?, updated_at = ?,"
+                        + " posted_at = CASE WHEN is_open = FALSE AND ? = TRUE THEN ? ELSE posted_at END"
+                        + " WHERE job_id = ?",
                     job.title(), job.company(), skills, level, job.city(), job.locationLabel(), job.remote(),
-                    job.jobType(), job.open(), postedAt, job.jobId());
+                    job.jobType(), job.open(), at, job.open(), at, job.jobId());
             if (updated == 0) {
               sql.update(
                   "INSERT INTO parley_job (job_id, title, company, skills, level, city, location_label, remote,"
                       + " job_type, is_open, posted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   job.jobId(), job.title(), job.company(), skills, level, job.city(), job.locationLabel(),
-                  job.remote(), job.jobType(), job.open(), postedAt, postedAt);
+                  job.remote(), job.jobType(), job.open(), at, at);
             }
             sql.update("DELETE FROM parley_job_skill WHERE job_id = ?", job.jobId());
             for (String skill : job.skills()) {
@@ -71,7 +78,7 @@ public final class JobStore {
   }
 
   /**
-   * Open jobs posted since {@code since} that could match the candidate: those that share a skill with them, or
+   * Open jobs posted, published or reopened since {@code since} that could match the candidate: those that share a skill with them, or
    * all of them when {@code anySkill} (the weights let a candidate match without a shared skill).
    */
   public List<JobPosting> openJobsFor(CandidateProfile candidate, Instant since, boolean anySkill) {
