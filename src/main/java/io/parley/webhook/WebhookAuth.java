@@ -50,16 +50,27 @@ public final class WebhookAuth {
     this.clock = clock;
   }
 
-  /** A Standard Webhooks secret: {@code whsec_<base64>}, optionally prefixed {@code v1,}. */
+  /**
+   * A Standard Webhooks secret: {@code whsec_<base64>}, optionally prefixed {@code v1,}. One that decodes to no key
+   * at all ({@code whsec_}, {@code v1,}) is refused here, at startup: HMAC cannot take an empty key, and every signed
+   * request would otherwise fail with a 500.
+   */
   static byte[] signingKey(String configured) {
     if (configured.isEmpty()) return null;
     String value = configured.startsWith("v1,") ? configured.substring(3) : configured;
     if (value.startsWith("whsec_")) value = value.substring("whsec_".length());
+    byte[] key;
     try {
-      return Base64.getDecoder().decode(value);
+      key = Base64.getDecoder().decode(value);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("parley.webhook.signing-secret must be whsec_<base64>");
     }
+    if (key.length == 0) {
+      throw new IllegalArgumentException(
+          "parley.webhook.signing-secret must be whsec_<base64> with a key after whsec_, or empty to refuse Standard"
+              + " Webhooks signatures");
+    }
+    return key;
   }
 
   /**

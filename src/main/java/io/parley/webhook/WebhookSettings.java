@@ -36,6 +36,8 @@ public record WebhookSettings(
     Config c = root.getConfig("parley.webhook");
     String secret = c.getString("secret");
     String signingSecret = c.getString("signing-secret").trim();
+    // Decoded here only to refuse a malformed one while the node starts, not at its first signed request.
+    WebhookAuth.signingKey(signingSecret);
     boolean devSecret = false;
     if (secret.isEmpty() && signingSecret.isEmpty()) {
       if (devMode) {

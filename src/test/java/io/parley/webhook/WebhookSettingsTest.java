@@ -55,6 +55,20 @@ class WebhookSettingsTest {
   }
 
   @Test
+  void aSigningSecretWithoutAKeyStopsTheNodeInsteadOfFailingEverySignedRequest() {
+    for (String keyless : new String[] {"whsec_", "v1,", "v1,whsec_"}) {
+      assertThatThrownBy(
+              () ->
+                  WebhookSettings.fromConfig(
+                      ParleyConfig.load(
+                          ConfigFactory.parseMap(Map.of("parley.webhook.signing-secret", keyless))),
+                      false))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("parley.webhook.signing-secret");
+    }
+  }
+
+  @Test
   void aDedupWindowOutOfRangeStopsTheNode() {
     for (String window : new String[] {"0", "-1", "1000001"}) {
       assertThatThrownBy(
