@@ -33,6 +33,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The webhook routes, on the paths the seeds' apps already use: jobs ({@code /webhooks/jobs/notify} and its alias
@@ -40,6 +42,8 @@ import java.util.function.Function;
  * signature check ({@code /webhooks/test}) and the counters ({@code /jobs/notify/status}).
  */
 public final class WebhookRoutes {
+  private static final Logger log = LoggerFactory.getLogger(WebhookRoutes.class);
+
   private final WebhookSettings settings;
   private final MatchingSettings matching;
   private final WebhookAuth auth;
@@ -212,7 +216,14 @@ public final class WebhookRoutes {
                   "an intake partition did not answer in time; retry")
               .toCompletableFuture());
     }
-    CompletableFuture<MatchDelivery.Counters> counters = CompletableFuture.supplyAsync(delivery::counters, blocking);
+    // A database that is down or out of connections is a passing fault of this node, not a bug: 503, and retry.
+    CompletableFuture<MatchDelivery.Counters> counters =
+        CompletableFuture.supplyAsync(delivery::counters, blocking)
+            .exceptionally(
+                failure -> {
+                  log.warn("The matching counters could not be read: {}", failure.toString());
+                  throw new ApiException(ApiError.UNAVAILABLE, "the database did not answer; retry shortly");
+                });
     return Futures.all(partitions)
         .thenCombine(
             counters,
