@@ -60,8 +60,7 @@ public final class JobMatchNotifications {
    * (the title and body say them too); a match that still does not fit goes to the inbox only.
    */
   static User.Draft draft(JobMatch match) {
-    String title =
-        "New job match: " + match.title() + (match.company() == null || match.company().isBlank() ? "" : " at " + match.company());
+    String title = title(match);
     ObjectNode data = Json.MAPPER.createObjectNode();
     data.put("jobId", match.jobId());
     data.put("score", match.percent());
@@ -76,6 +75,14 @@ public final class JobMatchNotifications {
     if (pushable(draft)) return draft;
     log.warn("The job_match notification for job {} is too large to push even shortened: it goes to the inbox only", match.jobId());
     return new User.Draft(draft.kind(), draft.title(), draft.body(), draft.data(), false, null);
+  }
+
+  /** "New job match: Backend Engineer at Acme"; a job row without a title is told by its company, or by neither. */
+  private static String title(JobMatch match) {
+    boolean titled = match.title() != null && !match.title().isBlank();
+    boolean company = match.company() != null && !match.company().isBlank();
+    String at = company ? " at " + match.company() : "";
+    return titled ? "New job match: " + match.title() + at : "New job match" + at;
   }
 
   /** The draft with the longest shortening of its body whose push fits; the whole draft when it fits already. */

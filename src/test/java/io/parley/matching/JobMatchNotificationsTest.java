@@ -22,6 +22,20 @@ class JobMatchNotificationsTest {
   }
 
   @Test
+  void aJobWithoutATitleIsToldByItsCompanyOrAsAJobMatch() {
+    List<String> reasons = List.of("4/5 skills", "senior", "Paris");
+
+    assertThat(JobMatchNotifications.draft(new JobMatch("j-1", null, "Acme", 0.9, reasons)).title())
+        .isEqualTo("New job match at Acme");
+    assertThat(JobMatchNotifications.draft(new JobMatch("j-1", "  ", "Acme", 0.9, reasons)).title())
+        .isEqualTo("New job match at Acme");
+    assertThat(JobMatchNotifications.draft(new JobMatch("j-1", null, null, 0.9, reasons)).title())
+        .isEqualTo("New job match");
+    assertThat(JobMatchNotifications.draft(new JobMatch("j-1", "", " ", 0.9, reasons)).title())
+        .isEqualTo("New job match");
+  }
+
+  @Test
   void aLongLocationShortensTheBodyUntilThePushFits() {
     String location = "Paris, Île-de-France, ".repeat(300);
     User.Draft draft =
