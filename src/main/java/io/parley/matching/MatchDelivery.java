@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * is set. A crash between the answer and the mark sends the same idempotency key again, for which the receiving
  * side stores nobody twice. A claim left unnotified for {@code claim-timeout} (its event failed to notify, and on its
  * retry no longer found the pair, which had stopped matching) is taken over by the next event that finds the pair.
- * The counters in {@code parley_match_counter} move by the rows that actually changed, so replays do not inflate them.
+ * The {@code matched} and {@code notified} counters in {@code parley_match_counter} move by the rows that actually
+ * changed, so replays do not inflate them; {@code failed} counts every failed attempt.
  */
 public final class MatchDelivery {
   private static final Logger log = LoggerFactory.getLogger(MatchDelivery.class);
