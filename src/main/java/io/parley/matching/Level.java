@@ -11,11 +11,28 @@ public enum Level {
   LEAD;
 
   private static final Pattern NOT_A_LETTER = Pattern.compile("[^a-z]");
+  private static final Pattern WORDS = Pattern.compile("[^a-z]+");
+  private static final Pattern YEARS = Pattern.compile("(\\d{1,2})(?:\\.\\d+)?\\s*\\+?\\s*(?:-\\s*\\d{1,2}\\s*)?(?:years?|yrs?)\\b");
 
-  /** The level a column names, in the words platforms use; null when the column is empty or names no level. */
+  /**
+   * The level a column names, in the words platforms use: one word ("Senior", "entry-level"), the first level word of
+   * several ("Mid-Senior level" is mid), or years ("5+ years", "3-5 yrs": the fewest count). Null when the column is
+   * empty or names no level.
+   */
   public static Level parse(String raw) {
     if (raw == null) return null;
-    String word = NOT_A_LETTER.matcher(raw.trim().toLowerCase(Locale.ROOT)).replaceAll("");
+    String text = raw.trim().toLowerCase(Locale.ROOT);
+    Level whole = ofWord(NOT_A_LETTER.matcher(text).replaceAll(""));
+    if (whole != null) return whole;
+    for (String word : WORDS.split(text)) {
+      Level level = ofWord(word);
+      if (level != null) return level;
+    }
+    var years = YEARS.matcher(text);
+    return years.find() ? fromYears(Integer.parseInt(years.group(1))) : null;
+  }
+
+  private static Level ofWord(String word) {
     return switch (word) {
       case "junior", "jr", "entry", "entrylevel", "intern", "internship", "graduate", "beginner" -> JUNIOR;
       case "mid", "midlevel", "middle", "intermediate", "medior", "regular" -> MID;
