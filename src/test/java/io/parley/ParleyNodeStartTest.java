@@ -7,7 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import io.parley.push.LoggingPushGateway;
 import io.parley.push.PushGateway;
 import io.parley.push.PushMessage;
-import io.parley.push.PushOutcome;
+import io.parley.push.PushResult;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
@@ -82,12 +82,12 @@ class ParleyNodeStartTest {
     }
 
     @Override
-    public CompletionStage<List<PushOutcome>> sendToDevices(PushMessage message, List<String> tokens) {
+    public CompletionStage<List<PushResult>> sendToDevices(PushMessage message, List<String> tokens) {
       return log.sendToDevices(message, tokens);
     }
 
     @Override
-    public CompletionStage<PushOutcome> sendToTopic(PushMessage message, String topic) {
+    public CompletionStage<PushResult> sendToTopic(PushMessage message, String topic) {
       return log.sendToTopic(message, topic);
     }
 

@@ -13,6 +13,7 @@ import com.google.auth.Retryable;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.firebase.ErrorCode;
+import com.google.firebase.FirebaseException;
 import com.google.firebase.FirebaseApp;
 import com.google.firebase.FirebaseOptions;
 import com.google.firebase.ThreadManager;
@@ -38,6 +39,11 @@ import io.parley.api.ApiException;
 import io.parley.api.Json;
 import io.parley.user.User;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -92,8 +98,8 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
   }
 
   @Override
-  public CompletionStage<List<PushOutcome>> sendToDevices(PushMessage message, List<String> tokens) {
-    List<CompletableFuture<List<PushOutcome>>> calls = new ArrayList<>();
+  public CompletionStage<List<PushResult>> sendToDevices(PushMessage message, List<String> tokens) {
+    List<CompletableFuture<List<PushResult>>> calls = new ArrayList<>();
     for (int from = 0; from < tokens.size(); from += MAX_TOKENS_PER_MULTICAST) {
       List<String> chunk = tokens.subList(from, Math.min(tokens.size(), from + MAX_TOKENS_PER_MULTICAST));
       CompletableFuture<BatchResponse> sent;
@@ -102,25 +108,26 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
       } catch (IllegalArgumentException refused) {
         // The SDK validates a message as it is built: one it refuses would be refused again on every retry, and
         // must not stall the push projection behind it.
-        calls.add(CompletableFuture.completedFuture(java.util.Collections.nCopies(chunk.size(), PushOutcome.INVALID_ARGUMENT)));
+        calls.add(CompletableFuture.completedFuture(
+            java.util.Collections.nCopies(chunk.size(), PushResult.of(PushOutcome.INVALID_ARGUMENT))));
         continue;
       }
       calls.add(
           sent.handle(
               (batch, failure) ->
-                  failure == null ? outcomes(batch) : java.util.Collections.nCopies(chunk.size(), outcomeOf(failure))));
+                  failure == null ? results(batch) : java.util.Collections.nCopies(chunk.size(), resultOf(failure))));
     }
     return Futures.all(calls)
         .thenApply(
             perChunk -> {
-              List<PushOutcome> all = new ArrayList<>(tokens.size());
+              List<PushResult> all = new ArrayList<>(tokens.size());
               perChunk.forEach(all::addAll);
               return all;
             });
   }
 
   @Override
-  public CompletionStage<PushOutcome> sendToTopic(PushMessage message, String topic) {
+  public CompletionStage<PushResult> sendToTopic(PushMessage message, String topic) {
     Message built;
     try {
       Message.Builder builder = Message.builder().setTopic(topic);
@@ -128,10 +135,10 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
           builder::setWebpushConfig);
       built = builder.build();
     } catch (IllegalArgumentException refused) {
-      return CompletableFuture.completedFuture(PushOutcome.INVALID_ARGUMENT);
+      return CompletableFuture.completedFuture(PushResult.of(PushOutcome.INVALID_ARGUMENT));
     }
     return completable(messaging.sendAsync(built))
-        .handle((id, failure) -> failure == null ? PushOutcome.SENT : outcomeOf(failure));
+        .handle((id, failure) -> failure == null ? PushResult.of(PushOutcome.SENT) : resultOf(failure));
   }
 
   @Override
@@ -252,12 +259,45 @@ public final class FcmPushGateway implements PushGateway, AutoCloseable {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
   }
 
-  private static List<PushOutcome> outcomes(BatchResponse batch) {
-    List<PushOutcome> outcomes = new ArrayList<>(batch.getResponses().size());
+  private static List<PushResult> results(BatchResponse batch) {
+    List<PushResult> results = new ArrayList<>(batch.getResponses().size());
     for (SendResponse response : batch.getResponses()) {
-      outcomes.add(response.isSuccessful() ? PushOutcome.SENT : outcomeOf(response.getException()));
+      results.add(response.isSuccessful() ? PushResult.of(PushOutcome.SENT) : resultOf(response.getException()));
     }
-    return outcomes;
+    return results;
+  }
+
+  static PushResult resultOf(Throwable failure) {
+    PushOutcome outcome = outcomeOf(failure);
+    Duration wait = retryAfter(Futures.cause(failure));
+    return wait == null ? PushResult.of(outcome) : new PushResult(outcome, wait);
+  }
+
+  /**
+   * The {@code Retry-After} of the answer FCM failed the request with: seconds, or an HTTP date. The SDK honours it
+   * only for the 503s it retries itself; a 429 (a project's, device's or topic's rate limit) reaches Parley with it.
+   */
+  static Duration retryAfter(Throwable failure) {
+    if (!(failure instanceof FirebaseException fcm) || fcm.getHttpResponse() == null) return null;
+    for (Map.Entry<String, Object> header : fcm.getHttpResponse().getHeaders().entrySet()) {
+      if (!"retry-after".equalsIgnoreCase(header.getKey())) continue;
+      Object value = header.getValue() instanceof List<?> values && !values.isEmpty() ? values.get(0) : header.getValue();
+      return value == null ? null : parseRetryAfter(value.toString().trim());
+    }
+    return null;
+  }
+
+  private static Duration parseRetryAfter(String value) {
+    try {
+      return Duration.ofSeconds(Math.max(0, Long.parseLong(value)));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME));
+        return until.isNegative() ? Duration.ZERO : until;
+      } catch (DateTimeParseException neither) {
+        return null;
+      }
+    }
   }
 
   static PushOutcome outcomeOf(Throwable failure) {

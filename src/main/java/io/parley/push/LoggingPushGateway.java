@@ -12,15 +12,15 @@ public final class LoggingPushGateway implements PushGateway {
   private static final Logger log = LoggerFactory.getLogger(LoggingPushGateway.class);
 
   @Override
-  public CompletionStage<List<PushOutcome>> sendToDevices(PushMessage message, List<String> tokens) {
+  public CompletionStage<List<PushResult>> sendToDevices(PushMessage message, List<String> tokens) {
     log.info("Push (not sent, no Firebase credentials) to {} device(s): {} - {}", tokens.size(), message.title(), message.body());
-    return CompletableFuture.completedFuture(Collections.nCopies(tokens.size(), PushOutcome.LOGGED));
+    return CompletableFuture.completedFuture(Collections.nCopies(tokens.size(), PushResult.of(PushOutcome.LOGGED)));
   }
 
   @Override
-  public CompletionStage<PushOutcome> sendToTopic(PushMessage message, String topic) {
+  public CompletionStage<PushResult> sendToTopic(PushMessage message, String topic) {
     log.info("Push (not sent, no Firebase credentials) to topic {}: {} - {}", topic, message.title(), message.body());
-    return CompletableFuture.completedFuture(PushOutcome.LOGGED);
+    return CompletableFuture.completedFuture(PushResult.of(PushOutcome.LOGGED));
   }
 
   @Override

@@ -12,6 +12,7 @@ import io.parley.user.DeviceDirectory;
 import io.parley.user.Inbox;
 import io.parley.user.DeviceOwner;
 import io.parley.user.User;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -199,14 +200,18 @@ public final class PushDelivery {
 
   /**
    * Why the group must be pushed again, or null once it is done. A token's own fault settles its push; a failure
-   * that no token explains does not: credentials refused, or every push failing alike (every token "of another
-   * sender", which means Parley sends as the wrong project; or retries used up while nothing got through).
+   * that no token explains does not: credentials refused, a rate limit that outlasted the retries (FCM asked for
+   * time, not to drop the push), or every push failing alike (every token "of another sender", which means Parley
+   * sends as the wrong project; or retries used up while nothing got through).
    * A single stale token cannot hold its slice for long this way: once any later push joins the retried group and
    * goes through, the stale token's failure is its own.
    */
   private static String groupFailure(List<PushOutcome> settled) {
     for (PushOutcome outcome : settled) {
       if (outcome.refusesCredentials()) return "FCM refused Parley's credentials (" + outcome.reason() + ")";
+    }
+    if (settled.contains(PushOutcome.QUOTA_EXCEEDED)) {
+      return "FCM still limited the rate (quota_exceeded) after every retry waited as long as it asked";
     }
     if (!settled.isEmpty() && settled.stream().allMatch(o -> o == PushOutcome.SENDER_ID_MISMATCH)) {
       return "every token answered sender_id_mismatch: is parley.push.firebase the app's Firebase project?";
@@ -241,12 +246,14 @@ public final class PushDelivery {
     return gateway
         .sendToDevices(message, tokens)
         .thenCompose(
-            outcomes -> {
+            results -> {
               List<PushOutcome> settled = new ArrayList<>(targets.size());
               List<Target> again = new ArrayList<>();
-              Iterator<PushOutcome> outcome = outcomes.iterator();
+              Duration told = null;
+              Iterator<PushResult> next = results.iterator();
               for (Target target : targets) {
-                PushOutcome result = outcome.next();
+                PushResult pushed = next.next();
+                PushOutcome result = pushed.outcome();
                 stats.record(result);
                 if (result.removesToken()) {
                   sharding
@@ -255,14 +262,15 @@ public final class PushDelivery {
                 }
                 if (result.retryable() && attempt < settings.maxAttempts()) {
                   again.add(target);
+                  told = longer(told, pushed.retryAfter());
                 } else {
-                  settled.add(result.retryable() ? gaveUp() : result);
+                  settled.add(result.retryable() ? lastTry(result) : result);
                 }
               }
               if (again.isEmpty()) return CompletableFuture.completedFuture(settled);
               // A retry leaves seconds after the first check: the device may have been signed in as another user
               // meanwhile, so its owner is asked again.
-              return later(attempt, () -> stillOwnedNow(again))
+              return later(attempt, told, () -> stillOwnedNow(again))
                   .thenCompose(
                       owned ->
                           owned.isEmpty()
@@ -281,22 +289,37 @@ public final class PushDelivery {
     return gateway
         .sendToTopic(message, topic)
         .thenCompose(
-            result -> {
+            pushed -> {
+              PushOutcome result = pushed.outcome();
               stats.record(result);
               if (!result.retryable()) return CompletableFuture.completedFuture(result);
-              if (attempt >= settings.maxAttempts()) return CompletableFuture.completedFuture(gaveUp());
-              return later(attempt, () -> sendToTopic(message, topic, attempt + 1));
+              if (attempt >= settings.maxAttempts()) return CompletableFuture.completedFuture(lastTry(result));
+              return later(attempt, pushed.retryAfter(), () -> sendToTopic(message, topic, attempt + 1));
             });
   }
 
-  private PushOutcome gaveUp() {
+  /**
+   * A passing fault on the last try. A rate limit stays unsettled (QUOTA_EXCEEDED fails the group, see
+   * {@link #groupFailure}): FCM was only asking for time, and the push would be lost if given up now. Any other fault
+   * is given up.
+   */
+  private PushOutcome lastTry(PushOutcome result) {
+    if (result == PushOutcome.QUOTA_EXCEEDED) return result;
     stats.record(PushOutcome.GAVE_UP);
     return PushOutcome.GAVE_UP;
   }
 
-  private <T> CompletionStage<T> later(int attempt, java.util.concurrent.Callable<CompletionStage<T>> retry) {
+  private static Duration longer(Duration a, Duration b) {
+    if (a == null) return b;
+    if (b == null) return a;
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /** Try {@code attempt + 1}, after the backoff or the Retry-After FCM answered try {@code attempt} with. */
+  private <T> CompletionStage<T> later(
+      int attempt, Duration retryAfter, java.util.concurrent.Callable<CompletionStage<T>> retry) {
     return Patterns.after(
-        settings.backoff(attempt, ThreadLocalRandom.current().nextDouble()),
+        settings.retryDelay(attempt, ThreadLocalRandom.current().nextDouble(), retryAfter),
         system.classicSystem().scheduler(),
         system.executionContext(),
         retry);

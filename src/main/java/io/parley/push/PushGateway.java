@@ -8,10 +8,10 @@ public interface PushGateway {
   /** FCM's own limit on the tokens of one multicast. */
   int MAX_TOKENS_PER_MULTICAST = 500;
 
-  /** One outcome per token, in the order given; any number of tokens (the gateway splits them). */
-  CompletionStage<List<PushOutcome>> sendToDevices(PushMessage message, List<String> tokens);
+  /** One result per token, in the order given; any number of tokens (the gateway splits them). */
+  CompletionStage<List<PushResult>> sendToDevices(PushMessage message, List<String> tokens);
 
-  CompletionStage<PushOutcome> sendToTopic(PushMessage message, String topic);
+  CompletionStage<PushResult> sendToTopic(PushMessage message, String topic);
 
   /** {@code configured} when pushes reach FCM, {@code disabled} when they only reach the log. */
   String status();

@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * {@code parley.push}: how pushes are retried, grouped, checked against their tokens' owners, and linked;
  * {@code confirmTimeout} is how long a held push waits for its user's entity to confirm it; {@code presenceTimeout}
- * how long a batch's push waits for each node to say which of its users are online.
+ * how long a batch's push waits for each node to say which of its users are online; {@code maxRetryAfter} the longest
+ * wait FCM's {@code Retry-After} is obeyed for.
  */
 public record PushSettings(
     int maxAttempts,
@@ -24,7 +25,8 @@ public record PushSettings(
     String jobPath,
     String otherPath,
     Duration confirmTimeout,
-    Duration presenceTimeout) {
+    Duration presenceTimeout,
+    Duration maxRetryAfter) {
 
   public static PushSettings fromConfig(Config root) {
     Config push = root.getConfig("parley.push");
@@ -49,12 +51,24 @@ public record PushSettings(
         push.getString("web-links.other"),
         // A held push is confirmed once its user's entity has settled, which may first have to start.
         root.getDuration("parley.user.presence-settle").plus(root.getDuration("parley.http.ask-timeout")),
-        push.getDuration("presence-timeout"));
+        push.getDuration("presence-timeout"),
+        push.getDuration("retry.max-retry-after"));
   }
 
   /** Exponential, capped, with jitter so that many nodes retrying after the same outage do not retry in step. */
   public Duration backoff(int attempt, double random) {
     double base = Math.min(maxBackoff.toMillis(), minBackoff.toMillis() * Math.pow(2, attempt - 1));
     return Duration.ofMillis((long) (base * (1 + randomFactor * random)));
+  }
+
+  /**
+   * The wait before try {@code attempt + 1}: the backoff, or longer when FCM said how long ({@code retryAfter}, null
+   * for nothing), since a try before then only meets the same limit; no longer than {@code maxRetryAfter}.
+   */
+  public Duration retryDelay(int attempt, double random, Duration retryAfter) {
+    Duration backoff = backoff(attempt, random);
+    if (retryAfter == null) return backoff;
+    Duration told = retryAfter.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : retryAfter;
+    return told.compareTo(backoff) > 0 ? told : backoff;
   }
 }

@@ -37,12 +37,22 @@ public final class FakeFcmTransport extends MockHttpTransport {
   }
 
   /**
-   * FCM's answer: an HTTP status and a JSON body, or, when {@code failure} is not null, no answer at all: the request
-   * fails with that I/O error, as when the network between Parley and Google breaks.
+   * FCM's answer: an HTTP status, its extra headers and a JSON body, or, when {@code failure} is not null, no answer at
+   * all: the request fails with that I/O error, as when the network between Parley and Google breaks.
    */
-  public record Answer(int status, String body, Supplier<IOException> failure) {
+  public record Answer(int status, String body, Supplier<IOException> failure, Map<String, String> headers) {
+    public Answer(int status, String body, Supplier<IOException> failure) {
+      this(status, body, failure, Map.of());
+    }
+
     public Answer(int status, String body) {
       this(status, body, null);
+    }
+
+    public Answer withHeader(String name, String value) {
+      Map<String, String> more = new java.util.LinkedHashMap<>(headers);
+      more.put(name, value);
+      return new Answer(status, body, failure, Map.copyOf(more));
     }
 
     public static Answer sent() {
@@ -68,6 +78,12 @@ public final class FakeFcmTransport extends MockHttpTransport {
 
     public static Answer invalidToken() {
       return error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "The registration token is not a valid FCM registration token");
+    }
+
+    /** A rate limit of the project, the device or the topic: 429, with how long to wait in {@code Retry-After}. */
+    public static Answer quotaExceeded(java.time.Duration retryAfter) {
+      return error(429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED", "Quota exceeded.")
+          .withHeader("Retry-After", String.valueOf(retryAfter.toSeconds()));
     }
 
     public static Answer unavailable() {
@@ -158,9 +174,12 @@ public final class FakeFcmTransport extends MockHttpTransport {
   }
 
   private static LowLevelHttpResponse response(Answer answer) {
-    return new MockLowLevelHttpResponse()
-        .setStatusCode(answer.status())
-        .setContentType("application/json; charset=UTF-8")
-        .setContent(answer.body());
+    MockLowLevelHttpResponse response =
+        new MockLowLevelHttpResponse()
+            .setStatusCode(answer.status())
+            .setContentType("application/json; charset=UTF-8")
+            .setContent(answer.body());
+    answer.headers().forEach(response::addHeader);
+    return response;
   }
 }

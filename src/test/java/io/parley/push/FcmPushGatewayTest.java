@@ -8,6 +8,7 @@ import io.parley.tools.FakeFcmTransport;
 import io.parley.tools.FakeFcmTransport.Answer;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class FcmPushGatewayTest {
   void splitsAMulticastIntoCallsOfAtMost500TokensAndSendsEachTokenOnce() {
     List<String> tokens = IntStream.range(0, 1201).mapToObj(i -> "token-" + i).toList();
 
-    List<PushOutcome> outcomes = fcm.gateway().sendToDevices(message(null), tokens).toCompletableFuture().join();
+    List<PushOutcome> outcomes = outcomesOf(fcm.gateway().sendToDevices(message(null), tokens));
 
     // A MulticastMessage of more than 500 tokens cannot even be built: all 1,201 went out, so the split happened.
     assertThat(outcomes).hasSize(1201).containsOnly(PushOutcome.SENT);
@@ -47,7 +48,7 @@ class FcmPushGatewayTest {
     });
     List<String> tokens = IntStream.range(0, 600).mapToObj(i -> "token-" + i).toList();
     try (FcmPushGateway two = new FcmPushGateway(TestFcm.credentials(), "parley-test", transport, 2)) {
-      assertThat(two.sendToDevices(message(null), tokens).toCompletableFuture().join())
+      assertThat(outcomesOf(two.sendToDevices(message(null), tokens)))
           .hasSize(600)
           .containsOnly(PushOutcome.SENT);
     }
@@ -65,10 +66,7 @@ class FcmPushGatewayTest {
     });
 
     List<PushOutcome> outcomes =
-        fcm.gateway()
-            .sendToDevices(message(null), List.of("ok", "gone", "garbage", "busy", "bad-payload"))
-            .toCompletableFuture()
-            .join();
+        outcomesOf(fcm.gateway().sendToDevices(message(null), List.of("ok", "gone", "garbage", "busy", "bad-payload")));
 
     assertThat(outcomes)
         .containsExactly(
@@ -80,6 +78,30 @@ class FcmPushGatewayTest {
     assertThat(outcomes.stream().filter(PushOutcome::removesToken)).hasSize(2);
     assertThat(PushOutcome.QUOTA_EXCEEDED.retryable()).isTrue();
     assertThat(PushOutcome.INVALID_ARGUMENT.removesToken()).isFalse();
+  }
+
+  @Test
+  void readsHowLongFcmAsksToWaitAfterARateLimit() {
+    String inTenSeconds =
+        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(10));
+    fcm.transport().answer((request, attempt) -> switch (request.token()) {
+      case "seconds" -> Answer.quotaExceeded(java.time.Duration.ofSeconds(7));
+      case "date" -> Answer.error(429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED", "Quota exceeded.")
+          .withHeader("Retry-After", inTenSeconds);
+      case "silent" -> Answer.error(429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED", "Quota exceeded.");
+      default -> Answer.sent();
+    });
+
+    List<PushResult> results =
+        fcm.gateway().sendToDevices(message(null), List.of("seconds", "date", "silent", "ok")).toCompletableFuture().join();
+
+    assertThat(results).extracting(PushResult::outcome).containsExactly(
+        PushOutcome.QUOTA_EXCEEDED, PushOutcome.QUOTA_EXCEEDED, PushOutcome.QUOTA_EXCEEDED, PushOutcome.SENT);
+    assertThat(results.get(0).retryAfter()).isEqualTo(java.time.Duration.ofSeconds(7));
+    assertThat(results.get(1).retryAfter()).isBetween(java.time.Duration.ofSeconds(8), java.time.Duration.ofSeconds(10));
+    assertThat(results.get(2).retryAfter()).isNull();
+    assertThat(results.get(3).retryAfter()).isNull();
   }
 
   @Test
@@ -127,22 +149,26 @@ class FcmPushGatewayTest {
   @Test
   void aMessageTheSdkRefusesToBuildIsAnOutcomeNotAFailure() {
     // An empty token fails the SDK's own validation: retrying could never help, and must not stall pushes behind it.
-    List<PushOutcome> outcomes = fcm.gateway().sendToDevices(message(null), List.of("ok", "")).toCompletableFuture().join();
+    List<PushOutcome> outcomes = outcomesOf(fcm.gateway().sendToDevices(message(null), List.of("ok", "")));
 
     assertThat(outcomes).containsExactly(PushOutcome.INVALID_ARGUMENT, PushOutcome.INVALID_ARGUMENT);
     assertThat(PushOutcome.INVALID_ARGUMENT.retryable()).isFalse();
     assertThat(fcm.transport().requests()).isEmpty();
-    assertThat(fcm.gateway().sendToTopic(message(null), "bad topic!").toCompletableFuture().join())
+    assertThat(fcm.gateway().sendToTopic(message(null), "bad topic!").toCompletableFuture().join().outcome())
         .isEqualTo(PushOutcome.INVALID_ARGUMENT);
   }
 
   @Test
   void sendsAnnouncementsToATopic() {
-    PushOutcome outcome = fcm.gateway().sendToTopic(message(null), "jobs-paris").toCompletableFuture().join();
+    PushOutcome outcome = fcm.gateway().sendToTopic(message(null), "jobs-paris").toCompletableFuture().join().outcome();
 
     assertThat(outcome).isEqualTo(PushOutcome.SENT);
     assertThat(fcm.transport().requests()).singleElement().extracting(FakeFcmTransport.Request::topic)
         .isEqualTo("jobs-paris");
+  }
+
+  static List<PushOutcome> outcomesOf(CompletionStage<List<PushResult>> sent) {
+    return sent.toCompletableFuture().join().stream().map(PushResult::outcome).toList();
   }
 
   private static PushMessage message(String collapseKey) {

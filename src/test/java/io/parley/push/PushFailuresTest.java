@@ -9,6 +9,7 @@ import io.parley.testkit.NotificationApi;
 import io.parley.testkit.TestFcm;
 import io.parley.tools.FakeFcmTransport;
 import io.parley.tools.FakeFcmTransport.Answer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +28,8 @@ class PushFailuresTest {
   private static final FakeFcmTransport fcm = new FakeFcmTransport();
   /** Tokens FCM fails, and how, until a test takes them out. */
   private static final Map<String, Supplier<Answer>> broken = new ConcurrentHashMap<>();
+  /** When each rate-limited token was asked, in System.nanoTime. */
+  private static final Map<String, List<Long>> asked = new ConcurrentHashMap<>();
   /** Every push FCM accepted, as token and title. */
   private static final List<String> delivered = new CopyOnWriteArrayList<>();
 
@@ -39,6 +42,12 @@ class PushFailuresTest {
           if (token.startsWith("reset-") && attempt < 2) return Answer.connectionReset();
           if (token.startsWith("slow-") && attempt < 1) return Answer.timedOut();
           if (token.startsWith("stale-")) return Answer.senderIdMismatch();
+          if (token.startsWith("limited")) {
+            asked.computeIfAbsent(token, t -> new CopyOnWriteArrayList<>()).add(System.nanoTime());
+            // limited<n>-...: rate-limited n times, each time asking for a second's wait.
+            int limitedFor = Integer.parseInt(token.substring("limited".length(), token.indexOf('-')));
+            if (attempt < limitedFor) return Answer.quotaExceeded(Duration.ofSeconds(1));
+          }
           delivered.add(token + ":" + request.message().path("notification").path("title").asText());
           return Answer.sent();
         });
@@ -77,10 +86,9 @@ class PushFailuresTest {
       });
 
       List<PushOutcome> outcomes =
-          direct.gateway()
-              .sendToDevices(message(), List.of("reset", "timeout", "unauthenticated", "denied", "other-project", "ok"))
-              .toCompletableFuture()
-              .join();
+          FcmPushGatewayTest.outcomesOf(
+              direct.gateway()
+                  .sendToDevices(message(), List.of("reset", "timeout", "unauthenticated", "denied", "other-project", "ok")));
 
       assertThat(outcomes)
           .containsExactly(
@@ -100,9 +108,9 @@ class PushFailuresTest {
     FakeFcmTransport unreached = new FakeFcmTransport();
     FcmPushGateway revoked = new FcmPushGateway(TestFcm.refusedCredentials(), "parley-test", unreached);
     try {
-      assertThat(revoked.sendToDevices(message(), List.of("a", "b")).toCompletableFuture().join())
+      assertThat(FcmPushGatewayTest.outcomesOf(revoked.sendToDevices(message(), List.of("a", "b"))))
           .containsExactly(PushOutcome.UNAUTHENTICATED, PushOutcome.UNAUTHENTICATED);
-      assertThat(revoked.sendToTopic(message(), "jobs").toCompletableFuture().join())
+      assertThat(revoked.sendToTopic(message(), "jobs").toCompletableFuture().join().outcome())
           .isEqualTo(PushOutcome.UNAUTHENTICATED);
       assertThat(unreached.count()).isZero();
     } finally {
@@ -187,6 +195,33 @@ class PushFailuresTest {
     assertThat(results().path("gave_up").asInt()).isPositive();
     broken.clear();
     awaitDelivered("ou-a-phone:During the outage");
+  }
+
+  @Test
+  void aRateLimitedPushWaitsAsLongAsFcmAsksBeforeItsNextTry() {
+    notifications.registerDevice("rl-a", "limited1-rl-a");
+
+    notifications.send("rl-a", "{\"kind\":\"system\",\"title\":\"After the rate limit\"}");
+
+    awaitDelivered("limited1-rl-a:After the rate limit");
+    List<Long> tries = asked.get("limited1-rl-a");
+    assertThat(tries).hasSize(2);
+    // The backoff alone (50 ms here) would have tried again long before the second FCM asked for.
+    assertThat(Duration.ofNanos(tries.get(1) - tries.get(0))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aPushStillRateLimitedAfterItsLastTryIsPushedAgainLaterNotDropped() {
+    notifications.registerDevice("rl-b", "rl-b-tablet");
+    notifications.registerDevice("rl-b", "limited3-rl-b");
+    int gaveUpBefore = results().path("gave_up").asInt();
+
+    notifications.send("rl-b", "{\"kind\":\"system\",\"title\":\"Worth the wait\"}");
+
+    // Three tries (max-attempts) all limited; the tablet's push got through meanwhile, yet the group is not done.
+    awaitDelivered("limited3-rl-b:Worth the wait");
+    assertThat(asked.get("limited3-rl-b")).hasSize(4);
+    assertThat(results().path("gave_up").asInt()).as("a rate-limited push is never given up").isEqualTo(gaveUpBefore);
   }
 
   private static void awaitDelivered(String push) {
