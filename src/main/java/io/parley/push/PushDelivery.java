@@ -37,6 +37,9 @@ public final class PushDelivery {
 
   private record Target(String token, String userId) {}
 
+  /** What became of the push to {@code target} (null: a topic) once its retries are over. */
+  private record Settled(Target target, PushOutcome outcome) {}
+
   /** The group could not be pushed for a reason no token is to blame for; its events must be pushed again. */
   public static final class GroupFailed extends RuntimeException {
     GroupFailed(String message) {
@@ -51,6 +54,11 @@ public final class PushDelivery {
   private final ClusterSharding sharding;
   private final LiveBroadcasts live;
   private final DeviceDirectory.Reader directory;
+  /**
+   * A push of this node's has got through, so Parley sends as the right Firebase project: from then on a token
+   * answered SENDER_ID_MISMATCH is the token's fault (registered for another project), not Parley's.
+   */
+  private volatile boolean projectConfirmed;
 
   public PushDelivery(ActorSystem<?> system, PushGateway gateway, PushSettings settings) {
     this.system = system;
@@ -147,9 +155,12 @@ public final class PushDelivery {
     return owners(tokens)
         .thenCompose(
             owners -> {
-              List<CompletableFuture<List<PushOutcome>>> sends = new ArrayList<>();
+              List<CompletableFuture<List<Settled>>> sends = new ArrayList<>();
               for (Map.Entry<PushMessage, String> topic : toTopics) {
-                sends.add(sendToTopic(topic.getKey(), topic.getValue(), 1).thenApply(List::of).toCompletableFuture());
+                sends.add(
+                    sendToTopic(topic.getKey(), topic.getValue(), 1)
+                        .thenApply(outcome -> List.of(new Settled(null, outcome)))
+                        .toCompletableFuture());
               }
               toDevices.forEach(
                   (message, targets) -> {
@@ -159,14 +170,32 @@ public final class PushDelivery {
               return Futures.all(sends)
                   .thenCompose(
                       perSend -> {
-                        List<PushOutcome> settled = new ArrayList<>();
-                        perSend.forEach(settled::addAll);
-                        String failure = groupFailure(settled);
+                        List<Settled> pushes = new ArrayList<>();
+                        perSend.forEach(pushes::addAll);
+                        List<PushOutcome> settled = pushes.stream().map(Settled::outcome).toList();
+                        if (settled.contains(PushOutcome.SENT)) projectConfirmed = true;
+                        if (projectConfirmed) forgetTokensOfOtherSenders(pushes);
+                        String failure = groupFailure(settled, projectConfirmed);
                         if (failure == null) return done();
                         log.warn("Pushes of {} event(s) not settled, to be pushed again: {}", events.size(), failure);
                         return CompletableFuture.<Done>failedFuture(new GroupFailed(failure));
                       });
             });
+  }
+
+  /**
+   * Takes the tokens FCM says belong to another sender off their users, as it does those FCM calls unregistered: kept,
+   * they fail every push for ever. Only once Parley's own project is confirmed, since a wrong project would make every
+   * token answer so, and removing them all would silence every device.
+   */
+  private void forgetTokensOfOtherSenders(List<Settled> pushes) {
+    for (Settled push : pushes) {
+      if (push.outcome() == PushOutcome.SENDER_ID_MISMATCH && push.target() != null) {
+        sharding
+            .entityRefFor(User.ENTITY_KEY, push.target().userId())
+            .tell(new User.UnregisterDevice(push.target().token(), push.outcome().reason(), null));
+      }
+    }
   }
 
   /**
@@ -201,20 +230,21 @@ public final class PushDelivery {
   /**
    * Why the group must be pushed again, or null once it is done. A token's own fault settles its push; a failure
    * that no token explains does not: credentials refused, a rate limit that outlasted the retries (FCM asked for
-   * time, not to drop the push), or every push failing alike (every token "of another sender", which means Parley
-   * sends as the wrong project; or retries used up while nothing got through).
-   * A single stale token cannot hold its slice for long this way: once any later push joins the retried group and
-   * goes through, the stale token's failure is its own.
+   * time, not to drop the push), tokens "of another sender" before any push of this node got through (Parley may
+   * be sending as the wrong project), or retries used up while nothing got through. A token of another project
+   * fails its group only until this node's first push goes through, which any other push of the group does: one
+   * user's stale token never fails the pushes of others that work.
    */
-  private static String groupFailure(List<PushOutcome> settled) {
+  private static String groupFailure(List<PushOutcome> settled, boolean projectConfirmed) {
     for (PushOutcome outcome : settled) {
       if (outcome.refusesCredentials()) return "FCM refused Parley's credentials (" + outcome.reason() + ")";
     }
     if (settled.contains(PushOutcome.QUOTA_EXCEEDED)) {
       return "FCM still limited the rate (quota_exceeded) after every retry waited as long as it asked";
     }
-    if (!settled.isEmpty() && settled.stream().allMatch(o -> o == PushOutcome.SENDER_ID_MISMATCH)) {
-      return "every token answered sender_id_mismatch: is parley.push.firebase the app's Firebase project?";
+    if (!projectConfirmed && settled.contains(PushOutcome.SENDER_ID_MISMATCH)) {
+      return "tokens answered sender_id_mismatch and no push got through yet: is parley.push.firebase the app's"
+          + " Firebase project?";
     }
     if (settled.contains(PushOutcome.GAVE_UP) && !settled.contains(PushOutcome.SENT)) {
       return "passing faults outlasted the retries, and no push of the group got through";
@@ -240,14 +270,14 @@ public final class PushDelivery {
   }
 
   /** The final outcome of each target, once retries are over. */
-  private CompletionStage<List<PushOutcome>> sendToDevices(PushMessage message, List<Target> targets, int attempt) {
+  private CompletionStage<List<Settled>> sendToDevices(PushMessage message, List<Target> targets, int attempt) {
     List<String> tokens = targets.stream().map(Target::token).toList();
     stats.calls.addAndGet((tokens.size() + PushGateway.MAX_TOKENS_PER_MULTICAST - 1) / PushGateway.MAX_TOKENS_PER_MULTICAST);
     return gateway
         .sendToDevices(message, tokens)
         .thenCompose(
             results -> {
-              List<PushOutcome> settled = new ArrayList<>(targets.size());
+              List<Settled> settled = new ArrayList<>(targets.size());
               List<Target> again = new ArrayList<>();
               Duration told = null;
               Iterator<PushResult> next = results.iterator();
@@ -264,7 +294,7 @@ public final class PushDelivery {
                   again.add(target);
                   told = longer(told, pushed.retryAfter());
                 } else {
-                  settled.add(result.retryable() ? lastTry(result) : result);
+                  settled.add(new Settled(target, result.retryable() ? lastTry(result) : result));
                 }
               }
               if (again.isEmpty()) return CompletableFuture.completedFuture(settled);
@@ -274,7 +304,7 @@ public final class PushDelivery {
                   .thenCompose(
                       owned ->
                           owned.isEmpty()
-                              ? CompletableFuture.completedFuture(List.<PushOutcome>of())
+                              ? CompletableFuture.completedFuture(List.<Settled>of())
                               : sendToDevices(message, owned, attempt + 1))
                   .thenApply(
                       retried -> {

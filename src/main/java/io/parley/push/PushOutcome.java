@@ -19,6 +19,10 @@ public enum PushOutcome {
   UNAUTHENTICATED,
   /** The credentials are valid but may not send for this project. */
   PERMISSION_DENIED,
+  /**
+   * The token was registered for another Firebase project: taken off its user like UNREGISTERED, once a push of this
+   * node has got through (every token answers so when Parley itself sends as the wrong project).
+   */
   SENDER_ID_MISMATCH,
   THIRD_PARTY_AUTH_ERROR,
   /** Not sent: the token was registered by another user (or unregistered) after the push was stored. */

@@ -156,31 +156,42 @@ class PushFailuresTest {
   }
 
   @Test
-  void everyTokenOfAGroupBelongingToAnotherSenderMeansTheWrongProjectAndIsTriedAgain() {
-    notifications.registerDevice("sm-a", "sm-a-phone");
-    broken.put("sm-a-phone", Answer::senderIdMismatch);
-
-    notifications.send("sm-a", "{\"kind\":\"system\",\"title\":\"Sent as the wrong project\"}");
-
-    Eventually.await("the push tried again", () -> requestsTo("sm-a-phone"), requests -> requests >= 2);
-    broken.clear();
-    awaitDelivered("sm-a-phone:Sent as the wrong project");
-  }
-
-  @Test
-  void aStaleTokenOfAnotherSenderNextToOneThatWorksSettlesItsPush() {
+  void aTokenOfAnotherSenderIsTakenOffItsUserOnceAPushGotThrough() {
     notifications.registerDevice("sm-b", "stale-sm-b");
     notifications.registerDevice("sm-b", "sm-b-phone");
 
     notifications.send("sm-b", "{\"kind\":\"system\",\"title\":\"First\"}");
     awaitDelivered("sm-b-phone:First");
+    Eventually.await("the stale token removed", () -> notifications.devices("sm-b"), List.of("sm-b-phone")::equals);
     notifications.send("sm-b", "{\"kind\":\"system\",\"title\":\"Second\"}");
     awaitDelivered("sm-b-phone:Second");
 
     // Had the first group failed, its events would have been pushed again before the second.
     assertThat(delivered.stream().filter(push -> push.startsWith("sm-b-phone:")))
         .containsExactly("sm-b-phone:First", "sm-b-phone:Second");
-    assertThat(requestsTo("stale-sm-b")).isEqualTo(2);
+    assertThat(requestsTo("stale-sm-b")).isEqualTo(1);
+  }
+
+  @Test
+  void aUserWhoseOnlyTokenIsOfAnotherSenderFailsNoPushOfOthers() {
+    // A push that gets through first: Parley's project is the right one.
+    notifications.registerDevice("sm-c", "sm-c-phone");
+    notifications.send("sm-c", "{\"kind\":\"system\",\"title\":\"Before\"}");
+    awaitDelivered("sm-c-phone:Before");
+    notifications.registerDevice("sm-d", "stale-sm-d");
+    notifications.registerDevice("sm-e", "sm-e-phone");
+
+    notifications.send("sm-d", "{\"kind\":\"system\",\"title\":\"To a token of another project\"}");
+    notifications.send("sm-e", "{\"kind\":\"system\",\"title\":\"Next to it\"}");
+
+    awaitDelivered("sm-e-phone:Next to it");
+    Eventually.await("the stale token removed", () -> notifications.devices("sm-d"), List::isEmpty);
+    notifications.send("sm-e", "{\"kind\":\"system\",\"title\":\"After it\"}");
+    awaitDelivered("sm-e-phone:After it");
+    // Once each: no group was failed and pushed again for sm-d's token.
+    assertThat(requestsTo("stale-sm-d")).isEqualTo(1);
+    assertThat(delivered.stream().filter(push -> push.startsWith("sm-e-phone:")))
+        .containsExactly("sm-e-phone:Next to it", "sm-e-phone:After it");
   }
 
   @Test
