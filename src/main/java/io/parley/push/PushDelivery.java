@@ -11,6 +11,7 @@ import io.parley.notification.NotificationBatch;
 import io.parley.user.DeviceDirectory;
 import io.parley.user.Inbox;
 import io.parley.user.DeviceOwner;
+import io.parley.user.Inbox.Notification;
 import io.parley.user.User;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,15 +28,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns stored notifications into pushes: equal pushes to many users go out as one multicast, passing faults are
- * retried with backoff and jitter, and tokens FCM calls dead are taken off their user. It completes only when every
- * push is settled, which is what lets the push projection move its offset: a crash before that pushes again. A group
- * whose failure is Parley's or Google's rather than a token's fails instead, and the projection tries it again later.
+ * Turns stored notifications into pushes, as the notifications are when the pushes leave ({@link DuePushes}): equal
+ * pushes to many users go out as one multicast, passing faults are retried with backoff and jitter, and tokens FCM
+ * calls dead are taken off their user. It completes only when every push is settled, which is what lets the push
+ * projection move its offset: a crash before that pushes again. A group whose failure is Parley's or Google's rather
+ * than a token's fails instead, and the projection tries it again later.
  */
 public final class PushDelivery {
   private static final Logger log = LoggerFactory.getLogger(PushDelivery.class);
 
-  private record Target(String token, String userId) {}
+  /**
+   * One device a push goes to. {@code notification}: the user's notification it shows, as it was last found due;
+   * null for a batch's push, which is not in the user's inbox yet.
+   */
+  private record Target(String token, String userId, Notification notification) {}
+
+  /** A stored notification whose push is still due, as it is now. */
+  private record Due(String userId, Notification notification, List<User.Device> pushTo) {}
 
   /** What became of the push to {@code target} (null: a topic) once its retries are over. */
   private record Settled(Target target, PushOutcome outcome) {}
@@ -54,6 +63,7 @@ public final class PushDelivery {
   private final ClusterSharding sharding;
   private final LiveBroadcasts live;
   private final DeviceDirectory.Reader directory;
+  private final DuePushes due;
   /**
    * A push of this node's has got through, so Parley sends as the right Firebase project: from then on a token
    * answered SENDER_ID_MISMATCH is the token's fault (registered for another project), not Parley's.
@@ -68,6 +78,7 @@ public final class PushDelivery {
     this.sharding = ClusterSharding.get(system);
     this.live = LiveBroadcasts.get(system);
     this.directory = new DeviceDirectory.Reader(system);
+    this.due = new DuePushes(system, settings);
   }
 
   /** Completes when every push of the group is settled; fails with {@link GroupFailed} when it must be pushed again. */
@@ -93,7 +104,7 @@ public final class PushDelivery {
               .<Map.Entry<PushMessage, List<Target>>>thenApply(
                   tokens -> {
                     List<Target> targets = new ArrayList<>();
-                    tokens.forEach((userId, userTokens) -> userTokens.forEach(t -> targets.add(new Target(t, userId))));
+                    tokens.forEach((userId, userTokens) -> userTokens.forEach(t -> targets.add(new Target(t, userId, null))));
                     return Map.entry(message, targets);
                   })
               .exceptionallyCompose(
@@ -114,38 +125,44 @@ public final class PushDelivery {
   }
 
   /**
-   * Drops the held pushes (decided while their user's entity had just started) that the entity, asked now, no longer
-   * wants: a session registered again meanwhile, or the notification was read or replaced. An entity that does not
-   * answer gets its push, as it would have had without the hold.
+   * The users' notifications whose push is still due, as their entities hold them now: a push leaves a group (or,
+   * replayed after an outage, far) later than its notification was stored, and meanwhile it may have been read, or
+   * its message edited or deleted, whose text must not reach the lock screen. Held pushes (decided while their
+   * user's entity had just started) are dropped too if a session registered again meanwhile.
    */
   private CompletionStage<List<Object>> stillDue(List<Object> events) {
-    List<CompletableFuture<Object>> checked = new ArrayList<>(events.size());
+    List<DuePushes.Pending> pending = new ArrayList<>();
     for (Object event : events) {
-      if (event instanceof User.NotificationAdded added && Boolean.TRUE.equals(added.pushHeld())) {
-        checked.add(
-            Futures.direct(sharding
-                    .entityRefFor(User.ENTITY_KEY, added.userId())
-                    .<User.PushConfirmed>ask(
-                        replyTo -> new User.ConfirmPush(added.notification().id(), replyTo), settings.confirmTimeout()))
-                .<Object>thenApply(confirmed -> confirmed.push() ? event : null)
-                .exceptionally(failure -> event)
-                .toCompletableFuture());
-      } else {
-        checked.add(CompletableFuture.completedFuture(event));
+      if (event instanceof User.NotificationAdded added) {
+        pending.add(new DuePushes.Pending(added.userId(), added.notification(), Boolean.TRUE.equals(added.pushHeld())));
       }
     }
-    return Futures.all(checked)
-        .thenApply(answers -> answers.stream().filter(java.util.Objects::nonNull).toList());
+    return due.check(pending)
+        .thenApply(
+            now -> {
+              List<Object> left = new ArrayList<>(events.size());
+              for (Object event : events) {
+                if (event instanceof User.NotificationAdded added) {
+                  Notification current = now.get(new DuePushes.Key(added.userId(), added.notification().id()));
+                  if (current != null) left.add(new Due(added.userId(), current, added.pushTo()));
+                } else {
+                  left.add(event);
+                }
+              }
+              return left;
+            });
   }
 
   private CompletionStage<Done> send(List<Object> events, Map<PushMessage, List<Target>> batches) {
     Map<PushMessage, List<Target>> toDevices = new LinkedHashMap<>(batches);
     List<Map.Entry<PushMessage, String>> toTopics = new ArrayList<>();
     for (Object event : events) {
-      if (event instanceof User.NotificationAdded added) {
-        PushMessage message = PushMessage.of(added.notification(), settings);
+      if (event instanceof Due pushed) {
+        PushMessage message = PushMessage.of(pushed.notification(), settings);
         List<Target> targets = toDevices.computeIfAbsent(message, m -> new ArrayList<>());
-        for (User.Device device : added.pushTo()) targets.add(new Target(device.token(), added.userId()));
+        for (User.Device device : pushed.pushTo()) {
+          targets.add(new Target(device.token(), pushed.userId(), pushed.notification()));
+        }
       } else if (event instanceof Announcements.Announced announced && announced.topic() != null) {
         toTopics.add(Map.entry(PushMessage.of(announced.notification(), settings), announced.topic()));
       }
@@ -211,11 +228,40 @@ public final class PushDelivery {
                     new GroupFailed("the owners of the group's device tokens did not answer: " + failure)));
   }
 
-  /** The targets whose token their user still holds, asked now; the others counted as not_owner. */
-  private CompletionStage<List<Target>> stillOwnedNow(List<Target> targets) {
-    Set<String> tokens = new HashSet<>();
-    targets.forEach(target -> tokens.add(target.token()));
-    return owners(tokens).thenApply(owners -> stillOwned(targets, owners));
+  /**
+   * The retried targets whose push is still due and whose token their user still holds, asked again, by the push each
+   * now gets (a notification revised meanwhile is pushed as it is now): a retry leaves seconds after the first check.
+   */
+  private CompletionStage<Map<PushMessage, List<Target>>> stillDueNow(PushMessage message, List<Target> targets) {
+    List<DuePushes.Pending> pending = new ArrayList<>();
+    for (Target target : targets) {
+      if (target.notification() != null) pending.add(new DuePushes.Pending(target.userId(), target.notification(), false));
+    }
+    return due.check(pending)
+        .thenCompose(
+            now -> {
+              List<Target> stillDue = new ArrayList<>(targets.size());
+              for (Target target : targets) {
+                if (target.notification() == null) {
+                  stillDue.add(target);
+                  continue;
+                }
+                Notification current = now.get(new DuePushes.Key(target.userId(), target.notification().id()));
+                if (current != null) stillDue.add(new Target(target.token(), target.userId(), current));
+              }
+              Set<String> tokens = new HashSet<>();
+              stillDue.forEach(target -> tokens.add(target.token()));
+              return owners(tokens).thenApply(owners -> stillOwned(stillDue, owners));
+            })
+        .thenApply(
+            owned -> {
+              Map<PushMessage, List<Target>> byMessage = new LinkedHashMap<>();
+              for (Target target : owned) {
+                PushMessage now = target.notification() == null ? message : PushMessage.of(target.notification(), settings);
+                byMessage.computeIfAbsent(now, m -> new ArrayList<>()).add(target);
+              }
+              return byMessage;
+            });
   }
 
   private List<Target> stillOwned(List<Target> targets, Map<String, String> owners) {
@@ -298,17 +344,17 @@ public final class PushDelivery {
                 }
               }
               if (again.isEmpty()) return CompletableFuture.completedFuture(settled);
-              // A retry leaves seconds after the first check: the device may have been signed in as another user
-              // meanwhile, so its owner is asked again.
-              return later(attempt, told, () -> stillOwnedNow(again))
+              return later(attempt, told, () -> stillDueNow(message, again))
                   .thenCompose(
-                      owned ->
-                          owned.isEmpty()
-                              ? CompletableFuture.completedFuture(List.<Settled>of())
-                              : sendToDevices(message, owned, attempt + 1))
+                      byMessage -> {
+                        List<CompletableFuture<List<Settled>>> retries = new ArrayList<>();
+                        byMessage.forEach(
+                            (now, owned) -> retries.add(sendToDevices(now, owned, attempt + 1).toCompletableFuture()));
+                        return Futures.all(retries);
+                      })
                   .thenApply(
                       retried -> {
-                        settled.addAll(retried);
+                        retried.forEach(settled::addAll);
                         return settled;
                       });
             });

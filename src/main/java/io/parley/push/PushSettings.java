@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * {@code parley.push}: how pushes are retried, grouped, checked against their tokens' owners, and linked;
- * {@code confirmTimeout} is how long a held push waits for its user's entity to confirm it; {@code presenceTimeout}
+ * {@code confirmTimeout} is how long a push waits for its user's entity to confirm it (a held one, until presence has
+ * settled); {@code presenceTimeout}
  * how long a batch's push waits for each node to say which of its users are online; {@code maxRetryAfter} the longest
  * wait FCM's {@code Retry-After} is obeyed for.
  */

@@ -165,12 +165,25 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   public record DeviceChangeTaken(long retryAfterMillis) implements CborSerializable {}
 
   /**
-   * Asked by the push projection about a push held while the entity settled ({@code NotificationAdded.pushHeld}):
-   * answered once presence has settled, yes if no session registered meanwhile and the notification is still unread.
+   * Asked by the push projection just before pushes of this user leave: which of {@code notificationIds} are still to
+   * be pushed, as they are now. Those in {@code heldIds} were held while the entity settled
+   * ({@code NotificationAdded.pushHeld}): the answer then waits for presence to settle. {@code notificationId} is
+   * a held one for nodes of earlier versions, which know only it (null: none held); both lists are null from them.
    */
-  public record ConfirmPush(String notificationId, ActorRef<PushConfirmed> replyTo) implements Command {}
+  public record ConfirmPush(
+      String notificationId, ActorRef<PushConfirmed> replyTo, List<String> notificationIds, List<String> heldIds)
+      implements Command {
+    public ConfirmPush(String notificationId, ActorRef<PushConfirmed> replyTo) {
+      this(notificationId, replyTo, null, null);
+    }
+  }
 
-  public record PushConfirmed(boolean push) implements CborSerializable {}
+  /**
+   * {@code push}: whether {@code notificationId} is pushed. {@code pushable}: the notifications asked about that are
+   * still unread, as they are now (an edit shows), held ones only if no session came back; null when not asked, and
+   * from nodes of earlier versions.
+   */
+  public record PushConfirmed(boolean push, List<Notification> pushable) implements CborSerializable {}
 
   public record Devices(List<Device> devices) implements CborSerializable {}
 
@@ -693,22 +706,35 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return timers.isTimerActive(Internal.SETTLED);
   }
 
+  /** Pushes that were not held are answered at once: only a held one's answer depends on who comes back. */
   private Effect<Event, State> onConfirmPush(State state, ConfirmPush confirm) {
-    confirmsAwaitingSettle.add(confirm);
-    if (!settling()) answerConfirms(state);
+    boolean held = confirm.notificationId() != null || (confirm.heldIds() != null && !confirm.heldIds().isEmpty());
+    if (held && settling()) confirmsAwaitingSettle.add(confirm);
+    else confirm.replyTo().tell(confirmation(state, confirm));
     return Effect().none();
   }
 
-  /**
-   * A held push goes out if no session came back while presence settled, and the notification is still there to
-   * push: unread, and not replaced by a newer one (which has a push of its own).
-   */
   private void answerConfirms(State state) {
-    for (ConfirmPush confirm : confirmsAwaitingSettle) {
-      Notification n = state.inbox().find(confirm.notificationId());
-      confirm.replyTo().tell(new PushConfirmed(!sessionCameBack && n != null && n.unread()));
-    }
+    for (ConfirmPush confirm : confirmsAwaitingSettle) confirm.replyTo().tell(confirmation(state, confirm));
     confirmsAwaitingSettle.clear();
+  }
+
+  /**
+   * A push goes out if its notification is still there to push: unread (a deleted message's notification is a read
+   * tombstone), and not replaced by a newer one (which has a push of its own); a held one only if no session came
+   * back while presence settled.
+   */
+  private PushConfirmed confirmation(State state, ConfirmPush confirm) {
+    Notification asked = confirm.notificationId() == null ? null : state.inbox().find(confirm.notificationId());
+    boolean push = !sessionCameBack && asked != null && asked.unread();
+    if (confirm.notificationIds() == null) return new PushConfirmed(push, null);
+    List<String> held = confirm.heldIds() == null ? List.of() : confirm.heldIds();
+    List<Notification> pushable = new ArrayList<>();
+    for (String id : confirm.notificationIds()) {
+      Notification n = state.inbox().find(id);
+      if (n != null && n.unread() && !(sessionCameBack && held.contains(id))) pushable.add(n);
+    }
+    return new PushConfirmed(push, pushable);
   }
 
   private int keyWindow(Inbox.KeyWindow window) {

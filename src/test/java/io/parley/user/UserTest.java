@@ -181,6 +181,23 @@ class UserTest {
   }
 
   @Test
+  void answersAtOnceWhichPushesAreStillDueAsTheirNotificationsAreNow() {
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), User.create("u-due", shard.ref(), settings(10, 10, 2, Duration.ofMinutes(1))));
+    String read = notify("job_match", "Read on another device", null).notificationId();
+    String unread = notify("job_match", "Still unread", null).notificationId();
+    kit.<StatusReply<UnreadCount>>runCommand(r -> new MarkNotificationsRead(read, r));
+
+    TestProbe<PushConfirmed> projection = testKit.createTestProbe();
+    kit.runCommand(new ConfirmPush(null, projection.ref(), List.of(read, unread, "n99"), List.of()));
+
+    // None was held: the answer does not wait for presence to settle (a minute here).
+    assertThat(projection.receiveMessage(Duration.ofSeconds(3)).pushable())
+        .extracting(Inbox.Notification::title)
+        .containsExactly("Still unread");
+  }
+
+  @Test
   void presenceSettlesFromTheEndOfRecoveryNotFromTheStart() {
     kit = EventSourcedBehaviorTestKit.create(
         testKit.system(), User.create("u-slow", shard.ref(), settings(10, 10, 2, Duration.ofSeconds(2))));
