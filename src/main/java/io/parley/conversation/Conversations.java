@@ -276,7 +276,9 @@ public final class Conversations {
                       ? Math.min(before, held.lastSeq() + 1)
                       : held.messages().get(0).seq();
               int missing = (int) Math.min(limit - held.messages().size(), lowestHeld - 1);
-              if (missing <= 0) {
+              // A page the entity cut short for its size stops there: what it left out is still in its window, and
+              // the read side may not have caught up with it (nor with its deletes and edits).
+              if (missing <= 0 || lowestHeld > held.oldestHeldSeq()) {
                 return CompletableFuture.completedFuture(
                     new HistoryPage(held.messages(), held.lastSeq(), lowestHeld > 1));
               }

@@ -179,8 +179,8 @@ final class OrderedDelivery {
    * dropped, or a held one makes room, and history is fetched past it again. A typing notice is dropped (it is stale
    * by then). A receipt replaces an earlier one of the same user and kind, which it moves past. An edit or a delete
    * comes from no history fetch, since the device may have the message already: it replaces an earlier change of the
-   * same message, or takes the place of a held message, and else is kept beyond the bound, which only edits of that
-   * many different messages during one fill could reach.
+   * same message, or takes the place of a held message, and else is kept beyond the bound, up to twice it, which
+   * only edits of that many different messages during one fill could reach.
    */
   private void hold(Conversation.Notice notice, Track track) {
     if (track.held.size() < MAX_HELD) {
@@ -203,7 +203,9 @@ final class OrderedDelivery {
               held -> held instanceof Conversation.MessageChangedNotice earlier
                   && earlier.message().messageId().equals(messageId));
       if (!replaced) makeRoomFromMessages(track);
-      track.held.add(change);
+      // Past twice the bound only edits of that many different messages during one fill remain: the newest are
+      // dropped rather than let one sender grow every member's session without limit.
+      if (replaced || track.held.size() < 2 * MAX_HELD) track.held.add(change);
     }
     // A typing notice is dropped.
   }

@@ -399,7 +399,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   /**
    * Far more notices than reach one user in the seconds after a move; past it the oldest go, and a session that
-   * registers later finds that gap when the next message of its conversation comes.
+   * registers later misses them unless it follows their conversation (its resync then fetches them).
    */
   private static final int REPLAYED_AFTER_START = 1000;
 
@@ -438,7 +438,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * Notifications stored while presence settled with no session known to tell: the session that comes back (and
    * so drops their pushes) is told them instead; its resync refetches conversations only.
    */
-  private final List<String> untoldWhileSettling = new ArrayList<>();
+  private final Map<String, String> untoldWhileSettling = new java.util.LinkedHashMap<>();
   /**
    * What reached this user's devices since the entity started, until {@code presence-settle} after it: after a move
    * or a crash, sessions register again over that time, and a notice that came before a session registered would
@@ -644,13 +644,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     Inbox.Collapse collapse = state.inbox().collapsing(message.conversationId());
     Draft draft = MessageNotifications.draft(command.notice(), collapse.count());
-    NotificationAdded added = added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null);
+    NotificationAdded added = added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null, true);
     return Effect()
         .persist(added)
         .thenRun(
             s -> {
               // A session that comes back while presence settles is told it, as it would be of any other kind.
-              if (sessions.isEmpty() && settling()) untoldWhileSettling.add(added.notification().id());
+              if (sessions.isEmpty() && settling()) rememberUntold(added);
               command.replyTo().tell(Done.getInstance());
             });
   }
@@ -661,24 +661,35 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     Inbox.Collapse collapse = state.inbox().collapsing(notify.draft().collapseKey());
     NotificationAdded added =
-        added(state, notify.draft(), collapse, notify.idempotencyKey(), Inbox.KeyWindow.SENDS, notify.batchId());
+        added(state, notify.draft(), collapse, notify.idempotencyKey(), Inbox.KeyWindow.SENDS, notify.batchId(), false);
     return Effect()
         .persist(added)
         .thenRun(
             s -> {
               int unread = s.inbox().unreadCount();
-              if (sessions.isEmpty() && settling()) untoldWhileSettling.add(added.notification().id());
+              if (sessions.isEmpty() && settling()) rememberUntold(added);
               tellSessions(new NotificationNotice(added.notification(), unread, added.replacedId()));
               notify.replyTo().tell(StatusReply.success(new Notified(added.notification().id(), false, unread)));
             });
   }
 
+  /**
+   * What a device back after the settle must drop for it: the notification it replaced, or, when that one was itself
+   * untold, what that one replaced (the device never saw it).
+   */
+  private void rememberUntold(NotificationAdded added) {
+    String replaced = added.replacedId();
+    if (replaced != null && untoldWhileSettling.containsKey(replaced)) replaced = untoldWhileSettling.remove(replaced);
+    untoldWhileSettling.put(added.notification().id(), replaced);
+  }
+
   /** Those still unread, oldest first, as they would have been told. */
   private void tellUntold(State state, ActorRef<ToSession> session) {
-    for (String id : untoldWhileSettling) {
-      Notification n = state.inbox().find(id);
-      if (n != null && n.unread()) session.tell(new NotificationNotice(n, state.inbox().unreadCount(), null));
-    }
+    untoldWhileSettling.forEach(
+        (id, replacedId) -> {
+          Notification n = state.inbox().find(id);
+          if (n != null && n.unread()) session.tell(new NotificationNotice(n, state.inbox().unreadCount(), replacedId));
+        });
     untoldWhileSettling.clear();
   }
 
@@ -687,8 +698,20 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   }
 
   /** The event for a new notification: its id, what it collapses and drops, and the devices to push to if nobody is online. */
+  /**
+   * {@code presenceKnown}: the sender already found that no session of this user is connected on any node (as the
+   * message inboxes do before they notify), so a push need not wait for presence to settle: an entity started by
+   * that very notice (it had passivated, having no sessions) would otherwise hold its push, and with it every other
+   * push of the same group, for the whole settle.
+   */
   private NotificationAdded added(
-      State state, Draft draft, Inbox.Collapse collapse, String idempotencyKey, Inbox.KeyWindow window, String batchId) {
+      State state,
+      Draft draft,
+      Inbox.Collapse collapse,
+      String idempotencyKey,
+      Inbox.KeyWindow window,
+      String batchId,
+      boolean presenceKnown) {
     Notification notification = draft.toNotification(state.inbox().nextId(), collapse.count());
     boolean pushed = draft.pushed(settings.pushedKinds());
     List<Device> pushTo = pushed && sessions.isEmpty() ? state.devices() : List.of();
@@ -698,7 +721,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
         inbox.evictedBy(collapse.replacedId(), settings.inboxSize()),
         inbox.keys(window).forgottenBy(idempotencyKey, keyWindow(window)),
         window,
-        !pushTo.isEmpty() && settling());
+        !pushTo.isEmpty() && settling() && !presenceKnown);
   }
 
   /** Just started: sessions still connected to this user may not have registered again yet. */

@@ -168,6 +168,18 @@ class OrderedDeliveryTest {
   }
 
   @Test
+  void editsOfEverMoreMessagesDuringOneFillAreBoundedToo() {
+    delivery.notice(notice(1));
+    delivery.notice(notice(3)); // a gap: held from here
+    for (long seq = 1; seq <= 3L * OrderedDelivery.MAX_HELD; seq++) {
+      delivery.notice(new Conversation.MessageChangedNotice(message(seq).edited("edit " + seq, Instant.EPOCH)));
+    }
+    delivery.page("c", List.of(message(2), message(3)), false);
+    delivery.page("c", List.of(), false); // the held message that gave way, asked for again
+    assertThat(out.stream().filter(e -> e.startsWith("changed"))).hasSize(2 * OrderedDelivery.MAX_HELD);
+  }
+
+  @Test
   void aReconnectingDevicesJoinDecidesWhereItStandsNotTheFirstLiveMessage() {
     OrderedDelivery fresh = new OrderedDelivery(port);
     fresh.notice(notice(8));

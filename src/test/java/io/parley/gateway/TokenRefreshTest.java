@@ -32,12 +32,14 @@ class TokenRefreshTest {
   @Test
   void aRefreshStillBeingVerifiedWhenTheOldTokenExpiresKeepsTheSessionOpen() throws InterruptedException {
     Map<String, Object> shortLived = project.userClaims("refresher");
-    Instant expiry = Instant.now().plusSeconds(2);
+    // Far enough ahead that signing in on a slow machine ends well before it.
+    Instant expiry = Instant.ofEpochSecond(Instant.now().plusSeconds(6).getEpochSecond());
     shortLived.put("exp", expiry.getEpochSecond());
     Map<String, Object> fresh = project.userClaims("refresher");
     try (WsClient client = WsClient.signedIn(project.node(), project.hs256(shortLived))) {
+      Thread.sleep(Math.max(0, Duration.between(Instant.now(), expiry).toMillis() - 2000));
       // The fresh token is signed with a key from the JWKS, which the node has not fetched yet; the fetch is held
-      // until well past the old token's expiry.
+      // until past the old token's expiry (and within the 5 s a fetch may take).
       CountDownLatch held = project.jwks().holdAnswers();
       client.send("{\"type\":\"auth\",\"ref\":\"refresh\",\"token\":\"" + project.rs256(fresh) + "\"}");
       Thread.sleep(Math.max(0, Duration.between(Instant.now(), expiry).toMillis()) + 1500);

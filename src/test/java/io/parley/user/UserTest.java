@@ -150,6 +150,10 @@ class UserTest {
         (NotificationAdded) kit.<StatusReply<Notified>>runCommand(r -> new Notify(draft("job_match", "Match"), null, null, r)).event();
     assertThat(held.pushTo()).extracting(Device::token).containsExactly("phone");
     assertThat(held.pushHeld()).isTrue();
+    // A message's notification is not held: every node was just asked whether the user has a session open.
+    NotificationAdded message = (NotificationAdded) offline(message("m1", 1, "bo", "hello")).event();
+    assertThat(message.pushTo()).extracting(Device::token).containsExactly("phone");
+    assertThat(message.pushHeld()).isFalse();
 
     TestProbe<PushConfirmed> projection = testKit.createTestProbe();
     kit.runCommand(new ConfirmPush(held.notification().id(), projection.ref()));
@@ -315,6 +319,32 @@ class UserTest {
         .as("typing is not replayed: it is stale by now")
         .isInstanceOf(Conversation.ReceiptNotice.class);
     second.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aNotificationThatCollapsedAnotherWhilePresenceSettledTellsTheDeviceWhichOneToDrop() {
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), User.create("u-collapse", shard.ref(), settings(10, 10, 2, Duration.ofMinutes(1))));
+    TestProbe<ToSession> before = testKit.createTestProbe();
+    kit.runCommand(new Connect("s1", before.ref(), System.currentTimeMillis()));
+    before.expectMessageClass(Welcome.class);
+    String first =
+        kit.<StatusReply<Notified>>runCommand(r -> new Notify(collapsing("Ana likes your post", "likes"), "k1", null, r))
+            .reply()
+            .getValue()
+            .notificationId();
+    String firstId = before.expectMessageClass(NotificationNotice.class).notification().id();
+    assertThat(firstId).isEqualTo(first);
+
+    // The entity moves: its sessions register again only after the next notification collapsed the first.
+    kit.restart();
+    kit.<StatusReply<Notified>>runCommand(r -> new Notify(collapsing("Ana and Bo like your post", "likes"), "k2", null, r));
+    TestProbe<ToSession> after = testKit.createTestProbe();
+    kit.runCommand(new Connect("s2", after.ref(), System.currentTimeMillis()));
+    after.expectMessageClass(Welcome.class);
+    NotificationNotice told = after.expectMessageClass(NotificationNotice.class);
+    assertThat(told.notification().title()).isEqualTo("Ana and Bo like your post");
+    assertThat(told.replacedId()).isEqualTo(firstId);
   }
 
   @Test
@@ -499,6 +529,10 @@ class UserTest {
 
   private static Draft draft(String kind, String title) {
     return new Draft(kind, title, "", "{\"x\":1}", null, null);
+  }
+
+  private static Draft collapsing(String title, String collapseKey) {
+    return new Draft("like", title, "", "{\"x\":1}", null, collapseKey);
   }
 
   /** The message as it reaches the inbox from the journal ({@code notification.MessageInboxes}). */
