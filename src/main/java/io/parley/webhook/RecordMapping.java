@@ -10,6 +10,16 @@ import io.parley.matching.JobPosting;
 import io.parley.matching.Level;
 import io.parley.matching.Locations;
 import io.parley.matching.Skills;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,9 +49,24 @@ public final class RecordMapping {
 
   private static final Pattern LIST_SEPARATOR = Pattern.compile("[,;]");
   private static final List<String> JOB_FIELDS =
-      List.of("id", "title", "company", "skills", "level", "location", "remote", "job-type", "status");
+      List.of("id", "title", "company", "skills", "level", "location", "remote", "job-type", "status", "version");
   private static final List<String> CANDIDATE_FIELDS =
-      List.of("id", "user-id", "skills", "level", "years", "location", "open-to-remote", "job-alerts");
+      List.of("id", "user-id", "skills", "level", "years", "location", "open-to-remote", "job-alerts", "version");
+  /**
+   * A timestamp as PostgreSQL writes one into JSON ({@code 2026-11-22T10:00:00.123456+00:00}), with {@code Z}, an
+   * offset of hours only, or a space for the {@code T} as in its text output; without an offset (a column of type
+   * timestamp) it is taken as UTC, the same for every event of the column, so versions still compare.
+   */
+  private static final DateTimeFormatter TIMESTAMP =
+      new DateTimeFormatterBuilder()
+          .parseCaseInsensitive()
+          .append(DateTimeFormatter.ISO_LOCAL_DATE)
+          .appendLiteral('T')
+          .append(DateTimeFormatter.ISO_LOCAL_TIME)
+          .optionalStart()
+          .appendOffset("+HH:mm", "Z")
+          .optionalEnd()
+          .toFormatter();
 
   /** Field name to the columns that may hold it, read once: a missing key fails at start, not per webhook. */
   private final Map<String, List<String>> jobs;
@@ -72,6 +97,27 @@ public final class RecordMapping {
 
   public String candidateId(JsonNode row, String where) {
     return id(row, where, candidates.get("id"));
+  }
+
+  /**
+   * The row's version (its {@code updated_at}), which orders the row's events; null when no version column is
+   * configured or the row has none, and its events are then applied in the order they arrive.
+   */
+  public Instant jobVersion(JsonNode row, String where) {
+    return new Row(row, where).timestamp(jobs.get("version"));
+  }
+
+  public Instant candidateVersion(JsonNode row, String where) {
+    return new Row(row, where).timestamp(candidates.get("version"));
+  }
+
+  /** Whether a version column is configured; a DELETE without a version then still leaves a tombstone. */
+  public boolean jobsVersioned() {
+    return !jobs.get("version").isEmpty();
+  }
+
+  public boolean candidatesVersioned() {
+    return !candidates.get("version").isEmpty();
   }
 
   public JobPosting job(JsonNode row, String where, Skills skills) {
@@ -178,6 +224,27 @@ public final class RecordMapping {
       }
       if (!Double.isFinite(number) || number < 0) throw bad(column, "must be a number of at least 0");
       return number;
+    }
+
+    /** To the microsecond, PostgreSQL's precision and that of the job store's column, so both compare alike. */
+    Instant timestamp(List<String> columns) {
+      String column = column(columns);
+      if (column == null) return null;
+      JsonNode value = row.get(column);
+      String problem = "must be a timestamp such as 2026-11-22T10:00:00.123456+00:00";
+      if (!value.isTextual()) throw bad(column, problem);
+      String text = value.asText().trim();
+      if (text.length() > 10 && text.charAt(10) == ' ') text = text.substring(0, 10) + 'T' + text.substring(11);
+      try {
+        TemporalAccessor parsed = TIMESTAMP.parse(text);
+        Instant instant =
+            parsed.isSupported(ChronoField.OFFSET_SECONDS)
+                ? OffsetDateTime.from(parsed).toInstant()
+                : LocalDateTime.from(parsed).toInstant(ZoneOffset.UTC);
+        return instant.truncatedTo(ChronoUnit.MICROS);
+      } catch (DateTimeException e) {
+        throw bad(column, problem);
+      }
     }
 
     Boolean bool(List<String> columns) {

@@ -13,6 +13,7 @@ import io.parley.matching.JobPosting;
 import io.parley.matching.Level;
 import io.parley.matching.MatchingSettings;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,49 @@ class RecordMappingTest {
     assertThat(job.remote()).isTrue();
     assertThat(job.city()).isNull();
     assertThat(job.open()).isFalse();
+  }
+
+  @Test
+  void aVersionIsReadAsPostgreSQLWritesATimestampToTheMicrosecond() throws Exception {
+    RecordMapping mapping = WebhookSettings.fromConfig(ParleyConfig.load(), false).mapping();
+
+    assertThat(version(mapping, "\"2026-11-22T10:00:00.123456+00:00\""))
+        .isEqualTo(Instant.parse("2026-11-22T10:00:00.123456Z"));
+    assertThat(version(mapping, "\"2026-11-22 12:00:00.5+02\"")).isEqualTo(Instant.parse("2026-11-22T10:00:00.5Z"));
+    assertThat(version(mapping, "\"2026-11-22T10:00:00.123456789Z\""))
+        .isEqualTo(Instant.parse("2026-11-22T10:00:00.123456Z"));
+    assertThat(version(mapping, "\"2026-11-22T10:00:00\"")).as("a timestamp without time zone, as UTC")
+        .isEqualTo(Instant.parse("2026-11-22T10:00:00Z"));
+    assertThat(version(mapping, "null")).isNull();
+    assertThat(mapping.candidatesVersioned()).isTrue();
+  }
+
+  @Test
+  void aMalformedVersionIsTheSendersErrorNamingTheColumn() {
+    RecordMapping mapping = WebhookSettings.fromConfig(ParleyConfig.load(), false).mapping();
+
+    for (String bad : List.of("\"yesterday\"", "\"2026-13-01T00:00:00Z\"", "\"infinity\"", "1732269600", "true")) {
+      assertThatThrownBy(() -> version(mapping, bad))
+          .as(bad)
+          .isInstanceOf(ApiException.class)
+          .hasMessageContaining("field 'old_record.updated_at' must be a timestamp");
+    }
+  }
+
+  @Test
+  void withoutAVersionColumnRowsHaveNoVersion() throws Exception {
+    RecordMapping mapping =
+        WebhookSettings.fromConfig(
+                ParleyConfig.load(ConfigFactory.parseString("parley.webhook.columns.jobs.version = []")), false)
+            .mapping();
+    JsonNode row = Json.MAPPER.readTree("{\"id\":\"j1\",\"updated_at\":\"not even a time\"}");
+
+    assertThat(mapping.jobVersion(row, "record")).isNull();
+    assertThat(mapping.jobsVersioned()).isFalse();
+  }
+
+  private static Instant version(RecordMapping mapping, String value) throws Exception {
+    return mapping.candidateVersion(Json.MAPPER.readTree("{\"id\":\"c1\",\"updated_at\":" + value + "}"), "old_record");
   }
 
   @Test
