@@ -113,6 +113,8 @@ CREATE TABLE IF NOT EXISTS parley_message_tombstone (
 -- Supabase webhooks and job matching. Jobs as last seen, for re-matching a changed candidate against recent jobs;
 -- skills are the normalized index keys, comma-separated, and parley_job_skill indexes them. posted_at is when the job
 -- last opened (inserted open, published from a draft, or reopened): recent jobs are those opened recently.
+-- row_version is the row's own version (parley.webhook.columns.jobs.version, its updated_at) as last applied, null
+-- when unknown, and row_deleted says the last event applied was a DELETE: an older INSERT or UPDATE is then ignored.
 CREATE TABLE IF NOT EXISTS parley_job (
   job_id VARCHAR(200) PRIMARY KEY,
   title VARCHAR(1000),
@@ -125,8 +127,15 @@ CREATE TABLE IF NOT EXISTS parley_job (
   job_type VARCHAR(100),
   is_open BOOLEAN NOT NULL,
   posted_at TIMESTAMP WITH TIME ZONE NOT NULL,
-  updated_at TIMESTAMP WITH TIME ZONE NOT NULL
+  updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  row_version TIMESTAMP WITH TIME ZONE,
+  row_deleted BOOLEAN DEFAULT FALSE NOT NULL
 );
+
+-- Tables created before row versions get them in place; their rows start with none, as if stored in arrival order.
+ALTER TABLE parley_job ADD COLUMN IF NOT EXISTS row_version TIMESTAMP WITH TIME ZONE;
+
+ALTER TABLE parley_job ADD COLUMN IF NOT EXISTS row_deleted BOOLEAN DEFAULT FALSE NOT NULL;
 
 CREATE INDEX IF NOT EXISTS parley_job_posted_idx ON parley_job (posted_at);
 
@@ -157,13 +166,13 @@ CREATE INDEX IF NOT EXISTS parley_job_match_candidate_idx ON parley_job_match (c
 
 CREATE INDEX IF NOT EXISTS parley_job_match_claim_idx ON parley_job_match (claimed_by);
 
--- Durable counters of GET /api/jobs/notify/status: matched, notified, failed.
+-- Durable counters of GET /api/jobs/notify/status: matched, notified, failed, stale.
 CREATE TABLE IF NOT EXISTS parley_match_counter (
   name VARCHAR(32) PRIMARY KEY,
   counter_value BIGINT NOT NULL
 );
 
-MERGE INTO parley_match_counter c USING (VALUES ('matched'), ('notified'), ('failed')) AS v(name) ON c.name = v.name
+MERGE INTO parley_match_counter c USING (VALUES ('matched'), ('notified'), ('failed'), ('stale')) AS v(name) ON c.name = v.name
   WHEN NOT MATCHED THEN INSERT (name, counter_value) VALUES (v.name, 0);
 
 -- Every user's push tokens, projected from the users' device events, so that a push to many users reads their

@@ -1,11 +1,14 @@
 package io.parley.matching;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One partition's candidates with an inverted index from skill to candidates, so that matching a job touches only
@@ -31,6 +34,14 @@ public final class CandidateIndex {
   private String[] cities = new String[256];
   private byte[] flags = new byte[256];
   private String[] userIds = new String[256];
+  /** Each slot's version (its row's updated_at), null when its event carried none: see {@link RowVersions}. */
+  private Instant[] versions = new Instant[256];
+  /**
+   * The version of each deleted candidate, oldest deletion first, at most {@code maxTombstones}: an INSERT or UPDATE
+   * that was sent before the DELETE and arrives after it must not bring the candidate back.
+   */
+  private final LinkedHashMap<String, Instant> tombstones = new LinkedHashMap<>();
+  private final int maxTombstones;
   /**
    * The slots one match touched, kept between matches: a popular job touches most of the partition, and a list
    * grown afresh each time was tens of megabytes of garbage per job, whose collections were the slowest matches.
@@ -39,6 +50,15 @@ public final class CandidateIndex {
   private final Postings freeSlots = new Postings();
   private int forgottenSinceCompaction;
   private int used;
+
+  /** An index that remembers no deletion: events apply in the order they come, as for tables without a version. */
+  public CandidateIndex() {
+    this(0);
+  }
+
+  public CandidateIndex(int maxTombstones) {
+    this.maxTombstones = maxTombstones;
+  }
 
   public int size() {
     return slotOf.size();
@@ -54,11 +74,37 @@ public final class CandidateIndex {
     return slot != null && profiles[slot].equals(profile);
   }
 
+  /** Whether exactly this profile, of this version, is indexed: indexing it again would change nothing. */
+  public boolean holds(CandidateProfile profile, Instant version) {
+    return holds(profile) && Objects.equals(versions[slotOf.get(profile.candidateId())], version);
+  }
+
   public boolean contains(String candidateId) {
     return slotOf.containsKey(candidateId);
   }
 
+  /** The version of the candidate's profile, or of their tombstone when deleted; null when unknown. */
+  public Instant versionOf(String candidateId) {
+    Integer slot = slotOf.get(candidateId);
+    return slot != null ? versions[slot] : tombstones.get(candidateId);
+  }
+
+  /** Whether a profile of this version is newer than what the index holds of the candidate (RowVersions). */
+  public boolean isNewer(String candidateId, Instant version) {
+    return RowVersions.writes(version, versionOf(candidateId), !contains(candidateId));
+  }
+
+  /** Whether a deletion of this version is newer than what the index holds of the candidate. */
+  public boolean isNewerDeletion(String candidateId, Instant version) {
+    return RowVersions.deletes(version, versionOf(candidateId));
+  }
+
   public void put(CandidateProfile profile) {
+    put(profile, null);
+  }
+
+  public void put(CandidateProfile profile, Instant version) {
+    tombstones.remove(profile.candidateId());
     Integer slot = slotOf.get(profile.candidateId());
     if (slot != null) {
       unpost(profiles[slot], slot);
@@ -72,11 +118,23 @@ public final class CandidateIndex {
     levels[slot] = compact.level() == null ? NO_LEVEL : (byte) compact.level().ordinal();
     cities[slot] = compact.city();
     userIds[slot] = compact.userId();
+    versions[slot] = version;
     flags[slot] = (byte) ((compact.openToRemote() ? OPEN_TO_REMOTE : 0) | (compact.jobAlerts() ? JOB_ALERTS : 0));
     for (String skill : compact.skills()) postings.computeIfAbsent(skill, s -> new Postings()).add(slot);
   }
 
   public void remove(String candidateId) {
+    remove(candidateId, null);
+  }
+
+  /** Removes the candidate, and when {@code tombstone} is not null remembers their deletion at that version. */
+  public void remove(String candidateId, Instant tombstone) {
+    if (tombstone != null && maxTombstones > 0) {
+      // Removed first, so that a deletion deleted again counts as the newest.
+      tombstones.remove(candidateId);
+      tombstones.put(candidateId, tombstone);
+      if (tombstones.size() > maxTombstones) tombstones.remove(tombstones.keySet().iterator().next());
+    }
     Integer slot = slotOf.remove(candidateId);
     if (slot == null) return;
     unpost(profiles[slot], slot);
@@ -84,6 +142,7 @@ public final class CandidateIndex {
     flags[slot] = 0;
     cities[slot] = null;
     userIds[slot] = null;
+    versions[slot] = null;
     freeSlots.add(slot);
     forgotten();
   }
@@ -112,6 +171,18 @@ public final class CandidateIndex {
     List<CandidateProfile> all = new ArrayList<>(size());
     for (int slot = 0; slot < used; slot++) if (profiles[slot] != null) all.add(profiles[slot]);
     return all;
+  }
+
+  /** The version of each of {@link #profiles()}, in the same order, null where unknown; for a snapshot. */
+  public List<Instant> versions() {
+    List<Instant> all = new ArrayList<>(size());
+    for (int slot = 0; slot < used; slot++) if (profiles[slot] != null) all.add(versions[slot]);
+    return all;
+  }
+
+  /** The deleted candidates' versions, oldest deletion first; for a snapshot. */
+  public Map<String, Instant> tombstones() {
+    return new LinkedHashMap<>(tombstones);
   }
 
   /**
@@ -217,6 +288,7 @@ public final class CandidateIndex {
       cities = Arrays.copyOf(cities, used * 2);
       flags = Arrays.copyOf(flags, used * 2);
       userIds = Arrays.copyOf(userIds, used * 2);
+      versions = Arrays.copyOf(versions, used * 2);
     }
     return used++;
   }

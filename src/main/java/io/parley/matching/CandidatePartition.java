@@ -1,6 +1,5 @@
 package io.parley.matching;
 
-import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
@@ -18,6 +17,7 @@ import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import io.parley.CborSerializable;
 import io.parley.Texts;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,10 +37,21 @@ public final class CandidatePartition
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Adds the candidate or replaces their profile; a profile identical to the indexed one persists nothing. */
-  public record Index(CandidateProfile profile, ActorRef<Done> replyTo) implements Command {}
+  /**
+   * Adds the candidate or replaces their profile, unless the index holds a newer {@code version} of them (null: none
+   * known, applied in arrival order), or their deletion at a version as new; replies whether it applied. A profile
+   * identical to the indexed one, of the same version, persists nothing.
+   */
+  public record Index(CandidateProfile profile, Instant version, ActorRef<Boolean> replyTo) implements Command {}
 
-  public record Remove(String candidateId, ActorRef<Done> replyTo) implements Command {}
+  /**
+   * Removes the candidate unless the index holds a newer version of them, and remembers the deletion (even of a
+   * candidate it never held, whose INSERT may still arrive) at {@code version}, or when that is null at the newest
+   * of their known version and {@code receivedAt}; {@code receivedAt} null (a table without versions) remembers
+   * nothing. Replies whether it applied.
+   */
+  public record Remove(String candidateId, Instant version, Instant receivedAt, ActorRef<Boolean> replyTo)
+      implements Command {}
 
   /**
    * The matches ranked after {@code after} (from the best when null), at most {@code limit}. A page resumes after the
@@ -79,12 +90,20 @@ public final class CandidatePartition
 
   public sealed interface Event extends CborSerializable {}
 
-  public record CandidateIndexed(CandidateProfile profile) implements Event {}
+  /** {@code version} is null in events persisted before versions, and for rows without one. */
+  public record CandidateIndexed(CandidateProfile profile, Instant version) implements Event {}
 
-  public record CandidateRemoved(String candidateId) implements Event {}
+  /** {@code tombstone}: the version the deletion is remembered at; null remembers nothing (and before versions). */
+  public record CandidateRemoved(String candidateId, Instant tombstone) implements Event {}
 
-  /** The snapshot form of the index: its profiles; the postings are rebuilt from them. */
-  public record Snapshot(List<CandidateProfile> profiles) implements CborSerializable {}
+  /**
+   * The snapshot form of the index: its profiles, the postings being rebuilt from them; the version of each profile
+   * in the same order; and the remembered deletions, oldest first. Snapshots taken before versions have neither (null).
+   */
+  public record Snapshot(List<CandidateProfile> profiles, List<Instant> versions, List<Tombstone> tombstones)
+      implements CborSerializable {}
+
+  public record Tombstone(String candidateId, Instant version) implements CborSerializable {}
 
   // ---------------------------------------------------------------- setup
 
@@ -132,7 +151,7 @@ public final class CandidatePartition
 
   @Override
   public CandidateIndex emptyState() {
-    return new CandidateIndex();
+    return new CandidateIndex(settings.tombstones());
   }
 
   @Override
@@ -145,14 +164,14 @@ public final class CandidatePartition
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(CandidateIndex index) {
-        return new Snapshot(index.profiles());
+        List<Tombstone> tombstones = new ArrayList<>();
+        index.tombstones().forEach((id, version) -> tombstones.add(new Tombstone(id, version)));
+        return new Snapshot(index.profiles(), index.versions(), tombstones);
       }
 
       @Override
       public CandidateIndex fromJournal(Object from) {
-        CandidateIndex index = new CandidateIndex();
-        for (CandidateProfile profile : ((Snapshot) from).profiles()) index.put(profile);
-        return index;
+        return restore((Snapshot) from, settings.tombstones());
       }
     };
   }
@@ -168,18 +187,37 @@ public final class CandidatePartition
         .build();
   }
 
+  /** The index a snapshot holds; one taken before versions restores with none, and no deletion remembered. */
+  static CandidateIndex restore(Snapshot snapshot, int maxTombstones) {
+    CandidateIndex index = new CandidateIndex(maxTombstones);
+    List<CandidateProfile> profiles = snapshot.profiles();
+    List<Instant> versions = snapshot.versions();
+    boolean versioned = versions != null && versions.size() == profiles.size();
+    for (int i = 0; i < profiles.size(); i++) index.put(profiles.get(i), versioned ? versions.get(i) : null);
+    if (snapshot.tombstones() != null) {
+      for (Tombstone tombstone : snapshot.tombstones()) index.remove(tombstone.candidateId(), tombstone.version());
+    }
+    return index;
+  }
+
   private ReplyEffect<Event, CandidateIndex> index(CandidateIndex index, Index command) {
-    if (index.holds(command.profile())) return Effect().reply(command.replyTo(), Done.getInstance());
+    CandidateProfile profile = command.profile();
+    if (!index.isNewer(profile.candidateId(), command.version())) return Effect().reply(command.replyTo(), false);
+    if (index.holds(profile, command.version())) return Effect().reply(command.replyTo(), true);
     return Effect()
-        .persist(new CandidateIndexed(command.profile()))
-        .thenReply(command.replyTo(), state -> Done.getInstance());
+        .persist(new CandidateIndexed(profile, command.version()))
+        .thenReply(command.replyTo(), state -> true);
   }
 
   private ReplyEffect<Event, CandidateIndex> remove(CandidateIndex index, Remove command) {
-    if (!index.contains(command.candidateId())) return Effect().reply(command.replyTo(), Done.getInstance());
+    String id = command.candidateId();
+    if (!index.isNewerDeletion(id, command.version())) return Effect().reply(command.replyTo(), false);
+    Instant tombstone = RowVersions.tombstone(command.version(), index.versionOf(id), command.receivedAt());
+    boolean changes = index.contains(id) || (tombstone != null && !tombstone.equals(index.versionOf(id)));
+    if (!changes) return Effect().reply(command.replyTo(), true);
     return Effect()
-        .persist(new CandidateRemoved(command.candidateId()))
-        .thenReply(command.replyTo(), state -> Done.getInstance());
+        .persist(new CandidateRemoved(id, tombstone))
+        .thenReply(command.replyTo(), state -> true);
   }
 
   private ReplyEffect<Event, CandidateIndex> findMatches(CandidateIndex index, FindMatches command) {
@@ -254,13 +292,13 @@ public final class CandidatePartition
         .onEvent(
             CandidateIndexed.class,
             (index, event) -> {
-              index.put(event.profile());
+              index.put(event.profile(), event.version());
               return index;
             })
         .onEvent(
             CandidateRemoved.class,
             (index, event) -> {
-              index.remove(event.candidateId());
+              index.remove(event.candidateId(), event.tombstone());
               return index;
             })
         .build();

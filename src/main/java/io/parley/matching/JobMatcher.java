@@ -1,6 +1,5 @@
 package io.parley.matching;
 
-import akka.Done;
 import akka.NotUsed;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -9,6 +8,7 @@ import akka.japi.Pair;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import io.parley.Futures;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,14 +28,16 @@ public final class JobMatcher {
     this.settings = settings;
   }
 
-  public CompletionStage<Done> index(CandidateProfile profile) {
+  /** Completes with whether the profile applied: false when the index holds a newer version of the candidate. */
+  public CompletionStage<Boolean> index(CandidateProfile profile, Instant version) {
     return Futures.direct(partition(profile.candidateId())
-        .ask(replyTo -> new CandidatePartition.Index(profile, replyTo), settings.askTimeout()));
+        .ask(replyTo -> new CandidatePartition.Index(profile, version, replyTo), settings.askTimeout()));
   }
 
-  public CompletionStage<Done> remove(String candidateId) {
+  /** Completes with whether the deletion applied; see {@link CandidatePartition.Remove}. */
+  public CompletionStage<Boolean> remove(String candidateId, Instant version, Instant receivedAt) {
     return Futures.direct(partition(candidateId)
-        .ask(replyTo -> new CandidatePartition.Remove(candidateId, replyTo), settings.askTimeout()));
+        .ask(replyTo -> new CandidatePartition.Remove(candidateId, version, receivedAt, replyTo), settings.askTimeout()));
   }
 
   /** Pages of the job's matches from all partitions, each page at most {@code page-size} long, none empty. */

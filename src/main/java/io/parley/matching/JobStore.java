@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,32 +28,37 @@ public final class JobStore {
   }
 
   /**
-   * Stores the job as it is at {@code at}. {@code posted_at} is when the job last opened: its insert, or the change
-   * that opened it (a draft published, a closed job reopened), since only from then can a candidate who signs up be
-   * matched to it; an edit of an open job leaves it, so the edit does not make the job new.
+   * Stores the job as it is at {@code at}, unless the stored row is of a newer {@code version} (see {@link
+   * RowVersions}; null: none known, stored in arrival order); returns whether it did. {@code posted_at} is when the
+   * job last opened: its insert, or the change that opened it (a draft published, a closed job reopened), since only
+   * from then can a candidate who signs up be matched to it; an edit of an open job leaves it, so the edit does not
+   * make the job new.
    */
-  public void upsert(JobPosting job, Instant at) {
-    Transactions.run(
+  public boolean upsert(JobPosting job, Instant version, Instant at) {
+    return Transactions.run(
         dataSource,
         connection -> {
+          Stored stored = stored(connection, job.jobId());
+          if (stored != null && !RowVersions.writes(version, stored.version(), stored.deleted())) return false;
           try (Sql sql = new Sql(connection)) {
             String skills = String.join(",", job.skills());
             String level = job.level() == null ? null : job.level().name();
-            int updated =
-                sql.update(
-                    // The CASE reads is_open as it was before this update, in PostgreSQL and H2 alike.
-                    "UPDATE parley_job SET title = ?, company = ?, skills = ?, level = ?, city = ?,"
-                        + " location_label = ?, remote = ?, job_type = ?, is_open = ?, updated_at = ?,"
-                        + " posted_at = CASE WHEN is_open = FALSE AND ? = TRUE THEN ? ELSE posted_at END"
-                        + " WHERE job_id = ?",
-                    job.title(), job.company(), skills, level, job.city(), job.locationLabel(), job.remote(),
-                    job.jobType(), job.open(), at, job.open(), at, job.jobId());
-            if (updated == 0) {
+            if (stored != null) {
+              sql.update(
+                  // The CASE reads is_open as it was before this update, in PostgreSQL and H2 alike.
+                  "UPDATE parley_job SET title = ?, company = ?, skills = ?, level = ?, city = ?,"
+                      + " location_label = ?, remote = ?, job_type = ?, is_open = ?, updated_at = ?,"
+                      + " posted_at = CASE WHEN is_open = FALSE AND ? = TRUE THEN ? ELSE posted_at END,"
+                      + " row_version = ?, row_deleted = FALSE WHERE job_id = ?",
+                  job.title(), job.company(), skills, level, job.city(), job.locationLabel(), job.remote(),
+                  job.jobType(), job.open(), at, job.open(), at, version, job.jobId());
+            } else {
               sql.update(
                   "INSERT INTO parley_job (job_id, title, company, skills, level, city, location_label, remote,"
-                      + " job_type, is_open, posted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      + " job_type, is_open, posted_at, updated_at, row_version, row_deleted)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)",
                   job.jobId(), job.title(), job.company(), skills, level, job.city(), job.locationLabel(),
-                  job.remote(), job.jobType(), job.open(), at, at);
+                  job.remote(), job.jobType(), job.open(), at, at, version);
             }
             sql.update("DELETE FROM parley_job_skill WHERE job_id = ?", job.jobId());
             for (String skill : job.skills()) {
@@ -60,21 +66,56 @@ public final class JobStore {
             }
             sql.flush();
           }
-          return null;
+          return true;
         });
   }
 
-  /** A deleted job stays for the record, closed: nobody is matched to it any more. */
-  public void close(String jobId, Instant at) {
-    Transactions.run(
+  /**
+   * A deleted job stays for the record, closed, so that nobody is matched to it any more, and as the tombstone that
+   * keeps an older INSERT or UPDATE arriving later from reopening it; a job never seen gets a row for that alone. The
+   * tombstone's version is the DELETE's, or with none the newest of the row's and {@code at} when {@code versioned}
+   * (see {@link RowVersions#tombstone}). Returns false, changing nothing, when the stored row is newer.
+   */
+  public boolean close(String jobId, Instant version, boolean versioned, Instant at) {
+    return Transactions.run(
         dataSource,
         connection -> {
+          Stored stored = stored(connection, jobId);
+          Instant known = stored == null ? null : stored.version();
+          if (!RowVersions.deletes(version, known)) return false;
+          Instant tombstone = RowVersions.tombstone(version, known, versioned ? at : null);
           try (Sql sql = new Sql(connection)) {
-            sql.update("UPDATE parley_job SET is_open = FALSE, updated_at = ? WHERE job_id = ?", at, jobId);
-            sql.update("DELETE FROM parley_job_skill WHERE job_id = ?", jobId);
+            if (stored != null) {
+              sql.update(
+                  "UPDATE parley_job SET is_open = FALSE, updated_at = ?, row_version = ?, row_deleted = TRUE"
+                      + " WHERE job_id = ?",
+                  at, tombstone, jobId);
+              sql.update("DELETE FROM parley_job_skill WHERE job_id = ?", jobId);
+            } else if (tombstone != null) {
+              sql.update(
+                  "INSERT INTO parley_job (job_id, skills, remote, is_open, posted_at, updated_at, row_version,"
+                      + " row_deleted) VALUES (?, '', FALSE, FALSE, ?, ?, ?, TRUE)",
+                  jobId, at, at, tombstone);
+            }
           }
-          return null;
+          return true;
         });
+  }
+
+  /** What decides whether an event of the job is newer: the version last applied, and whether it was a DELETE. */
+  private record Stored(Instant version, boolean deleted) {}
+
+  /** Locked until the transaction ends, for the rare moment two nodes run one slice's projection at once. */
+  private static Stored stored(Connection connection, String jobId) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement("SELECT row_version, row_deleted FROM parley_job WHERE job_id = ? FOR UPDATE")) {
+      Sql.bind(statement, jobId);
+      try (ResultSet rows = statement.executeQuery()) {
+        if (!rows.next()) return null;
+        Timestamp version = rows.getTimestamp(1);
+        return new Stored(version == null ? null : version.toInstant(), rows.getBoolean(2));
+      }
+    }
   }
 
   /**

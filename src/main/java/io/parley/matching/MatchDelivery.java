@@ -44,7 +44,7 @@ public final class MatchDelivery {
   public record Pending(String userId, JobMatch match) {}
 
   /** The durable counters of matching. */
-  public record Counters(long matched, long notified, long failed) {}
+  public record Counters(long matched, long notified, long failed, long stale) {}
 
   private final ActorSystem<?> system;
   private final DataSource dataSource;
@@ -113,6 +113,11 @@ public final class MatchDelivery {
     count("failed", 1);
   }
 
+  /** A webhook event ignored because its row was already stored at a newer version; a replay may count it twice. */
+  public void countStale() {
+    count("stale", 1);
+  }
+
   public Counters counters() {
     return Transactions.run(
         dataSource,
@@ -123,7 +128,8 @@ public final class MatchDelivery {
             while (rows.next()) values.put(rows.getString(1), rows.getLong(2));
           }
           return new Counters(
-              values.getOrDefault("matched", 0L), values.getOrDefault("notified", 0L), values.getOrDefault("failed", 0L));
+              values.getOrDefault("matched", 0L), values.getOrDefault("notified", 0L), values.getOrDefault("failed", 0L),
+              values.getOrDefault("stale", 0L));
         });
   }
 

@@ -9,6 +9,7 @@ import java.util.Map;
 public record MatchingSettings(
     int partitions,
     int snapshotEvery,
+    int tombstones,
     Scoring scoring,
     Skills skills,
     Duration rematchWindow,
@@ -34,6 +35,7 @@ public record MatchingSettings(
     return new MatchingSettings(
         partitions,
         c.getInt("snapshot-every"),
+        Math.max(0, c.getInt("tombstones")),
         new Scoring(weights, c.getDouble("threshold")),
         new Skills(aliases),
         c.getDuration("rematch-window"),

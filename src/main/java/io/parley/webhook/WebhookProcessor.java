@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Processes the stored webhooks, one projection per tag slice under ShardedDaemonProcess, so it resumes after a
  * crash from the last event it finished. At least once: every effect is idempotent (an identical profile indexes
- * nothing, a notified pair is never notified again), and the offset is saved after each event.
+ * nothing, a notified pair is never notified again), and the offset is saved after each event. A row's events are
+ * processed in the order they arrived, which need not be the order they happened: one older than what its row holds
+ * (by the row's version, see {@link io.parley.matching.RowVersions}) is counted as stale and changes nothing.
  */
 public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
   private static final Logger log = LoggerFactory.getLogger(WebhookProcessor.class);
@@ -101,7 +103,7 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
       CompletionStage<Done> processed =
           switch (d.kind()) {
             case JOB -> job(d, received.at());
-            case CANDIDATE -> candidate(d);
+            case CANDIDATE -> candidate(d, received.at());
           };
       return processed.exceptionallyCompose(
           failure ->
@@ -115,13 +117,25 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
   }
 
   private CompletionStage<Done> job(Delivery d, Instant at) {
+    RecordMapping mapping = webhooks.mapping();
     if (d.type().equals("DELETE")) {
-      return CompletableFuture.supplyAsync(() -> { jobs.close(d.rowId(), at); return Done.getInstance(); }, blocking);
+      Instant version = mapping.jobVersion(row(d.oldRecord()), "old_record");
+      return CompletableFuture.supplyAsync(
+          () -> {
+            if (!jobs.close(d.rowId(), version, mapping.jobsVersioned(), at)) stale(d, version);
+            return Done.getInstance();
+          },
+          blocking);
     }
-    JobPosting job = webhooks.mapping().job(row(d.record()), "record", matching.skills());
+    ObjectNode record = row(d.record());
+    JobPosting job = mapping.job(record, "record", matching.skills());
+    Instant version = mapping.jobVersion(record, "record");
     return CompletableFuture.supplyAsync(
             () -> {
-              jobs.upsert(job, at);
+              if (!jobs.upsert(job, version, at)) {
+                stale(d, version);
+                return null;
+              }
               return job.open() ? delivery.notifiedCandidates(job.jobId()) : null;
             },
             blocking)
@@ -140,15 +154,32 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
         .thenCompose(failed -> failIfAny(failed, "job " + job.jobId()));
   }
 
-  private CompletionStage<Done> candidate(Delivery d) {
-    if (d.type().equals("DELETE")) return matcher.remove(d.rowId());
-    CandidateProfile profile = webhooks.mapping().candidate(row(d.record()), "record", matching.skills());
+  private CompletionStage<Done> candidate(Delivery d, Instant at) {
+    RecordMapping mapping = webhooks.mapping();
+    if (d.type().equals("DELETE")) {
+      Instant version = mapping.candidateVersion(row(d.oldRecord()), "old_record");
+      return matcher
+          .remove(d.rowId(), version, mapping.candidatesVersioned() ? at : null)
+          .thenApplyAsync(
+              applied -> {
+                if (!applied) stale(d, version);
+                return Done.getInstance();
+              },
+              blocking);
+    }
+    ObjectNode record = row(d.record());
+    CandidateProfile profile = mapping.candidate(record, "record", matching.skills());
+    Instant version = mapping.candidateVersion(record, "record");
     // Indexed first, then matched against the stored jobs: a job processed meanwhile on another slice either sees
     // this candidate in the index or is seen here, so no match falls between the two.
     return matcher
-        .index(profile)
+        .index(profile, version)
         .thenComposeAsync(
-            indexed -> {
+            applied -> {
+              if (!applied) {
+                stale(d, version);
+                return CompletableFuture.completedFuture(0);
+              }
               if (!profile.jobAlerts()) return CompletableFuture.completedFuture(0);
               Scoring scoring = matching.scoring();
               Instant since = Instant.now().minus(matching.rematchWindow());
@@ -181,6 +212,13 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
       }
     }
     return false;
+  }
+
+  /** Blocking: counts in the database. */
+  private void stale(Delivery d, Instant version) {
+    log.debug("Webhook {} for {} {} ({} of version {}) is older than the stored row, and is ignored",
+        d.key(), d.table(), d.rowId(), d.type(), version);
+    delivery.countStale();
   }
 
   /** An event that would fail the same way on every retry: logged, counted as failed, and its offset moves on. */

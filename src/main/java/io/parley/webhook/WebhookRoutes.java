@@ -112,6 +112,8 @@ public final class WebhookRoutes {
             if (kind == Kind.JOB) mapping.job(payload.record(), "record", matching.skills());
             else mapping.candidate(payload.record(), "record", matching.skills());
           }
+          if (kind == Kind.JOB) mapping.jobVersion(payload.row(), payload.rowField());
+          else mapping.candidateVersion(payload.row(), payload.rowField());
           // Only a Standard Webhooks signature covers webhook-id. The shared secret and X-Webhook-Signature leave it
           // unsigned, so a replayed body under a fresh id must still be recognised by its content.
           Optional<String> webhookId =
@@ -238,7 +240,7 @@ public final class WebhookRoutes {
                   last = stats.lastEventAt();
                 }
               }
-              return new WebhookWire.Status(received, duplicates, c.matched(), c.notified(), c.failed(), last);
+              return new WebhookWire.Status(received, duplicates, c.matched(), c.notified(), c.failed(), c.stale(), last);
             });
   }
 

@@ -20,8 +20,9 @@ public final class WebhookWire {
 
   /**
    * {@code GET /api/jobs/notify/status}. Every counter survives restarts: received, duplicates and the last event
-   * time come from the intake partitions' journals, the others from {@code parley_match_counter}.
+   * time come from the intake partitions' journals, the others from {@code parley_match_counter}. {@code stale}
+   * counts the events received but ignored because their row was already stored at a newer version.
    */
   public record Status(
-      long received, long duplicates, long matched, long notified, long failed, Instant lastEventAt) {}
+      long received, long duplicates, long matched, long notified, long failed, long stale, Instant lastEventAt) {}
 }

@@ -2,7 +2,6 @@ package io.parley.matching;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import akka.Done;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import akka.actor.typed.javadsl.Adapter;
@@ -12,7 +11,9 @@ import akka.serialization.SerializationExtension;
 import akka.serialization.jackson.JacksonCborSerializer;
 import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
+import akka.serialization.jackson.JacksonObjectMapperProvider;
 import io.parley.matching.CandidatePartition.*;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -53,19 +54,19 @@ class CandidatePartitionTest {
 
   @Test
   void indexesOnceAndIgnoresAnIdenticalProfile() {
-    var first = kit.<Done>runCommand(r -> new Index(candidate("c1", "java"), r));
-    var again = kit.<Done>runCommand(r -> new Index(candidate("c1", "java"), r));
+    var first = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, r));
+    var again = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, r));
 
     assertThat(first.events()).hasSize(1);
     assertThat(again.events()).isEmpty();
-    assertThat(again.reply()).isEqualTo(Done.getInstance());
+    assertThat(again.reply()).isTrue();
   }
 
   @Test
   void pagesThroughTheMatchesOfAJob() {
     for (int i = 0; i < 5; i++) {
       int n = i;
-      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, r));
     }
     JobPosting job = job("j");
 
@@ -78,14 +79,14 @@ class CandidatePartitionTest {
   void aJobPagedBetweenThePagesOfAnotherDoesNotMakeItSkipACandidateWhenTheIndexChanges() {
     for (int i = 0; i < 6; i++) {
       int n = i;
-      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, r));
     }
     JobPosting first = job("j1");
     MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, null, 3, r)).reply();
     kit.<MatchPage>runCommand(r -> new FindMatches(job("j2"), null, 3, r));
     // A candidate of the first page leaves: recomputed, the rest would move up and one would fall between the pages.
     String leaving = firstPage.toMatches().get(0).userId().substring("u-".length());
-    kit.<Done>runCommand(r -> new Remove(leaving, r));
+    kit.<Boolean>runCommand(r -> new Remove(leaving, null, null, r));
     MatchPage secondPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, firstPage.next(), 3, r)).reply();
 
     List<String> seen = new ArrayList<>();
@@ -99,12 +100,12 @@ class CandidatePartitionTest {
     // Freed slots are reused, so the posting list's order is not the candidates', and recovery orders them anew.
     for (int i = 0; i < 6; i++) {
       int n = i;
-      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, r));
     }
-    kit.<Done>runCommand(r -> new Remove("c1", r));
-    kit.<Done>runCommand(r -> new Remove("c3", r));
-    kit.<Done>runCommand(r -> new Index(candidate("c6", "java"), r));
-    kit.<Done>runCommand(r -> new Index(candidate("c7", "java"), r));
+    kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
+    kit.<Boolean>runCommand(r -> new Remove("c3", null, null, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c6", "java"), null, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c7", "java"), null, r));
     JobPosting job = job("j");
     MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(job, null, 2, r)).reply();
 
@@ -120,15 +121,15 @@ class CandidatePartitionTest {
   void changesRankedBeforeTheCursorMoveNoCandidateAfterIt() {
     for (int i = 0; i < 6; i++) {
       int n = i;
-      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "java"), r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, r));
     }
     JobPosting job = job("j");
     MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(job, null, 3, r)).reply();
     // Two delivered candidates leave and one ranked before them arrives: a position in the matches computed again
     // would now point past c3 and c4.
-    kit.<Done>runCommand(r -> new Remove("c0", r));
-    kit.<Done>runCommand(r -> new Remove("c1", r));
-    kit.<Done>runCommand(r -> new Index(candidate("b0", "java"), r));
+    kit.<Boolean>runCommand(r -> new Remove("c0", null, null, r));
+    kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("b0", "java"), null, r));
     kit.restart();
 
     List<String> rest = pageThrough(job, firstPage.next(), 3);
@@ -147,8 +148,8 @@ class CandidatePartitionTest {
     for (int i = 0; i < 1200; i++) {
       String id = String.format("%04d-", i) + "x".repeat(123);
       userIds.add(id);
-      kit.<Done>runCommand(r -> new Index(
-          new CandidateProfile(id, id, List.of("java"), Level.SENIOR, "zurich", "Zürich", false, true), r));
+      kit.<Boolean>runCommand(r -> new Index(
+          new CandidateProfile(id, id, List.of("java"), Level.SENIOR, "zurich", "Zürich", false, true), null, r));
     }
     JobPosting job = new JobPosting(
         "j", "T", "C", List.of("java"), Level.SENIOR, "zurich", "Zürich 東京 ".repeat(50), false, null, true);
@@ -176,9 +177,9 @@ class CandidatePartitionTest {
   void recoversItsIndexFromSnapshotAndEvents() {
     for (int i = 0; i < 4; i++) {
       int n = i;
-      kit.<Done>runCommand(r -> new Index(candidate("c" + n, "go"), r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "go"), null, r));
     }
-    kit.<Done>runCommand(r -> new Remove("c1", r));
+    kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
 
     kit.restart();
 
@@ -187,9 +188,123 @@ class CandidatePartitionTest {
     assertThat(kit.getState().contains("c1")).isFalse();
   }
 
+  private static final Instant V1 = Instant.parse("2026-11-22T10:00:00.123456Z");
+  private static final Instant V2 = Instant.parse("2026-11-22T10:00:01Z");
+  private static final Instant RECEIVED = Instant.parse("2026-11-22T10:00:05Z");
+
+  @Test
+  void anUpdateSentBeforeADeletionAndArrivingAfterItDoesNotBringTheCandidateBack() {
+    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, r));
+    var deleted = kit.<Boolean>runCommand(r -> new Remove("c1", V2, RECEIVED, r));
+    var late = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), V2, r));
+
+    assertThat(deleted.reply()).isTrue();
+    assertThat(late.reply()).as("applied").isFalse();
+    assertThat(late.events()).isEmpty();
+    assertThat(kit.getState().contains("c1")).isFalse();
+    assertThat(pageThrough(job("j"), null, 10)).isEmpty();
+  }
+
+  @Test
+  void aDeletionWithoutAVersionOutranksWhatWasSentBeforeItWasReceivedAndNotWhatCameAfter() {
+    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, r));
+    kit.<Boolean>runCommand(r -> new Remove("c1", null, RECEIVED, r));
+    var sentBefore = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V2, r));
+    var insertedAgain = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), RECEIVED.plusSeconds(60), r));
+
+    assertThat(sentBefore.reply()).isFalse();
+    assertThat(insertedAgain.reply()).isTrue();
+    assertThat(kit.getState().contains("c1")).isTrue();
+  }
+
+  @Test
+  void aDeletionArrivingBeforeTheInsertOfTheCandidateStillWins() {
+    var deleted = kit.<Boolean>runCommand(r -> new Remove("c1", V2, RECEIVED, r));
+    var inserted = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, r));
+
+    assertThat(deleted.events()).hasSize(1);
+    assertThat(inserted.reply()).isFalse();
+    assertThat(kit.getState().contains("c1")).isFalse();
+  }
+
+  @Test
+  void anOlderProfileDoesNotOverwriteANewerOneAndTheSameVersionAgainChangesNothing() {
+    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), V2, r));
+    var older = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, r));
+    var replay = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), V2, r));
+    var olderDeletion = kit.<Boolean>runCommand(r -> new Remove("c1", V1, RECEIVED, r));
+
+    assertThat(older.reply()).isFalse();
+    assertThat(replay.reply()).isTrue();
+    assertThat(replay.events()).isEmpty();
+    assertThat(olderDeletion.reply()).isFalse();
+    assertThat(kit.getState().holds(candidate("c1", "kotlin"), V2)).isTrue();
+  }
+
+  @Test
+  void withoutVersionsEventsApplyInTheOrderTheyCome() {
+    kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
+    var inserted = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, r));
+    kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
+    var insertedAgain = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, r));
+
+    assertThat(inserted.reply()).isTrue();
+    assertThat(insertedAgain.reply()).isTrue();
+    assertThat(kit.getState().contains("c1")).isTrue();
+  }
+
+  @Test
+  void versionsAndDeletionsSurviveARestartFromASnapshot() {
+    // snapshot-every = 3: the restart reads the snapshot taken after the third event, then the fourth.
+    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V2, r));
+    kit.<Boolean>runCommand(r -> new Remove("c2", V2, RECEIVED, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c3", "java"), null, r));
+    kit.<Boolean>runCommand(r -> new Remove("c4", V2, RECEIVED, r));
+
+    kit.restart();
+
+    assertThat(kit.<Boolean>runCommand(r -> new Index(candidate("c1", "go"), V1, r)).reply()).isFalse();
+    assertThat(kit.<Boolean>runCommand(r -> new Index(candidate("c2", "go"), V2, r)).reply()).isFalse();
+    assertThat(kit.<Boolean>runCommand(r -> new Index(candidate("c4", "go"), V1, r)).reply()).isFalse();
+    assertThat(kit.getState().versionOf("c3")).isNull();
+  }
+
+  @Test
+  void aSnapshotOrEventTakenBeforeVersionsStillReads() throws Exception {
+    var mapper = JacksonObjectMapperProvider.get(Adapter.toClassic(testKit.system())).getOrCreate("jackson-cbor",
+        java.util.Optional.empty());
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    var serializer = serialization.serializerFor(Snapshot.class);
+    byte[] oldSnapshot = mapper.writeValueAsBytes(java.util.Map.of("profiles", List.of(candidate("c1", "java"))));
+    byte[] oldEvent = mapper.writeValueAsBytes(java.util.Map.of("candidateId", "c2"));
+
+    Snapshot snapshot = (Snapshot) serialization.deserialize(oldSnapshot, serializer.identifier(),
+        Snapshot.class.getName()).get();
+    CandidateRemoved removed = (CandidateRemoved) serialization.deserialize(oldEvent, serializer.identifier(),
+        CandidateRemoved.class.getName()).get();
+    CandidateIndex index = CandidatePartition.restore(snapshot, 10);
+
+    assertThat(index.holds(candidate("c1", "java"), null)).isTrue();
+    assertThat(index.tombstones()).isEmpty();
+    assertThat(removed).isEqualTo(new CandidateRemoved("c2", null));
+  }
+
+  @Test
+  void theDeletionsRememberedAreBoundedOldestFirst() {
+    CandidateIndex index = new CandidateIndex(2);
+    index.remove("c1", V1);
+    index.remove("c2", V1);
+    index.remove("c3", V1);
+
+    assertThat(index.tombstones()).containsOnlyKeys("c2", "c3");
+    assertThat(index.isNewer("c1", V1)).isTrue();
+    assertThat(index.isNewer("c2", V1)).isFalse();
+  }
+
   @Test
   void theSnapshotSerializes() {
-    Snapshot snapshot = new Snapshot(List.of(candidate("c1", "java"), candidate("c2", "go")));
+    Snapshot snapshot = new Snapshot(List.of(candidate("c1", "java"), candidate("c2", "go")),
+        java.util.Arrays.asList(V1, null), List.of(new Tombstone("c3", V2)));
     assertThat(new SerializationTestKit(testKit.system()).verifySerialization(snapshot, true)).isEqualTo(snapshot);
   }
 

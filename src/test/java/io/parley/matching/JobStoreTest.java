@@ -26,27 +26,77 @@ class JobStoreTest {
         TestNode node = TestNode.start(database)) {
       JobStore jobs = new JobStore(Database.get(node.node().system()).dataSource());
       // Saved as a draft two months ago, published yesterday.
-      jobs.upsert(job("published", false), LONG_AGO);
-      jobs.upsert(job("published", true), YESTERDAY);
+      jobs.upsert(job("published", false), null, LONG_AGO);
+      jobs.upsert(job("published", true), null, YESTERDAY);
       // Posted two months ago, closed last week (deleted, then inserted again), reopened yesterday.
-      jobs.upsert(job("deleted-and-reposted", true), LONG_AGO);
-      jobs.close("deleted-and-reposted", LAST_WEEK);
-      jobs.upsert(job("deleted-and-reposted", true), YESTERDAY);
+      jobs.upsert(job("deleted-and-reposted", true), null, LONG_AGO);
+      jobs.close("deleted-and-reposted", null, false, LAST_WEEK);
+      jobs.upsert(job("deleted-and-reposted", true), null, YESTERDAY);
       // Posted two months ago, its status set to closed and then open again yesterday.
-      jobs.upsert(job("reopened", true), LONG_AGO);
-      jobs.upsert(job("reopened", false), LAST_WEEK);
-      jobs.upsert(job("reopened", true), YESTERDAY);
+      jobs.upsert(job("reopened", true), null, LONG_AGO);
+      jobs.upsert(job("reopened", false), null, LAST_WEEK);
+      jobs.upsert(job("reopened", true), null, YESTERDAY);
       // Open since two months ago and only edited since: not new.
-      jobs.upsert(job("edited", true), LONG_AGO);
-      jobs.upsert(job("edited", true), YESTERDAY);
+      jobs.upsert(job("edited", true), null, LONG_AGO);
+      jobs.upsert(job("edited", true), null, YESTERDAY);
       // A draft edited yesterday has not opened.
-      jobs.upsert(job("draft", false), LONG_AGO);
-      jobs.upsert(job("draft", false), YESTERDAY);
+      jobs.upsert(job("draft", false), null, LONG_AGO);
+      jobs.upsert(job("draft", false), null, YESTERDAY);
 
       List<JobPosting> found = jobs.openJobsFor(candidate(), SINCE, false);
 
       assertThat(found).extracting(JobPosting::jobId)
           .containsExactlyInAnyOrder("published", "deleted-and-reposted", "reopened");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
+  void anOlderEventDoesNotReopenOrOverwriteAJobAndADeletionIsNotUndone(String kind) {
+    Instant v1 = Instant.parse("2026-11-22T10:00:00.123456Z");
+    Instant v2 = v1.plusMillis(3);
+    try (TestDatabase database = TestDatabase.named(kind);
+        TestNode node = TestNode.start(database)) {
+      JobStore jobs = new JobStore(Database.get(node.node().system()).dataSource());
+      // Closed at v2; its edit at v1 arrives after.
+      jobs.upsert(job("filled", false), v2, YESTERDAY);
+      boolean olderEdit = jobs.upsert(job("filled", true), v1, NOW);
+      // Deleted at v2 (REPLICA IDENTITY FULL), the UPDATE to v2 arriving after; the same version again is replayed.
+      jobs.upsert(job("deleted", true), v1, YESTERDAY);
+      jobs.close("deleted", v2, true, YESTERDAY);
+      boolean lateUpdate = jobs.upsert(job("deleted", true), v2, NOW);
+      // Deleted with only its key, before its INSERT arrived.
+      jobs.close("key-only", null, true, YESTERDAY);
+      boolean lateInsert = jobs.upsert(job("key-only", true), LAST_WEEK, NOW);
+      // Edited twice at the same version: the later one still applies.
+      jobs.upsert(job("edited", true), v1, YESTERDAY);
+      boolean sameVersion = jobs.upsert(new JobPosting("edited", "Renamed", "Acme", List.of("java"), Level.SENIOR,
+          "paris", "Paris", false, null, true), v1, NOW);
+
+      assertThat(List.of(olderEdit, lateUpdate, lateInsert)).containsOnly(false);
+      assertThat(sameVersion).isTrue();
+      assertThat(jobs.find("filled").open()).isFalse();
+      assertThat(jobs.find("deleted").open()).isFalse();
+      assertThat(jobs.find("key-only").open()).isFalse();
+      assertThat(jobs.find("edited").title()).isEqualTo("Renamed");
+      assertThat(jobs.openJobsFor(candidate(), SINCE, false)).extracting(JobPosting::jobId).containsExactly("edited");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
+  void withoutVersionsTheLastEventToArriveWins(String kind) {
+    try (TestDatabase database = TestDatabase.named(kind);
+        TestNode node = TestNode.start(database)) {
+      JobStore jobs = new JobStore(Database.get(node.node().system()).dataSource());
+      jobs.upsert(job("j", true), Instant.parse("2026-11-22T10:00:00Z"), LAST_WEEK);
+      jobs.close("j", null, false, YESTERDAY);
+      boolean reinserted = jobs.upsert(job("j", true), null, NOW);
+      jobs.close("never-seen", null, false, NOW);
+
+      assertThat(reinserted).isTrue();
+      assertThat(jobs.find("j").open()).isTrue();
+      assertThat(jobs.find("never-seen")).isNull();
     }
   }
 

@@ -95,7 +95,7 @@ class MatchDeliveryTest {
       assertThat(failed).isZero();
       assertThat(notified).contains("user-ana", "user-ben");
       assertThat(delivery.notifiedCandidates("job-twice")).containsExactlyInAnyOrder("user-ana", "user-ben");
-      assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(2, 2, 0));
+      assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(2, 2, 0, 0));
     } finally {
       blocking.shutdownNow();
     }
@@ -134,7 +134,7 @@ class MatchDeliveryTest {
       assertThat(groups).as("the failed group, tried whole notify-attempts times").filteredOn(group -> group.contains("job-down")).hasSize(2);
       assertThat(delivery.notifiedCandidates("job-1")).containsExactlyInAnyOrder("user-ana", "user-ben");
       assertThat(delivery.notifiedCandidates("job-down")).isEmpty();
-      assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(4, 2, 2));
+      assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(4, 2, 2, 0));
     } finally {
       blocking.shutdownNow();
     }
@@ -177,7 +177,7 @@ class MatchDeliveryTest {
       }
 
       assertThat(calls).hasSize(rounds * users).allSatisfy((pair, count) -> assertThat(count.get()).as(pair).isEqualTo(1));
-      assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(rounds * users, rounds * users, 0));
+      assertThat(delivery.counters()).isEqualTo(new MatchDelivery.Counters(rounds * users, rounds * users, 0, 0));
     } finally {
       blocking.shutdownNow();
     }

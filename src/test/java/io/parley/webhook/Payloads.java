@@ -38,4 +38,18 @@ final class Payloads {
     return "{\"type\":\"DELETE\",\"table\":\"" + table + "\",\"schema\":\"public\",\"record\":null,"
         + "\"old_record\":{\"id\":\"" + id + "\"}}";
   }
+
+  /** With the table's REPLICA IDENTITY FULL, old_record is the whole row; its key and version are what count here. */
+  static String delete(String table, String id, String updatedAt) {
+    return "{\"type\":\"DELETE\",\"table\":\"" + table + "\",\"schema\":\"public\",\"record\":null,"
+        + "\"old_record\":{\"id\":\"" + id + "\",\"updated_at\":\"" + updatedAt + "\"}}";
+  }
+
+  /** The row with its updated_at column set, as a table with Supabase's usual trigger has it. */
+  static String versioned(String row, String updatedAt) {
+    String column = "\"updated_at\":\"" + updatedAt + "\"";
+    return row.contains("\"updated_at\":null")
+        ? row.replace("\"updated_at\":null", column)
+        : "{" + column + "," + row.substring(1);
+  }
 }
