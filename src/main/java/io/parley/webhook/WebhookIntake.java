@@ -24,7 +24,8 @@ import java.util.Set;
 /**
  * One of {@code parley.webhook.partitions} intake partitions, sharded and event-sourced. It stores every webhook it
  * accepts in the journal before it answers, so a 202 means the event is durable; processing reads the journal by
- * tag. All events of one row go to the same partition, so they are stored and processed in the order they came.
+ * tag. All events of one row go to the same partition, so they are stored and processed in the order they came, which
+ * is not always the order they happened: processing lets the row's version decide (WebhookProcessor).
  * A redelivery (same key among the newest {@code dedup-window}) is stored too, for the audit, but marked as such.
  */
 public final class WebhookIntake
