@@ -12,6 +12,7 @@ import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.Futures;
+import io.parley.Texts;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.api.Json;
@@ -43,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebhookRoutes {
   private static final Logger log = LoggerFactory.getLogger(WebhookRoutes.class);
+  /** Well under Artery's 256 KiB frame, with room for the rest of the message that carries the rows. */
+  static final long MAX_ROWS_BYTES = 200 * 1024;
 
   private final WebhookSettings settings;
   private final MatchingSettings matching;
@@ -128,6 +131,14 @@ public final class WebhookRoutes {
                   .map(id -> "id:" + id)
                   .orElseGet(
                       () -> "row:" + payload.table() + ":" + rowId + ":" + payload.type() + ":" + payload.rowHash());
+          // The rows travel to their intake partition in one message, which may be on another node: past Artery's
+          // frame it would be dropped there, and every retry of the sender answered 503.
+          String record = payload.recordJson();
+          String oldRecord = payload.oldRecordJson();
+          if (Texts.utf8Length(record) + Texts.utf8Length(oldRecord) > MAX_ROWS_BYTES) {
+            throw new ApiException(
+                ApiError.TOO_LARGE, "record and old_record take more than " + MAX_ROWS_BYTES + " bytes together");
+          }
           WebhookIntake.Delivery delivery =
               new WebhookIntake.Delivery(
                   key,
@@ -137,8 +148,8 @@ public final class WebhookRoutes {
                   payload.schema(),
                   payload.type(),
                   rowId,
-                  payload.recordJson(),
-                  payload.oldRecordJson(),
+                  record,
+                  oldRecord,
                   method.label);
           String partition =
               Integer.toString(WebhookIntake.partitionOf(kind, rowId, settings.partitions()));

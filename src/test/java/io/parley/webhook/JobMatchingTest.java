@@ -237,6 +237,14 @@ class JobMatchingTest {
     assertThat(tooLarge.status()).isEqualTo(413);
     assertThat(tooLarge.code()).isEqualTo("too_large");
     assertThat(api.get(JOBS, WebhookClient.SECRET).status()).isEqualTo(405);
+    // Under the body limit, but its two rows would not fit the one message that takes them to their partition.
+    String row = "{\"id\":\"big\",\"description\":\"" + "x".repeat(120_000) + "\"}";
+    Response rowsTooLarge =
+        webhooks.bearer(
+            JOBS, "{\"type\":\"UPDATE\",\"table\":\"jobs\",\"schema\":\"public\",\"record\":" + row
+                + ",\"old_record\":" + row + "}");
+    assertThat(rowsTooLarge.status()).isEqualTo(413);
+    assertThat(rowsTooLarge.code()).isEqualTo("too_large");
   }
 
   @Test
