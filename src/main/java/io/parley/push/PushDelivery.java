@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,10 +66,18 @@ public final class PushDelivery {
   private final DeviceDirectory.Reader directory;
   private final DuePushes due;
   /**
-   * A push of this node's has got through, so Parley sends as the right Firebase project: from then on a token
-   * answered SENDER_ID_MISMATCH is the token's fault (registered for another project), not Parley's.
+   * Users a device push of this node has got through to, up to {@link #USERS_CONFIRMING_PROJECT}: once that many,
+   * Parley sends as the right Firebase project, and a token answered SENDER_ID_MISMATCH is the token's fault
+   * (registered for another project), not Parley's.
    */
-  private volatile boolean projectConfirmed;
+  private final Set<String> usersReached = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Distinct users whose devices must have received a push before tokens answered SENDER_ID_MISMATCH are removed.
+   * More than one, since a developer's device registered under the wrong project gets pushes from it too; a topic
+   * push never counts, since FCM accepts a send to any topic of any project.
+   */
+  static final int USERS_CONFIRMING_PROJECT = 3;
 
   public PushDelivery(ActorSystem<?> system, PushGateway gateway, PushSettings settings) {
     this.system = system;
@@ -190,9 +199,16 @@ public final class PushDelivery {
                         List<Settled> pushes = new ArrayList<>();
                         perSend.forEach(pushes::addAll);
                         List<PushOutcome> settled = pushes.stream().map(Settled::outcome).toList();
-                        if (settled.contains(PushOutcome.SENT)) projectConfirmed = true;
+                        boolean reachedADevice = false;
+                        for (Settled push : pushes) {
+                          if (push.outcome() == PushOutcome.SENT && push.target() != null) {
+                            reachedADevice = true;
+                            if (usersReached.size() < USERS_CONFIRMING_PROJECT) usersReached.add(push.target().userId());
+                          }
+                        }
+                        boolean projectConfirmed = usersReached.size() >= USERS_CONFIRMING_PROJECT;
                         if (projectConfirmed) forgetTokensOfOtherSenders(pushes);
-                        String failure = groupFailure(settled, projectConfirmed);
+                        String failure = groupFailure(settled, projectConfirmed, reachedADevice);
                         if (failure == null) return done();
                         log.warn("Pushes of {} event(s) not settled, to be pushed again: {}", events.size(), failure);
                         return CompletableFuture.<Done>failedFuture(new GroupFailed(failure));
@@ -202,8 +218,8 @@ public final class PushDelivery {
 
   /**
    * Takes the tokens FCM says belong to another sender off their users, as it does those FCM calls unregistered: kept,
-   * they fail every push for ever. Only once Parley's own project is confirmed, since a wrong project would make every
-   * token answer so, and removing them all would silence every device.
+   * they fail every push for ever. Only once Parley's own project is confirmed by pushes to several users' devices,
+   * since a wrong project would make every token answer so, and removing them all would silence every device.
    */
   private void forgetTokensOfOtherSenders(List<Settled> pushes) {
     for (Settled push : pushes) {
@@ -276,21 +292,21 @@ public final class PushDelivery {
   /**
    * Why the group must be pushed again, or null once it is done. A token's own fault settles its push; a failure
    * that no token explains does not: credentials refused, a rate limit that outlasted the retries (FCM asked for
-   * time, not to drop the push), tokens "of another sender" before any push of this node got through (Parley may
-   * be sending as the wrong project), or retries used up while nothing got through. A token of another project
-   * fails its group only until this node's first push goes through, which any other push of the group does: one
-   * user's stale token never fails the pushes of others that work.
+   * time, not to drop the push), tokens "of another sender" while the project is not confirmed and no device push
+   * of the group got through (Parley may be sending as the wrong project), or retries used up while nothing got
+   * through. A token of another project in a group where another device push got through settles its push (the
+   * token is kept until the project is confirmed): one user's stale token never fails the pushes of others.
    */
-  private static String groupFailure(List<PushOutcome> settled, boolean projectConfirmed) {
+  private static String groupFailure(List<PushOutcome> settled, boolean projectConfirmed, boolean reachedADevice) {
     for (PushOutcome outcome : settled) {
       if (outcome.refusesCredentials()) return "FCM refused Parley's credentials (" + outcome.reason() + ")";
     }
     if (settled.contains(PushOutcome.QUOTA_EXCEEDED)) {
       return "FCM still limited the rate (quota_exceeded) after every retry waited as long as it asked";
     }
-    if (!projectConfirmed && settled.contains(PushOutcome.SENDER_ID_MISMATCH)) {
-      return "tokens answered sender_id_mismatch and no push got through yet: is parley.push.firebase the app's"
-          + " Firebase project?";
+    if (!projectConfirmed && !reachedADevice && settled.contains(PushOutcome.SENDER_ID_MISMATCH)) {
+      return "tokens answered sender_id_mismatch and the project is not confirmed yet: is parley.push.firebase the"
+          + " app's Firebase project?";
     }
     if (settled.contains(PushOutcome.GAVE_UP) && !settled.contains(PushOutcome.SENT)) {
       return "passing faults outlasted the retries, and no push of the group got through";

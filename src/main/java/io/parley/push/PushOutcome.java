@@ -20,8 +20,9 @@ public enum PushOutcome {
   /** The credentials are valid but may not send for this project. */
   PERMISSION_DENIED,
   /**
-   * The token was registered for another Firebase project: taken off its user like UNREGISTERED, once a push of this
-   * node has got through (every token answers so when Parley itself sends as the wrong project).
+   * The token was registered for another Firebase project: taken off its user like UNREGISTERED, once pushes of this
+   * node have got through to several users' devices (every token answers so when Parley itself sends as the wrong
+   * project).
    */
   SENDER_ID_MISMATCH,
   THIRD_PARTY_AUTH_ERROR,

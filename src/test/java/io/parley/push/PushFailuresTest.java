@@ -156,7 +156,8 @@ class PushFailuresTest {
   }
 
   @Test
-  void aTokenOfAnotherSenderIsTakenOffItsUserOnceAPushGotThrough() {
+  void aTokenOfAnotherSenderIsTakenOffItsUserOnceThePushesOfSeveralUsersGotThrough() {
+    confirmProject();
     notifications.registerDevice("sm-b", "stale-sm-b");
     notifications.registerDevice("sm-b", "sm-b-phone");
 
@@ -174,10 +175,7 @@ class PushFailuresTest {
 
   @Test
   void aUserWhoseOnlyTokenIsOfAnotherSenderFailsNoPushOfOthers() {
-    // A push that gets through first: Parley's project is the right one.
-    notifications.registerDevice("sm-c", "sm-c-phone");
-    notifications.send("sm-c", "{\"kind\":\"system\",\"title\":\"Before\"}");
-    awaitDelivered("sm-c-phone:Before");
+    confirmProject();
     notifications.registerDevice("sm-d", "stale-sm-d");
     notifications.registerDevice("sm-e", "sm-e-phone");
 
@@ -233,6 +231,17 @@ class PushFailuresTest {
     awaitDelivered("limited3-rl-b:Worth the wait");
     assertThat(asked.get("limited3-rl-b")).hasSize(4);
     assertThat(results().path("gave_up").asInt()).as("a rate-limited push is never given up").isEqualTo(gaveUpBefore);
+  }
+
+  /** Pushes that get through to three users' devices: Parley's Firebase project is the right one. */
+  private void confirmProject() {
+    for (int user = 1; user <= PushDelivery.USERS_CONFIRMING_PROJECT; user++) {
+      notifications.registerDevice("cp-" + user, "cp-" + user + "-phone");
+      notifications.send("cp-" + user, "{\"kind\":\"system\",\"title\":\"Confirms the project\"}");
+    }
+    for (int user = 1; user <= PushDelivery.USERS_CONFIRMING_PROJECT; user++) {
+      awaitDelivered("cp-" + user + "-phone:Confirms the project");
+    }
   }
 
   private static void awaitDelivered(String push) {
