@@ -291,25 +291,23 @@ public final class PushDelivery {
 
   /**
    * Why the group must be pushed again, or null once it is done. A token's own fault settles its push; a failure
-   * that no token explains does not: credentials refused, a rate limit that outlasted the retries (FCM asked for
-   * time, not to drop the push), tokens "of another sender" while the project is not confirmed and no device push
-   * of the group got through (Parley may be sending as the wrong project), or retries used up while nothing got
-   * through. A token of another project in a group where another device push got through settles its push (the
-   * token is kept until the project is confirmed): one user's stale token never fails the pushes of others.
+   * that no token explains does not: credentials refused, tokens "of another sender" while the project is not
+   * confirmed and no device push of the group got through (Parley may be sending as the wrong project), or retries
+   * used up (a rate limit's included) while nothing got through. A token of another project in a group where another
+   * device push got through settles its push (the token is kept until the project is confirmed): one user's stale
+   * token never fails the pushes of others. A push given up while others of its group got through settles too, so
+   * that those are not sent again.
    */
   private static String groupFailure(List<PushOutcome> settled, boolean projectConfirmed, boolean reachedADevice) {
     for (PushOutcome outcome : settled) {
       if (outcome.refusesCredentials()) return "FCM refused Parley's credentials (" + outcome.reason() + ")";
-    }
-    if (settled.contains(PushOutcome.QUOTA_EXCEEDED)) {
-      return "FCM still limited the rate (quota_exceeded) after every retry waited as long as it asked";
     }
     if (!projectConfirmed && !reachedADevice && settled.contains(PushOutcome.SENDER_ID_MISMATCH)) {
       return "tokens answered sender_id_mismatch and the project is not confirmed yet: is parley.push.firebase the"
           + " app's Firebase project?";
     }
     if (settled.contains(PushOutcome.GAVE_UP) && !settled.contains(PushOutcome.SENT)) {
-      return "passing faults outlasted the retries, and no push of the group got through";
+      return "passing faults (or a rate limit) outlasted the retries, and no push of the group got through";
     }
     return null;
   }
@@ -391,12 +389,14 @@ public final class PushDelivery {
   }
 
   /**
-   * A passing fault on the last try. A rate limit stays unsettled (QUOTA_EXCEEDED fails the group, see
-   * {@link #groupFailure}): FCM was only asking for time, and the push would be lost if given up now. Any other fault
-   * is given up.
+   * A passing fault on the last try is given up, a rate limit too: its tries waited as long as FCM asked (up to
+   * {@code retry.max-retry-after} each), and failing the group for it would send its other pushes again, on every
+   * restart, while no later push of the slice leaves.
    */
   private PushOutcome lastTry(PushOutcome result) {
-    if (result == PushOutcome.QUOTA_EXCEEDED) return result;
+    if (result == PushOutcome.QUOTA_EXCEEDED) {
+      log.warn("A push still rate-limited (quota_exceeded) after {} tries is given up", settings.maxAttempts());
+    }
     stats.record(PushOutcome.GAVE_UP);
     return PushOutcome.GAVE_UP;
   }

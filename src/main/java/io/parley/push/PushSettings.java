@@ -8,7 +8,8 @@ import java.time.Duration;
  * {@code confirmTimeout} is how long a push waits for its user's entity to confirm it (a held one, until presence has
  * settled); {@code presenceTimeout}
  * how long a batch's push waits for each node to say which of its users are online; {@code maxRetryAfter} the longest
- * wait FCM's {@code Retry-After} is obeyed for.
+ * wait FCM's {@code Retry-After} is obeyed for, so that a push FCM keeps rate-limiting is given up at most
+ * {@code (maxAttempts - 1) * maxRetryAfter} (plus jitter) after its first try.
  */
 public record PushSettings(
     int maxAttempts,
