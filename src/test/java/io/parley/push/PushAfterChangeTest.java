@@ -12,6 +12,11 @@ import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.tools.FakeFcmTransport;
+import io.parley.user.User;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,8 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class PushAfterChangeTest {
   /**
-   * Stores and never pushes, as a node whose push projection is down. One push slice, so that the last push sent
-   * means every one stored before it was decided; no settle, so that no push is held (held ones were checked before).
+   * Stores and never pushes, as a node whose push projection is down. One push slice, so that one offset covers every
+   * push; no settle, so that no push is held (held ones were checked before).
    */
   private static final Config STORES_ONLY =
       ConfigFactory.parseString(
@@ -62,9 +67,16 @@ class PushAfterChangeTest {
         notifications.send("ch-last", "{\"kind\":\"system\",\"title\":\"Stored last\"}");
       }
 
+      long lastPush = lastPushEvent(database);
+      assertThat(lastPush).as("the stored pushes' last ordering").isPositive();
       FakeFcmTransport fcm = new FakeFcmTransport();
       try (TestNode second = TestNode.start(database, PUSHES, fcm)) {
-        Eventually.await("the push stored last", () -> pushesTo(fcm, "ch-last-phone"), pushes -> !pushes.isEmpty());
+        for (String token : List.of("ch-keep-phone", "ch-edit-phone", "ch-last-phone")) {
+          Eventually.await("the push to " + token, () -> pushesTo(fcm, token), pushes -> !pushes.isEmpty());
+        }
+        // A group's multicasts go out in parallel, so a push arriving says nothing of the others: the offset moves
+        // only once every push of its group is settled, and past the last stored one, nothing is left to send.
+        Eventually.await("the push offset past every stored push", () -> pushOffset(database), at -> at >= lastPush);
 
         assertThat(pushesTo(fcm, "ch-keep-phone")).singleElement()
             .satisfies(push -> assertThat(body(push)).isEqualTo("unchanged"));
@@ -73,6 +85,26 @@ class PushAfterChangeTest {
         assertThat(pushesTo(fcm, "ch-del-phone")).as("deleted text never reaches the lock screen").isEmpty();
         assertThat(pushesTo(fcm, "ch-read-phone")).as("read on another device before the push left").isEmpty();
       }
+    }
+  }
+
+  /** The journal ordering of the last event tagged for pushes. */
+  private static long lastPushEvent(TestDatabase database) {
+    return query(database, "SELECT MAX(event_id) FROM event_tag WHERE tag = '" + User.pushTag(0) + "'");
+  }
+
+  /** How far the push projection has settled its events: the ordering its offset stores, 0 before the first. */
+  private static long pushOffset(TestDatabase database) {
+    return query(database, "SELECT current_offset FROM akka_projection_offset_store WHERE projection_name = 'push'"
+        + " AND projection_key = '" + User.pushTag(0) + "'");
+  }
+
+  private static long query(TestDatabase database, String sql) {
+    try (Connection connection = DriverManager.getConnection(database.url(), database.user(), "");
+        ResultSet row = connection.createStatement().executeQuery(sql)) {
+      return row.next() && row.getString(1) != null ? Long.parseLong(row.getString(1)) : 0;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 
