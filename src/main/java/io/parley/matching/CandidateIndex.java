@@ -91,7 +91,12 @@ public final class CandidateIndex {
 
   /** Whether a profile of this version is newer than what the index holds of the candidate (RowVersions). */
   public boolean isNewer(String candidateId, Instant version) {
-    return RowVersions.writes(version, versionOf(candidateId), !contains(candidateId));
+    return isNewer(candidateId, version, null);
+  }
+
+  /** The same for a profile that may have no version, then judged by when it was received (RowVersions). */
+  public boolean isNewer(String candidateId, Instant version, Instant receivedAt) {
+    return RowVersions.writes(version, receivedAt, versionOf(candidateId), !contains(candidateId));
   }
 
   /** Whether a deletion of this version is newer than what the index holds of the candidate. */

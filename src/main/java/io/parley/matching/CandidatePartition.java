@@ -38,11 +38,14 @@ public final class CandidatePartition
   public sealed interface Command extends CborSerializable {}
 
   /**
-   * Adds the candidate or replaces their profile, unless the index holds a newer {@code version} of them (null: none
-   * known, applied in arrival order), or their deletion at a version as new; replies whether it applied. A profile
-   * identical to the indexed one, of the same version, persists nothing.
+   * Adds the candidate or replaces their profile, unless the index holds a newer {@code version} of them, or their
+   * deletion at a version as new; replies whether it applied. A profile without a version is judged by {@code
+   * receivedAt} and keeps the version the index holds ({@link RowVersions}); {@code receivedAt} null (a table without
+   * versions, or a node of the version before it) applies it in arrival order. A profile identical to the indexed
+   * one, of the same version, persists nothing.
    */
-  public record Index(CandidateProfile profile, Instant version, ActorRef<Boolean> replyTo) implements Command {}
+  public record Index(CandidateProfile profile, Instant version, Instant receivedAt, ActorRef<Boolean> replyTo)
+      implements Command {}
 
   /**
    * Removes the candidate unless the index holds a newer version of them, and remembers the deletion (even of a
@@ -202,10 +205,13 @@ public final class CandidatePartition
 
   private ReplyEffect<Event, CandidateIndex> index(CandidateIndex index, Index command) {
     CandidateProfile profile = command.profile();
-    if (!index.isNewer(profile.candidateId(), command.version())) return Effect().reply(command.replyTo(), false);
-    if (index.holds(profile, command.version())) return Effect().reply(command.replyTo(), true);
+    if (!index.isNewer(profile.candidateId(), command.version(), command.receivedAt())) {
+      return Effect().reply(command.replyTo(), false);
+    }
+    Instant kept = RowVersions.kept(command.version(), index.versionOf(profile.candidateId()));
+    if (index.holds(profile, kept)) return Effect().reply(command.replyTo(), true);
     return Effect()
-        .persist(new CandidateIndexed(profile, command.version()))
+        .persist(new CandidateIndexed(profile, kept))
         .thenReply(command.replyTo(), state -> true);
   }
 

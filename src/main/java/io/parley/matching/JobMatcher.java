@@ -28,10 +28,10 @@ public final class JobMatcher {
     this.settings = settings;
   }
 
-  /** Completes with whether the profile applied: false when the index holds a newer version of the candidate. */
-  public CompletionStage<Boolean> index(CandidateProfile profile, Instant version) {
+  /** Completes with whether the profile applied: false when the index holds a newer version; see {@link CandidatePartition.Index}. */
+  public CompletionStage<Boolean> index(CandidateProfile profile, Instant version, Instant receivedAt) {
     return Futures.direct(partition(profile.candidateId())
-        .ask(replyTo -> new CandidatePartition.Index(profile, version, replyTo), settings.askTimeout()));
+        .ask(replyTo -> new CandidatePartition.Index(profile, version, receivedAt, replyTo), settings.askTimeout()));
   }
 
   /** Completes with whether the deletion applied; see {@link CandidatePartition.Remove}. */

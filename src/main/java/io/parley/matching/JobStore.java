@@ -29,17 +29,22 @@ public final class JobStore {
 
   /**
    * Stores the job as it is at {@code at}, unless the stored row is of a newer {@code version} (see {@link
-   * RowVersions}; null: none known, stored in arrival order); returns whether it did. {@code posted_at} is when the
+   * RowVersions}; null: none in the row, judged by {@code at} when {@code versioned}, else arrival order); returns
+   * whether it did. The row keeps its stored version when the event has none. {@code posted_at} is when the
    * job last opened: its insert, or the change that opened it (a draft published, a closed job reopened), since only
    * from then can a candidate who signs up be matched to it; an edit of an open job leaves it, so the edit does not
    * make the job new.
    */
-  public boolean upsert(JobPosting job, Instant version, Instant at) {
+  public boolean upsert(JobPosting job, Instant version, boolean versioned, Instant at) {
     return Transactions.run(
         dataSource,
         connection -> {
           Stored stored = stored(connection, job.jobId());
-          if (stored != null && !RowVersions.writes(version, stored.version(), stored.deleted())) return false;
+          if (stored != null
+              && !RowVersions.writes(version, versioned ? at : null, stored.version(), stored.deleted())) {
+            return false;
+          }
+          Instant kept = RowVersions.kept(version, stored == null ? null : stored.version());
           try (Sql sql = new Sql(connection)) {
             String skills = String.join(",", job.skills());
             String level = job.level() == null ? null : job.level().name();
@@ -51,14 +56,14 @@ public final class JobStore {
                       + " posted_at = CASE WHEN is_open = FALSE AND ? = TRUE THEN ? ELSE posted_at END,"
                       + " row_version = ?, row_deleted = FALSE WHERE job_id = ?",
                   job.title(), job.company(), skills, level, job.city(), job.locationLabel(), job.remote(),
-                  job.jobType(), job.open(), at, job.open(), at, version, job.jobId());
+                  job.jobType(), job.open(), at, job.open(), at, kept, job.jobId());
             } else {
               sql.update(
                   "INSERT INTO parley_job (job_id, title, company, skills, level, city, location_label, remote,"
                       + " job_type, is_open, posted_at, updated_at, row_version, row_deleted)"
                       + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)",
                   job.jobId(), job.title(), job.company(), skills, level, job.city(), job.locationLabel(),
-                  job.remote(), job.jobType(), job.open(), at, at, version);
+                  job.remote(), job.jobType(), job.open(), at, at, kept);
             }
             sql.update("DELETE FROM parley_job_skill WHERE job_id = ?", job.jobId());
             for (String skill : job.skills()) {

@@ -261,7 +261,7 @@ public final class MatchingBench {
       long t0 = System.nanoTime();
       Source.range(0, candidates - 1)
           .mapAsyncUnordered(64, i -> matcher.index(new CandidateProfile(
-              "fan-" + i, "fan-user-" + i, List.of("java", "akka", "sql"), Level.SENIOR, "paris", "Paris", false, true), null))
+              "fan-" + i, "fan-user-" + i, List.of("java", "akka", "sql"), Level.SENIOR, "paris", "Paris", false, true), null, null))
           .runWith(Sink.ignore(), system).toCompletableFuture().get(10, TimeUnit.MINUTES);
       System.out.printf(Locale.ROOT, "indexed %,d candidates in %,d ms%n", candidates, (System.nanoTime() - t0) / 1_000_000);
       HttpClient client = HttpClient.newHttpClient();
@@ -335,7 +335,7 @@ public final class MatchingBench {
       JobMatcher matcher = new JobMatcher(node.system(), MatchingSettings.fromConfig(node.system().settings().config()));
       long t0 = System.nanoTime();
       Source.range(0, candidates - 1)
-          .mapAsyncUnordered(256, i -> matcher.index(made.candidate(i), null))
+          .mapAsyncUnordered(256, i -> matcher.index(made.candidate(i), null, null))
           .runWith(Sink.ignore(), node.system()).toCompletableFuture().get(30, TimeUnit.MINUTES);
       System.out.printf(Locale.ROOT, "indexed %,d candidates through the journal in %,d ms%n",
           candidates, (System.nanoTime() - t0) / 1_000_000);

@@ -21,6 +21,7 @@ import io.parley.matching.JobStore;
 import io.parley.matching.MatchDelivery.Pending;
 import io.parley.matching.MatchDelivery;
 import io.parley.matching.MatchingSettings;
+import io.parley.matching.RowVersions;
 import io.parley.matching.Scoring;
 import io.parley.webhook.WebhookIntake.Delivery;
 import io.parley.webhook.WebhookIntake.Event;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * crash from the last event it finished. At least once: every effect is idempotent (an identical profile indexes
  * nothing, a notified pair is never notified again), and the offset is saved after each event. A row's events are
  * processed in the order they arrived, which need not be the order they happened: one older than what its row holds
- * (by the row's version, see {@link io.parley.matching.RowVersions}) is counted as stale and changes nothing.
+ * (by the row's version, see {@link RowVersions}) is counted as stale and changes nothing.
  */
 public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
   private static final Logger log = LoggerFactory.getLogger(WebhookProcessor.class);
@@ -119,7 +120,7 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
   private CompletionStage<Done> job(Delivery d, Instant at) {
     RecordMapping mapping = webhooks.mapping();
     if (d.type().equals("DELETE")) {
-      Instant version = mapping.jobVersion(row(d.oldRecord()), "old_record");
+      Instant version = trusted(mapping.jobVersion(row(d.oldRecord()), "old_record"), at);
       return CompletableFuture.supplyAsync(
           () -> {
             if (!jobs.close(d.rowId(), version, mapping.jobsVersioned(), at)) stale(d, version);
@@ -129,10 +130,10 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
     }
     ObjectNode record = row(d.record());
     JobPosting job = mapping.job(record, "record", matching.skills());
-    Instant version = mapping.jobVersion(record, "record");
+    Instant version = trusted(mapping.jobVersion(record, "record"), at);
     return CompletableFuture.supplyAsync(
             () -> {
-              if (!jobs.upsert(job, version, at)) {
+              if (!jobs.upsert(job, version, mapping.jobsVersioned(), at)) {
                 stale(d, version);
                 return null;
               }
@@ -157,7 +158,7 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
   private CompletionStage<Done> candidate(Delivery d, Instant at) {
     RecordMapping mapping = webhooks.mapping();
     if (d.type().equals("DELETE")) {
-      Instant version = mapping.candidateVersion(row(d.oldRecord()), "old_record");
+      Instant version = trusted(mapping.candidateVersion(row(d.oldRecord()), "old_record"), at);
       return matcher
           .remove(d.rowId(), version, mapping.candidatesVersioned() ? at : null)
           .thenApplyAsync(
@@ -169,11 +170,11 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
     }
     ObjectNode record = row(d.record());
     CandidateProfile profile = mapping.candidate(record, "record", matching.skills());
-    Instant version = mapping.candidateVersion(record, "record");
+    Instant version = trusted(mapping.candidateVersion(record, "record"), at);
     // Indexed first, then matched against the stored jobs: a job processed meanwhile on another slice either sees
     // this candidate in the index or is seen here, so no match falls between the two.
     return matcher
-        .index(profile, version)
+        .index(profile, version, mapping.candidatesVersioned() ? at : null)
         .thenComposeAsync(
             applied -> {
               if (!applied) {
@@ -212,6 +213,11 @@ public final class WebhookProcessor extends Handler<EventEnvelope<Event>> {
       }
     }
     return false;
+  }
+
+  /** A version ahead of the receipt time by more than the clocks may disagree counts as none (RowVersions). */
+  private Instant trusted(Instant version, Instant receivedAt) {
+    return RowVersions.trusted(version, receivedAt, webhooks.versionAllowance());
   }
 
   /** Blocking: counts in the database. */

@@ -54,8 +54,8 @@ class CandidatePartitionTest {
 
   @Test
   void indexesOnceAndIgnoresAnIdenticalProfile() {
-    var first = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, r));
-    var again = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, r));
+    var first = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, null, r));
+    var again = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, null, r));
 
     assertThat(first.events()).hasSize(1);
     assertThat(again.events()).isEmpty();
@@ -66,7 +66,7 @@ class CandidatePartitionTest {
   void pagesThroughTheMatchesOfAJob() {
     for (int i = 0; i < 5; i++) {
       int n = i;
-      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, null, r));
     }
     JobPosting job = job("j");
 
@@ -79,7 +79,7 @@ class CandidatePartitionTest {
   void aJobPagedBetweenThePagesOfAnotherDoesNotMakeItSkipACandidateWhenTheIndexChanges() {
     for (int i = 0; i < 6; i++) {
       int n = i;
-      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, null, r));
     }
     JobPosting first = job("j1");
     MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(first, null, 3, r)).reply();
@@ -100,12 +100,12 @@ class CandidatePartitionTest {
     // Freed slots are reused, so the posting list's order is not the candidates', and recovery orders them anew.
     for (int i = 0; i < 6; i++) {
       int n = i;
-      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, null, r));
     }
     kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
     kit.<Boolean>runCommand(r -> new Remove("c3", null, null, r));
-    kit.<Boolean>runCommand(r -> new Index(candidate("c6", "java"), null, r));
-    kit.<Boolean>runCommand(r -> new Index(candidate("c7", "java"), null, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c6", "java"), null, null, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c7", "java"), null, null, r));
     JobPosting job = job("j");
     MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(job, null, 2, r)).reply();
 
@@ -121,7 +121,7 @@ class CandidatePartitionTest {
   void changesRankedBeforeTheCursorMoveNoCandidateAfterIt() {
     for (int i = 0; i < 6; i++) {
       int n = i;
-      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, null, r));
     }
     JobPosting job = job("j");
     MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(job, null, 3, r)).reply();
@@ -129,7 +129,7 @@ class CandidatePartitionTest {
     // would now point past c3 and c4.
     kit.<Boolean>runCommand(r -> new Remove("c0", null, null, r));
     kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
-    kit.<Boolean>runCommand(r -> new Index(candidate("b0", "java"), null, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("b0", "java"), null, null, r));
     kit.restart();
 
     List<String> rest = pageThrough(job, firstPage.next(), 3);
@@ -149,7 +149,7 @@ class CandidatePartitionTest {
       String id = String.format("%04d-", i) + "x".repeat(123);
       userIds.add(id);
       kit.<Boolean>runCommand(r -> new Index(
-          new CandidateProfile(id, id, List.of("java"), Level.SENIOR, "zurich", "Zürich", false, true), null, r));
+          new CandidateProfile(id, id, List.of("java"), Level.SENIOR, "zurich", "Zürich", false, true), null, null, r));
     }
     JobPosting job = new JobPosting(
         "j", "T", "C", List.of("java"), Level.SENIOR, "zurich", "Zürich 東京 ".repeat(50), false, null, true);
@@ -177,7 +177,7 @@ class CandidatePartitionTest {
   void recoversItsIndexFromSnapshotAndEvents() {
     for (int i = 0; i < 4; i++) {
       int n = i;
-      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "go"), null, r));
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "go"), null, null, r));
     }
     kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
 
@@ -194,9 +194,9 @@ class CandidatePartitionTest {
 
   @Test
   void anUpdateSentBeforeADeletionAndArrivingAfterItDoesNotBringTheCandidateBack() {
-    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, null, r));
     var deleted = kit.<Boolean>runCommand(r -> new Remove("c1", V2, RECEIVED, r));
-    var late = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), V2, r));
+    var late = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), V2, null, r));
 
     assertThat(deleted.reply()).isTrue();
     assertThat(late.reply()).as("applied").isFalse();
@@ -207,10 +207,10 @@ class CandidatePartitionTest {
 
   @Test
   void aDeletionWithoutAVersionOutranksWhatWasSentBeforeItWasReceivedAndNotWhatCameAfter() {
-    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, null, r));
     kit.<Boolean>runCommand(r -> new Remove("c1", null, RECEIVED, r));
-    var sentBefore = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V2, r));
-    var insertedAgain = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), RECEIVED.plusSeconds(60), r));
+    var sentBefore = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V2, null, r));
+    var insertedAgain = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), RECEIVED.plusSeconds(60), null, r));
 
     assertThat(sentBefore.reply()).isFalse();
     assertThat(insertedAgain.reply()).isTrue();
@@ -220,7 +220,7 @@ class CandidatePartitionTest {
   @Test
   void aDeletionArrivingBeforeTheInsertOfTheCandidateStillWins() {
     var deleted = kit.<Boolean>runCommand(r -> new Remove("c1", V2, RECEIVED, r));
-    var inserted = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, r));
+    var inserted = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, null, r));
 
     assertThat(deleted.events()).hasSize(1);
     assertThat(inserted.reply()).isFalse();
@@ -229,9 +229,9 @@ class CandidatePartitionTest {
 
   @Test
   void anOlderProfileDoesNotOverwriteANewerOneAndTheSameVersionAgainChangesNothing() {
-    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), V2, r));
-    var older = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, r));
-    var replay = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), V2, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), V2, null, r));
+    var older = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, null, r));
+    var replay = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), V2, null, r));
     var olderDeletion = kit.<Boolean>runCommand(r -> new Remove("c1", V1, RECEIVED, r));
 
     assertThat(older.reply()).isFalse();
@@ -242,11 +242,26 @@ class CandidatePartitionTest {
   }
 
   @Test
+  void aProfileWithoutAVersionKeepsTheIndexedVersionAndDoesNotUndoADeletionMadeAfterItWasReceived() {
+    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V1, null, r));
+    var unversioned = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "kotlin"), null, RECEIVED, r));
+    var olderThanKept = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "go"), V1.minusSeconds(1), null, r));
+    kit.<Boolean>runCommand(r -> new Remove("c2", RECEIVED, RECEIVED, r));
+    var receivedBefore = kit.<Boolean>runCommand(r -> new Index(candidate("c2", "java"), null, V2, r));
+
+    assertThat(unversioned.reply()).isTrue();
+    assertThat(kit.getState().versionOf("c1")).isEqualTo(V1);
+    assertThat(olderThanKept.reply()).isFalse();
+    assertThat(receivedBefore.reply()).isFalse();
+    assertThat(kit.getState().contains("c2")).isFalse();
+  }
+
+  @Test
   void withoutVersionsEventsApplyInTheOrderTheyCome() {
     kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
-    var inserted = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, r));
+    var inserted = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, null, r));
     kit.<Boolean>runCommand(r -> new Remove("c1", null, null, r));
-    var insertedAgain = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, r));
+    var insertedAgain = kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), null, null, r));
 
     assertThat(inserted.reply()).isTrue();
     assertThat(insertedAgain.reply()).isTrue();
@@ -256,16 +271,16 @@ class CandidatePartitionTest {
   @Test
   void versionsAndDeletionsSurviveARestartFromASnapshot() {
     // snapshot-every = 3: the restart reads the snapshot taken after the third event, then the fourth.
-    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V2, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c1", "java"), V2, null, r));
     kit.<Boolean>runCommand(r -> new Remove("c2", V2, RECEIVED, r));
-    kit.<Boolean>runCommand(r -> new Index(candidate("c3", "java"), null, r));
+    kit.<Boolean>runCommand(r -> new Index(candidate("c3", "java"), null, null, r));
     kit.<Boolean>runCommand(r -> new Remove("c4", V2, RECEIVED, r));
 
     kit.restart();
 
-    assertThat(kit.<Boolean>runCommand(r -> new Index(candidate("c1", "go"), V1, r)).reply()).isFalse();
-    assertThat(kit.<Boolean>runCommand(r -> new Index(candidate("c2", "go"), V2, r)).reply()).isFalse();
-    assertThat(kit.<Boolean>runCommand(r -> new Index(candidate("c4", "go"), V1, r)).reply()).isFalse();
+    assertThat(kit.<Boolean>runCommand(r -> new Index(candidate("c1", "go"), V1, null, r)).reply()).isFalse();
+    assertThat(kit.<Boolean>runCommand(r -> new Index(candidate("c2", "go"), V2, null, r)).reply()).isFalse();
+    assertThat(kit.<Boolean>runCommand(r -> new Index(candidate("c4", "go"), V1, null, r)).reply()).isFalse();
     assertThat(kit.getState().versionOf("c3")).isNull();
   }
 

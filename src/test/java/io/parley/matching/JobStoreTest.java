@@ -26,22 +26,22 @@ class JobStoreTest {
         TestNode node = TestNode.start(database)) {
       JobStore jobs = new JobStore(Database.get(node.node().system()).dataSource());
       // Saved as a draft two months ago, published yesterday.
-      jobs.upsert(job("published", false), null, LONG_AGO);
-      jobs.upsert(job("published", true), null, YESTERDAY);
+      jobs.upsert(job("published", false), null, false, LONG_AGO);
+      jobs.upsert(job("published", true), null, false, YESTERDAY);
       // Posted two months ago, closed last week (deleted, then inserted again), reopened yesterday.
-      jobs.upsert(job("deleted-and-reposted", true), null, LONG_AGO);
+      jobs.upsert(job("deleted-and-reposted", true), null, false, LONG_AGO);
       jobs.close("deleted-and-reposted", null, false, LAST_WEEK);
-      jobs.upsert(job("deleted-and-reposted", true), null, YESTERDAY);
+      jobs.upsert(job("deleted-and-reposted", true), null, false, YESTERDAY);
       // Posted two months ago, its status set to closed and then open again yesterday.
-      jobs.upsert(job("reopened", true), null, LONG_AGO);
-      jobs.upsert(job("reopened", false), null, LAST_WEEK);
-      jobs.upsert(job("reopened", true), null, YESTERDAY);
+      jobs.upsert(job("reopened", true), null, false, LONG_AGO);
+      jobs.upsert(job("reopened", false), null, false, LAST_WEEK);
+      jobs.upsert(job("reopened", true), null, false, YESTERDAY);
       // Open since two months ago and only edited since: not new.
-      jobs.upsert(job("edited", true), null, LONG_AGO);
-      jobs.upsert(job("edited", true), null, YESTERDAY);
+      jobs.upsert(job("edited", true), null, false, LONG_AGO);
+      jobs.upsert(job("edited", true), null, false, YESTERDAY);
       // A draft edited yesterday has not opened.
-      jobs.upsert(job("draft", false), null, LONG_AGO);
-      jobs.upsert(job("draft", false), null, YESTERDAY);
+      jobs.upsert(job("draft", false), null, false, LONG_AGO);
+      jobs.upsert(job("draft", false), null, false, YESTERDAY);
 
       List<JobPosting> found = jobs.openJobsFor(candidate(), SINCE, false);
 
@@ -59,19 +59,19 @@ class JobStoreTest {
         TestNode node = TestNode.start(database)) {
       JobStore jobs = new JobStore(Database.get(node.node().system()).dataSource());
       // Closed at v2; its edit at v1 arrives after.
-      jobs.upsert(job("filled", false), v2, YESTERDAY);
-      boolean olderEdit = jobs.upsert(job("filled", true), v1, NOW);
+      jobs.upsert(job("filled", false), v2, true, YESTERDAY);
+      boolean olderEdit = jobs.upsert(job("filled", true), v1, true, NOW);
       // Deleted at v2 (REPLICA IDENTITY FULL), the UPDATE to v2 arriving after; the same version again is replayed.
-      jobs.upsert(job("deleted", true), v1, YESTERDAY);
+      jobs.upsert(job("deleted", true), v1, true, YESTERDAY);
       jobs.close("deleted", v2, true, YESTERDAY);
-      boolean lateUpdate = jobs.upsert(job("deleted", true), v2, NOW);
+      boolean lateUpdate = jobs.upsert(job("deleted", true), v2, true, NOW);
       // Deleted with only its key, before its INSERT arrived.
       jobs.close("key-only", null, true, YESTERDAY);
-      boolean lateInsert = jobs.upsert(job("key-only", true), LAST_WEEK, NOW);
+      boolean lateInsert = jobs.upsert(job("key-only", true), LAST_WEEK, true, NOW);
       // Edited twice at the same version: the later one still applies.
-      jobs.upsert(job("edited", true), v1, YESTERDAY);
+      jobs.upsert(job("edited", true), v1, true, YESTERDAY);
       boolean sameVersion = jobs.upsert(new JobPosting("edited", "Renamed", "Acme", List.of("java"), Level.SENIOR,
-          "paris", "Paris", false, null, true), v1, NOW);
+          "paris", "Paris", false, null, true), v1, true, NOW);
 
       assertThat(List.of(olderEdit, lateUpdate, lateInsert)).containsOnly(false);
       assertThat(sameVersion).isTrue();
@@ -85,13 +85,38 @@ class JobStoreTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgres"})
+  void anEventWithoutAVersionKeepsTheJobsVersionAndDoesNotUndoADeletionMadeAfterItWasReceived(String kind) {
+    try (TestDatabase database = TestDatabase.named(kind);
+        TestNode node = TestNode.start(database)) {
+      JobStore jobs = new JobStore(Database.get(node.node().system()).dataSource());
+      // Closed at LAST_WEEK; an INSERT without updated_at, received yesterday, applies but forgets no version.
+      jobs.upsert(job("kept", false), LAST_WEEK, true, LAST_WEEK);
+      boolean unversioned = jobs.upsert(job("kept", true), null, true, YESTERDAY);
+      boolean olderThanKept = jobs.upsert(job("kept", false), LONG_AGO, true, NOW);
+      // Deleted yesterday; an INSERT without updated_at received last week comes after.
+      jobs.close("deleted", YESTERDAY, true, YESTERDAY);
+      boolean receivedBefore = jobs.upsert(job("deleted", true), null, true, LAST_WEEK);
+      // Deleted with only its key, the same.
+      jobs.close("key-only", null, true, YESTERDAY);
+      boolean receivedBeforeKeyOnly = jobs.upsert(job("key-only", true), null, true, LAST_WEEK);
+
+      assertThat(unversioned).isTrue();
+      assertThat(List.of(olderThanKept, receivedBefore, receivedBeforeKeyOnly)).containsOnly(false);
+      assertThat(jobs.find("kept").open()).isTrue();
+      assertThat(jobs.find("deleted").open()).isFalse();
+      assertThat(jobs.find("key-only").open()).isFalse();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
   void withoutVersionsTheLastEventToArriveWins(String kind) {
     try (TestDatabase database = TestDatabase.named(kind);
         TestNode node = TestNode.start(database)) {
       JobStore jobs = new JobStore(Database.get(node.node().system()).dataSource());
-      jobs.upsert(job("j", true), Instant.parse("2026-11-22T10:00:00Z"), LAST_WEEK);
+      jobs.upsert(job("j", true), Instant.parse("2026-11-22T10:00:00Z"), false, LAST_WEEK);
       jobs.close("j", null, false, YESTERDAY);
-      boolean reinserted = jobs.upsert(job("j", true), null, NOW);
+      boolean reinserted = jobs.upsert(job("j", true), null, false, NOW);
       jobs.close("never-seen", null, false, NOW);
 
       assertThat(reinserted).isTrue();
