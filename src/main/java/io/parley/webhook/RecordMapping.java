@@ -26,8 +26,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads jobs and candidates out of table rows, through a configurable list of column names per field (the first
@@ -35,6 +38,7 @@ import java.util.stream.Collectors;
  * value of the wrong type is a 400 that names the column.
  */
 public final class RecordMapping {
+  private static final Logger log = LoggerFactory.getLogger(RecordMapping.class);
   static final int MAX_ID_LENGTH = 200;
   /**
    * Longest values of the columns Parley stores (conf/schema: parley_job, parley_job_skill): a longer one is the
@@ -72,6 +76,8 @@ public final class RecordMapping {
   private final Map<String, List<String>> jobs;
   private final Map<String, List<String>> candidates;
   private final Set<String> closedStatuses;
+  /** The tables whose version column was found holding something else than a timestamp: warned about once. */
+  private final Set<String> unreadVersions = ConcurrentHashMap.newKeySet();
 
   RecordMapping(Config columns, List<String> closedStatuses) {
     this.jobs = fields(columns.getConfig("jobs"), JOB_FIELDS);
@@ -101,14 +107,35 @@ public final class RecordMapping {
 
   /**
    * The row's version (its {@code updated_at}), which orders the row's events; null when no version column is
-   * configured or the row has none, and its events are then applied in the order they arrive.
+   * configured, or the row has none, or one that is not a timestamp, and its events are then judged by when they
+   * were received (see {@link io.parley.matching.RowVersions}).
    */
   public Instant jobVersion(JsonNode row, String where) {
-    return new Row(row, where).timestamp(jobs.get("version"));
+    return version(row, where, jobs.get("version"), "jobs");
   }
 
   public Instant candidateVersion(JsonNode row, String where) {
-    return new Row(row, where).timestamp(candidates.get("version"));
+    return version(row, where, candidates.get("version"), "candidates");
+  }
+
+  /**
+   * A version that is not a timestamp (a bigint or date {@code updated_at}, on by default) is no version rather than
+   * the sender's 400: Supabase does not retry a 400, so every event of the table would be lost, and so would those
+   * already stored, which processing reads again. Logged once per table, so that the operator sees it.
+   */
+  private Instant version(JsonNode row, String where, List<String> columns, String table) {
+    try {
+      return new Row(row, where).timestamp(columns);
+    } catch (ApiException notATimestamp) {
+      if (unreadVersions.add(table)) {
+        log.warn(
+            "The {} table's version column is not a timestamp ({}): its events are taken as having no version, and"
+                + " judged by when they are received. Set parley.webhook.columns.{}.version to a timestamp column,"
+                + " or to [] for arrival order. Logged once.",
+            table, notATimestamp.getMessage(), table);
+      }
+      return null;
+    }
   }
 
   /** Whether a version column is configured; a DELETE without a version then still leaves a tombstone. */

@@ -225,9 +225,6 @@ class JobMatchingTest {
     assertBadRequest(CANDIDATES, insert("jobs", "{\"id\":\"b1\"}"), "'table'");
     assertBadRequest("/api/webhooks/supabase", insert("profiles", "{\"id\":\"b1\"}"), "'table'");
     assertBadRequest(CANDIDATES, insert("candidates", "{\"id\":{\"nested\":true}}"), "'record.id'");
-    assertBadRequest(JOBS, insert("jobs", "{\"id\":\"b1\",\"updated_at\":\"yesterday\"}"), "'record.updated_at'");
-    assertBadRequest("/api/webhooks/supabase", "{\"type\":\"DELETE\",\"table\":\"candidates\",\"record\":null,"
-        + "\"old_record\":{\"id\":\"b1\",\"updated_at\":42}}", "'old_record.updated_at' must be a timestamp");
   }
 
   @Test

@@ -93,6 +93,39 @@ class OutOfOrderWebhooksTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
+  void aVersionInTheFutureOrNotATimestampNeitherFreezesTheRowNorLosesItsEvents(String kind) {
+    RecordingNotifier notifier = new RecordingNotifier();
+    try (TestDatabase database = TestDatabase.named(kind);
+        TestNode node = TestNode.start(database, WebhookClient.config(), notifier)) {
+      HttpApi api = new HttpApi(node::uri);
+      WebhookClient webhooks = new WebhookClient(api);
+
+      // Inserted from a phone whose clock says 9999; opted out a moment later, by the trigger's clock.
+      String optIn = candidateRow("f1", "[\"fkotlin\"]", "senior", "Oslo", false, true);
+      String optOut = optIn.replace("\"job_alerts\":true", "\"job_alerts\":false");
+      String now = Instant.now().toString();
+      accepted(webhooks.bearer(CANDIDATES, insert("candidates", versioned(optIn, "9999-12-31T00:00:00+00:00"))));
+      accepted(webhooks.bearer(CANDIDATES,
+          update("candidates", versioned(optOut, now), versioned(optIn, "9999-12-31T00:00:00+00:00"))));
+      // Stale only once the opt-out holds: counted, f1 is as it stays before the job is matched.
+      accepted(webhooks.bearer(CANDIDATES, update("candidates", versioned(optIn, V1), versioned(optIn, V1))));
+      awaitStale(api, 1);
+      // A table whose updated_at is a bigint: not a version, and not the sender's error either.
+      String epoch = candidateRow("f2", "[\"fkotlin\"]", "senior", "Oslo", false, true)
+          .replaceFirst("}$", ",\"updated_at\":1732269600}");
+      accepted(webhooks.bearer(CANDIDATES, insert("candidates", epoch)));
+
+      String job = jobRow("job-f1", "[\"fkotlin\"]", "senior", "Oslo", false);
+      accepted(webhooks.bearer(JOBS, insert("jobs", versioned(job, Instant.now().toString()))));
+      notifier.awaitCalls(1, WAIT);
+      notifier.settle(Duration.ofSeconds(3));
+
+      assertThat(notifier.calls()).extracting(Call::userId).containsExactly("user-f2");
+    }
+  }
+
   private static void accepted(Response response) {
     assertThat(response.status()).as(response.body()).isEqualTo(202);
   }
