@@ -59,7 +59,8 @@ public final class RecordMapping {
   /**
    * A timestamp as PostgreSQL writes one into JSON ({@code 2026-11-22T10:00:00.123456+00:00}), with {@code Z}, an
    * offset of hours only, or a space for the {@code T} as in its text output; without an offset (a column of type
-   * timestamp) it is taken as UTC, the same for every event of the column, so versions still compare.
+   * timestamp) it is taken as UTC, the same for every event of the column, so versions still compare among
+   * themselves; but they are also compared with receipt times, so such a column must hold UTC (docs/api.md).
    */
   private static final DateTimeFormatter TIMESTAMP =
       new DateTimeFormatterBuilder()
