@@ -199,16 +199,16 @@ public final class PushDelivery {
                         List<Settled> pushes = new ArrayList<>();
                         perSend.forEach(pushes::addAll);
                         List<PushOutcome> settled = pushes.stream().map(Settled::outcome).toList();
-                        boolean reachedADevice = false;
                         for (Settled push : pushes) {
-                          if (push.outcome() == PushOutcome.SENT && push.target() != null) {
-                            reachedADevice = true;
-                            if (usersReached.size() < USERS_CONFIRMING_PROJECT) usersReached.add(push.target().userId());
+                          if (push.outcome() == PushOutcome.SENT
+                              && push.target() != null
+                              && usersReached.size() < USERS_CONFIRMING_PROJECT) {
+                            usersReached.add(push.target().userId());
                           }
                         }
                         boolean projectConfirmed = usersReached.size() >= USERS_CONFIRMING_PROJECT;
                         if (projectConfirmed) forgetTokensOfOtherSenders(pushes);
-                        String failure = groupFailure(settled, projectConfirmed, reachedADevice);
+                        String failure = groupFailure(settled, projectConfirmed);
                         if (failure == null) return done();
                         log.warn("Pushes of {} event(s) not settled, to be pushed again: {}", events.size(), failure);
                         return CompletableFuture.<Done>failedFuture(new GroupFailed(failure));
@@ -292,17 +292,17 @@ public final class PushDelivery {
   /**
    * Why the group must be pushed again, or null once it is done. A token's own fault settles its push; a failure
    * that no token explains does not: credentials refused, tokens "of another sender" while the project is not
-   * confirmed and no device push of the group got through (Parley may be sending as the wrong project), or retries
-   * used up (a rate limit's included) while nothing got through. A token of another project in a group where another
-   * device push got through settles its push (the token is kept until the project is confirmed): one user's stale
-   * token never fails the pushes of others. A push given up while others of its group got through settles too, so
-   * that those are not sent again.
+   * confirmed (Parley may be sending as the wrong project, and a developer's device registered under that project
+   * getting through proves nothing: the others' pushes must not be lost), or retries used up (a rate limit's
+   * included) while nothing got through. Once the project is confirmed, a token of another project settles its push
+   * and is forgotten: one user's stale token never fails the pushes of others. A push given up while others of its
+   * group got through settles too, so that those are not sent again.
    */
-  private static String groupFailure(List<PushOutcome> settled, boolean projectConfirmed, boolean reachedADevice) {
+  private static String groupFailure(List<PushOutcome> settled, boolean projectConfirmed) {
     for (PushOutcome outcome : settled) {
       if (outcome.refusesCredentials()) return "FCM refused Parley's credentials (" + outcome.reason() + ")";
     }
-    if (!projectConfirmed && !reachedADevice && settled.contains(PushOutcome.SENDER_ID_MISMATCH)) {
+    if (!projectConfirmed && settled.contains(PushOutcome.SENDER_ID_MISMATCH)) {
       return "tokens answered sender_id_mismatch and the project is not confirmed yet: is parley.push.firebase the"
           + " app's Firebase project?";
     }
@@ -340,6 +340,7 @@ public final class PushDelivery {
               List<Settled> settled = new ArrayList<>(targets.size());
               List<Target> again = new ArrayList<>();
               Duration told = null;
+              int rateLimitedGivenUp = 0;
               Iterator<PushResult> next = results.iterator();
               for (Target target : targets) {
                 PushResult pushed = next.next();
@@ -354,9 +355,12 @@ public final class PushDelivery {
                   again.add(target);
                   told = longer(told, pushed.retryAfter());
                 } else {
+                  if (result == PushOutcome.QUOTA_EXCEEDED) rateLimitedGivenUp++;
                   settled.add(new Settled(target, result.retryable() ? lastTry(result) : result));
                 }
               }
+              // A rate limit is usually the project's: every token of a multicast reaches its last try together.
+              if (rateLimitedGivenUp > 0) logRateLimitedGivenUp(rateLimitedGivenUp);
               if (again.isEmpty()) return CompletableFuture.completedFuture(settled);
               return later(attempt, told, () -> stillDueNow(message, again))
                   .thenCompose(
@@ -383,7 +387,10 @@ public final class PushDelivery {
               PushOutcome result = pushed.outcome();
               stats.record(result);
               if (!result.retryable()) return CompletableFuture.completedFuture(result);
-              if (attempt >= settings.maxAttempts()) return CompletableFuture.completedFuture(lastTry(result));
+              if (attempt >= settings.maxAttempts()) {
+                if (result == PushOutcome.QUOTA_EXCEEDED) logRateLimitedGivenUp(1);
+                return CompletableFuture.completedFuture(lastTry(result));
+              }
               return later(attempt, pushed.retryAfter(), () -> sendToTopic(message, topic, attempt + 1));
             });
   }
@@ -394,11 +401,12 @@ public final class PushDelivery {
    * restart, while no later push of the slice leaves.
    */
   private PushOutcome lastTry(PushOutcome result) {
-    if (result == PushOutcome.QUOTA_EXCEEDED) {
-      log.warn("A push still rate-limited (quota_exceeded) after {} tries is given up", settings.maxAttempts());
-    }
     stats.record(PushOutcome.GAVE_UP);
     return PushOutcome.GAVE_UP;
+  }
+
+  private void logRateLimitedGivenUp(int pushes) {
+    log.warn("{} push(es) still rate-limited (quota_exceeded) after {} tries given up", pushes, settings.maxAttempts());
   }
 
   private static Duration longer(Duration a, Duration b) {

@@ -9,13 +9,17 @@ import io.parley.testkit.TestTokens;
 import io.parley.tools.FakeFcmTransport;
 import io.parley.tools.FakeFcmTransport.Answer;
 import java.util.List;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node none of whose pushes has got through yet cannot tell a token of another Firebase project from Parley sending
  * as the wrong one: it keeps the tokens and tries the push again, rather than take every device off every user.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WrongFirebaseProjectTest {
   private static final FakeFcmTransport fcm = new FakeFcmTransport();
   private static volatile boolean wrongProject = true;
@@ -43,7 +47,13 @@ class WrongFirebaseProjectTest {
 
   private final NotificationApi notifications = new NotificationApi(live.api());
 
+  @org.junit.jupiter.api.BeforeEach
+  void sendingAsTheWrongProject() {
+    wrongProject = true;
+  }
+
   @Test
+  @Order(3) // last: it ends sending as the right project
   void tokensOfAnotherSenderBeforeAnyPushGotThroughAreKeptAndTheirPushTriedAgain() {
     notifications.registerDevice("wp-a", "wp-a-phone");
 
@@ -58,6 +68,7 @@ class WrongFirebaseProjectTest {
   }
 
   @Test
+  @Order(1)
   void aTopicPushAndOneDeveloperDeviceGettingThroughDoNotConfirmTheProjectSoNoTokenIsRemoved() {
     notifications.registerDevice("wp-dev", "dev-wp-phone");
     notifications.registerDevice("wp-b", "other-wp-b-phone");
@@ -79,6 +90,27 @@ class WrongFirebaseProjectTest {
     // Not confirmed: the group fails and is tried again, and the token stays with its user.
     Eventually.await("the push tried again", () -> pushesTo("other-wp-b-phone").size(), n -> n >= 2);
     assertThat(notifications.devices("wp-b")).containsExactly("other-wp-b-phone");
+  }
+
+  @Test
+  @Order(2)
+  void aDeveloperDeviceGettingThroughInTheSameGroupDoesNotSettleThePushesOfOthers() {
+    // The same developer as above: only two users' devices are ever reached in this class, fewer than confirm it.
+    notifications.registerDevice("wp-dev", "dev-wp-phone");
+    notifications.registerDevice("wp-c", "other-wp-c-phone");
+    // One send to both users: one stored batch, so both pushes leave in one group.
+    assertThat(
+            live.api()
+                .post(
+                    "/api/admin/notifications",
+                    TestTokens.serviceRole(),
+                    "{\"userIds\":[\"wp-dev\",\"wp-c\"],\"notification\":{\"kind\":\"system\",\"title\":\"Both\"}}")
+                .status())
+        .isEqualTo(202);
+
+    // With the wrong project, the others' pushes would be lost if the developer's success settled the group.
+    Eventually.await("the other user's push tried again", () -> pushesTo("other-wp-c-phone").size(), n -> n >= 2);
+    assertThat(notifications.devices("wp-c")).containsExactly("other-wp-c-phone");
   }
 
   private static List<FakeFcmTransport.Request> pushesTo(String token) {
