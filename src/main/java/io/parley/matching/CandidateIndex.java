@@ -89,12 +89,10 @@ public final class CandidateIndex {
     return slot != null ? versions[slot] : tombstones.get(candidateId);
   }
 
-  /** Whether a profile of this version is newer than what the index holds of the candidate (RowVersions). */
-  public boolean isNewer(String candidateId, Instant version) {
-    return isNewer(candidateId, version, null);
-  }
-
-  /** The same for a profile that may have no version, then judged by when it was received (RowVersions). */
+  /**
+   * Whether a profile of this version is newer than what the index holds of the candidate (RowVersions); one with no
+   * version is judged by when it was received.
+   */
   public boolean isNewer(String candidateId, Instant version, Instant receivedAt) {
     return RowVersions.writes(version, receivedAt, versionOf(candidateId), !contains(candidateId));
   }

@@ -115,10 +115,6 @@ public final class WebhookRoutes {
             if (kind == Kind.JOB) mapping.job(payload.record(), "record", matching.skills());
             else mapping.candidate(payload.record(), "record", matching.skills());
           }
-          // Never the sender's error (RecordMapping.version): read now only so that a version column that is not a
-          // timestamp is logged at the table's first webhook.
-          if (kind == Kind.JOB) mapping.jobVersion(payload.row(), payload.rowField());
-          else mapping.candidateVersion(payload.row(), payload.rowField());
           // Only a Standard Webhooks signature covers webhook-id. The shared secret and X-Webhook-Signature leave it
           // unsigned, so a replayed body under a fresh id must still be recognised by its content.
           Optional<String> webhookId =

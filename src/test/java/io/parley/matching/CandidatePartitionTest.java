@@ -312,8 +312,8 @@ class CandidatePartitionTest {
     index.remove("c3", V1);
 
     assertThat(index.tombstones()).containsOnlyKeys("c2", "c3");
-    assertThat(index.isNewer("c1", V1)).isTrue();
-    assertThat(index.isNewer("c2", V1)).isFalse();
+    assertThat(index.isNewer("c1", V1, null)).isTrue();
+    assertThat(index.isNewer("c2", V1, null)).isFalse();
   }
 
   @Test
