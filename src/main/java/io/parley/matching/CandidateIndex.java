@@ -83,6 +83,12 @@ public final class CandidateIndex {
     return slotOf.containsKey(candidateId);
   }
 
+  /** Whether the candidate is indexed and still wants job alerts. */
+  public boolean wantsJobAlerts(String candidateId) {
+    Integer slot = slotOf.get(candidateId);
+    return slot != null && (flags[slot] & JOB_ALERTS) != 0;
+  }
+
   /** The version of the candidate's profile, or of their tombstone when deleted; null when unknown. */
   public Instant versionOf(String candidateId) {
     Integer slot = slotOf.get(candidateId);

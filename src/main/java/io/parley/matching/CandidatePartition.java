@@ -240,6 +240,11 @@ public final class CandidatePartition
     int to = from;
     while (to < matches.size() && to - from < limit) {
       CandidateIndex.Ranked match = matches.get(to);
+      // The matches may have been computed pages ago: one deleted or opted out of job alerts since is passed over.
+      if (!index.wantsJobAlerts(match.candidateId())) {
+        to++;
+        continue;
+      }
       Outcome outcome = new Outcome(match.score(), match.reasons());
       long size = STRING_OVERHEAD_BYTES + Texts.utf8Length(match.userId());
       if (!groups.containsKey(outcome)) size += estimatedBytes(outcome);

@@ -96,6 +96,25 @@ class CandidatePartitionTest {
   }
 
   @Test
+  void aCandidateDeletedOrOptedOutWhileAJobIsPagedIsNotInItsLaterPages() {
+    for (int i = 0; i < 6; i++) {
+      int n = i;
+      kit.<Boolean>runCommand(r -> new Index(candidate("c" + n, "java"), null, null, r));
+    }
+    JobPosting job = job("j");
+    MatchPage firstPage = kit.<MatchPage>runCommand(r -> new FindMatches(job, null, 3, r)).reply();
+    List<String> later = new ArrayList<>(List.of("u-c0", "u-c1", "u-c2", "u-c3", "u-c4", "u-c5"));
+    firstPage.toMatches().forEach(m -> later.remove(m.userId()));
+    String deleted = later.get(0).substring("u-".length());
+    String optedOut = later.get(1).substring("u-".length());
+    kit.<Boolean>runCommand(r -> new Remove(deleted, null, null, r));
+    CandidateProfile noAlerts = new CandidateProfile(optedOut, "u-" + optedOut, List.of("java"), Level.SENIOR, "paris", "Paris", true, false);
+    kit.<Boolean>runCommand(r -> new Index(noAlerts, null, null, r));
+
+    assertThat(pageThrough(job, firstPage.next(), 3)).containsExactly(later.get(2));
+  }
+
+  @Test
   void aRestartBetweenTwoPagesSkipsNoCandidateOfEqualScore() {
     // Freed slots are reused, so the posting list's order is not the candidates', and recovery orders them anew.
     for (int i = 0; i < 6; i++) {
