@@ -98,6 +98,8 @@ class WrongFirebaseProjectTest {
     // The same developer as above: only two users' devices are ever reached in this class, fewer than confirm it.
     notifications.registerDevice("wp-dev", "dev-wp-phone");
     notifications.registerDevice("wp-c", "other-wp-c-phone");
+    // A batch's pushes go to the tokens the device directory (a projection) holds: wait for it to hold both.
+    live.node().awaitDevices(java.util.Map.of("wp-dev", 1, "wp-c", 1));
     // One send to both users: one stored batch, so both pushes leave in one group.
     assertThat(
             live.api()
