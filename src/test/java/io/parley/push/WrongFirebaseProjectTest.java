@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.NotificationApi;
-import io.parley.testkit.TestTokens;
 import io.parley.tools.FakeFcmTransport;
 import io.parley.tools.FakeFcmTransport.Answer;
 import java.util.List;
@@ -74,14 +73,7 @@ class WrongFirebaseProjectTest {
     notifications.registerDevice("wp-b", "other-wp-b-phone");
     notifications.send("wp-dev", "{\"kind\":\"system\",\"title\":\"To the developer's phone\"}");
     Eventually.await("the developer's push", () -> pushesTo("dev-wp-phone").size(), n -> n == 1);
-    assertThat(
-            live.api()
-                .post(
-                    "/api/admin/notifications",
-                    TestTokens.serviceRole(),
-                    "{\"topic\":\"wp-news\",\"notification\":{\"kind\":\"system\",\"title\":\"To a topic\"}}")
-                .status())
-        .isEqualTo(202);
+    notifications.adminSend("{\"topic\":\"wp-news\",\"notification\":{\"kind\":\"system\",\"title\":\"To a topic\"}}");
     Eventually.await("the topic push", () -> fcm.requests().stream().filter(r -> "wp-news".equals(r.topic())).count(),
         n -> n == 1);
 
@@ -101,14 +93,8 @@ class WrongFirebaseProjectTest {
     // A batch's pushes go to the tokens the device directory (a projection) holds: wait for it to hold both.
     live.node().awaitDevices(java.util.Map.of("wp-dev", 1, "wp-c", 1));
     // One send to both users: one stored batch, so both pushes leave in one group.
-    assertThat(
-            live.api()
-                .post(
-                    "/api/admin/notifications",
-                    TestTokens.serviceRole(),
-                    "{\"userIds\":[\"wp-dev\",\"wp-c\"],\"notification\":{\"kind\":\"system\",\"title\":\"Both\"}}")
-                .status())
-        .isEqualTo(202);
+    notifications.adminSend(
+        "{\"userIds\":[\"wp-dev\",\"wp-c\"],\"notification\":{\"kind\":\"system\",\"title\":\"Both\"}}");
 
     // With the wrong project, the others' pushes would be lost if the developer's success settled the group.
     Eventually.await("the other user's push tried again", () -> pushesTo("other-wp-c-phone").size(), n -> n >= 2);

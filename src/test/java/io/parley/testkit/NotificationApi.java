@@ -29,11 +29,12 @@ public final class NotificationApi {
 
   /** Sends {@code notification} (its JSON) to one user with the service_role key, expecting 202. */
   public HttpApi.Response send(String userId, String notification) {
-    HttpApi.Response response =
-        api.post(
-            "/api/admin/notifications",
-            TestTokens.serviceRole(),
-            "{\"userIds\":[\"" + userId + "\"],\"notification\":" + notification + "}");
+    return adminSend("{\"userIds\":[\"" + userId + "\"],\"notification\":" + notification + "}");
+  }
+
+  /** Posts an admin send ({@code body}: its whole JSON, to users or a topic) with the service_role key, expecting 202. */
+  public HttpApi.Response adminSend(String body) {
+    HttpApi.Response response = api.post("/api/admin/notifications", TestTokens.serviceRole(), body);
     assertThat(response.status()).as(response.body()).isEqualTo(202);
     return response;
   }
