@@ -3,12 +3,18 @@ package io.parley.cluster;
 import static io.parley.testkit.WsFrames.typing;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.Adapter;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.ClusterSharding;
 import akka.cluster.sharding.ShardRegion;
 import akka.pattern.Patterns;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.notification.LiveBroadcasts;
 import io.parley.testkit.Device;
+import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.TestCluster;
 import io.parley.testkit.TestNode;
@@ -19,7 +25,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -188,6 +196,36 @@ class CrossNodeTest {
             "{\"type\":\"group\",\"title\":\"" + huge + "\",\"participantIds\":[\"big-b\"]}");
     assertThat(title.status()).as(title.body()).isEqualTo(400);
     assertThat(title.json().get("detail").asText()).isEqualTo("title longer than 200");
+  }
+
+  /**
+   * 2,500 user ids of 128 characters are over 300 KB: asked in one message, the ask to another node would be larger
+   * than Artery's 256 KiB frame and dropped, and everyone on that node taken for offline (their pushes then sent).
+   */
+  @Test
+  void onlineAmongManyLongIdsHearsFromSessionsOnAnotherNode() {
+    ActorSystem<Void> far = cluster.node(1).node().system();
+    List<String> online = IntStream.range(0, 2_500).mapToObj(i -> "online-" + i + "-" + "x".repeat(115)).toList();
+    List<ActorRef<LiveBroadcasts.Live>> sessions = new ArrayList<>();
+    try {
+      for (String userId : online) {
+        ActorRef<LiveBroadcasts.Live> session =
+            far.systemActorOf(Behaviors.ignore(), "fake-session-" + UUID.randomUUID(), Props.empty());
+        sessions.add(session);
+        LiveBroadcasts.get(far).subscribe(session, userId);
+      }
+      List<String> asked = new ArrayList<>(online);
+      asked.add("offline-" + "y".repeat(120));
+      LiveBroadcasts near = LiveBroadcasts.get(cluster.node(0).node().system());
+      Set<String> answer =
+          Eventually.await(
+              "node 0 to hear of every session on node 1",
+              () -> near.onlineAmong(asked, Duration.ofSeconds(5)).toCompletableFuture().join(),
+              found -> found.size() >= online.size());
+      assertThat(answer).containsExactlyInAnyOrderElementsOf(online);
+    } finally {
+      sessions.forEach(session -> Adapter.toClassic(far).stop(Adapter.toClassic(session)));
+    }
   }
 
   /** A new group created through node 0 whose entity another node holds. */
