@@ -3,6 +3,7 @@ package io.parley;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigResolveOptions;
+import io.parley.logging.LogSettings;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -20,7 +21,7 @@ public final class ParleyConfig {
   public static Config load(Config overrides) {
     ConfigFactory.invalidateCaches();
     return ConfigFactory.defaultOverrides()
-        .withFallback(layered(overrides, ConfigFactory.defaultApplication()))
+        .withFallback(layered(overrides, ConfigFactory.defaultApplication(), System.getenv("LOG_LEVEL")))
         .resolve();
   }
 
@@ -29,14 +30,15 @@ public final class ParleyConfig {
    * environment is exactly {@code environment}: what a container gets from its manifest.
    */
   public static Config loadFile(Path deploymentFile, Map<String, String> environment) {
-    return layered(ConfigFactory.empty(), ConfigFactory.parseFile(deploymentFile.toFile()))
+    return layered(ConfigFactory.empty(), ConfigFactory.parseFile(deploymentFile.toFile()), environment.get("LOG_LEVEL"))
         .withFallback(ConfigFactory.parseMap(environment))
         .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
   }
 
-  private static Config layered(Config overrides, Config deployment) {
+  private static Config layered(Config overrides, Config deployment, String logLevel) {
     return overrides
         .withFallback(deployment)
+        .withFallback(ConfigFactory.parseMap(Map.of("akka.loglevel", LogSettings.akkaLevel(logLevel))))
         .withFallback(ConfigFactory.parseResources("parley-akka.conf"))
         .withFallback(ConfigFactory.defaultReferenceUnresolved());
   }

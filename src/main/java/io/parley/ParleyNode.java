@@ -182,6 +182,7 @@ public final class ParleyNode implements AutoCloseable {
     Config config = database.akkaOverrides().withFallback(loaded);
     AuthSettings auth = AuthSettings.fromConfig(config);
     User.requireSettleAfterReregistration(config);
+    ClusterMembership.joining(config);
     TokenVerifier verifier = TokenVerifier.create(auth);
     Database.createSchemaIfConfigured(database);
     PushGateway push = parts.push().apply(config);

@@ -28,9 +28,7 @@ public final class ClusterMembership {
     SEED_NODES,
     BOOTSTRAP,
     /** Akka's own {@code akka.cluster.seed-nodes}, which Akka joins by itself. */
-    AKKA_SEED_NODES,
-    /** Nothing configured: the node waits to be joined (Akka Management's HTTP API, a test); it is not ready meanwhile. */
-    MANUAL
+    AKKA_SEED_NODES
   }
 
   private ClusterMembership() {}
@@ -60,13 +58,16 @@ public final class ClusterMembership {
       case SEED_NODES -> self.manager().tell(new JoinSeedNodes(seedNodes(cluster.getString("seed-nodes"))));
       case BOOTSTRAP -> ClusterBootstrap.get(system.classicSystem()).start();
       case AKKA_SEED_NODES -> {}
-      case MANUAL -> log.warn("No way to join a cluster is configured: this node waits to be joined");
     }
     log.info("Joining the cluster by {}", joining.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
     return joining;
   }
 
-  /** At most one way to join may be configured; two would race and could form two clusters. */
+  /**
+   * Exactly one way to join must be configured. Two would race and could form two clusters. None would leave the node
+   * waiting for good, never ready: Akka Management's routes that could join it are read-only, so it is refused at
+   * start with what to set.
+   */
   public static Joining joining(Config config) {
     Config cluster = config.getConfig("parley.cluster");
     boolean self = cluster.getBoolean("join-self");
@@ -84,7 +85,9 @@ public final class ClusterMembership {
     if (seeds) return Joining.SEED_NODES;
     if (bootstrap) return Joining.BOOTSTRAP;
     if (akkaSeeds) return Joining.AKKA_SEED_NODES;
-    return Joining.MANUAL;
+    throw new IllegalStateException(
+        "no way to join a cluster is configured: set AKKA_SEED_NODES (for a node of its own, its own address,"
+            + " akka://parley@127.0.0.1:25520), or AKKA_CLUSTER_BOOTSTRAP=true in Kubernetes (conf/kubernetes.conf)");
   }
 
   /** {@code akka://parley@host:port} addresses, comma separated; blanks ignored. */
