@@ -32,12 +32,13 @@ bases=$(( (ephemeral_low - 10000 - 100) / 100 ))
 for _ in $(seq 1 20); do
   base=$(( 10000 + (RANDOM % bases) * 100 ))
   ok=1
-  for n in 1 2 3; do for off in 0 10 20; do free $((base + off + n)) || ok=0; done; done
+  for n in 1 2 3; do for off in 0 10 20 30; do free $((base + off + n)) || ok=0; done; done
   [ $ok = 1 ] && break
 done
 http_port() { echo $((base + $1)); }
 akka_port() { echo $((base + 10 + $1)); }
 mgmt_port() { echo $((base + 20 + $1)); }
+metrics_port() { echo $((base + 30 + $1)); }
 
 declare -A pids
 cleanup() {
@@ -64,6 +65,7 @@ start_node() {
   SUPABASE_JWT_SECRET="$secret" HTTP_INTERFACE=127.0.0.1 PORT="$(http_port "$n")" \
   AKKA_HOST=127.0.0.1 AKKA_PORT="$(akka_port "$n")" AKKA_SEED_NODES="$seeds" \
   AKKA_MANAGEMENT_ENABLED=true AKKA_MANAGEMENT_HOST=127.0.0.1 AKKA_MANAGEMENT_PORT="$(mgmt_port "$n")" \
+  PARLEY_METRICS_PORT="$(metrics_port "$n")" \
   JAVA_OPTS="-Xmx512m -XX:TieredStopAtLevel=1" \
     docker/parley-start.sh >"$work/node-$n.log" 2>&1 &
   pids[$n]=$!

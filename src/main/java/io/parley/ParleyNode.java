@@ -45,7 +45,6 @@ import io.parley.webhook.WebhookIntake;
 import io.parley.webhook.WebhookProcessor;
 import io.parley.webhook.WebhookRoutes;
 import io.parley.webhook.WebhookSettings;
-import java.util.function.Function;
 import akka.actor.typed.DispatcherSelector;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.actor.CoordinatedShutdown;
@@ -69,6 +68,7 @@ import io.parley.user.DeviceOwner;
 import java.util.function.Function;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -87,6 +87,7 @@ public final class ParleyNode implements AutoCloseable {
   private final Notifications notifications;
   private final PushGateway push;
   private final CompletableFuture<ServerBinding> binding = new CompletableFuture<>();
+  private volatile Optional<ServerBinding> metricsBinding = Optional.empty();
   private final WebhookSettings webhooks;
   private final MatchingSettings matching;
   private final MatchDelivery matchDelivery;
@@ -139,7 +140,19 @@ public final class ParleyNode implements AutoCloseable {
     this.readModel = new ConversationReadModel(system);
     this.conversations = new Conversations(system, readModel);
     Cors cors = new Cors(config.getString("parley.http.cors-origins"));
-    HttpServer.start(system, routes(auth, verifier, cors), cors)
+    CompletionStage<ServerBinding> http = HttpServer.start(system, routes(auth, verifier, cors), cors);
+    // Metrics have a listener of their own, so that the clients' port never shows them: only the scraper should.
+    CompletionStage<Optional<ServerBinding>> metricsListener =
+        config.getBoolean("parley.metrics.enabled")
+            ? HttpServer.bind(
+                    system, config.getConfig("parley.metrics"),
+                    HttpServer.withErrors(new MetricsRoutes(Metrics.get(system)).route()), "Metrics")
+                .thenApply(Optional::of)
+            : CompletableFuture.completedFuture(Optional.empty());
+    http.thenCombine(metricsListener, (bound, metrics) -> {
+          this.metricsBinding = metrics;
+          return bound;
+        })
         .whenComplete(
             (bound, failure) -> {
               if (failure != null) binding.completeExceptionally(failure);
@@ -182,8 +195,8 @@ public final class ParleyNode implements AutoCloseable {
     Config config = database.akkaOverrides().withFallback(loaded);
     AuthSettings auth = AuthSettings.fromConfig(config);
     User.requireSettleAfterReregistration(config);
-    ClusterMembership.joining(config);
     TokenVerifier verifier = TokenVerifier.create(auth);
+    ClusterMembership.joining(config);
     Database.createSchemaIfConfigured(database);
     PushGateway push = parts.push().apply(config);
     ActorSystem<Void> system;
@@ -272,9 +285,7 @@ public final class ParleyNode implements AutoCloseable {
             GatewaySettings.fromConfig(config),
             UserBudgets.fromConfig(
                 config, "parley.gateway.rate-limit.connects-per-second", "parley.gateway.rate-limit.connect-burst"));
-    return config.getBoolean("parley.metrics.enabled")
-        ? concat(new MetricsRoutes(Metrics.get(system)).route(), new GatewayRoutes(system, sessions, cors::allows).route(), routes)
-        : concat(new GatewayRoutes(system, sessions, cors::allows).route(), routes);
+    return concat(new GatewayRoutes(system, sessions, cors::allows).route(), routes);
   }
 
   public ActorSystem<Void> system() {
@@ -296,6 +307,12 @@ public final class ParleyNode implements AutoCloseable {
   /** The bound HTTP address, once listening. */
   public InetSocketAddress httpAddress() {
     return awaitBinding().localAddress();
+  }
+
+  /** The bound address of the metrics listener, once listening; empty when metrics are off. */
+  public Optional<InetSocketAddress> metricsAddress() {
+    awaitBinding();
+    return metricsBinding.map(ServerBinding::localAddress);
   }
 
   private ServerBinding awaitBinding() {

@@ -114,6 +114,9 @@ public record DatabaseSettings(
     dialect.driverProperties.forEach((key, value) -> values.put(slick + "db.properties." + key, value));
     values.put("akka.projection.jdbc.dialect", dialect.projectionDialect);
     values.put("akka.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size", readPoolSize);
+    // A thread per read connection: fewer would leave connections idle, more would only wait up to
+    // connection-timeout for one.
+    values.put("parley.blocking-dispatcher.thread-pool-executor.fixed-pool-size", readPoolSize);
     return ConfigFactory.parseMap(values, "parley.database");
   }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Binds the HTTP front end, with errors mapped once for every route, and unbinds it on coordinated shutdown. */
+/** Binds the HTTP front end, with errors mapped once for every route, and the metrics listener beside it. */
 public final class HttpServer {
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
 
@@ -28,22 +28,44 @@ public final class HttpServer {
         withRequestTimeoutResponse(
             request -> cors.decorate(request, ErrorHandling.timedOut(request)),
             () ->
-                cors.route(
-                    () ->
-                        handleExceptions(
-                            ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, () -> routes))));
+                cors.route(() -> withErrors(routes)));
+    return bind(system, http, sealed, "HTTP, REST and WebSocket");
+  }
+
+  /** {@code routes} with every failure and rejection answered as problem+json. */
+  public static Route withErrors(Route routes) {
+    return handleExceptions(ErrorHandling.EXCEPTIONS, () -> handleRejections(ErrorHandling.REJECTIONS, () -> routes));
+  }
+
+  /**
+   * Binds {@code route} on {@code listener}'s {@code interface} and {@code port}, and unbinds it on coordinated
+   * shutdown. A listener that cannot bind terminates the node: better an exit and a restart than a node half served.
+   */
+  public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, Config listener, Route route, String what) {
     return Http.get(system)
-        .newServerAt(http.getString("interface"), http.getInt("port"))
-        .bind(sealed)
-        .thenApply(binding -> binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system))
+        .newServerAt(listener.getString("interface"), listener.getInt("port"))
+        .bind(route)
+        .thenApply(binding -> binding.addToCoordinatedShutdown(requestsDoneDeadline(system.settings().config()), system))
         .whenComplete(
             (binding, failure) -> {
               if (failure != null) {
-                log.error("Could not bind HTTP on {}:{}; shutting down", http.getString("interface"), http.getInt("port"), failure);
+                log.error("Could not bind {} on {}:{}; shutting down", what, listener.getString("interface"),
+                    listener.getInt("port"), failure);
                 system.terminate();
               } else {
-                log.info("HTTP, REST and WebSocket listening on {}", binding.localAddress());
+                log.info("{} listening on {}", what, binding.localAddress());
               }
             });
+  }
+
+  /**
+   * How long requests in flight may still run once shutdown begins: nine tenths of the phase that waits for them, so
+   * that they end within it instead of being abandoned when the phase times out.
+   */
+  static Duration requestsDoneDeadline(Config config) {
+    String phase = "akka.coordinated-shutdown.phases.service-requests-done.timeout";
+    Duration timeout =
+        config.getDuration(config.hasPath(phase) ? phase : "akka.coordinated-shutdown.default-phase-timeout");
+    return timeout.multipliedBy(9).dividedBy(10);
   }
 }

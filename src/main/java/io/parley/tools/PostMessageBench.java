@@ -172,7 +172,7 @@ public final class PostMessageBench {
     }
   }
 
-  /** A lone node on {@code url}, with HTTP and remoting on free ports: what every benchmark here starts. */
+  /** A lone node on {@code url}, with HTTP, metrics and remoting on free ports: what every benchmark here starts. */
   static Map<String, Object> nodeSettings(String url, Map<String, String> options) {
     Map<String, Object> settings = new HashMap<>();
     settings.put("parley.database.url", url);
@@ -180,6 +180,7 @@ public final class PostMessageBench {
     settings.put("parley.database.create-schema", true);
     settings.put("parley.http.port", 0);
     settings.put("parley.http.interface", "127.0.0.1");
+    settings.put("parley.metrics.port", 0);
     settings.put("akka.remote.artery.canonical.port", 0);
     settings.put("parley.cluster.join-self", true);
     settings.put("parley.auth.jwt-secret", "bench-secret-bench-secret-bench-secret");

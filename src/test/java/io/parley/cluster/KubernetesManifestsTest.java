@@ -100,6 +100,35 @@ class KubernetesManifestsTest {
     assertThat(loaded.getString("akka.management.http.bind-hostname")).isEqualTo("0.0.0.0");
     assertThat(loaded.getString("parley.http.interface")).isEqualTo("0.0.0.0");
     assertThat(byKind.get("Service").at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
+    // Metrics on a port of their own, which the clients' Service does not expose.
+    assertThat(containerPort("metrics")).isEqualTo(loaded.getInt("parley.metrics.port"));
+    assertThat(loaded.getString("parley.metrics.interface")).isEqualTo("0.0.0.0");
+    assertThat(byKind.get("Deployment").at("/spec/template/metadata/annotations/prometheus.io~1port").asInt())
+        .isEqualTo(loaded.getInt("parley.metrics.port"));
+    assertThat(byKind.get("Service").get("spec").get("ports")).hasSize(1);
+  }
+
+  /**
+   * A terminating pod keeps serving while its endpoint is withdrawn (preStop), so that clients closed with 1012 do
+   * not reconnect to it; then coordinated shutdown runs, and the grace period covers both at their longest.
+   */
+  @Test
+  void theGracePeriodCoversThePreStopPauseAndEveryShutdownPhase() {
+    JsonNode preStop = container.at("/lifecycle/preStop/exec/command");
+    assertThat(preStop.get(0).asText()).isEqualTo("sleep");
+    long pause = preStop.get(1).asLong();
+    assertThat(pause).isBetween(5L, 30L);
+    Config phases = loaded.getConfig("akka.coordinated-shutdown.phases");
+    long shutdown = 0;
+    for (String phase : phases.root().keySet()) {
+      Config settings = phases.getConfig("\"" + phase + "\"");
+      shutdown += settings.hasPath("timeout")
+          ? settings.getDuration("timeout").toSeconds()
+          : loaded.getDuration("akka.coordinated-shutdown.default-phase-timeout").toSeconds();
+    }
+    long grace = byKind.get("Deployment").at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
+    assertThat(grace).as("grace period against %d s of pause and %d s of phases", pause, shutdown)
+        .isGreaterThanOrEqualTo(pause + shutdown);
   }
 
   @Test
@@ -114,6 +143,9 @@ class KubernetesManifestsTest {
       }
     }
     assertThat(fromSecret).containsAll(REQUIRED_SECRETS);
+    // Optional, but a deployment must be able to set them: without a webhook secret no job is ever matched.
+    assertThat(fromSecret)
+        .contains("SUPABASE_URL", "SUPABASE_WEBHOOK_SECRET", "WEBHOOK_SIGNING_SECRET", "PARLEY_ADMIN_TOKEN");
     // The configuration takes them: a production node with this environment starts without dev mode.
     assertThat(DatabaseSettings.fromConfig(loaded).dialect()).isEqualTo(DatabaseSettings.Dialect.POSTGRES);
     assertThat(AuthSettings.fromConfig(loaded).devMode()).isFalse();

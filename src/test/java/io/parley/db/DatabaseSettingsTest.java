@@ -79,6 +79,7 @@ class DatabaseSettingsTest {
     assertThat(akka.getInt("akka-persistence-jdbc.shared-databases.slick.db.maxConnections")).isEqualTo(6);
     assertThat(akka.getString("akka.projection.jdbc.dialect")).isEqualTo("postgres-dialect");
     assertThat(akka.getInt("akka.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size")).isEqualTo(3);
+    assertThat(akka.getInt("parley.blocking-dispatcher.thread-pool-executor.fixed-pool-size")).isEqualTo(3);
   }
 
   @Test

@@ -182,6 +182,7 @@ class DevTokenRoutesTest {
                   "parley.database.create-schema", true,
                   "parley.http.interface", "127.0.0.1",
                   "parley.http.port", 0,
+                  "parley.metrics.port", 0,
                   "akka.remote.artery.canonical.port", 0,
                   "parley.cluster.join-self", true));
       assertThat(config.getString("parley.database.url")).startsWith(db.url());

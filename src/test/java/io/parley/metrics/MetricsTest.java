@@ -9,11 +9,13 @@ import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** GET /metrics in Prometheus' text format, with what the node really did behind each figure. */
+/** GET /metrics in Prometheus' text format on the metrics listener, with what the node really did behind each figure. */
 class MetricsTest {
   @RegisterExtension
   static final LiveNode live =
@@ -38,7 +40,7 @@ class MetricsTest {
                   .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"INSERT\",\"table\":\"jobs\"}")));
       assertThat(refused.status()).isEqualTo(401);
 
-      HttpApi.Response metrics = api.get("/metrics", null);
+      HttpApi.Response metrics = scraper().get("/metrics", null);
       assertThat(metrics.status()).isEqualTo(200);
       assertThat(metrics.contentType()).startsWith("text/plain");
       String text = metrics.body();
@@ -53,10 +55,10 @@ class MetricsTest {
     }
     Eventually.await(
         "the conversation's shard counted",
-        () -> value(api.get("/metrics", null).body(), "parley_shards{entity=\"Conversation\",}"),
+        () -> value(scraper().get("/metrics", null).body(), "parley_shards{entity=\"Conversation\",}"),
         shards -> shards >= 1);
     Eventually.await(
-        "both connections closed", () -> value(api.get("/metrics", null).body(), "parley_connections"), open -> open == 0);
+        "both connections closed", () -> value(scraper().get("/metrics", null).body(), "parley_connections"), open -> open == 0);
   }
 
   @Test
@@ -67,12 +69,27 @@ class MetricsTest {
       System.gc();
       Thread.sleep(50);
     }
-    String before = live.api().get("/metrics", null).body();
+    String before = scraper().get("/metrics", null).body();
     assertThat(value(before, "parley_conversation_admission_limit")).isNotNaN().isGreaterThanOrEqualTo(1);
     double sent = value(before, "parley_push_results_total{reason=\"sent\",}");
     PushStats.get(live.node().node().system()).record(PushOutcome.SENT);
-    String after = live.api().get("/metrics", null).body();
+    String after = scraper().get("/metrics", null).body();
     assertThat(value(after, "parley_push_results_total{reason=\"sent\",}")).isEqualTo(sent + 1);
+  }
+
+  /** The clients' port shows no metrics: a scraper reaches them on a listener of their own. */
+  @Test
+  void metricsAreNotServedOnTheClientsPort() {
+    HttpApi.Response onClientsPort = live.api().get("/metrics", null);
+    assertThat(onClientsPort.status()).isEqualTo(404);
+    assertThat(onClientsPort.code()).isEqualTo("not_found");
+    assertThat(scraper().get("/metrics", null).status()).isEqualTo(200);
+    assertThat(scraper().get("/api/conversations", TestTokens.user("mt1")).status()).isEqualTo(404);
+  }
+
+  private static HttpApi scraper() {
+    InetSocketAddress metrics = live.node().node().metricsAddress().orElseThrow();
+    return new HttpApi(path -> URI.create("http://127.0.0.1:" + metrics.getPort() + path));
   }
 
   /** The value of the sample named exactly {@code series} (name and labels as Prometheus prints them). */

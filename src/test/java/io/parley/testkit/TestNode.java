@@ -51,6 +51,7 @@ public final class TestNode implements AutoCloseable {
                     Map.of(
                         "parley.http.interface", "127.0.0.1",
                         "parley.http.port", 0,
+                        "parley.metrics.port", 0,
                         "akka.remote.artery.canonical.port", 0,
                         "parley.cluster.join-self", true,
                         "parley.database.url", database.url(),
