@@ -45,7 +45,7 @@ class LoggingConfigTest {
     assertThat(consoleOf("Text").getName()).isEqualTo("text");
     LoggerContext plain = configured("LOG_FORMAT", "plain");
     assertThat(consoleOf(plain).getName()).isEqualTo("text");
-    assertThat(warnings(plain)).anyMatch(w -> w.contains("LOG_FORMAT=plain is neither json nor text"));
+    assertThat(warnings(plain)).anyMatch(w -> w.contains("LOG_FORMAT=plain is none of json, text; using text"));
   }
 
   /** Logback alone would log at DEBUG for a level it does not know, such as Akka's WARNING. */
@@ -57,7 +57,7 @@ class LoggingConfigTest {
     assertThat(rootLevel(configured("LOG_LEVEL", "error"))).isEqualTo(Level.ERROR);
     LoggerContext verbose = configured("LOG_LEVEL", "verbose");
     assertThat(rootLevel(verbose)).isEqualTo(Level.INFO);
-    assertThat(warnings(verbose)).anyMatch(w -> w.contains("LOG_LEVEL=verbose is no level"));
+    assertThat(warnings(verbose)).anyMatch(w -> w.contains("LOG_LEVEL=verbose is none of TRACE, DEBUG, INFO, WARN, ERROR, OFF; using INFO"));
   }
 
   @Test

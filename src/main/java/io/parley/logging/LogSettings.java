@@ -4,6 +4,7 @@ import ch.qos.logback.core.PropertyDefinerBase;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * {@code LOG_FORMAT} and {@code LOG_LEVEL}, read once for logback.xml and for Akka. Logback alone takes either
@@ -47,40 +48,49 @@ public final class LogSettings {
     };
   }
 
-  /** Where logback itself looks a variable up: its context, the system properties, then the environment. */
+  /**
+   * A variable of logback.xml read as {@code reading} says, or {@code fallback} with a warning in logback's status
+   * output. It is looked up where logback itself looks: its context, the system properties, then the environment.
+   */
   private abstract static class Definer extends PropertyDefinerBase {
-    String lookUp(String name) {
-      String value = getContext().getProperty(name);
-      if (value == null) value = System.getProperty(name);
-      return value != null ? value : System.getenv(name);
+    private final String variable;
+    private final Function<String, Optional<String>> reading;
+    private final String fallback;
+    private final String meaningful;
+
+    Definer(String variable, Function<String, Optional<String>> reading, String fallback, String meaningful) {
+      this.variable = variable;
+      this.reading = reading;
+      this.fallback = fallback;
+      this.meaningful = meaningful;
+    }
+
+    @Override
+    public String getPropertyValue() {
+      String value = getContext().getProperty(variable);
+      if (value == null) value = System.getProperty(variable);
+      if (value == null) value = System.getenv(variable);
+      String given = value;
+      return reading.apply(given)
+          .orElseGet(
+              () -> {
+                addWarn(variable + "=" + given + " is none of " + meaningful + "; using " + fallback);
+                return fallback;
+              });
     }
   }
 
   /** {@code <define name="LOG_APPENDER" class="io.parley.logging.LogSettings$Format"/>} */
   public static final class Format extends Definer {
-    @Override
-    public String getPropertyValue() {
-      String value = lookUp("LOG_FORMAT");
-      return format(value)
-          .orElseGet(
-              () -> {
-                addWarn("LOG_FORMAT=" + value + " is neither json nor text; writing text");
-                return DEFAULT_FORMAT;
-              });
+    public Format() {
+      super("LOG_FORMAT", LogSettings::format, DEFAULT_FORMAT, "json, text");
     }
   }
 
   /** {@code <define name="LOG_ROOT_LEVEL" class="io.parley.logging.LogSettings$Level"/>} */
   public static final class Level extends Definer {
-    @Override
-    public String getPropertyValue() {
-      String value = lookUp("LOG_LEVEL");
-      return level(value)
-          .orElseGet(
-              () -> {
-                addWarn("LOG_LEVEL=" + value + " is no level (TRACE, DEBUG, INFO, WARN, ERROR, OFF); logging at INFO");
-                return DEFAULT_LEVEL;
-              });
+    public Level() {
+      super("LOG_LEVEL", LogSettings::level, DEFAULT_LEVEL, "TRACE, DEBUG, INFO, WARN, ERROR, OFF");
     }
   }
 }
