@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -33,11 +34,14 @@ class ShutdownDrainTest {
             ParleyConfig.load(ConfigFactory.parseMap(Map.of("akka.remote.artery.canonical.port", 0))));
     try {
       Duration slow = Duration.ofMillis(6_500);
+      CountDownLatch arrived = new CountDownLatch(1);
       var route =
-          path("slow", () ->
-              completeOKWithFutureString(
-                  Patterns.after(slow, system.classicSystem().scheduler(), system.executionContext(),
-                      () -> CompletableFuture.completedFuture("done"))));
+          path("slow", () -> {
+            arrived.countDown();
+            return completeOKWithFutureString(
+                Patterns.after(slow, system.classicSystem().scheduler(), system.executionContext(),
+                    () -> CompletableFuture.completedFuture("done")));
+          });
       ServerBinding binding =
           HttpServer.bind(system, ConfigFactory.parseMap(Map.of("interface", "127.0.0.1", "port", 0)), route, "Test")
               .toCompletableFuture()
@@ -47,7 +51,7 @@ class ShutdownDrainTest {
               .sendAsync(
                   HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + "/slow")).build(),
                   HttpResponse.BodyHandlers.ofString());
-      Thread.sleep(500);
+      assertThat(arrived.await(10, TimeUnit.SECONDS)).as("the request reached the route").isTrue();
       CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
       HttpResponse<String> response = answer.get(15, TimeUnit.SECONDS);
       assertThat(response.statusCode()).isEqualTo(200);
