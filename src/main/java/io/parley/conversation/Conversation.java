@@ -20,7 +20,6 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.parley.CborSerializable;
 import io.parley.api.ApiError;
-import io.parley.auth.UserIds;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -416,8 +415,8 @@ public final class Conversation
     LinkedHashSet<String> participants = new LinkedHashSet<>();
     participants.add(command.userId());
     if (command.participantIds() != null) participants.addAll(command.participantIds());
-    String invalid = firstInvalidUserId(participants);
-    if (invalid != null) return reject(command, ApiError.BAD_REQUEST, "invalid user id: " + invalid);
+    Optional<Rejected> badIds = limits.userIds(participants);
+    if (badIds.isPresent()) return reject(command, badIds.get());
     String title = null;
     if (command.kind() == Kind.DIRECT) {
       if (participants.size() != 2) {
@@ -430,9 +429,6 @@ public final class Conversation
       if (participants.size() < 2) {
         return reject(command, ApiError.BAD_REQUEST, "a group needs at least two participants");
       }
-    }
-    if (participants.size() > settings.maxParticipants()) {
-      return reject(command, ApiError.BAD_REQUEST, "more than " + settings.maxParticipants() + " participants");
     }
     ConversationCreated created =
         new ConversationCreated(
@@ -561,16 +557,12 @@ public final class Conversation
     if (state.kind() == Kind.DIRECT) {
       return reject(command, ApiError.BAD_REQUEST, "a direct conversation has exactly two participants");
     }
-    if (command.userIds() == null || command.userIds().isEmpty()) {
-      return reject(command, ApiError.BAD_REQUEST, "userIds must name at least one user");
-    }
-    String invalid = firstInvalidUserId(command.userIds());
-    if (invalid != null) return reject(command, ApiError.BAD_REQUEST, "invalid user id: " + invalid);
+    Optional<Rejected> badIds = limits.userIds(command.userIds());
+    if (badIds.isPresent()) return reject(command, badIds.get());
     List<String> newcomers = command.userIds().stream().distinct().filter(id -> !state.isMember(id)).toList();
     if (newcomers.isEmpty()) return Effect().reply(command.replyTo(), summary(state));
-    if (state.memberCount() + newcomers.size() > settings.maxParticipants()) {
-      return reject(command, ApiError.BAD_REQUEST, "more than " + settings.maxParticipants() + " participants");
-    }
+    Optional<Rejected> tooMany = limits.participantCount(state.memberCount() + newcomers.size());
+    if (tooMany.isPresent()) return reject(command, tooMany.get());
     ParticipantsAdded added =
         new ParticipantsAdded(conversationId, command.userId(), newcomers, state.lastSeq(), now());
     return Effect().persist(added).thenReply(command.replyTo(), this::summary);
@@ -640,11 +632,6 @@ public final class Conversation
   private static String seqProblem(ConversationState state, long seq) {
     if (seq < 0) return "seq must not be negative";
     if (seq > state.lastSeq()) return "seq " + seq + " is beyond the last message (" + state.lastSeq() + ")";
-    return null;
-  }
-
-  private static String firstInvalidUserId(Iterable<String> userIds) {
-    for (String id : userIds) if (!UserIds.isValid(id)) return String.valueOf(id);
     return null;
   }
 

@@ -2,8 +2,11 @@ package io.parley.conversation;
 
 import io.parley.Texts;
 import io.parley.api.ApiError;
+import io.parley.auth.UserIds;
 import io.parley.conversation.Conversation.Rejected;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.Optional;
 
 /**
@@ -46,6 +49,23 @@ record ConversationLimits(ConversationSettings settings) {
       return badRequest("title longer than " + settings.maxTitleLength());
     }
     if (Texts.containsNul(stripped)) return badRequest("title must not contain NUL characters");
+    return Optional.empty();
+  }
+
+  /**
+   * Users named to be in a conversation, at its creation or added later: each a valid user id, and no more of them
+   * (duplicates counted once) than a group may have. The entity also counts who is in it already.
+   */
+  Optional<Rejected> userIds(Collection<String> userIds) {
+    if (userIds == null || userIds.isEmpty()) return badRequest("userIds must name at least one user");
+    for (String id : userIds) if (!UserIds.isValid(id)) return badRequest(UserIds.invalid(id));
+    return participantCount(new HashSet<>(userIds).size());
+  }
+
+  Optional<Rejected> participantCount(int participants) {
+    if (participants > settings.maxParticipants()) {
+      return badRequest("more than " + settings.maxParticipants() + " participants");
+    }
     return Optional.empty();
   }
 

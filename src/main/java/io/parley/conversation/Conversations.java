@@ -16,6 +16,7 @@ import io.parley.conversation.Conversation.Command;
 import io.parley.conversation.Conversation.Reply;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -75,20 +76,23 @@ public final class Conversations {
   }
 
   public CompletionStage<ConversationView> createDirect(String userId, String otherUserId) {
-    if (!UserIds.isValid(otherUserId)) {
-      return failed(ApiError.BAD_REQUEST, "invalid user id: " + otherUserId);
-    }
+    if (!UserIds.isValid(otherUserId)) return failed(ApiError.BAD_REQUEST, UserIds.invalid(otherUserId));
     String id = ConversationIds.direct(userId, otherUserId);
     return summary(
         id, replyTo -> new Conversation.Create(Conversation.Kind.DIRECT, null, userId, List.of(otherUserId), replyTo));
   }
 
   public CompletionStage<ConversationView> createGroup(String userId, String title, List<String> participantIds) {
-    Optional<Conversation.Rejected> badTitle = limits.groupTitle(title);
-    if (badTitle.isPresent()) return refused(badTitle.get());
+    LinkedHashSet<String> participants = new LinkedHashSet<>();
+    participants.add(userId);
+    if (participantIds != null) participants.addAll(participantIds);
+    // Checked here as well as in the entity, like a message: see post.
+    Optional<Conversation.Rejected> refusal = limits.groupTitle(title).or(() -> limits.userIds(participants));
+    if (refusal.isPresent()) return refused(refusal.get());
+    List<String> named = List.copyOf(participants);
     return summary(
         ConversationIds.newGroup(),
-        replyTo -> new Conversation.Create(Conversation.Kind.GROUP, title, userId, participantIds, replyTo));
+        replyTo -> new Conversation.Create(Conversation.Kind.GROUP, title, userId, named, replyTo));
   }
 
   public CompletionStage<ConversationView> get(String userId, String conversationId) {
@@ -96,7 +100,12 @@ public final class Conversations {
   }
 
   public CompletionStage<ConversationView> addParticipants(String userId, String conversationId, List<String> ids) {
-    return summary(conversationId, replyTo -> new Conversation.AddParticipants(userId, ids, replyTo));
+    // Checked here as well as in the entity, like a message: see post.
+    Optional<Conversation.Rejected> refusal = limits.userIds(ids);
+    if (refusal.isPresent()) return refused(refusal.get());
+    // Each id once: a body can name one long id two thousand times, and the command need carry it only once.
+    List<String> distinct = List.copyOf(new LinkedHashSet<>(ids));
+    return summary(conversationId, replyTo -> new Conversation.AddParticipants(userId, distinct, replyTo));
   }
 
   public CompletionStage<ConversationView> removeParticipant(String userId, String conversationId, String removed) {

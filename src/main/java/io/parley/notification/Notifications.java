@@ -404,7 +404,7 @@ public final class Notifications {
       throw new ApiException(ApiError.BAD_REQUEST, "at most " + maxRecipients + " userIds per request");
     }
     for (String id : distinct) {
-      if (id == null || !UserIds.isValid(id)) throw new ApiException(ApiError.BAD_REQUEST, "invalid user id: " + id);
+      if (id == null || !UserIds.isValid(id)) throw new ApiException(ApiError.BAD_REQUEST, UserIds.invalid(id));
     }
     return List.copyOf(distinct);
   }

@@ -44,7 +44,7 @@ public final class Presences {
     LinkedHashSet<String> distinct = new LinkedHashSet<>(userIds);
     if (distinct.size() > maxIds) throw new ApiException(ApiError.BAD_REQUEST, "at most " + maxIds + " userIds");
     for (String id : distinct) {
-      if (!UserIds.isValid(id)) throw new ApiException(ApiError.BAD_REQUEST, "invalid user id: " + id);
+      if (!UserIds.isValid(id)) throw new ApiException(ApiError.BAD_REQUEST, UserIds.invalid(id));
     }
     return List.copyOf(distinct);
   }

@@ -12,6 +12,7 @@ import akka.cluster.sharding.ClusterSharding;
 import akka.cluster.sharding.ShardRegion;
 import akka.pattern.Patterns;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.Texts;
 import io.parley.notification.LiveBroadcasts;
 import io.parley.testkit.Device;
 import io.parley.testkit.Eventually;
@@ -196,6 +197,23 @@ class CrossNodeTest {
             "{\"type\":\"group\",\"title\":\"" + huge + "\",\"participantIds\":[\"big-b\"]}");
     assertThat(title.status()).as(title.body()).isEqualTo(400);
     assertThat(title.json().get("detail").asText()).isEqualTo("title longer than 200");
+
+    // Users named by an id of that size, in a new group (wherever it would live) or added to this one.
+    String hugeId = "a".repeat(262_000);
+    HttpApi.Response created =
+        api.post("/api/conversations", token,
+            "{\"type\":\"group\",\"title\":\"t\",\"participantIds\":[\"big-b\",\"" + hugeId + "\"]}");
+    assertInvalidUserIdRefused(created);
+    HttpApi.Response added =
+        api.post("/api/conversations/" + id + "/participants", token, "{\"userIds\":[\"" + hugeId + "\"]}");
+    assertInvalidUserIdRefused(added);
+  }
+
+  /** A 400 naming the id, cut short: the answer does not carry back the quarter of a megabyte it was sent. */
+  private static void assertInvalidUserIdRefused(HttpApi.Response response) {
+    assertThat(response.status()).as(Texts.shortened(response.body(), 200)).isEqualTo(400);
+    assertThat(response.code()).isEqualTo("bad_request");
+    assertThat(response.json().get("detail").asText()).isEqualTo("invalid user id: " + "a".repeat(128) + "…");
   }
 
   /**
