@@ -7,7 +7,6 @@ import akka.cluster.sharding.typed.javadsl.EntityRef;
 import akka.japi.function.Function;
 import akka.pattern.Patterns;
 import io.parley.Futures;
-import io.parley.UserBudgets;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.auth.Principal;
@@ -46,13 +45,7 @@ public final class Conversations {
   private final io.parley.metrics.Metrics metrics;
   /** Asks to conversation entities this node lets wait at once; see {@link #askAny}. */
   private final AdmissionLimit admission;
-  /** Each sender's budget of recipients reached by their messages, on this node. */
-  private final UserBudgets recipientBudgets;
-  private static final int MAX_REMEMBERED_CONVERSATIONS = 100_000;
-  private static final String FAN_OUT_REFUSAL = "your messages have reached too many people of late";
-  /** How many a message to each conversation went to, last time this node saw one stored: what the next reserves. */
-  private final java.util.concurrent.ConcurrentHashMap<String, Integer> recipientsOf =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final FanOutBudget fanOut;
 
   public Conversations(ActorSystem<?> system, ConversationReadModel readModel) {
     this.metrics = io.parley.metrics.Metrics.get(system);
@@ -64,11 +57,7 @@ public final class Conversations {
     this.askTimeout = system.settings().config().getDuration("parley.http.ask-timeout");
     this.admission = AdmissionLimit.fromConfig(system.settings().config().getConfig("parley.conversation"));
     metrics.admissionLimit(admission::limit);
-    this.recipientBudgets =
-        UserBudgets.fromConfig(
-            system.settings().config(),
-            "parley.conversation.fan-out-budget.recipients-per-second",
-            "parley.conversation.fan-out-budget.burst");
+    this.fanOut = FanOutBudget.fromConfig(system.settings().config());
   }
 
   public ConversationSettings settings() {
@@ -79,7 +68,9 @@ public final class Conversations {
     if (!UserIds.isValid(otherUserId)) return failed(ApiError.BAD_REQUEST, UserIds.invalid(otherUserId));
     String id = ConversationIds.direct(userId, otherUserId);
     return summary(
-        id, replyTo -> new Conversation.Create(Conversation.Kind.DIRECT, null, userId, List.of(otherUserId), replyTo));
+        userId,
+        id,
+        replyTo -> new Conversation.Create(Conversation.Kind.DIRECT, null, userId, List.of(otherUserId), replyTo));
   }
 
   public CompletionStage<ConversationView> createGroup(String userId, String title, List<String> participantIds) {
@@ -91,12 +82,13 @@ public final class Conversations {
     if (refusal.isPresent()) return refused(refusal.get());
     List<String> named = List.copyOf(participants);
     return summary(
+        userId,
         ConversationIds.newGroup(),
         replyTo -> new Conversation.Create(Conversation.Kind.GROUP, title, userId, named, replyTo));
   }
 
   public CompletionStage<ConversationView> get(String userId, String conversationId) {
-    return summary(conversationId, replyTo -> new Conversation.Get(userId, replyTo));
+    return summary(userId, conversationId, replyTo -> new Conversation.Get(userId, replyTo));
   }
 
   public CompletionStage<ConversationView> addParticipants(String userId, String conversationId, List<String> ids) {
@@ -105,11 +97,11 @@ public final class Conversations {
     if (refusal.isPresent()) return refused(refusal.get());
     // Each id once: a body can name one long id two thousand times, and the command need carry it only once.
     List<String> distinct = List.copyOf(new LinkedHashSet<>(ids));
-    return summary(conversationId, replyTo -> new Conversation.AddParticipants(userId, distinct, replyTo));
+    return summary(userId, conversationId, replyTo -> new Conversation.AddParticipants(userId, distinct, replyTo));
   }
 
   public CompletionStage<ConversationView> removeParticipant(String userId, String conversationId, String removed) {
-    return summary(conversationId, replyTo -> new Conversation.RemoveParticipant(userId, removed, replyTo));
+    return summary(userId, conversationId, replyTo -> new Conversation.RemoveParticipant(userId, removed, replyTo));
   }
 
   public CompletionStage<List<ConversationSummary>> list(
@@ -124,36 +116,30 @@ public final class Conversations {
     Optional<Conversation.Rejected> badMessage =
         limits.clientMsgId(clientMsgId).or(() -> limits.content(content)).or(() -> limits.metadata(metadata));
     if (badMessage.isPresent()) return refused(badMessage.get());
-    // Before paying: an id that names no conversation must not cost the sender, or reach the recipient cache.
+    // Before paying: an id that names no conversation is not asked for, nor paid for.
     if (!ConversationIds.isConversationId(conversationId)) return failed(ApiError.NOT_FOUND, "conversation not found");
     long started = System.nanoTime();
     String userId = sender.userId();
-    // A message costs its sender one for each participant it goes to (an inbox write for each one offline): a script
-    // posting to groups of made-up users would otherwise multiply its writes by the group's size. It pays before it
-    // is stored, for as many as the conversation had when this node last saw it (else as many as a group may have),
-    // so that sends in parallel cannot all pass on what one would; the conversation refuses a message that goes to
-    // more than were paid for, and is asked again once they are. Once stored, the difference is given back; a send
-    // whose fate is unknown (a timeout) keeps what it paid.
-    int[] reserved = {reserveFor(conversationId)};
+    int[] paid = new int[1];
     try {
-      recipientBudgets.take(userId, reserved[0], FAN_OUT_REFUSAL);
+      paid[0] = fanOut.payFirst(userId, conversationId);
     } catch (ApiException overBudget) {
       return CompletableFuture.failedFuture(overBudget);
     }
-    return postPaid(sender, conversationId, clientMsgId, content, metadata, reserved, true)
+    return postPaid(sender, conversationId, clientMsgId, content, metadata, paid, true)
         .whenComplete(
             (posted, failure) -> {
-              int cost;
               if (failure == null && !posted.duplicate()) {
                 metrics.persisted(Duration.ofNanos(System.nanoTime() - started));
-                cost = Math.max(1, posted.recipients());
-                rememberRecipients(conversationId, cost);
-              } else if (failure == null || refusedForSure(failure)) {
-                cost = 0;
-              } else {
-                cost = reserved[0];
+                fanOut.stored(userId, conversationId, paid[0], posted.recipients());
+              } else if (failure == null) {
+                // A retry of a message stored before, and paid for then.
+                fanOut.notStored(userId, conversationId, paid[0], false);
+              } else if (Futures.cause(failure) instanceof ApiException refused
+                  && refused.error() != ApiError.TIMEOUT) {
+                fanOut.notStored(userId, conversationId, paid[0], refused.error() == ApiError.NOT_FOUND);
               }
-              recipientBudgets.adjust(userId, cost - reserved[0]);
+              // Else its fate is unknown (a timeout): it may have been stored, and keeps what it paid.
             })
         .thenCompose(
             posted ->
@@ -165,7 +151,10 @@ public final class Conversations {
                     : CompletableFuture.completedFuture(posted));
   }
 
-  /** Asks the conversation to store the message; {@code paid[0]} is what the sender has paid, raised if it must be. */
+  /**
+   * Asks the conversation to store the message; {@code paid[0]} is what the sender has paid for it (see
+   * {@link FanOutBudget}), raised if it must be.
+   */
   private CompletionStage<Conversation.Posted> postPaid(
       Principal sender,
       String conversationId,
@@ -184,30 +173,11 @@ public final class Conversations {
             reply -> {
               if (reply instanceof Conversation.Posted posted) return CompletableFuture.completedFuture(posted);
               if (!(reply instanceof Conversation.Underreserved under)) return unexpected(reply);
-              rememberRecipients(conversationId, under.recipients());
               if (!mayPayMore) return failed(ApiError.UNAVAILABLE, "the conversation's members are changing; retry");
-              recipientBudgets.take(userId, under.recipients() - paid[0], FAN_OUT_REFUSAL);
+              fanOut.payRest(userId, conversationId, paid[0], under.recipients());
               paid[0] = under.recipients();
               return postPaid(sender, conversationId, clientMsgId, content, metadata, paid, false);
             });
-  }
-
-  /** What a message to the conversation is paid for before it is sent: see {@link #post}. */
-  private int reserveFor(String conversationId) {
-    // A direct conversation has two participants for good.
-    if (conversationId.startsWith(ConversationIds.DIRECT_PREFIX)) return 1;
-    return Math.max(1, recipientsOf.getOrDefault(conversationId, settings.maxParticipants() - 1));
-  }
-
-  private void rememberRecipients(String conversationId, int recipients) {
-    // Bounded by forgetting all at once: a conversation forgotten only reserves the most again, once.
-    if (recipientsOf.size() >= MAX_REMEMBERED_CONVERSATIONS) recipientsOf.clear();
-    recipientsOf.put(conversationId, recipients);
-  }
-
-  /** A refusal that stored nothing for certain: anything but a timeout (after which the message may be stored). */
-  private static boolean refusedForSure(Throwable failure) {
-    return Futures.cause(failure) instanceof ApiException refused && refused.error() != ApiError.TIMEOUT;
   }
 
   public CompletionStage<MessageView> edit(String userId, String conversationId, String messageId, String content) {
@@ -402,12 +372,13 @@ public final class Conversations {
         : original.edited(change.content(), change.editedAt());
   }
 
-  private CompletionStage<ConversationView> summary(String conversationId, Function<ActorRef<Reply>, Command> command) {
+  /** The conversation as {@code userId} asked for it; what their next message there costs is known from it. */
+  private CompletionStage<ConversationView> summary(
+      String userId, String conversationId, Function<ActorRef<Reply>, Command> command) {
     return ask(conversationId, command, Conversation.Summary.class)
         .thenApply(
             summary -> {
-              // What a message will cost is known from every view of the conversation this node gets.
-              rememberRecipients(conversationId, Math.max(1, summary.conversation().participants().size() - 1));
+              fanOut.seen(userId, summary.conversation());
               return summary.conversation();
             });
   }

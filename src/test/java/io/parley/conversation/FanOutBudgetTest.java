@@ -62,6 +62,49 @@ class FanOutBudgetTest {
     assertThat(history.json().get("lastSeq").asLong()).as("nothing refused was stored").isEqualTo(3);
   }
 
+  /**
+   * What a stranger pays before a conversation is asked must not depend on what the node knows of it: paid for as many
+   * as it had, a budget short of that answered 429 where a made-up id (paid for as a group never seen) answered
+   * otherwise, which told whether a group exists and roughly how large it is.
+   */
+  @Test
+  void aStrangerIsAnsweredAsIfTheGroupDidNotExist() {
+    String owner = TestTokens.user("fo-owner");
+    String small = group(owner, "\"fo-mate\"");
+    String large = group(owner, madeUpUsers("fo-crowd-"));
+    // Both were created through this node, which has learnt their sizes (1 and 49 recipients).
+    assertThat(post(owner, small, "o1").status()).isEqualTo(201);
+    assertThat(post(owner, large, "o2").status()).isEqualTo(201);
+
+    String stranger = TestTokens.user("fo-stranger");
+    String own = group(stranger, madeUpUsers("fo-own-"));
+    // Two messages to their own 49 leave the stranger 2 of their burst of 100.
+    for (int i = 1; i <= 2; i++) assertThat(post(stranger, own, "s" + i).status()).as("message " + i).isEqualTo(201);
+
+    String madeUp = "g_" + "0123456789abcdef".repeat(2);
+    String none = answer(post(stranger, madeUp, "x1"));
+    assertThat(none).startsWith("404 not_found");
+    assertThat(answer(post(stranger, small, "x2"))).as("a group of two").isEqualTo(none);
+    assertThat(answer(post(stranger, large, "x3"))).as("a group of fifty").isEqualTo(none);
+  }
+
+  /** A new group of {@code token}'s user with the participants of the JSON list {@code participantIds}. */
+  private static String group(String token, String participantIds) {
+    String body = "{\"type\":\"group\",\"title\":\"Group\",\"participantIds\":[" + participantIds + "]}";
+    return live.api().post("/api/conversations", token, body).json().get("id").asText();
+  }
+
+  /** 49 quoted ids starting with {@code prefix}, for a group of fifty with its creator. */
+  private static String madeUpUsers(String prefix) {
+    return IntStream.range(0, 49).mapToObj(i -> "\"" + prefix + i + "\"").collect(Collectors.joining(","));
+  }
+
+  /** All a client can tell apart of an answer. */
+  private static String answer(Response response) {
+    return response.status() + " " + response.code() + " " + response.json().path("detail").asText()
+        + " Retry-After: " + response.raw().headers().firstValue("Retry-After").orElse("none");
+  }
+
   @Test
   void sendsInParallelCannotAllPassOnWhatIsLeft() throws Exception {
     String flooder = TestTokens.user("fo-flooder");
