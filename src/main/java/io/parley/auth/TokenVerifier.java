@@ -192,10 +192,16 @@ public final class TokenVerifier {
    * Supabase's OAuth providers fill both; an email sign-up has whatever the app put in the user's metadata. Signed by
    * Supabase but chosen by the user (auth.updateUser sets it), so it is cleaned before it titles anyone's
    * notifications: no control characters (a line break becomes a space), no bidi overrides that would show it
-   * reversed, and at most {@link #MAX_DISPLAY_NAME} code points.
+   * reversed, and at most {@link #MAX_DISPLAY_NAME} code points. Metadata that cannot be read as a map (nested past
+   * Jackson's limit of 1,000 levels, which the user can do) gives no name: the token is no less valid for it.
    */
   private static String displayName(DecodedJWT jwt) {
-    java.util.Map<String, Object> metadata = jwt.getClaim("user_metadata").asMap();
+    java.util.Map<String, Object> metadata;
+    try {
+      metadata = jwt.getClaim("user_metadata").asMap();
+    } catch (RuntimeException unreadable) {
+      return null;
+    }
     if (metadata == null) return null;
     for (String key : List.of("full_name", "name")) {
       if (metadata.get(key) instanceof String name && nonBlank(cleanName(name)) != null) return cleanName(name);

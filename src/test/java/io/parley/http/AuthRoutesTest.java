@@ -10,8 +10,10 @@ import io.parley.testkit.HttpApi;
 import io.parley.testkit.SupabaseProject;
 import io.parley.testkit.TestKeys;
 import io.parley.testkit.TestNode;
+import io.parley.testkit.WsClient;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -235,6 +237,26 @@ class AuthRoutesTest {
     assertThat(api.get(ROUTE, rs256(claims())).status()).isEqualTo(200);
 
     assertThat(project.jwks().requests()).as("JWKS fetches").isPositive();
+  }
+
+  /**
+   * A user sets their own user_metadata (auth.updateUser): nested deeper than Jackson reads as a map, it costs them
+   * their display name, not their sign-in. It was a 500 on REST and a close as unauthorized on a WebSocket.
+   */
+  @Test
+  void userMetadataNestedTooDeepToReadStillSignsIn() {
+    Object nested = List.of();
+    for (int level = 1; level < 1500; level++) nested = List.of(nested);
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("full_name", "Ana Deep");
+    metadata.put("x", nested);
+    String token = hs256HandBuilt(with("user_metadata", metadata));
+
+    Response response = api.get(ROUTE, token);
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    try (WsClient socket = WsClient.signedIn(project.node(), token)) {
+      assertThat(socket.isClosed()).isFalse();
+    }
   }
 
   private static void assertRejected(Response response, String token, ApiError expected) {
