@@ -8,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -16,14 +17,18 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.stream.Collectors;
 
 /**
@@ -60,7 +65,68 @@ public final class Json {
           .serializationInclusion(JsonInclude.Include.ALWAYS)
           .build();
 
+  /**
+   * Reads trees whose numbers keep their exact decimal value, where Parley keeps JSON for a client and gives it back
+   * (a message's metadata): read as doubles, 1e400 came back as "Infinity", 1E-400 as 0.0 and
+   * 0.1000000000000000055511151231257827 as 0.1. Only there: elsewhere (a webhook's row, whose hash deduplicates it)
+   * numbers are read as they always were. The parser is made to call every fraction a BigDecimal, as Jackson's own
+   * USE_BIG_DECIMAL_FOR_FLOATS keeps a double for a number no double holds (1e400 as Infinity).
+   */
+  private static final ObjectReader EXACT_TREES =
+      MAPPER.readerFor(JsonNode.class)
+          // Else 1.50 would be kept as 1.5, and 100.0 as 1E+2.
+          .with(JsonNodeFactory.withExactBigDecimals(true));
+
   private Json() {}
+
+  /** A whole document (a WebSocket frame) as a tree whose numbers are exact: see {@link #EXACT_TREES}. */
+  public static JsonNode readTreeExactly(String text) throws JsonProcessingException {
+    try (JsonParser parser = MAPPER.getFactory().createParser(text)) {
+      return EXACT_TREES.readTree(decimalFractions(parser));
+    } catch (JsonProcessingException malformed) {
+      throw malformed;
+    } catch (IOException e) {
+      throw new UncheckedIOException("text in memory is read without I/O", e);
+    }
+  }
+
+  /**
+   * For a wire record's field that Parley keeps as the client wrote it: {@code @JsonDeserialize(using =
+   * Json.ExactNumbers.class) JsonNode metadata} reads its numbers exactly (see {@link #EXACT_TREES}).
+   */
+  public static final class ExactNumbers extends StdDeserializer<JsonNode> {
+    private static final ObjectReader WITHIN_A_DOCUMENT =
+        EXACT_TREES.without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    public ExactNumbers() {
+      super(JsonNode.class);
+    }
+
+    @Override
+    public JsonNode deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+      return WITHIN_A_DOCUMENT.readTree(decimalFractions(parser));
+    }
+  }
+
+  private static JsonParser decimalFractions(JsonParser parser) {
+    return new JsonParserDelegate(parser) {
+      @Override
+      public NumberType getNumberType() throws IOException {
+        return hasToken(JsonToken.VALUE_NUMBER_FLOAT) ? NumberType.BIG_DECIMAL : super.getNumberType();
+      }
+    };
+  }
+
+  /**
+   * An optional field that must hold a JSON object, as its compact text: null when absent or null, else a 400 naming
+   * the field. Its numbers are written as they were read: exactly, by {@link ExactNumbers} or
+   * {@link #readTreeExactly}.
+   */
+  public static String objectText(JsonNode value, String field) {
+    if (value == null || value.isNull()) return null;
+    if (!value.isObject()) throw new ApiException(ApiError.BAD_REQUEST, "field '" + field + "' must be a JSON object");
+    return write(value);
+  }
 
   /**
    * Every parser it makes refuses, as it reads them, a document nested deeper than {@link #MAX_DEPTH}, a number longer

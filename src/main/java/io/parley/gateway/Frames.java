@@ -6,8 +6,10 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
+import io.parley.api.Json;
 import io.parley.conversation.ConversationView;
 import io.parley.conversation.MessageView;
 import io.parley.notification.NotificationWire;
@@ -37,7 +39,12 @@ public final class Frames {
     }
   }
 
-  public record Send(String conversationId, String clientMsgId, String content, JsonNode metadata) {
+  /** {@code metadata}: as in REST, a small JSON object kept as its compact text with its numbers exact. */
+  public record Send(
+      String conversationId,
+      String clientMsgId,
+      String content,
+      @JsonDeserialize(using = Json.ExactNumbers.class) JsonNode metadata) {
     public Send {
       requireConversation(conversationId);
     }

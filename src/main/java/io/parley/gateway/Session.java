@@ -388,7 +388,8 @@ public final class Session implements OrderedDelivery.Port {
     if (closing) return Behaviors.same();
     JsonNode frame;
     try {
-      frame = Json.MAPPER.readTree(incoming.text());
+      // Exactly, for a send's metadata: kept and given back as the client wrote it.
+      frame = Json.readTreeExactly(incoming.text());
     } catch (JsonProcessingException e) {
       return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame is not valid JSON: " + Json.brief(e.getOriginalMessage())));
     } catch (RuntimeException e) {
@@ -434,7 +435,7 @@ public final class Session implements OrderedDelivery.Port {
     switch (type) {
       case "send" -> {
         Frames.Send send = field(frame, Frames.Send.class);
-        String metadata = metadata(send.metadata());
+        String metadata = Json.objectText(send.metadata(), "metadata");
         answer(
             ref,
             conversations.post(principal, send.conversationId(), send.clientMsgId(), send.content(), metadata),
@@ -835,12 +836,6 @@ public final class Session implements OrderedDelivery.Port {
 
   private static <T> T field(JsonNode frame, Class<T> type) {
     return Json.convert(frame, type);
-  }
-
-  private static String metadata(JsonNode metadata) {
-    if (metadata == null || metadata.isNull()) return null;
-    if (!metadata.isObject()) throw new ApiException(ApiError.BAD_REQUEST, "field 'metadata' must be a JSON object");
-    return Json.write(metadata);
   }
 
   private static String brief(String text) {

@@ -5,7 +5,6 @@ import static akka.http.javadsl.server.PathMatchers.segment;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.api.Json;
@@ -168,7 +167,7 @@ public final class ConversationRoutes {
     return bodies.json(
         PostMessage.class,
         body -> {
-          String metadata = metadata(body.metadata());
+          String metadata = Json.objectText(body.metadata(), "metadata");
           return onSuccess(
               conversations.post(user, id, body.clientMsgId(), body.content(), metadata),
               posted ->
@@ -177,13 +176,6 @@ public final class ConversationRoutes {
                       Message.of(posted.message()),
                       Json.marshaller()));
         });
-  }
-
-  /** Metadata is a small JSON object, stored as its compact text. */
-  private static String metadata(JsonNode metadata) {
-    if (metadata == null || metadata.isNull()) return null;
-    if (!metadata.isObject()) throw badRequest("field 'metadata' must be a JSON object");
-    return Json.write(metadata);
   }
 
   private int pageSize(Optional<String> limit) {

@@ -2,6 +2,8 @@ package io.parley.http;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import io.parley.api.Json;
 import io.parley.conversation.ConversationSummary;
 import io.parley.conversation.ConversationView;
 import io.parley.conversation.Conversations;
@@ -23,7 +25,9 @@ public final class ConversationWire {
 
   public record AddParticipants(List<String> userIds) {}
 
-  public record PostMessage(String clientMsgId, String content, JsonNode metadata) {}
+  /** {@code metadata}: a small JSON object, kept as its compact text with its numbers exact. */
+  public record PostMessage(
+      String clientMsgId, String content, @JsonDeserialize(using = Json.ExactNumbers.class) JsonNode metadata) {}
 
   public record EditMessage(String content) {}
 

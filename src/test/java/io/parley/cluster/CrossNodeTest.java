@@ -17,6 +17,7 @@ import io.parley.notification.LiveBroadcasts;
 import io.parley.testkit.Device;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
+import io.parley.testkit.PreciseNumbers;
 import io.parley.testkit.TestCluster;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
@@ -207,6 +208,32 @@ class CrossNodeTest {
     HttpApi.Response added =
         api.post("/api/conversations/" + id + "/participants", token, "{\"userIds\":[\"" + hugeId + "\"]}");
     assertInvalidUserIdRefused(added);
+  }
+
+  /**
+   * Metadata crosses nodes, the journal and the read side (PostgreSQL) as the text it was stored as: its numbers come
+   * back exactly, from the node holding the conversation, from the others, and from the read side.
+   */
+  @Test
+  void metadataNumbersComeBackExactlyFromEveryNodeAndTheReadSide() {
+    String token = TestTokens.user("pn-a");
+    String id = groupHostedAwayFromNode0("pn-a", "pn-b");
+    String messages = "/api/conversations/" + id + "/messages";
+    String figures = "{\"content\":\"figures\",\"metadata\":" + PreciseNumbers.metadata() + "}";
+    HttpApi.Response posted = cluster.api(0).post(messages, token, figures);
+    assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+    PreciseNumbers.assertKeptIn(posted.exactJson());
+    for (int n = 0; n < 3; n++) {
+      HttpApi.Response history = cluster.api(n).get(messages, TestTokens.user("pn-b"));
+      PreciseNumbers.assertKeptIn(history.exactJson().get("messages").get(0));
+    }
+    // Past the window of 100: the page below seq 2 comes from the read side.
+    for (int i = 0; i < 100; i++) {
+      assertThat(cluster.api(i % 3).post(messages, token, "{\"content\":\"more\"}").status()).isEqualTo(201);
+    }
+    HttpApi.Response older = cluster.api(1).get(messages + "?before=2&limit=1", TestTokens.user("pn-b"));
+    assertThat(older.status()).as(older.body()).isEqualTo(200);
+    PreciseNumbers.assertKeptIn(older.exactJson().get("messages").get(0));
   }
 
   /** A 400 naming the id, cut short: the answer does not carry back the quarter of a megabyte it was sent. */

@@ -8,6 +8,7 @@ import io.parley.api.Json;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
+import io.parley.testkit.PreciseNumbers;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
@@ -152,6 +153,19 @@ class GatewayTest {
       assertThat(di.next("message").get("seq").asLong()).isEqualTo(1);
       di.expectNothing(Duration.ofMillis(500));
     }
+  }
+
+  /** A send's metadata is kept as REST keeps it, its numbers exact: read as doubles, 1e400 was stored as "Infinity". */
+  @Test
+  void aSendsMetadataKeepsItsNumbersExactly() {
+    String id = group("pn1", "pn2");
+    String frame = send(id, "figures-1", "figures", "s1");
+    String withMetadata = frame.substring(0, frame.length() - 1) + ",\"metadata\":" + PreciseNumbers.metadata() + "}";
+    try (WsClient sender = WsClient.signedIn(live.node(), TestTokens.user("pn1"))) {
+      assertThat(sender.send(withMetadata).next("sent").get("seq").asLong()).isEqualTo(1);
+    }
+    HttpApi.Response history = live.api().get("/api/conversations/" + id + "/messages", TestTokens.user("pn2"));
+    PreciseNumbers.assertKeptIn(history.exactJson().get("messages").get(0));
   }
 
   @Test

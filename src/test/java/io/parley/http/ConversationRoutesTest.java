@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.parley.api.Json;
+import io.parley.testkit.PreciseNumbers;
 import io.parley.testkit.HttpApi.Response;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.TestDatabase;
@@ -184,6 +185,27 @@ class ConversationRoutesTest {
     Response huge = api.get("/api/conversations?limit=4294967296", dan);
     assertThat(huge.status()).as(huge.body()).isEqualTo(200);
     assertThat(huge.json().get("conversations")).hasSize(5);
+  }
+
+  /**
+   * Metadata is the client's, kept and given back with every number exactly as sent, from the conversation and from
+   * the read side. Read as doubles, 1e400 came back as "Infinity", 1E-400 as 0.0, and the digits past a double's cut.
+   */
+  @Test
+  void metadataNumbersComeBackExactly() {
+    String id = group(ANA, "Exact", "bo");
+    String messages = "/api/conversations/" + id + "/messages";
+    String figures = "{\"content\":\"figures\",\"metadata\":" + PreciseNumbers.metadata() + "}";
+    Response posted = api.post(messages, ANA, figures);
+    assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+    PreciseNumbers.assertKeptIn(posted.exactJson());
+    PreciseNumbers.assertKeptIn(api.get(messages, BO).exactJson().get("messages").get(0));
+
+    // Past the window of 5: the first page below seq 2 comes from the read side.
+    for (int i = 0; i < 5; i++) assertThat(post(ANA, id, "after-" + i, "later " + i).status()).isEqualTo(201);
+    Response older = api.get(messages + "?before=2&limit=1", BO);
+    assertThat(older.status()).as(older.body()).isEqualTo(200);
+    PreciseNumbers.assertKeptIn(older.exactJson().get("messages").get(0));
   }
 
   @Test

@@ -76,6 +76,32 @@ class JsonTest {
     assertThat(paired.content()).isEqualTo("a\uD83D\uDE00b").hasSize(4);
   }
 
+  /**
+   * Where Parley keeps JSON for a client (a message's metadata, REST or WebSocket), each number keeps its value, and
+   * its spelling unless an exponent must be written E+; what no BigDecimal holds is malformed, as anywhere else.
+   */
+  @Test
+  void metadataNumbersAreReadAndWrittenExactly() throws Exception {
+    String sent =
+        "{\"huge\":1e400,\"tiny\":1E-400,\"precise\":0.1000000000000000055511151231257827,\"price\":1.50,"
+            + "\"round\":100.0,\"count\":123456789012345678901234567890,\"negative\":-7,\"e\":2.5e-3}";
+    String kept =
+        "{\"huge\":1E+400,\"tiny\":1E-400,\"precise\":0.1000000000000000055511151231257827,\"price\":1.50,"
+            + "\"round\":100.0,\"count\":123456789012345678901234567890,\"negative\":-7,\"e\":0.0025}";
+    assertThat(Json.objectText(Json.readTreeExactly(sent), "metadata")).isEqualTo(kept);
+    ConversationWire.PostMessage posted =
+        Json.parse("{\"content\":\"x\",\"metadata\":" + sent + "}", ConversationWire.PostMessage.class);
+    assertThat(Json.objectText(posted.metadata(), "metadata")).isEqualTo(kept);
+
+    String unrepresentable = "{\"content\":\"x\",\"metadata\":{\"n\":1e9999999999}}";
+    assertThatThrownBy(() -> Json.parse(unrepresentable, ConversationWire.PostMessage.class))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.error()).isEqualTo(ApiError.BAD_REQUEST));
+    assertThatThrownBy(() -> Json.readTreeExactly(unrepresentable)).isInstanceOf(JsonProcessingException.class);
+    assertThatThrownBy(() -> Json.readTreeExactly(nested(Json.MAX_DEPTH + 1)))
+        .as("the limits of every parser hold")
+        .isInstanceOf(JsonProcessingException.class);
+  }
+
   @Test
   void aNumberLongerThanTheLimitIsRefusedBeforeItIsConverted() {
     String longest = "9".repeat(Json.MAX_NUMBER_LENGTH);

@@ -1,6 +1,12 @@
 package io.parley.testkit;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.parley.api.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -21,10 +27,29 @@ public final class HttpApi {
       }
     }
 
+    /** The body with every number as its exact decimal value, where {@link #json} reads doubles. */
+    public JsonNode exactJson() {
+      // Jackson's USE_BIG_DECIMAL_FOR_FLOATS still reads a number past a double's range as a double (Infinity).
+      try (JsonParser parser =
+          new JsonParserDelegate(EXACT.getFactory().createParser(body)) {
+            @Override
+            public NumberType getNumberType() throws IOException {
+              return hasToken(JsonToken.VALUE_NUMBER_FLOAT) ? NumberType.BIG_DECIMAL : super.getNumberType();
+            }
+          }) {
+        return EXACT.readTree(parser);
+      } catch (IOException e) {
+        throw new AssertionError("not JSON: " + body, e);
+      }
+    }
+
     public String code() {
       return json().path("code").asText(null);
     }
   }
+
+  private static final ObjectMapper EXACT =
+      JsonMapper.builder().nodeFactory(JsonNodeFactory.withExactBigDecimals(true)).build();
 
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Function<String, URI> uri;
