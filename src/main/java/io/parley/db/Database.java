@@ -7,6 +7,7 @@ import akka.actor.typed.ExtensionId;
 import akka.Done;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.parley.metrics.Metrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,10 +41,16 @@ public final class Database implements Extension {
 
   private final DatabaseSettings settings;
   private final HikariDataSource dataSource;
+  private final AtomicLong reachabilityChecks = new AtomicLong();
 
   private Database(ActorSystem<?> system) {
     this.settings = DatabaseSettings.fromConfig(system.settings().config());
     this.dataSource = openPool(settings, settings.readPoolSize(), "parley-read");
+    Metrics.get(system)
+        .counter(
+            "parley.database.checks",
+            "Checks that the read side's database answers (for /api/health), each a connection from the read pool",
+            reachabilityChecks::get);
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
@@ -63,6 +71,7 @@ public final class Database implements Extension {
 
   /** Whether the database answers a trivial query within a second; for the health route. */
   public boolean isReachable() {
+    reachabilityChecks.incrementAndGet();
     try (Connection connection = dataSource.getConnection()) {
       return connection.isValid(1);
     } catch (SQLException e) {

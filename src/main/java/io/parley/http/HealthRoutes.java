@@ -12,10 +12,10 @@ import io.parley.api.Json;
 import io.parley.db.Database;
 import io.parley.push.PushGateway;
 import io.parley.push.PushStats;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
@@ -23,14 +23,21 @@ import java.util.concurrent.Executor;
  * the state of each part so that an operator sees which one is wrong.
  */
 public final class HealthRoutes {
+  /**
+   * The route is anonymous, and a database check takes a connection from the read pool, on the dispatcher that
+   * history queries use: however many ask, the database is checked at most once this often, and they share the answer.
+   */
+  private static final Duration DATABASE_CHECK_PERIOD = Duration.ofSeconds(1);
+
   private final ActorSystem<?> system;
-  private final Executor blocking;
   private final PushGateway push;
+  private final SharedCheck databaseCheck;
 
   public HealthRoutes(ActorSystem<?> system, PushGateway push) {
     this.system = system;
     this.push = push;
-    this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("parley.blocking-dispatcher"));
+    this.databaseCheck = new SharedCheck(Database.get(system)::isReachable, blocking, DATABASE_CHECK_PERIOD);
   }
 
   public Route route() {
@@ -40,7 +47,7 @@ public final class HealthRoutes {
             get(
                 () ->
                     onSuccess(
-                        CompletableFuture.supplyAsync(this::report, blocking),
+                        databaseCheck.answer().thenApply(this::report),
                         report ->
                             complete(
                                 "up".equals(report.get("status")) ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE,
@@ -48,9 +55,8 @@ public final class HealthRoutes {
                                 Json.marshaller()))));
   }
 
-  private Map<String, Object> report() {
+  private Map<String, Object> report(boolean databaseUp) {
     Database database = Database.get(system);
-    boolean databaseUp = database.isReachable();
     Cluster cluster = Cluster.get(system);
     MemberStatus selfStatus = cluster.selfMember().status();
     boolean clusterUp = selfStatus == MemberStatus.up();

@@ -94,6 +94,12 @@ public final class Metrics implements Extension {
                 .register(registry));
   }
 
+  /** A count kept elsewhere, read when scraped. */
+  public void counter(String name, String description, Supplier<Number> count) {
+    readFrom.add(count);
+    FunctionCounter.builder(name, count, c -> c.get().doubleValue()).description(description).register(registry);
+  }
+
   public void shed() {
     shed.increment();
   }
