@@ -7,9 +7,13 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Where the journal and the read side live, derived once from {@code parley.database}: the dialect, a JDBC URL with
@@ -54,6 +58,25 @@ public record DatabaseSettings(
       this.projectionDialect = projectionDialect;
       this.schemaResource = schemaResource;
       this.driverProperties = driverProperties;
+    }
+
+    /**
+     * An INSERT of one row that does nothing when a row with the same {@code key} is there already, which it leaves
+     * as it is: an event a projection sees again finds the row it wrote the first time, maybe changed since by later
+     * events. PostgreSQL's form stays a plain INSERT that the driver still batches into multi-row ones; H2 knows
+     * {@code ON CONFLICT} only in its PostgreSQL mode, and takes the standard MERGE.
+     */
+    public String insertUnlessPresent(String table, List<String> key, String... columns) {
+      String names = String.join(", ", columns);
+      String parameters = String.join(", ", Collections.nCopies(columns.length, "?"));
+      if (this == POSTGRES) {
+        return "INSERT INTO " + table + " (" + names + ") VALUES (" + parameters + ") ON CONFLICT ("
+            + String.join(", ", key) + ") DO NOTHING";
+      }
+      return "MERGE INTO " + table + " t USING (VALUES (" + parameters + ")) AS v(" + names + ") ON "
+          + key.stream().map(column -> "t." + column + " = v." + column).collect(Collectors.joining(" AND "))
+          + " WHEN NOT MATCHED THEN INSERT (" + names + ") VALUES ("
+          + Arrays.stream(columns).map(column -> "v." + column).collect(Collectors.joining(", ")) + ")";
     }
   }
 
