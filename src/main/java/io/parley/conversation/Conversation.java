@@ -108,9 +108,10 @@ public final class Conversation
    * Asked by the projection that puts messages into the inboxes of recipients who were offline
    * ({@code io.parley.notification.MessageInboxes}), not on behalf of a user: the participants as they are now, with
    * their watermarks, and the messages {@code fromSeq..toSeq} as they are now (edited, deleted), those still in the
-   * window.
+   * window, and which of {@code messageIds} (the projection's messages of that range) it knows were deleted.
    */
-  public record GetRecipients(long fromSeq, long toSeq, ActorRef<Reply> replyTo) implements Command {
+  public record GetRecipients(long fromSeq, long toSeq, List<String> messageIds, ActorRef<Reply> replyTo)
+      implements Command {
     @Override
     public String userId() {
       return null;
@@ -165,9 +166,12 @@ public final class Conversation
 
   /**
    * {@code held}: the messages asked for that are still in the window, oldest first, as a notification shows them:
-   * their text cut to {@link #NOTICE_TEXT_LIMIT} code points, without metadata.
+   * their text cut to {@link #NOTICE_TEXT_LIMIT} code points, without metadata. {@code deleted}: the ids asked about
+   * that the conversation knows were deleted, in its window or outside it (null from nodes of earlier versions, and
+   * for askers of earlier versions, who ask about none).
    */
-  public record Recipients(List<ConversationView.Participant> participants, List<MessageView> held) implements Reply {}
+  public record Recipients(List<ConversationView.Participant> participants, List<MessageView> held, List<String> deleted)
+      implements Reply {}
 
   // ---------------------------------------------------------------- events
 
@@ -380,7 +384,9 @@ public final class Conversation
         state.messagesBetween(command.fromSeq() - 1, command.toSeq() + 1, limit, false).stream()
             .map(message -> message.forNotice(NOTICE_TEXT_LIMIT))
             .toList();
-    return Effect().reply(command.replyTo(), new Recipients(state.view().participants(), held));
+    List<String> deleted =
+        command.messageIds() == null ? null : command.messageIds().stream().filter(state::knownDeleted).toList();
+    return Effect().reply(command.replyTo(), new Recipients(state.view().participants(), held, deleted));
   }
 
   private ReplyEffect<Event, ConversationState> setTyping(ConversationState state, SetTyping command) {

@@ -130,6 +130,12 @@ public final class ConversationState implements CborSerializable {
     return deletedOutsideWindow.contains(messageId);
   }
 
+  /** Whether the message was deleted, as the window or the memory of deletions outside it says. */
+  public boolean knownDeleted(String messageId) {
+    MessageView held = findByMessageId(messageId);
+    return held != null ? held.deleted() : deletedOutsideWindow.contains(messageId);
+  }
+
   public MessageView findByMessageId(String messageId) {
     for (int i = recent.size() - 1; i >= 0; i--) {
       if (recent.get(i).messageId().equals(messageId)) return recent.get(i);

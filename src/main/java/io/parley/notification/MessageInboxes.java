@@ -23,6 +23,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -97,18 +99,29 @@ public final class MessageInboxes {
     }
 
     /**
-     * The message as the conversation holds it now. One that left the conversation's window is known only as it was
-     * posted, and may have been edited or deleted since: it is notified without its text, never with text its sender
-     * took back.
+     * The message as the conversation holds it now, none when it was deleted since: the conversation says so (the
+     * delete maybe in a later group, the message maybe out of its window), or a delete later in this group does. One
+     * that left the conversation's window is known only as it was posted, and may have been edited since: it is
+     * notified without its text, or with that of an edit later in this group (a still later edit may have replaced
+     * it), never with text its sender deleted.
      */
-    static MessageView current(
-        Conversation.MessagePosted posted, Map<Long, MessageView> held, Map<String, Conversation.Event> changed) {
-      MessageView view = held.get(posted.seq());
-      if (view == null) view = posted.view().withoutContent();
+    static Optional<MessageView> current(
+        Conversation.MessagePosted posted,
+        Map<Long, MessageView> held,
+        Set<String> deletedSince,
+        Map<String, Conversation.Event> changed) {
       Conversation.Event change = changed.get(posted.messageId());
-      if (change instanceof Conversation.MessageDeleted deleted) return view.tombstone(deleted.at());
-      if (change instanceof Conversation.MessageEdited edited && !view.deleted()) return view.edited(edited.content(), edited.at());
-      return view;
+      if (deletedSince.contains(posted.messageId()) || change instanceof Conversation.MessageDeleted) {
+        return Optional.empty();
+      }
+      MessageView view = held.get(posted.seq());
+      // The window has every change stored before the question, this group's and any later edit.
+      if (view != null) return view.deleted() ? Optional.empty() : Optional.of(view);
+      MessageView unknownText = posted.view().withoutContent();
+      return Optional.of(
+          change instanceof Conversation.MessageEdited edited
+              ? unknownText.edited(edited.content(), edited.at())
+              : unknownText);
     }
 
     /**
@@ -120,20 +133,24 @@ public final class MessageInboxes {
         String conversationId, List<Conversation.MessagePosted> posted, Map<String, Conversation.Event> changed) {
       long fromSeq = posted.get(0).seq();
       long toSeq = posted.get(posted.size() - 1).seq();
+      List<String> messageIds = posted.stream().map(Conversation.MessagePosted::messageId).toList();
       return Futures.direct(
               sharding
                   .entityRefFor(Conversation.ENTITY_KEY, conversationId)
                   .<Conversation.Reply>ask(
-                      replyTo -> new Conversation.GetRecipients(fromSeq, toSeq, replyTo), settings.askTimeout()))
+                      replyTo -> new Conversation.GetRecipients(fromSeq, toSeq, messageIds, replyTo),
+                      settings.askTimeout()))
           .thenApply(
               reply -> {
                 Map<String, List<Conversation.MessageNotice>> byUser = new LinkedHashMap<>();
                 if (!(reply instanceof Conversation.Recipients recipients)) return byUser;
                 Map<Long, MessageView> held = new HashMap<>();
                 for (MessageView view : recipients.held()) held.put(view.seq(), view);
+                Set<String> deletedSince = recipients.deleted() == null ? Set.of() : Set.copyOf(recipients.deleted());
                 for (Conversation.MessagePosted message : posted) {
-                  MessageView now = current(message, held, changed);
-                  if (now.deleted()) continue;
+                  Optional<MessageView> current = current(message, held, deletedSince, changed);
+                  if (current.isEmpty()) continue;
+                  MessageView now = current.get();
                   for (Participant p : recipients.participants()) {
                     if (p.userId().equals(message.senderId())
                         || p.deliveredUpTo() >= message.seq()

@@ -81,7 +81,7 @@ class ConversationTest {
           .isInstanceOf(Posted.class);
     }
 
-    Reply recipients = largest.<Reply>runCommand(r -> new GetRecipients(1, product.recentWindow(), r)).reply();
+    Reply recipients = largest.<Reply>runCommand(r -> new GetRecipients(1, product.recentWindow(), List.of(), r)).reply();
     assertThat(((Recipients) recipients).held()).hasSize(product.recentWindow());
     assertFitsOneFrame(recipients);
 
@@ -279,6 +279,21 @@ class ConversationTest {
     MessageLocation staleLater = new MessageLocation(2, "ana", false);
     assertThat(rejected(kit.<Reply>runCommand(r -> new EditMessage("ana", later, "new", staleLater, r)).reply()).error())
         .isEqualTo(ApiError.CONFLICT);
+  }
+
+  @Test
+  void recipientsNameTheMessagesAskedAboutThatWereDeletedInTheWindowOrOutsideIt() {
+    group("ana", "bo");
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 1; i <= 5; i++) ids.add(post("ana", "c" + i, "m" + i).message().messageId());
+    MessageLocation outside = new MessageLocation(1, "ana", false);
+    kit.<Reply>runCommand(r -> new DeleteMessage("ana", ids.get(0), outside, r));
+    kit.<Reply>runCommand(r -> new DeleteMessage("ana", ids.get(3), null, r));
+
+    Recipients recipients = (Recipients) kit.<Reply>runCommand(r -> new GetRecipients(1, 5, ids, r)).reply();
+    assertThat(recipients.deleted()).containsExactly(ids.get(0), ids.get(3));
+    Recipients forAnEarlierAsker = (Recipients) kit.<Reply>runCommand(r -> new GetRecipients(1, 5, null, r)).reply();
+    assertThat(forAnEarlierAsker.deleted()).isNull();
   }
 
   @Test

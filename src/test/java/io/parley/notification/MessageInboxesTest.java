@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -125,19 +126,31 @@ class MessageInboxesTest {
     Conversation.MessagePosted posted =
         new Conversation.MessagePosted("c1", "m1", 7, "ana", "cm1", "secret", null, at, "Ana");
     Map<String, Conversation.Event> noChange = Map.of();
+    Set<String> noneDeleted = Set.of();
+    Map<String, Conversation.Event> editedInTheGroup =
+        Map.of("m1", new Conversation.MessageEdited("c1", "m1", 7, "fixed", at.plusSeconds(2)));
 
-    MessageView held = posted.view().edited("edited in the window", at.plusSeconds(1));
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(7L, held), noChange).content()).isEqualTo("edited in the window");
+    MessageView held = posted.view().edited("edited in the window", at.plusSeconds(3));
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(7L, held), noneDeleted, noChange))
+        .hasValueSatisfying(now -> assertThat(now.content()).isEqualTo("edited in the window"));
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(7L, held), noneDeleted, editedInTheGroup))
+        .as("the window has the edit after the group's")
+        .hasValueSatisfying(now -> assertThat(now.content()).isEqualTo("edited in the window"));
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(7L, held.tombstone(at.plusSeconds(4))), noneDeleted, noChange))
+        .isEmpty();
 
-    MessageView outOfWindow = MessageInboxes.Filler.current(posted, Map.of(), noChange);
-    assertThat(outOfWindow.content()).as("it may have changed since it left the window").isNull();
-    assertThat(outOfWindow.deleted()).isFalse();
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, noChange))
+        .as("it may have changed since it left the window")
+        .hasValueSatisfying(now -> assertThat(now.content()).isNull());
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, editedInTheGroup))
+        .hasValueSatisfying(now -> assertThat(now.content()).isEqualTo("fixed"));
 
     Map<String, Conversation.Event> deletedInTheGroup =
         Map.of("m1", new Conversation.MessageDeleted("c1", "m1", 7, "ana", at.plusSeconds(3)));
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(), deletedInTheGroup).deleted()).isTrue();
-    Map<String, Conversation.Event> edited = Map.of("m1", new Conversation.MessageEdited("c1", "m1", 7, "fixed", at.plusSeconds(2)));
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(), edited).content()).isEqualTo("fixed");
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, deletedInTheGroup)).isEmpty();
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), Set.of("m1"), editedInTheGroup))
+        .as("deleted outside the window, in a later group")
+        .isEmpty();
   }
 
   private static String post(HttpApi api, String conversation, String content) {
