@@ -25,6 +25,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -158,10 +159,16 @@ public final class Conversation
 
   /**
    * {@code oldestHeldSeq} is the first seq in the window; anything below it lives on the read side. When the caller
-   * will read there, {@code deletedBelowWindow} names the messages deleted there lately, which the read side may not
-   * show deleted yet (null from nodes of earlier versions).
+   * will read there, {@code deletedBelowWindow} names the messages deleted there lately, and {@code editedBelowWindow}
+   * the messages edited there lately with the time of their last edit, which the read side may not show yet (both
+   * null from nodes of earlier versions).
    */
-  public record Messages(List<MessageView> messages, long lastSeq, long oldestHeldSeq, List<String> deletedBelowWindow)
+  public record Messages(
+      List<MessageView> messages,
+      long lastSeq,
+      long oldestHeldSeq,
+      List<String> deletedBelowWindow,
+      Map<String, Instant> editedBelowWindow)
       implements Reply {}
 
   /**
@@ -597,12 +604,14 @@ public final class Conversation
         fitForAnotherNode(
             state.messagesBetween(query.afterSeq(), query.beforeSeq(), Math.max(0, query.limit()), query.newestFirst()),
             query.newestFirst());
-    // At most 1,000 ids: sent only when the caller goes on to the read side (which a page from the newest end does
-    // only when the window did not fill it).
+    // At most 1,000 deletions and 500 edits: sent only when the caller goes on to the read side (which a page from
+    // the newest end does only when the window did not fill it).
     boolean readSideNext =
         query.afterSeq() + 1 < state.oldestHeldSeq() && (!query.newestFirst() || page.size() < query.limit());
     List<String> deleted = readSideNext ? state.deletedOutsideWindow() : List.of();
-    return Effect().reply(query.replyTo(), new Messages(page, state.lastSeq(), state.oldestHeldSeq(), deleted));
+    Map<String, Instant> edited = readSideNext ? state.editedOutsideWindow() : Map.of();
+    return Effect()
+        .reply(query.replyTo(), new Messages(page, state.lastSeq(), state.oldestHeldSeq(), deleted, edited));
   }
 
   /**

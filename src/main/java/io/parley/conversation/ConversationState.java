@@ -43,8 +43,20 @@ public final class ConversationState implements CborSerializable {
    */
   private LinkedHashSet<String> deletedOutsideWindow = new LinkedHashSet<>();
 
+  /**
+   * The last edit's time of the newest messages edited outside the window (edited there, or edited and then pushed
+   * out of it), oldest first: the read side may show an older text of those yet.
+   */
+  private LinkedHashMap<String, Instant> editedOutsideWindow = new LinkedHashMap<>();
+
   /** Far more deletions than the read side falls behind by in one conversation. */
   private static final int DELETIONS_REMEMBERED = 1000;
+
+  /**
+   * Far more edits than the read side falls behind by in one conversation, and few enough that they and the
+   * deletions fit beside a page of history in a reply to another node (see Conversation.fitForAnotherNode).
+   */
+  private static final int EDITS_REMEMBERED = 500;
 
   @SuppressWarnings("unused") // for Jackson
   private ConversationState() {}
@@ -64,6 +76,7 @@ public final class ConversationState implements CborSerializable {
     copy.recent = new ArrayList<>(recent);
     copy.sentByClientMsgId = new LinkedHashMap<>(sentByClientMsgId);
     copy.deletedOutsideWindow = new LinkedHashSet<>(deletedOutsideWindow);
+    copy.editedOutsideWindow = new LinkedHashMap<>(editedOutsideWindow);
     return copy;
   }
 
@@ -128,6 +141,11 @@ public final class ConversationState implements CborSerializable {
 
   public boolean deletedOutsideWindow(String messageId) {
     return deletedOutsideWindow.contains(messageId);
+  }
+
+  /** When each message the entity remembers as edited outside its window was last edited (see the field). */
+  public java.util.Map<String, Instant> editedOutsideWindow() {
+    return java.util.Map.copyOf(editedOutsideWindow);
   }
 
   /** Whether the message was deleted, as the window or the memory of deletions outside it says. */
@@ -201,8 +219,11 @@ public final class ConversationState implements CborSerializable {
     } else if (event instanceof Conversation.MessagePosted e) {
       applyPosted(e, settings);
     } else if (event instanceof Conversation.MessageEdited e) {
-      replaceHeld(e.seq(), held -> held.edited(e.content(), e.at()));
+      if (messageAt(e.seq()) == null) rememberEdited(e.messageId(), e.at());
+      else replaceHeld(e.seq(), held -> held.edited(e.content(), e.at()));
     } else if (event instanceof Conversation.MessageDeleted e) {
+      // A deletion outdates every edit; the read side is checked for it instead.
+      editedOutsideWindow.remove(e.messageId());
       if (messageAt(e.seq()) == null) rememberDeleted(e.messageId());
       else replaceHeld(e.seq(), held -> held.tombstone(e.at()));
     } else if (event instanceof Conversation.DeliveredUpTo e) {
@@ -218,7 +239,10 @@ public final class ConversationState implements CborSerializable {
     // The window may have been larger when the snapshot was taken; trim to the configured size either way.
     if (recent.size() > settings.recentWindow()) {
       List<MessageView> leaving = recent.subList(0, recent.size() - settings.recentWindow());
-      for (MessageView view : leaving) if (view.deleted()) rememberDeleted(view.messageId());
+      for (MessageView view : leaving) {
+        if (view.deleted()) rememberDeleted(view.messageId());
+        else if (view.editedAt() != null) rememberEdited(view.messageId(), view.editedAt());
+      }
       leaving.clear();
     }
     if (e.clientMsgId() != null) {
@@ -232,6 +256,13 @@ public final class ConversationState implements CborSerializable {
   private void rememberDeleted(String messageId) {
     deletedOutsideWindow.add(messageId);
     keepNewest(deletedOutsideWindow, DELETIONS_REMEMBERED);
+  }
+
+  private void rememberEdited(String messageId, Instant at) {
+    // Removed first, so that a message edited again counts as the newest.
+    editedOutsideWindow.remove(messageId);
+    editedOutsideWindow.put(messageId, at);
+    keepNewest(editedOutsideWindow.keySet(), EDITS_REMEMBERED);
   }
 
   /** Drops the oldest of {@code insertionOrdered} until at most {@code bound} are left. */

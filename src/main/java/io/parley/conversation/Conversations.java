@@ -14,9 +14,11 @@ import io.parley.auth.UserIds;
 import io.parley.conversation.Conversation.Command;
 import io.parley.conversation.Conversation.Reply;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -230,7 +232,7 @@ public final class Conversations {
                     new HistoryPage(held.messages(), held.lastSeq(), afterSeq + held.messages().size() < held.lastSeq()));
               }
               int fromReadSide = (int) (missingUpTo - afterSeq);
-              return contiguousBefore(conversationId, missingUpTo + 1, fromReadSide, held.deletedBelowWindow())
+              return contiguousBefore(conversationId, missingUpTo + 1, fromReadSide, held)
                   .thenApply(
                       older -> {
                         List<MessageView> all = new ArrayList<>(older);
@@ -261,7 +263,7 @@ public final class Conversations {
                 return CompletableFuture.completedFuture(
                     new HistoryPage(held.messages(), held.lastSeq(), lowestHeld > 1));
               }
-              return contiguousBefore(conversationId, lowestHeld, missing, held.deletedBelowWindow())
+              return contiguousBefore(conversationId, lowestHeld, missing, held)
                   .thenApply(
                       older -> {
                         List<MessageView> all = new ArrayList<>(older);
@@ -274,12 +276,13 @@ public final class Conversations {
   /**
    * Exactly {@code count} messages below {@code beforeSeq} from the read side. Seqs have no gaps, so a short answer
    * means the projection has not caught up yet: wait for it rather than hand out a history with a hole. Nor may a
-   * message the conversation knows as deleted ({@code deleted}) show its text because the projection has not got
-   * to the delete yet.
+   * message show text its sender deleted or edited because the projection has not got to that change yet: the
+   * conversation's answer ({@code held}) names its latest deletions and edits below its window.
    */
   private CompletionStage<List<MessageView>> contiguousBefore(
-      String conversationId, long beforeSeq, int count, List<String> deleted) {
-    Set<String> deletedIds = deleted == null ? Set.of() : Set.copyOf(deleted);
+      String conversationId, long beforeSeq, int count, Conversation.Messages held) {
+    Set<String> deleted = held.deletedBelowWindow() == null ? Set.of() : Set.copyOf(held.deletedBelowWindow());
+    Map<String, Instant> edited = held.editedBelowWindow() == null ? Map.of() : held.editedBelowWindow();
     return whenIndexed(
         () ->
             readModel
@@ -290,10 +293,18 @@ public final class Conversations {
                                 && (rows.isEmpty()
                                     || (rows.get(0).seq() == beforeSeq - count
                                         && rows.get(rows.size() - 1).seq() == beforeSeq - 1))
-                                && rows.stream().noneMatch(row -> !row.deleted() && deletedIds.contains(row.messageId()))
+                                && rows.stream().noneMatch(row -> lagsBehind(row, deleted, edited))
                             ? Optional.of(rows)
                             : Optional.empty()),
         0);
+  }
+
+  /** Whether the read side's row lacks a deletion or the last edit that the conversation has stored. */
+  private static boolean lagsBehind(MessageView row, Set<String> deleted, Map<String, Instant> lastEdits) {
+    if (row.deleted()) return false;
+    if (deleted.contains(row.messageId())) return true;
+    Instant lastEdit = lastEdits.get(row.messageId());
+    return lastEdit != null && !lastEdit.equals(row.editedAt());
   }
 
   /**

@@ -70,7 +70,24 @@ class ConversationTest {
         java.util.stream.IntStream.range(1, product.maxParticipants())
             .mapToObj(i -> String.format("%s%08d", "u".repeat(120), i))
             .toList();
-    assertThat(largest.<Reply>runCommand(r -> new Create(Kind.GROUP, "T", "ana", others, r)).reply())
+    assertThat(largest.<Reply>runCommand(r -> new Create(Kind.GROUP, "T", "ana", others.subList(0, 1), r)).reply())
+        .isInstanceOf(Summary.class);
+    // As many deletions and edits below the window as the conversation remembers for readers of the read side
+    // (before the others join: the testkit serializes the state after each of these commands).
+    for (int i = 1; i <= product.recentWindow() + 1; i++) {
+      String clientMsgId = "short" + i;
+      largest.<Reply>runCommand(r -> new PostMessage("ana", clientMsgId, "short", null, null, r));
+    }
+    MessageLocation belowTheWindow = new MessageLocation(1, "ana", false);
+    for (int i = 0; i < 1000; i++) {
+      String id = java.util.UUID.randomUUID().toString();
+      largest.<Reply>runCommand(r -> new DeleteMessage("ana", id, belowTheWindow, r));
+    }
+    for (int i = 0; i < 500; i++) {
+      String id = java.util.UUID.randomUUID().toString();
+      largest.<Reply>runCommand(r -> new EditMessage("ana", id, "edited", belowTheWindow, r));
+    }
+    assertThat(largest.<Reply>runCommand(r -> new AddParticipants("ana", others.subList(1, others.size()), r)).reply())
         .isInstanceOf(Summary.class);
     // The longest text, in characters of three bytes each, with the most metadata.
     String longest = "語".repeat(product.maxContentLength());
@@ -81,7 +98,9 @@ class ConversationTest {
           .isInstanceOf(Posted.class);
     }
 
-    Reply recipients = largest.<Reply>runCommand(r -> new GetRecipients(1, product.recentWindow(), List.of(), r)).reply();
+    long firstLong = product.recentWindow() + 2;
+    long lastLong = firstLong + product.recentWindow() - 1;
+    Reply recipients = largest.<Reply>runCommand(r -> new GetRecipients(firstLong, lastLong, List.of(), r)).reply();
     assertThat(((Recipients) recipients).held()).hasSize(product.recentWindow());
     assertFitsOneFrame(recipients);
 
@@ -90,11 +109,52 @@ class ConversationTest {
         (Messages) largest.<Reply>runCommand(r -> new GetMessages("ana", 0, Long.MAX_VALUE, 200, false, r)).reply();
     assertFitsOneFrame(after);
     assertThat(after.messages()).isNotEmpty().hasSizeLessThan(product.recentWindow());
-    assertThat(after.messages().get(0).seq()).isEqualTo(1);
+    assertThat(after.messages().get(0).seq()).isEqualTo(firstLong);
+    assertThat(after.deletedBelowWindow()).hasSize(1000);
+    assertThat(after.editedBelowWindow()).hasSize(500);
     Messages before =
         (Messages) largest.<Reply>runCommand(r -> new GetMessages("ana", 0, Long.MAX_VALUE, 200, true, r)).reply();
     assertFitsOneFrame(before);
-    assertThat(before.messages().get(before.messages().size() - 1).seq()).isEqualTo(product.recentWindow());
+    assertThat(before.messages().get(before.messages().size() - 1).seq()).isEqualTo(lastLong);
+    assertThat(before.deletedBelowWindow()).hasSize(1000);
+    assertThat(before.editedBelowWindow()).hasSize(500);
+  }
+
+  @Test
+  void repliesAndSnapshotsOfEarlierVersionsAreReadWithoutTheFieldsAddedSince() throws Exception {
+    Recipients recipients = new Recipients(List.of(), List.of(), List.of("m1"));
+    Messages messages =
+        new Messages(List.of(), 5, 3, List.of("m1"), java.util.Map.of("m2", java.time.Instant.parse("2026-01-01T10:00:00Z")));
+    assertThat(withoutField(recipients, "deleted")).isEqualTo(new Recipients(List.of(), List.of(), null));
+    assertThat(withoutField(messages, "editedBelowWindow")).isEqualTo(new Messages(List.of(), 5, 3, List.of("m1"), null));
+    assertThat(withoutField(new ConversationState("g_" + "3".repeat(32)), "editedOutsideWindow").editedOutsideWindow())
+        .isEmpty();
+  }
+
+  /** The message as a node that does not know {@code field} yet would have written it. */
+  @SuppressWarnings("unchecked")
+  private static <T> T withoutField(T reply, String field) throws Exception {
+    akka.actor.ActorSystem classic = akka.actor.typed.javadsl.Adapter.toClassic(testKit.system());
+    akka.serialization.Serialization serialization = akka.serialization.SerializationExtension.get(classic);
+    akka.serialization.Serializer serializer = serialization.findSerializerFor(reply);
+    com.fasterxml.jackson.databind.ObjectMapper cbor =
+        akka.serialization.jackson.JacksonObjectMapperProvider.get(classic)
+            .getOrCreate("jackson-cbor", java.util.Optional.empty());
+    com.fasterxml.jackson.databind.node.ObjectNode tree =
+        (com.fasterxml.jackson.databind.node.ObjectNode) cbor.readTree(serializer.toBinary(reply));
+    assertThat(tree.remove(field)).isNotNull();
+    return (T) serialization
+        .deserialize(cbor.writeValueAsBytes(tree), serializer.identifier(),
+            akka.serialization.Serializers.manifestFor(serializer, reply))
+        .get();
+  }
+
+  /** As another node, or the snapshot store, reads it. */
+  @SuppressWarnings("unchecked")
+  private static <T> T serializedAndBack(T value) {
+    akka.serialization.Serialization serialization =
+        akka.serialization.SerializationExtension.get(akka.actor.typed.javadsl.Adapter.toClassic(testKit.system()));
+    return serialization.deserialize(serialization.serialize(value).get(), (Class<T>) value.getClass()).get();
   }
 
   private static void assertFitsOneFrame(Reply reply) {
@@ -279,6 +339,40 @@ class ConversationTest {
     MessageLocation staleLater = new MessageLocation(2, "ana", false);
     assertThat(rejected(kit.<Reply>runCommand(r -> new EditMessage("ana", later, "new", staleLater, r)).reply()).error())
         .isEqualTo(ApiError.CONFLICT);
+  }
+
+  @Test
+  void aReaderOfTheReadSideLearnsTheLastEditOfMessagesEditedBelowTheWindow() {
+    ConversationSettings snapshotEveryEvent =
+        new ConversationSettings(4000, 2048, 5, 200, 3, 4, 1, 4, 200, 50, java.time.Duration.ofSeconds(6));
+    kit = EventSourcedBehaviorTestKit.create(
+        testKit.system(), Conversation.create("g_" + "2".repeat(32), snapshotEveryEvent, Conversation.Fanout.NONE));
+    group("ana", "bo");
+    String old = post("ana", "c1", "old").message().messageId();
+    String later = post("ana", "c2", "later").message().messageId();
+    for (int i = 3; i <= 4; i++) post("bo", "c" + i, "m" + i);
+    MessageLocation located = new MessageLocation(1, "ana", false);
+    kit.<Reply>runCommand(r -> new EditMessage("ana", old, "first edit", located, r));
+    MessageEdited lastOfOld =
+        (MessageEdited) kit.<Reply>runCommand(r -> new EditMessage("ana", old, "second edit", located, r)).event();
+    // Edited in the window, then pushed out of it; and after a restart.
+    MessageEdited lastOfLater =
+        (MessageEdited) kit.<Reply>runCommand(r -> new EditMessage("ana", later, "edited", null, r)).event();
+    for (int i = 5; i <= 6; i++) post("bo", "c" + i, "m" + i);
+    kit.restart();
+    assertThat(serializedAndBack(kit.getState().copy()).editedOutsideWindow())
+        .as("in the snapshot")
+        .isEqualTo(kit.getState().editedOutsideWindow());
+
+    Messages page = (Messages) kit.<Reply>runCommand(r -> new GetMessages("bo", 0, Long.MAX_VALUE, 10, true, r)).reply();
+    assertThat(page.editedBelowWindow()).isEqualTo(java.util.Map.of(old, lastOfOld.at(), later, lastOfLater.at()));
+    assertThat(serializedAndBack(page)).isEqualTo(page);
+
+    kit.<Reply>runCommand(r -> new DeleteMessage("ana", old, located, r));
+    Messages afterDelete =
+        (Messages) kit.<Reply>runCommand(r -> new GetMessages("bo", 0, Long.MAX_VALUE, 10, true, r)).reply();
+    assertThat(afterDelete.editedBelowWindow()).as("the read side is checked for the delete instead").containsOnlyKeys(later);
+    assertThat(afterDelete.deletedBelowWindow()).containsExactly(old);
   }
 
   @Test

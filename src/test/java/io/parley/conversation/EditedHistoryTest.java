@@ -1,0 +1,69 @@
+package io.parley.conversation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import akka.projection.ProjectionId;
+import akka.projection.javadsl.ProjectionManagement;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.parley.testkit.Eventually;
+import io.parley.testkit.HttpApi;
+import io.parley.testkit.TestDatabase;
+import io.parley.testkit.TestNode;
+import io.parley.testkit.TestTokens;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * History older than the conversation's window comes from the read side, which applies an edit a moment after the
+ * conversation acknowledged it: until then a page waits for it (and answers 503 after the wait, as for a gap) rather
+ * than show the text from before the edit.
+ */
+class EditedHistoryTest {
+  private static final String ANA = TestTokens.user("ana");
+  private static final String BO = TestTokens.user("bo");
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
+  void aPageBelowTheWindowNeverShowsTheTextFromBeforeAnAcknowledgedEdit(String kind) throws Exception {
+    try (TestDatabase database = TestDatabase.named(kind);
+        TestNode node = TestNode.start(database, ConfigFactory.parseString("parley.conversation.recent-window = 3"))) {
+      HttpApi api = new HttpApi(node::uri);
+      String conversation =
+          api.post("/api/conversations", ANA, "{\"type\":\"direct\",\"userId\":\"bo\"}").json().get("id").asText();
+      String first = null;
+      for (int i = 1; i <= 5; i++) {
+        HttpApi.Response posted =
+            api.post("/api/conversations/" + conversation + "/messages", ANA, "{\"content\":\"message " + i + "\"}");
+        assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+        if (i == 1) first = posted.json().get("id").asText();
+      }
+      String history = "/api/conversations/" + conversation + "/messages?limit=5";
+      Eventually.await("the read side to hold messages 1 and 2", () -> api.get(history, BO).status(), s -> s == 200);
+
+      // The read side stops before the edit, as if it lagged.
+      ProjectionId slice =
+          ProjectionId.of(
+              ConversationProjection.NAME,
+              Conversation.tagFor(conversation, ConversationSettings.fromConfig(node.node().system().settings().config()).tagSlices()));
+      ProjectionManagement management = ProjectionManagement.get(node.node().system());
+      management.pause(slice).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      HttpApi.Response edited =
+          api.patch("/api/conversations/" + conversation + "/messages/" + first, ANA, "{\"content\":\"fixed\"}");
+      assertThat(edited.status()).as(edited.body()).isEqualTo(200);
+
+      HttpApi.Response whileBehind = api.get(history, BO);
+      assertThat(whileBehind.body()).doesNotContain("message 1");
+      assertThat(whileBehind.status()).isEqualTo(503);
+      assertThat(whileBehind.code()).isEqualTo("unavailable");
+
+      management.resume(slice).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      JsonNode caughtUp =
+          Eventually.await("the page once the read side has the edit", () -> api.get(history, BO), r -> r.status() == 200)
+              .json();
+      assertThat(caughtUp.get("messages").get(0).get("content").asText()).isEqualTo("fixed");
+      assertThat(caughtUp.get("messages").get(0).get("editedAt").isNull()).isFalse();
+    }
+  }
+}
