@@ -38,6 +38,11 @@ public final class ConversationState implements CborSerializable {
   /** Keyed by sender and clientMsgId, in posting order so that the oldest entries go first. */
   private LinkedHashMap<String, Sent> sentByClientMsgId = new LinkedHashMap<>();
   /**
+   * Per member, by clientMsgId, the newest of their own that left {@link #sentByClientMsgId}, oldest first: in a busy
+   * group the shared table turns over in minutes, and a member's retry must not depend on how much others wrote.
+   */
+  private LinkedHashMap<String, LinkedHashMap<String, Sent>> olderSentBySender = new LinkedHashMap<>();
+  /**
    * The newest messages deleted outside the window (deleted there, or deleted and then pushed out of it), oldest
    * first: the read side may not show those deletions yet, and an edit or a second delete must not take its word.
    */
@@ -75,6 +80,8 @@ public final class ConversationState implements CborSerializable {
     copy.members = new LinkedHashMap<>(members);
     copy.recent = new ArrayList<>(recent);
     copy.sentByClientMsgId = new LinkedHashMap<>(sentByClientMsgId);
+    copy.olderSentBySender = new LinkedHashMap<>();
+    olderSentBySender.forEach((sender, sent) -> copy.olderSentBySender.put(sender, new LinkedHashMap<>(sent)));
     copy.deletedOutsideWindow = new LinkedHashSet<>(deletedOutsideWindow);
     copy.editedOutsideWindow = new LinkedHashMap<>(editedOutsideWindow);
     return copy;
@@ -164,6 +171,8 @@ public final class ConversationState implements CborSerializable {
   /** The original message of a retried clientMsgId: whole when still in the window, else without its content. */
   public MessageView findByClientMsgId(String senderId, String clientMsgId) {
     Sent sent = sentByClientMsgId.get(dedupKey(senderId, clientMsgId));
+    LinkedHashMap<String, Sent> older = olderSentBySender.get(senderId);
+    if (sent == null && older != null) sent = older.get(clientMsgId);
     if (sent == null) return null;
     MessageView held = messageAt(sent.seq());
     if (held != null) return held;
@@ -216,6 +225,7 @@ public final class ConversationState implements CborSerializable {
       }
     } else if (event instanceof Conversation.ParticipantRemoved e) {
       members.remove(e.userId());
+      olderSentBySender.remove(e.userId());
     } else if (event instanceof Conversation.MessagePosted e) {
       applyPosted(e, settings);
     } else if (event instanceof Conversation.MessageEdited e) {
@@ -247,10 +257,25 @@ public final class ConversationState implements CborSerializable {
     }
     if (e.clientMsgId() != null) {
       sentByClientMsgId.put(dedupKey(e.senderId(), e.clientMsgId()), new Sent(e.messageId(), e.seq(), e.at()));
-      keepNewest(sentByClientMsgId.keySet(), settings.dedupWindow());
+      Iterator<java.util.Map.Entry<String, Sent>> oldest = sentByClientMsgId.entrySet().iterator();
+      while (sentByClientMsgId.size() > settings.dedupWindow() && oldest.hasNext()) {
+        java.util.Map.Entry<String, Sent> leaving = oldest.next();
+        oldest.remove();
+        keepOlderSent(leaving.getKey(), leaving.getValue(), settings.dedupPerSender());
+      }
     }
     // Whoever writes a message has read everything before it.
     advance(e.senderId(), e.seq(), true);
+  }
+
+  /** Keeps an entry that left the shared table among its sender's newest {@code perSender}, if they are a member. */
+  private void keepOlderSent(String key, Sent sent, int perSender) {
+    int separator = key.indexOf('\u0000');
+    String senderId = key.substring(0, separator);
+    if (perSender == 0 || !members.containsKey(senderId)) return;
+    LinkedHashMap<String, Sent> older = olderSentBySender.computeIfAbsent(senderId, id -> new LinkedHashMap<>());
+    older.put(key.substring(separator + 1), sent);
+    keepNewest(older.keySet(), perSender);
   }
 
   private void rememberDeleted(String messageId) {
@@ -288,6 +313,7 @@ public final class ConversationState implements CborSerializable {
     members.put(userId, new ConversationView.Participant(userId, m.joinedAt(), delivered, readUpTo));
   }
 
+  /** Sender ids never hold a NUL (auth.UserIds), so the first one parts the two. */
   private static String dedupKey(String senderId, String clientMsgId) {
     return senderId + '\u0000' + clientMsgId;
   }

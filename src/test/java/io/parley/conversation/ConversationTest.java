@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** The conversation entity on its own; the testkit also serializes every command, event, reply and state. */
 class ConversationTest {
   private static final ConversationSettings SETTINGS =
-      new ConversationSettings(4000, 2048, 5, 200, 3, 4, 500, 4, 200, 50, java.time.Duration.ofSeconds(6));
+      new ConversationSettings(4000, 2048, 5, 200, 3, 4, 2, 500, 4, 200, 50, java.time.Duration.ofSeconds(6));
 
   private static final ActorTestKit testKit =
       ActorTestKit.create(
@@ -229,8 +229,36 @@ class ConversationTest {
     assertThat(retry.duplicate()).isTrue();
     assertThat(retry.message().messageId()).isEqualTo(first.message().messageId());
     assertThat(retry.message().content()).isNull();
-    post("ana", "c5", "m5");
+    // Past the table (4) and ana's own newest two that left it (c2, c3 once c7 is in), c1 is new again.
+    for (int i = 5; i <= 7; i++) post("ana", "c" + i, "m" + i);
     assertThat(post("ana", "c1", "one").duplicate()).isFalse();
+  }
+
+  /**
+   * The shared table (4 here) turns over as fast as everyone writes; each member's own newest 2 past it are kept
+   * however busy the conversation, and through a snapshot. A removed member's are dropped.
+   */
+  @Test
+  void aMembersOwnNewestRetriesAreRecognisedHoweverMuchOthersWrite() {
+    group("ana", "bo");
+    post("ana", "a1", "one");
+    Posted second = post("ana", "a2", "two");
+    post("ana", "a3", "three");
+    // The shared table now holds b7..b10; ana's own newest two past it are a2 and a3, bo's b5 and b6.
+    for (int i = 1; i <= 10; i++) post("bo", "b" + i, "busy " + i);
+    Posted retried = post("ana", "a2", "two");
+    assertThat(retried.duplicate()).isTrue();
+    assertThat(retried.message().messageId()).isEqualTo(second.message().messageId());
+    assertThat(post("bo", "b5", "busy 5").duplicate()).isTrue();
+
+    kit.restart();
+    assertThat(post("ana", "a3", "three").duplicate()).as("through a restart").isTrue();
+    assertThat(post("bo", "b6", "busy 6").duplicate()).as("through a restart").isTrue();
+    // Past a member's own newest two, a clientMsgId is new again (and so is it once its sender has left).
+    assertThat(post("ana", "a1", "one").duplicate()).isFalse();
+    kit.<Reply>runCommand(r -> new RemoveParticipant("bo", "bo", r));
+    kit.<Reply>runCommand(r -> new AddParticipants("ana", List.of("bo"), r));
+    assertThat(post("bo", "b6", "busy 6").duplicate()).as("forgotten when bo left").isFalse();
   }
 
   @Test
@@ -344,7 +372,7 @@ class ConversationTest {
   @Test
   void aReaderOfTheReadSideLearnsTheLastEditOfMessagesEditedBelowTheWindow() {
     ConversationSettings snapshotEveryEvent =
-        new ConversationSettings(4000, 2048, 5, 200, 3, 4, 1, 4, 200, 50, java.time.Duration.ofSeconds(6));
+        new ConversationSettings(4000, 2048, 5, 200, 3, 4, 2, 1, 4, 200, 50, java.time.Duration.ofSeconds(6));
     kit = EventSourcedBehaviorTestKit.create(
         testKit.system(), Conversation.create("g_" + "2".repeat(32), snapshotEveryEvent, Conversation.Fanout.NONE));
     group("ana", "bo");
