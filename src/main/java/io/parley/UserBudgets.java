@@ -39,6 +39,11 @@ public final class UserBudgets {
     return new UserBudgets(config.getDouble(rate), config.getInt(burst));
   }
 
+  /** Whether this budget limits anything: a rate of 0 turns it off. */
+  public boolean isOn() {
+    return perSecond > 0;
+  }
+
   /** Takes one from the user's budget, or throws {@code rate_limited}, saying {@code what} and when to retry. */
   public void take(String userId, String what) {
     take(userId, 1, what);

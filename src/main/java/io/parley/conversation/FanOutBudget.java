@@ -2,6 +2,7 @@ package io.parley.conversation;
 
 import com.typesafe.config.Config;
 import io.parley.UserBudgets;
+import io.parley.api.ApiException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -36,15 +37,25 @@ final class FanOutBudget {
             "parley.conversation.fan-out-budget.burst"));
   }
 
-  /** Takes what a message is paid for before it is sent, and says how much that is; or throws {@code rate_limited}. */
+  /**
+   * Takes what a message is paid for before it is sent, and says how much that is (0: no budget, the conversation
+   * need not check); or throws {@code rate_limited}.
+   */
   int payFirst(String senderId, String conversationId) {
+    if (!budgets.isOn()) return 0;
     // A direct conversation has two participants for good.
-    int amount =
-        conversationId.startsWith(ConversationIds.DIRECT_PREFIX)
-            ? 1
-            : recipients.getOrDefault(key(senderId, conversationId), 1);
-    budgets.take(senderId, amount, REFUSAL);
-    return amount;
+    int remembered = isDirect(conversationId) ? 1 : recipients.getOrDefault(key(senderId, conversationId), 1);
+    if (remembered > 1) {
+      try {
+        budgets.take(senderId, remembered, REFUSAL);
+        return remembered;
+      } catch (ApiException refused) {
+        // What was remembered may be stale (the sender has left, or the group shrank): pay as a stranger pays, and let
+        // the conversation name its size to a member, who is then refused by payRest if it is still too many.
+      }
+    }
+    budgets.take(senderId, 1, REFUSAL);
+    return 1;
   }
 
   /** The conversation said the message goes to {@code goesTo}, more than {@code paid}: takes the rest, or throws. */
@@ -78,9 +89,14 @@ final class FanOutBudget {
   }
 
   private void remember(String senderId, String conversationId, int goesTo) {
-    // Bounded by forgetting all at once: a sender's next message to a forgotten conversation is asked again, once.
+    if (isDirect(conversationId)) return;
+    // Bounded by forgetting all at once: a sender's next message to a forgotten group is asked again, once.
     if (recipients.size() >= MAX_REMEMBERED) recipients.clear();
     recipients.put(key(senderId, conversationId), goesTo);
+  }
+
+  private static boolean isDirect(String conversationId) {
+    return conversationId.startsWith(ConversationIds.DIRECT_PREFIX);
   }
 
   /** User ids have no spaces. */

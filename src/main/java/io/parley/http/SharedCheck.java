@@ -5,12 +5,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A check that anyone may ask for as often as they like, run one at a time and at most once a {@code period}: a
  * caller gets the answer of the check in flight, or of the one that ended less than a period ago.
  */
 final class SharedCheck {
+  private static final Logger log = LoggerFactory.getLogger(SharedCheck.class);
+
   private final BooleanSupplier check;
   private final Executor executor;
   private final long periodNanos;
@@ -29,12 +33,18 @@ final class SharedCheck {
     return latest;
   }
 
+  /** A check that throws answers false, and is held for a period like any answer: a failing part is down. */
   private boolean run() {
-    boolean answer = check.getAsBoolean();
-    // Before the future completes, so that no caller sees it done with the time of the answer before.
-    synchronized (this) {
-      answeredAt = System.nanoTime();
+    try {
+      return check.getAsBoolean();
+    } catch (RuntimeException failure) {
+      log.warn("The check failed", failure);
+      return false;
+    } finally {
+      // Before the future completes, so that no caller sees it done with the time of the answer before.
+      synchronized (this) {
+        answeredAt = System.nanoTime();
+      }
     }
-    return answer;
   }
 }

@@ -3,6 +3,7 @@ package io.parley.conversation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.actor.typed.ActorSystem;
+import io.parley.UserBudgets;
 import io.parley.testkit.HttpApi.Response;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestTokens;
@@ -136,6 +137,30 @@ class FanOutBudgetTest {
     assertThat(stored).isBetween(1L, 2L);
     assertThat(live.api().get("/api/conversations/" + group + "/messages", grower).json().get("lastSeq").asLong())
         .isEqualTo(stored);
+  }
+
+  /**
+   * What a sender paid for a group is remembered, but may have grown stale (they left, or it shrank): when it no
+   * longer fits their budget they pay as any stranger pays, and get what a made-up id gets, not 429.
+   */
+  @Test
+  void aRememberedSizeThatNoLongerFitsIsPaidAsAStrangerPays() {
+    UserBudgets budgets = new UserBudgets(0.01, 600);
+    FanOutBudget fanOut = new FanOutBudget(budgets);
+    budgets.take("fo-leaver", 499, "test");
+    fanOut.stored("fo-leaver", "g_left-since", 499, 499);
+    assertThat(fanOut.payFirst("fo-leaver", "g_left-since")).isEqualTo(1);
+    assertThat(fanOut.payFirst("fo-leaver", "g_made-up")).isEqualTo(1);
+    // While it fits, it is paid in full first, so that sends in parallel cannot pass on what one would.
+    FanOutBudget roomy = new FanOutBudget(new UserBudgets(0.01, 2_000));
+    roomy.stored("fo-member", "g_big", 499, 499);
+    assertThat(roomy.payFirst("fo-member", "g_big")).isEqualTo(499);
+  }
+
+  /** With no budget there is nothing to pay, and the conversation need not check (no second ask). */
+  @Test
+  void noBudgetPaysNothing() {
+    assertThat(new FanOutBudget(new UserBudgets(0, 1)).payFirst("fo-free", "g_any")).isZero();
   }
 
   /** Posts {@code count} messages at once as {@code token}'s user; how many were stored (201). */
