@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -150,13 +149,13 @@ public final class ConversationReadModel {
         Conversation.Kind.valueOf(rs.getString("kind")),
         rs.getString("title"),
         rs.getString("created_by"),
-        instant(rs, "created_at"),
+        Sql.instant(rs, "created_at"),
         rs.getLong("read_up_to"),
         rs.getLong("delivered_up_to"),
         rs.getLong("last_seq"),
         last,
         rs.getLong("own_last"),
-        instant(rs, "last_activity_at"));
+        Sql.instant(rs, "last_activity_at"));
   }
 
   static String preview(String content) {
@@ -301,13 +300,9 @@ public final class ConversationReadModel {
         rs.getString("client_msg_id"),
         rs.getString("content"),
         rs.getString("metadata"),
-        instant(rs, "created_at"),
-        instant(rs, "edited_at"),
-        instant(rs, "deleted_at"));
+        Sql.instant(rs, "created_at"),
+        Sql.instant(rs, "edited_at"),
+        Sql.instant(rs, "deleted_at"));
   }
 
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
-    Timestamp timestamp = rs.getTimestamp(column);
-    return timestamp == null ? null : timestamp.toInstant();
-  }
 }

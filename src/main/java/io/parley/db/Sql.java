@@ -2,9 +2,11 @@ package io.parley.db;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -62,9 +64,22 @@ public final class Sql implements AutoCloseable {
   public static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
     for (int i = 0; i < parameters.length; i++) {
       Object value = parameters[i];
-      // Timestamps are stored as UTC instants; both H2 and PostgreSQL accept java.sql.Timestamp for them.
-      statement.setObject(i + 1, value instanceof Instant instant ? Timestamp.from(instant) : value);
+      // As an offset time in UTC: a java.sql.Timestamp goes through the JVM's zone, and H2 stored an instant of the
+      // hour repeated when summer time ends one hour early (a remembered edit time then never matched its row).
+      statement.setObject(i + 1, value instanceof Instant instant ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC) : value);
     }
+  }
+
+  /** The instant in a {@code TIMESTAMP WITH TIME ZONE} column, read without the JVM's zone; null for NULL. */
+  public static Instant instant(ResultSet rows, String column) throws SQLException {
+    OffsetDateTime time = rows.getObject(column, OffsetDateTime.class);
+    return time == null ? null : time.toInstant();
+  }
+
+  /** As {@link #instant(ResultSet, String)}, by column index. */
+  public static Instant instant(ResultSet rows, int column) throws SQLException {
+    OffsetDateTime time = rows.getObject(column, OffsetDateTime.class);
+    return time == null ? null : time.toInstant();
   }
 
   @Override

@@ -5,7 +5,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -117,8 +116,7 @@ public final class JobStore {
       Sql.bind(statement, jobId);
       try (ResultSet rows = statement.executeQuery()) {
         if (!rows.next()) return null;
-        Timestamp version = rows.getTimestamp(1);
-        return new Stored(version == null ? null : version.toInstant(), rows.getBoolean(2));
+        return new Stored(Sql.instant(rows, 1), rows.getBoolean(2));
       }
     }
   }
