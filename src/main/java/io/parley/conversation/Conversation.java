@@ -140,9 +140,11 @@ public final class Conversation
 
   /**
    * {@code recipients}: the other participants the new message goes to (0 for a duplicate, and from a node of an
-   * earlier version).
+   * earlier version). {@code deletedBelowWindow}: the original of a duplicate is older than the window, and the
+   * conversation knows it was deleted since (the read side may not show it yet); false from an earlier version.
    */
-  public record Posted(MessageView message, boolean duplicate, int recipients) implements Reply {}
+  public record Posted(MessageView message, boolean duplicate, int recipients, boolean deletedBelowWindow)
+      implements Reply {}
 
   /** The message would go to more recipients than were paid for: nothing was stored; pay for these and send again. */
   public record Underreserved(int recipients) implements Reply {}
@@ -463,7 +465,10 @@ public final class Conversation
     if (badId.isPresent()) return reject(command, badId.get());
     if (clientMsgId != null) {
       MessageView original = state.findByClientMsgId(command.userId(), clientMsgId);
-      if (original != null) return Effect().reply(command.replyTo(), new Posted(original, true, 0));
+      if (original != null) {
+        boolean deletedBelow = original.content() == null && state.deletedOutsideWindow(original.messageId());
+        return Effect().reply(command.replyTo(), new Posted(original, true, 0, deletedBelow));
+      }
     }
     Optional<Rejected> badMessage = limits.content(command.content()).or(() -> limits.metadata(command.metadata()));
     if (badMessage.isPresent()) return reject(command, badMessage.get());
@@ -490,7 +495,7 @@ public final class Conversation
               stopTyping(s, command.userId());
               notifyParticipants(s, new MessageNotice(s.messageAt(posted.seq()), posted.senderName()));
             })
-        .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false, s.memberCount() - 1));
+        .thenReply(command.replyTo(), s -> new Posted(s.messageAt(posted.seq()), false, s.memberCount() - 1, false));
   }
 
   private ReplyEffect<Event, ConversationState> edit(ConversationState state, EditMessage command) {

@@ -168,7 +168,10 @@ public final class ConversationState implements CborSerializable {
     return null;
   }
 
-  /** The original message of a retried clientMsgId: whole when still in the window, else without its content. */
+  /**
+   * The original message of a retried clientMsgId: whole when still in the window, else without its content and
+   * with the time of its last edit when that is remembered.
+   */
   public MessageView findByClientMsgId(String senderId, String clientMsgId) {
     Sent sent = sentByClientMsgId.get(dedupKey(senderId, clientMsgId));
     LinkedHashMap<String, Sent> older = olderSentBySender.get(senderId);
@@ -177,7 +180,7 @@ public final class ConversationState implements CborSerializable {
     MessageView held = messageAt(sent.seq());
     if (held != null) return held;
     return new MessageView(conversationId, sent.messageId(), sent.seq(), senderId, clientMsgId, null, null, sent.at(),
-        null, null);
+        editedOutsideWindow.get(sent.messageId()), null);
   }
 
   public List<MessageView> messagesBetween(long afterSeq, long beforeSeq, int limit, boolean newestFirst) {

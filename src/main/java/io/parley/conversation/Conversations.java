@@ -145,12 +145,31 @@ public final class Conversations {
             })
         .thenCompose(
             posted ->
-                // A retry of a message older than the window: its content comes from the read side.
                 posted.duplicate() && posted.message().content() == null && posted.message().deletedAt() == null
-                    ? readModel
-                        .message(conversationId, posted.message().messageId())
-                        .thenApply(row -> row.map(m -> new Conversation.Posted(m, true, 0)).orElse(posted))
+                    ? originalFromReadSide(conversationId, posted)
                     : CompletableFuture.completedFuture(posted));
+  }
+
+  /**
+   * A retry of a message older than the window: its original comes from the read side, once that shows the deletion
+   * or the last edit the conversation knows of (as history does), so that a retry never shows text taken back.
+   */
+  private CompletionStage<Conversation.Posted> originalFromReadSide(String conversationId, Conversation.Posted posted) {
+    MessageView original = posted.message();
+    Set<String> deleted = posted.deletedBelowWindow() ? Set.of(original.messageId()) : Set.of();
+    Map<String, Instant> lastEdit =
+        original.editedAt() == null ? Map.of() : Map.of(original.messageId(), original.editedAt());
+    return whenIndexed(
+        () ->
+            readModel
+                .message(conversationId, original.messageId())
+                .thenApply(
+                    row ->
+                        row.isEmpty()
+                            ? Optional.of(posted)
+                            : row.filter(m -> !lagsBehind(m, deleted, lastEdit))
+                                .map(m -> new Conversation.Posted(m, true, 0, false))),
+        0);
   }
 
   /**

@@ -66,4 +66,51 @@ class EditedHistoryTest {
       assertThat(caughtUp.get("messages").get(0).get("editedAt").isNull()).isFalse();
     }
   }
+  /** The same for a retry of a message older than the window: its original is never shown as it was before. */
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgres"})
+  void aRetryBelowTheWindowNeverShowsTextTakenBack(String kind) throws Exception {
+    try (TestDatabase database = TestDatabase.named(kind);
+        TestNode node = TestNode.start(database, ConfigFactory.parseString("parley.conversation.recent-window = 3"))) {
+      HttpApi api = new HttpApi(node::uri);
+      String conversation =
+          api.post("/api/conversations", ANA, "{\"type\":\"direct\",\"userId\":\"bo\"}").json().get("id").asText();
+      String messages = "/api/conversations/" + conversation + "/messages";
+      String[] ids = new String[6];
+      for (int i = 1; i <= 5; i++) {
+        HttpApi.Response posted =
+            api.post(messages, ANA, "{\"clientMsgId\":\"r-" + i + "\",\"content\":\"message " + i + "\"}");
+        assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+        ids[i] = posted.json().get("id").asText();
+      }
+      Eventually.await("the read side to hold messages 1 and 2", () -> api.get(messages + "?limit=5", BO).status(), s -> s == 200);
+      ProjectionId slice =
+          ProjectionId.of(
+              ConversationProjection.NAME,
+              Conversation.tagFor(conversation, ConversationSettings.fromConfig(node.node().system().settings().config()).tagSlices()));
+      ProjectionManagement management = ProjectionManagement.get(node.node().system());
+      management.pause(slice).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(api.delete(messages + "/" + ids[1], ANA).status()).isEqualTo(200);
+      assertThat(api.patch(messages + "/" + ids[2], ANA, "{\"content\":\"fixed\"}").status()).isEqualTo(200);
+
+      for (int i = 1; i <= 2; i++) {
+        HttpApi.Response retry = api.post(messages, ANA, "{\"clientMsgId\":\"r-" + i + "\",\"content\":\"again\"}");
+        assertThat(retry.body()).as("retry of r-" + i).doesNotContain("message " + i);
+        assertThat(retry.status()).as("retry of r-" + i).isEqualTo(503);
+      }
+
+      management.resume(slice).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      JsonNode deleted =
+          Eventually.await(
+                  "the deleted original",
+                  () -> api.post(messages, ANA, "{\"clientMsgId\":\"r-1\",\"content\":\"again\"}"),
+                  r -> r.status() == 200)
+              .json();
+      assertThat(deleted.get("id").asText()).isEqualTo(ids[1]);
+      assertThat(deleted.get("deleted").asBoolean()).isTrue();
+      JsonNode edited = api.post(messages, ANA, "{\"clientMsgId\":\"r-2\",\"content\":\"again\"}").json();
+      assertThat(edited.get("content").asText()).isEqualTo("fixed");
+      assertThat(api.get(messages + "?limit=10", ANA).json().get("lastSeq").asLong()).as("nothing posted twice").isEqualTo(5);
+    }
+  }
 }
