@@ -54,7 +54,10 @@ public final class RecordingNotifier implements MatchNotifier {
     return calls.stream().filter(c -> c.match().jobId().equals(jobId)).toList();
   }
 
-  /** Waits until at least {@code count} calls are recorded. */
+  /**
+   * Waits until at least {@code count} calls are recorded, about any job for any user: only a notifier that one test
+   * has to itself can be waited on this way.
+   */
   public void awaitCalls(int count, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (calls.size() < count && System.nanoTime() < deadline) sleep(50);
