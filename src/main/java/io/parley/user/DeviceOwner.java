@@ -3,6 +3,7 @@ package io.parley.user;
 import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -64,7 +65,12 @@ public final class DeviceOwner
   public record State(String owner, String displaced) implements CborSerializable {}
 
   public static void init(ActorSystem<?> system) {
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> new DeviceOwner(ctx.getEntityId())));
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId())));
+  }
+
+  /** The entity of one token, {@code entityId} being {@link #entityId(String)} of it. */
+  public static Behavior<Command> create(String entityId) {
+    return new DeviceOwner(entityId);
   }
 
   public static String entityId(String token) {

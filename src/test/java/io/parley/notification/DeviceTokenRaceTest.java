@@ -4,52 +4,52 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import akka.Done;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.BehaviorInterceptor;
+import akka.actor.typed.TypedActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Join;
-import akka.pattern.StatusReply;
+import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import com.typesafe.config.ConfigFactory;
 import io.parley.ParleyConfig;
 import io.parley.push.FcmPushGateway;
 import io.parley.user.DeviceOwner;
 import io.parley.user.User;
-import java.util.Map;
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A DELETE and a POST of the same token by the same user, interleaved step by step: whatever the interleaving, a
- * token that ends up stored for the user is owned by them, so that its pushes are not refused as not_owner. The user and owner entities are stand-ins kept in
- * maps, behind real sharding, so that the test can hold one answer back while the other request runs.
+ * A DELETE and a POST of the same token, interleaved step by step against the real User and DeviceOwner entities
+ * (behind real sharding, on the in-memory journal): each interleaving ends with the token stored only by its owner,
+ * so that its pushes are not refused as not_owner. An interceptor in front of each entity sends the answer to one
+ * chosen command through a gate, which holds it back (or loses it) after the entity has made its change.
  */
 class DeviceTokenRaceTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
   private static final ActorTestKit testKit =
       ActorTestKit.create(
           ParleyConfig.load(
               ConfigFactory.parseString(
-                  "akka.actor.provider = cluster\nakka.remote.artery.canonical.port = 0\n"
-                      + "akka.remote.artery.canonical.hostname = 127.0.0.1")));
+                      "akka.actor.provider = cluster\nakka.remote.artery.canonical.port = 0\n"
+                          + "akka.remote.artery.canonical.hostname = 127.0.0.1")
+                  .withFallback(EventSourcedBehaviorTestKit.config())));
 
-  /** Each user's stored tokens. */
-  private static final Map<String, Set<String>> devices = new ConcurrentHashMap<>();
-  /** The registration each user's token was last stored by: "user|token". */
-  private static final Map<String, String> registrations = new ConcurrentHashMap<>();
-  /** Each token entity's owner. */
-  private static final Map<String, String> owners = new ConcurrentHashMap<>();
-  /** Holds back the answer to the next command of this class, until completed. */
-  private static volatile Class<?> heldCommand;
-  /** The next command of this class is carried out and never answered, as when its answer is lost. */
-  private static volatile Class<?> unansweredCommand;
-  private static volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+  /** What the interceptors do to the next command of one of these classes, whichever entity it reaches. */
+  private static final AtomicReference<Hold> nextHold = new AtomicReference<>();
 
   private final Notifications notifications = new Notifications(testKit.system(), FcmPushGateway::requirePushable);
 
@@ -57,17 +57,29 @@ class DeviceTokenRaceTest {
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
     ClusterSharding sharding = ClusterSharding.get(testKit.system());
-    sharding.init(Entity.of(User.ENTITY_KEY, ctx -> user(ctx.getEntityId())));
-    sharding.init(Entity.of(DeviceOwner.ENTITY_KEY, ctx -> owner(ctx.getEntityId())));
+    User.Settings settings = User.Settings.fromConfig(testKit.system().settings().config());
+    sharding.init(
+        Entity.of(
+            User.ENTITY_KEY,
+            ctx ->
+                gatingAnswers(
+                    User.Command.class,
+                    User.create(ctx.getEntityId(), ctx.getShard(), settings),
+                    DeviceTokenRaceTest::answeredVia)));
+    sharding.init(
+        Entity.of(
+            DeviceOwner.ENTITY_KEY,
+            ctx ->
+                gatingAnswers(
+                    DeviceOwner.Command.class,
+                    DeviceOwner.create(ctx.getEntityId()),
+                    DeviceTokenRaceTest::answeredVia)));
   }
 
-  @BeforeEach
-  void fresh() {
-    devices.clear();
-    owners.clear();
-    registrations.clear();
-    heldCommand = null;
-    unansweredCommand = null;
+  @AfterEach
+  void noHoldLeftOver() {
+    // A hold no command took would catch the next test's first command of that class.
+    assertThat(nextHold.getAndSet(null)).as("a hold that no command took").isNull();
   }
 
   @AfterAll
@@ -77,75 +89,82 @@ class DeviceTokenRaceTest {
 
   @Test
   void aRegistrationBetweenTheStepsOfAnUnregistrationLeavesTheTokenOwned() throws Exception {
-    register("ana", "tok-1");
+    register("ana1", "tok-1");
 
-    // The DELETE is held after its first step; the POST runs whole in between.
-    CompletionStage<Done> delete = holdingNext(User.UnregisterDevice.class, DeviceOwner.Release.class,
-        () -> notifications.unregisterDevice("ana", "tok-1"));
-    register("ana", "tok-1");
-    gate.complete(null);
-    delete.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    // The DELETE is held after its first step, whichever that is; the POST runs whole in between.
+    Hold afterFirstStep = Hold.answerTo(User.UnregisterDevice.class, DeviceOwner.Release.class);
+    CompletableFuture<Done> delete = start(afterFirstStep, () -> notifications.unregisterDevice("ana1", "tok-1"));
+    register("ana1", "tok-1");
+    afterFirstStep.release();
+    delete.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
 
-    assertConsistent("ana", "tok-1");
+    // The DELETE finished last, so the token is gone from her devices; her claim is left over, which is harmless.
+    assertThat(ownerOf("tok-1")).isEqualTo("ana1");
+    assertThat(tokensOf("ana1")).doesNotContain("tok-1");
   }
 
   @Test
   void anUnregistrationBetweenTheOwnerLookupAndTheRestOfARegistrationLeavesTheTokenOwned() throws Exception {
-    register("ana", "tok-2");
+    register("ana2", "tok-2");
 
-    // The POST looked the owner up (ana) and is held; the DELETE runs whole in between.
+    // The POST looked the owner up (ana2) and is held; the DELETE runs whole in between.
     whileHeld(
-            DeviceOwner.GetOwner.class,
-            () -> notifications.registerDevice("ana", "tok-2", "ios"),
-            () -> notifications.unregisterDevice("ana", "tok-2").toCompletableFuture().get(10, TimeUnit.SECONDS))
-        .join();
+            Hold.answerTo(DeviceOwner.GetOwner.class),
+            () -> notifications.registerDevice("ana2", "tok-2", "ios"),
+            () -> notifications.unregisterDevice("ana2", "tok-2").toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .get();
 
-    assertThat(devices.get("ana")).contains("tok-2");
-    assertConsistent("ana", "tok-2");
+    assertThat(ownerOf("tok-2")).isEqualTo("ana2");
+    assertThat(tokensOf("ana2")).contains("tok-2");
   }
 
   @Test
   void twoUsersRegisteringOneTokenAtOnceLeaveItStoredOnlyByItsOwner() throws Exception {
-    // ana's claim is made and its answer held; bo takes the token from ana and stores it before ana has stored it,
-    // so bo's hand-over finds nothing to take from ana, and ana then stores a token bo owns.
-    whileHeld(DeviceOwner.Claim.class, () -> notifications.registerDevice("ana", "tok-3", "ios"), () -> register("bo", "tok-3"))
-        .join();
+    // ana3's claim is made and its answer held; bo3 takes the token from ana3 and stores it before ana3 has stored
+    // it, so bo3's hand-over finds nothing to take from ana3, and ana3 then stores a token bo3 owns, and must undo it.
+    whileHeld(
+            Hold.answerTo(DeviceOwner.Claim.class),
+            () -> notifications.registerDevice("ana3", "tok-3", "ios"),
+            () -> register("bo3", "tok-3"))
+        .get();
 
-    assertThat(owners.get(DeviceOwner.entityId("tok-3"))).isEqualTo("bo");
-    assertThat(devices.get("bo")).contains("tok-3");
-    assertThat(devices.get("ana")).doesNotContain("tok-3");
-    assertConsistent("ana", "tok-3");
+    assertThat(ownerOf("tok-3")).isEqualTo("bo3");
+    assertThat(tokensOf("bo3")).contains("tok-3");
+    assertThat(tokensOf("ana3")).doesNotContain("tok-3");
   }
 
   @Test
   void aRegistrationStoredBetweenTheHandOverAndTheClaimOfAnotherUserIsTakenBackAfterTheClaim() throws Exception {
-    register("ana", "tok-4");
-    // bo looked ana up as the owner and took the token from her; the answer is held before bo claims it. ana's app
-    // registers the token again meanwhile: ana claims it, stores it, and finds herself still the owner.
-    whileHeld(User.UnregisterDevice.class, () -> notifications.registerDevice("bo", "tok-4", "ios"), () -> register("ana", "tok-4"))
-        .join();
+    register("ana4", "tok-4");
+    // bo4 looked ana4 up as the owner and took the token from her; the answer is held before bo4 claims it. ana4's
+    // app registers the token again meanwhile: ana4 claims it, stores it, and finds herself still the owner.
+    whileHeld(
+            Hold.answerTo(User.UnregisterDevice.class),
+            () -> notifications.registerDevice("bo4", "tok-4", "ios"),
+            () -> register("ana4", "tok-4"))
+        .get();
 
-    assertThat(owners.get(DeviceOwner.entityId("tok-4"))).isEqualTo("bo");
-    assertThat(devices.get("bo")).contains("tok-4");
-    assertThat(devices.get("ana")).doesNotContain("tok-4");
+    assertThat(ownerOf("tok-4")).isEqualTo("bo4");
+    assertThat(tokensOf("bo4")).contains("tok-4");
+    assertThat(tokensOf("ana4")).doesNotContain("tok-4");
   }
 
   @Test
   void aRegistrationWhoseStoreWasAppliedButNotAnsweredStillChecksItsOwnership() throws Exception {
-    // As above, and ana's store is applied but its answer lost: her request fails, and still undoes the store.
+    // As two tests above, and ana5's store is applied but its answer lost: her request fails, and still undoes it.
     CompletableFuture<Done> ana =
         whileHeld(
-            DeviceOwner.Claim.class,
-            () -> notifications.registerDevice("ana", "tok-5", "ios"),
+            Hold.answerTo(DeviceOwner.Claim.class),
+            () -> notifications.registerDevice("ana5", "tok-5", "ios"),
             () -> {
-              register("bo", "tok-5");
-              unansweredCommand = User.RegisterDevice.class;
+              register("bo5", "tok-5");
+              nextHold.set(Hold.loseAnswerTo(User.RegisterDevice.class));
             });
     assertThat(ana).isCompletedExceptionally();
 
-    assertThat(owners.get(DeviceOwner.entityId("tok-5"))).isEqualTo("bo");
-    assertThat(devices.get("bo")).contains("tok-5");
-    assertThat(devices.get("ana")).doesNotContain("tok-5");
+    assertThat(ownerOf("tok-5")).isEqualTo("bo5");
+    assertThat(tokensOf("bo5")).contains("tok-5");
+    assertThat(tokensOf("ana5")).as("applied though unanswered, then undone").doesNotContain("tok-5");
   }
 
   interface Step {
@@ -153,112 +172,123 @@ class DeviceTokenRaceTest {
   }
 
   /**
-   * Starts {@code request} holding the answer to the next command of class {@code held} (its state change is made),
-   * runs {@code meanwhile} once it is held, then lets {@code request} go on and waits until it has completed, either
-   * way.
+   * The answer to the first command of one of {@code commands} to reach an entity: {@code answered} once the entity
+   * has made its change and answered, passed on once {@link #release()}d, or never when {@code lost}.
    */
-  private CompletableFuture<Done> whileHeld(
-      Class<?> held, java.util.function.Supplier<CompletionStage<Done>> request, Step meanwhile) throws Exception {
-    heldCommand = held;
-    gate = new CompletableFuture<>();
+  private record Hold(Set<Class<?>> commands, boolean lost, CompletableFuture<Void> answered, CompletableFuture<Void> released) {
+    static Hold answerTo(Class<?>... commands) {
+      return new Hold(Set.of(commands), false, new CompletableFuture<>(), new CompletableFuture<>());
+    }
+
+    static Hold loseAnswerTo(Class<?> command) {
+      return new Hold(Set.of(command), true, new CompletableFuture<>(), new CompletableFuture<>());
+    }
+
+    void release() {
+      released.complete(null);
+    }
+  }
+
+  /** Starts {@code request} under {@code hold}, and waits until the held command has been carried out. */
+  private static CompletableFuture<Done> start(Hold hold, Supplier<CompletionStage<Done>> request) throws Exception {
+    nextHold.set(hold);
     CompletableFuture<Done> started = request.get().toCompletableFuture();
-    await(() -> heldCommand == null);
-    meanwhile.run();
-    gate.complete(null);
-    started.handle((done, failure) -> done).get(20, TimeUnit.SECONDS);
+    hold.answered().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     return started;
   }
 
   /**
-   * Starts {@code request} holding the answer to whichever of the two commands it sends first, and waits until it
-   * has been held: the state change is made, only the answer waits.
+   * Starts {@code request} under {@code hold}, runs {@code meanwhile} once the held command has been carried out,
+   * then lets the answer through and waits until {@code request} has completed, either way.
    */
-  private CompletionStage<Done> holdingNext(
-      Class<?> one, Class<?> other, java.util.function.Supplier<CompletionStage<Done>> request) {
-    gate = new CompletableFuture<>();
-    heldFirstOf = Set.of(one, other);
-    CompletionStage<Done> started = request.get();
-    await(() -> heldFirstOf == null);
+  private static CompletableFuture<Done> whileHeld(Hold hold, Supplier<CompletionStage<Done>> request, Step meanwhile)
+      throws Exception {
+    CompletableFuture<Done> started = start(hold, request);
+    meanwhile.run();
+    hold.release();
+    started.handle((done, failure) -> done).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     return started;
   }
-
-  private static volatile Set<Class<?>> heldFirstOf;
 
   private void register(String userId, String token) throws Exception {
     notifications.registerDevice(userId, token, "ios").toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  private static void assertConsistent(String userId, String token) {
-    boolean stored = devices.getOrDefault(userId, Set.of()).contains(token);
-    boolean owned = userId.equals(owners.get(DeviceOwner.entityId(token)));
-    // Owned and not stored is harmless: nothing is pushed to it. Stored and not owned, every push to it is refused.
-    if (stored) assertThat(owned).as("a token stored for %s is owned by them", userId).isTrue();
+  private static String ownerOf(String token) {
+    return ClusterSharding.get(testKit.system())
+        .entityRefFor(DeviceOwner.ENTITY_KEY, DeviceOwner.entityId(token))
+        .<DeviceOwner.Owner>ask(DeviceOwner.GetOwner::new, WAIT)
+        .toCompletableFuture()
+        .join()
+        .userId();
   }
 
-  private static void await(java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("in time").isLessThan(deadline);
-      Thread.onSpinWait();
-    }
+  private static List<String> tokensOf(String userId) {
+    return ClusterSharding.get(testKit.system())
+        .entityRefFor(User.ENTITY_KEY, userId)
+        .<User.Devices>ask(User.GetDevices::new, WAIT)
+        .toCompletableFuture()
+        .join()
+        .devices()
+        .stream()
+        .map(User.Device::token)
+        .toList();
   }
 
-  /** Answers now, or once the gate opens when this is the command held back. */
-  private static void answer(Object command, Runnable reply) {
-    boolean hold = false;
-    synchronized (DeviceTokenRaceTest.class) {
-      if (command.getClass() == unansweredCommand) {
-        unansweredCommand = null;
-        return;
-      }
-      if (command.getClass() == heldCommand) {
-        heldCommand = null;
-        hold = true;
-      } else if (heldFirstOf != null && heldFirstOf.contains(command.getClass())) {
-        heldFirstOf = null;
-        hold = true;
-      }
-    }
-    if (hold) gate.thenRun(reply);
-    else reply.run();
+  /** Gives an answer's recipient a stand-in that the answer goes to instead. */
+  interface Redirect {
+    <T> ActorRef<T> via(ActorRef<T> replyTo);
   }
 
-  private static Behavior<User.Command> user(String userId) {
+  /** The entity, with the answer to the command {@link #nextHold} names sent through a gate. */
+  private static <C> Behavior<C> gatingAnswers(
+      Class<C> commands, Behavior<C> entity, java.util.function.BiFunction<C, Redirect, C> redirected) {
+    return Behaviors.intercept(
+        () ->
+            new BehaviorInterceptor<C, C>(commands) {
+              @Override
+              public Behavior<C> aroundReceive(TypedActorContext<C> ctx, C command, ReceiveTarget<C> target) {
+                Hold hold = nextHold.get();
+                if (hold == null || !hold.commands().contains(command.getClass()) || !nextHold.compareAndSet(hold, null)) {
+                  return target.apply(ctx, command);
+                }
+                Redirect throughGate =
+                    new Redirect() {
+                      @Override
+                      public <T> ActorRef<T> via(ActorRef<T> replyTo) {
+                        return ctx.asJava().spawnAnonymous(gate(hold, replyTo));
+                      }
+                    };
+                return target.apply(ctx, redirected.apply(command, throughGate));
+              }
+            },
+        entity);
+  }
+
+  /** Takes one answer, and passes it on to {@code replyTo} when the hold is released, unless it is lost. */
+  private static <T> Behavior<T> gate(Hold hold, ActorRef<T> replyTo) {
     return Behaviors.receiveMessage(
-        command -> {
-          Set<String> stored = devices.computeIfAbsent(userId, id -> ConcurrentHashMap.newKeySet());
-          if (command instanceof User.RegisterDevice register) {
-            stored.add(register.token());
-            registrations.put(userId + "|" + register.token(), String.valueOf(register.registration()));
-            answer(command, () -> register.replyTo().tell(StatusReply.ack()));
-          } else if (command instanceof User.UnregisterDevice unregister) {
-            String held = registrations.get(userId + "|" + unregister.token());
-            if (unregister.onlyIfRegistration() == null || unregister.onlyIfRegistration().equals(held)) {
-              stored.remove(unregister.token());
-            }
-            answer(command, () -> unregister.replyTo().tell(StatusReply.ack()));
-          } else if (command instanceof User.TakeDeviceChange take) {
-            take.replyTo().tell(new User.DeviceChangeTaken(0));
-          }
-          return Behaviors.same();
+        answer -> {
+          hold.answered().complete(null);
+          if (!hold.lost()) hold.released().thenRun(() -> replyTo.tell(answer));
+          return Behaviors.stopped();
         });
   }
 
-  private static Behavior<DeviceOwner.Command> owner(String entityId) {
-    return Behaviors.receiveMessage(
-        command -> {
-          String current = owners.get(entityId);
-          if (command instanceof DeviceOwner.GetOwner get) {
-            answer(command, () -> get.replyTo().tell(new DeviceOwner.Owner(current)));
-          } else if (command instanceof DeviceOwner.Claim claim) {
-            owners.put(entityId, claim.userId());
-            String previous = claim.userId().equals(current) ? null : current;
-            answer(command, () -> claim.replyTo().tell(StatusReply.success(new DeviceOwner.Claimed(previous))));
-          } else if (command instanceof DeviceOwner.Release release) {
-            if (release.userId().equals(current)) owners.remove(entityId);
-            answer(command, () -> release.replyTo().tell(StatusReply.ack()));
-          }
-          return Behaviors.same();
-        });
+  private static User.Command answeredVia(User.Command command, Redirect redirect) {
+    if (command instanceof User.RegisterDevice r) {
+      return new User.RegisterDevice(r.token(), r.platform(), r.registration(), redirect.via(r.replyTo()));
+    }
+    if (command instanceof User.UnregisterDevice u) {
+      return new User.UnregisterDevice(u.token(), u.reason(), u.onlyIfRegistration(), redirect.via(u.replyTo()));
+    }
+    throw new IllegalArgumentException("no answer of " + command.getClass().getSimpleName() + " can be held");
+  }
+
+  private static DeviceOwner.Command answeredVia(DeviceOwner.Command command, Redirect redirect) {
+    if (command instanceof DeviceOwner.Claim c) return new DeviceOwner.Claim(c.userId(), redirect.via(c.replyTo()));
+    if (command instanceof DeviceOwner.Release r) return new DeviceOwner.Release(r.userId(), redirect.via(r.replyTo()));
+    if (command instanceof DeviceOwner.GetOwner g) return new DeviceOwner.GetOwner(redirect.via(g.replyTo()));
+    throw new IllegalArgumentException("no answer of " + command.getClass().getSimpleName() + " can be held");
   }
 }
