@@ -150,8 +150,28 @@ class DeviceTokenRaceTest {
   }
 
   @Test
+  void aClaimWhoseAnswerWasLostStillTakesTheTokenFromTheUserItDisplaced() throws Exception {
+    register("ana6", "tok-6");
+    // As above, and bo6's claim is made but its answer lost: the claim asked again finds bo6 the owner already, and
+    // only its naming ana6 as the one displaced takes back the token ana6 stored in between.
+    CompletableFuture<Done> bo =
+        whileHeld(
+            Hold.answerTo(User.UnregisterDevice.class),
+            () -> notifications.registerDevice("bo6", "tok-6", "ios"),
+            () -> {
+              register("ana6", "tok-6");
+              nextHold.set(Hold.loseAnswerTo(DeviceOwner.Claim.class));
+            });
+    assertThat(bo).isCompleted().isNotCompletedExceptionally();
+
+    assertThat(ownerOf("tok-6")).isEqualTo("bo6");
+    assertThat(tokensOf("bo6")).contains("tok-6");
+    assertThat(tokensOf("ana6")).doesNotContain("tok-6");
+  }
+
+  @Test
   void aRegistrationWhoseStoreWasAppliedButNotAnsweredStillChecksItsOwnership() throws Exception {
-    // As two tests above, and ana5's store is applied but its answer lost: her request fails, and still undoes it.
+    // As in the third test, and ana5's store is applied but its answer lost: her request fails, and still undoes it.
     CompletableFuture<Done> ana =
         whileHeld(
             Hold.answerTo(DeviceOwner.Claim.class),
