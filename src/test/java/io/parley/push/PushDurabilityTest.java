@@ -6,11 +6,13 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
+import io.parley.testkit.ProjectionOffsets;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.tools.FakeFcmTransport;
-import java.time.Duration;
+import io.parley.user.User;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,28 +23,22 @@ class PushDurabilityTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgres"})
-  void aNotificationStoredBeforeACrashIsPushedAfterTheRestartExactlyOnce(String kind) throws InterruptedException {
+  void aNotificationStoredBeforeACrashIsPushedAfterTheRestartExactlyOnce(String kind) {
     try (TestDatabase database = TestDatabase.named(kind)) {
       FakeFcmTransport before = new FakeFcmTransport();
       try (TestNode first = TestNode.start(database, NEVER_PUSHES, before)) {
         HttpApi api = new HttpApi(first::uri);
         assertThat(api.post("/api/devices", TestTokens.user("cr1"), "{\"token\":\"cr1-phone\",\"platform\":\"ios\"}").status())
             .isEqualTo(204);
-        HttpApi.Response sent =
-            api.post(
-                "/api/admin/notifications",
-                TestTokens.serviceRole(),
-                "{\"userIds\":[\"cr1\"],\"notification\":{\"kind\":\"job_match\",\"title\":\"Senior Java, Paris\","
-                    + "\"data\":{\"jobId\":\"j-7\"}}}");
-        assertThat(sent.status()).isEqualTo(202);
+        send(api, "j-7");
       }
       assertThat(before.count()).isZero();
 
       FakeFcmTransport after = new FakeFcmTransport();
       try (TestNode second = TestNode.start(database, ConfigFactory.empty(), after)) {
         Eventually.await("the push after the restart", after::count, count -> count >= 1);
-        // Its offset is stored once the push is settled: nothing is sent twice while the node runs on.
-        Thread.sleep(Duration.ofSeconds(1).toMillis());
+        // Its offset is stored once the push is settled: past it, a second push would have shown.
+        ProjectionOffsets.awaitPastLastEvent(database, "push", pushTags(second));
         assertThat(after.requests()).singleElement().satisfies(push -> {
           assertThat(push.token()).isEqualTo("cr1-phone");
           assertThat(push.message().path("data").path("jobId").asText()).isEqualTo("j-7");
@@ -53,10 +49,35 @@ class PushDurabilityTest {
 
       FakeFcmTransport third = new FakeFcmTransport();
       try (TestNode again = TestNode.start(database, ConfigFactory.empty(), third)) {
-        new HttpApi(again::uri).get("/api/health", null);
-        Thread.sleep(Duration.ofSeconds(2).toMillis());
-        assertThat(third.count()).as("a push already settled is not sent again after another restart").isZero();
+        // A second notification, to the same user and so through the same push slice: once it is pushed and its
+        // offset stored, the projection has run past the first one, which it would have pushed again by now had it
+        // started from before it.
+        send(new HttpApi(again::uri), "j-8");
+        Eventually.await("the push of the notification sent after another restart", () -> jobIds(third),
+            sent -> sent.contains("j-8"));
+        ProjectionOffsets.awaitPastLastEvent(database, "push", pushTags(again));
+        assertThat(jobIds(third)).as("a push already settled is not sent again after another restart")
+            .containsExactly("j-8");
       }
     }
+  }
+
+  /** A job match for cr1, offline, which pushes it to every device of theirs. */
+  private static void send(HttpApi api, String jobId) {
+    HttpApi.Response sent =
+        api.post(
+            "/api/admin/notifications",
+            TestTokens.serviceRole(),
+            "{\"userIds\":[\"cr1\"],\"notification\":{\"kind\":\"job_match\",\"title\":\"Senior Java, Paris\","
+                + "\"data\":{\"jobId\":\"" + jobId + "\"}}}");
+    assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+  }
+
+  private static List<String> jobIds(FakeFcmTransport fcm) {
+    return fcm.requests().stream().map(push -> push.message().path("data").path("jobId").asText()).toList();
+  }
+
+  private static List<String> pushTags(TestNode node) {
+    return ProjectionOffsets.tags(node.node().system().settings().config().getInt("parley.push.tag-slices"), User::pushTag);
   }
 }
