@@ -10,12 +10,14 @@ import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.NotificationApi;
+import io.parley.testkit.ProjectionOffsets;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import io.parley.tools.FakeFcmTransport;
 import io.parley.tools.FakeFcmTransport.Answer;
+import io.parley.user.User;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -159,7 +161,7 @@ class BatchSendTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgres"})
-  void aBatchStoredBeforeACrashIsPushedAndInEveryInboxExactlyOnceAfterTheRestart(String kind) throws InterruptedException {
+  void aBatchStoredBeforeACrashIsPushedAndInEveryInboxExactlyOnceAfterTheRestart(String kind) {
     try (TestDatabase database = TestDatabase.named(kind)) {
       FakeFcmTransport before = new FakeFcmTransport();
       try (TestNode first = TestNode.start(database, STORES_ONLY, before)) {
@@ -198,7 +200,8 @@ class BatchSendTest {
               .satisfies(n -> assertThat(n.get("title").asText()).isEqualTo("Stored, then the node died"));
           assertThat(inbox.get("unreadCount").asInt()).isEqualTo(1);
         }
-        Thread.sleep(Duration.ofSeconds(1).toMillis());
+        // Offsets are stored once the pushes and inboxes are settled: past them, a second push would have shown.
+        awaitSettled(database, second);
         assertThat(after.requests().stream().map(FakeFcmTransport.Request::token).sorted().toList())
             .as("each device of each offline user, once")
             .containsExactly("bc1-phone", "bc2-phone", "bc3-phone");
@@ -207,12 +210,41 @@ class BatchSendTest {
       FakeFcmTransport third = new FakeFcmTransport();
       try (TestNode again = TestNode.start(database, ConfigFactory.empty(), third)) {
         HttpApi api = new HttpApi(again::uri);
-        api.get("/api/health", null);
-        Thread.sleep(Duration.ofSeconds(2).toMillis());
-        assertThat(third.count()).as("a batch already pushed is not pushed again after another restart").isZero();
-        assertThat(api.get("/api/notifications", TestTokens.user("bc4")).json().get("notifications")).hasSize(1);
+        // A second batch to the same users, led by the same one and so through the same slices: once it is pushed
+        // and the offsets stored, the projections have run past the first batch, which they would have pushed again
+        // by now had they started from before it.
+        HttpApi.Response sentAgain =
+            api.post(
+                "/api/admin/notifications",
+                TestTokens.serviceRole(),
+                "{\"userIds\":[\"bc1\",\"bc2\",\"bc3\",\"bc4\"],\"notification\":{\"kind\":\"job_match\","
+                    + "\"title\":\"Sent after another restart\"}}");
+        assertThat(sentAgain.status()).as(sentAgain.body()).isEqualTo(202);
+        Eventually.await("the second batch's pushes", third::count, count -> count >= 3);
+        awaitSettled(database, again);
+        assertThat(third.requests())
+            .as("a batch already pushed is not pushed again after another restart")
+            .extracting(FakeFcmTransport.Request::token, push -> push.message().path("notification").path("title").asText())
+            .containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("bc1-phone", "Sent after another restart"),
+                org.assertj.core.groups.Tuple.tuple("bc2-phone", "Sent after another restart"),
+                org.assertj.core.groups.Tuple.tuple("bc3-phone", "Sent after another restart"));
+        assertThat(api.get("/api/notifications", TestTokens.user("bc4")).json().get("notifications"))
+            .extracting(n -> n.get("title").asText())
+            .containsExactlyInAnyOrder("Stored, then the node died", "Sent after another restart");
       }
     }
+  }
+
+  /** Waits until the push and inbox projections have stored offsets past every batch stored so far. */
+  private static void awaitSettled(TestDatabase database, TestNode node) {
+    Config config = node.node().system().settings().config();
+    ProjectionOffsets.awaitPastLastEvent(
+        database, "push", ProjectionOffsets.tags(config.getInt("parley.push.tag-slices"), User::pushTag));
+    ProjectionOffsets.awaitPastLastEvent(
+        database,
+        "batch-inbox",
+        ProjectionOffsets.tags(config.getInt("parley.notifications.batch.tag-slices"), NotificationBatch::inboxTag));
   }
 
   private JsonNode awaitInbox(String user, int size) {
