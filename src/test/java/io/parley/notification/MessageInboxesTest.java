@@ -11,12 +11,13 @@ import io.parley.conversation.MessageView;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.NotificationApi;
+import io.parley.testkit.ProjectionOffsets;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import io.parley.tools.FakeFcmTransport;
-import java.time.Duration;
+import io.parley.user.User;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +41,7 @@ class MessageInboxesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgres"})
-  void messagesStoredBeforeACrashReachTheOfflineInboxAndPhoneOnceAfterTheRestart(String kind)
-      throws InterruptedException {
+  void messagesStoredBeforeACrashReachTheOfflineInboxAndPhoneOnceAfterTheRestart(String kind) {
     String direct;
     String group;
     try (TestDatabase database = TestDatabase.named(kind)) {
@@ -99,7 +99,8 @@ class MessageInboxesTest {
                 sent -> sent.stream().anyMatch(r -> r.message().path("data").path("conversationId").asText().equals(group))
                     && sent.stream().anyMatch(r -> r.message().path("data").path("count").asText().equals("2")));
         assertThat(pushes).hasSizeBetween(2, 3);
-        Thread.sleep(Duration.ofSeconds(1).toMillis());
+        // Offsets are stored once the inboxes and pushes are settled: past them, another push would have shown.
+        awaitSettled(database, second);
         assertThat(after.requests()).extracting(FakeFcmTransport.Request::token).containsOnly("mc2-phone");
         JsonNode settled = api.get("/api/notifications", TestTokens.user("mc2")).json();
         assertThat(about(settled, direct).get("count").asInt()).as("the deleted message, later, not counted either").isEqualTo(2);
@@ -112,10 +113,23 @@ class MessageInboxesTest {
       FakeFcmTransport third = new FakeFcmTransport();
       try (TestNode again = TestNode.start(database, NO_SETTLE, third)) {
         HttpApi api = new HttpApi(again::uri);
-        api.get("/api/health", null);
-        Thread.sleep(Duration.ofSeconds(2).toMillis());
-        assertThat(third.count()).as("messages already notified are not pushed again after another restart").isZero();
-        assertThat(api.get("/api/notifications", TestTokens.user("mc2")).json().get("notifications")).hasSize(2);
+        // A third message in the direct conversation, so through the same slices: once it is pushed and the offsets
+        // stored, the projections have run past the first messages, which they would have pushed again by now had
+        // they started from before them.
+        post(api, direct, "third, after another restart");
+        Eventually.await("the push of the message posted after another restart", third::count, count -> count >= 1);
+        awaitSettled(database, again);
+        assertThat(third.requests())
+            .as("messages already notified are not pushed again after another restart")
+            .singleElement()
+            .satisfies(push -> {
+              assertThat(push.token()).isEqualTo("mc2-phone");
+              assertThat(push.message().path("data").path("conversationId").asText()).isEqualTo(direct);
+              assertThat(push.message().path("data").path("count").asText()).isEqualTo("3");
+            });
+        JsonNode inbox = api.get("/api/notifications", TestTokens.user("mc2")).json();
+        assertThat(inbox.get("notifications")).hasSize(2);
+        assertThat(about(inbox, direct).get("count").asInt()).as("each message counted once").isEqualTo(3);
       }
     }
   }
@@ -151,6 +165,17 @@ class MessageInboxesTest {
     assertThat(MessageInboxes.Filler.current(posted, Map.of(), Set.of("m1"), editedInTheGroup))
         .as("deleted outside the window, in a later group")
         .isEmpty();
+  }
+
+  /** Waits until the inbox and push projections have stored offsets past every message and notification so far. */
+  private static void awaitSettled(TestDatabase database, TestNode node) {
+    Config config = node.node().system().settings().config();
+    ProjectionOffsets.awaitPastLastEvent(
+        database,
+        "message-inboxes",
+        ProjectionOffsets.tags(config.getInt("parley.conversation.tag-slices"), Conversation::sliceTag));
+    ProjectionOffsets.awaitPastLastEvent(
+        database, "push", ProjectionOffsets.tags(config.getInt("parley.push.tag-slices"), User::pushTag));
   }
 
   private static String post(HttpApi api, String conversation, String content) {
