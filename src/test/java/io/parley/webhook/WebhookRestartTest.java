@@ -9,11 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.parley.testkit.HttpApi;
+import io.parley.testkit.ProjectionOffsets;
 import io.parley.testkit.RecordingNotifier;
 import io.parley.testkit.RecordingNotifier.Call;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,8 +24,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * database. Every notification still goes out, exactly once, and neither the counters nor the offsets are lost.
  */
 class WebhookRestartTest {
+  /**
+   * One intake slice, on every node: a webhook sent after the second restart then follows every earlier one through
+   * the one processing projection, so that its notification shows that the projection has run past them.
+   */
+  private static final Config ONE_SLICE =
+      ConfigFactory.parseString("parley.webhook.tag-slices = 1").withFallback(WebhookClient.config());
+
   private static final Config PROCESSING_OFF =
-      ConfigFactory.parseString("parley.webhook.processing.enabled = off").withFallback(WebhookClient.config());
+      ConfigFactory.parseString("parley.webhook.processing.enabled = off").withFallback(ONE_SLICE);
 
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgres"})
@@ -44,9 +53,10 @@ class WebhookRestartTest {
       assertThat(beforeCrash.calls()).isEmpty();
 
       RecordingNotifier afterRestart = new RecordingNotifier();
-      try (TestNode second = TestNode.start(database, WebhookClient.config(), afterRestart)) {
+      try (TestNode second = TestNode.start(database, ONE_SLICE, afterRestart)) {
         afterRestart.awaitCalls(2, Duration.ofSeconds(30));
-        afterRestart.settle(Duration.ofSeconds(2));
+        // The offset is stored once each event is processed: past the last one, a second call would have shown.
+        ProjectionOffsets.awaitPastLastEvent(database, WebhookProcessor.NAME, List.of(WebhookIntake.sliceTag(0)));
         assertThat(afterRestart.calls())
             .extracting(Call::userId, Call::idempotencyKey)
             .containsExactlyInAnyOrder(
@@ -59,11 +69,23 @@ class WebhookRestartTest {
       }
 
       RecordingNotifier afterSecondRestart = new RecordingNotifier();
-      try (TestNode third = TestNode.start(database, WebhookClient.config(), afterSecondRestart)) {
-        JsonNode status = awaitNotified(new HttpApi(third::uri), 2);
-        assertThat(status.get("received").asLong()).isEqualTo(4);
-        afterSecondRestart.settle(Duration.ofSeconds(2));
-        assertThat(afterSecondRestart.calls()).isEmpty();
+      try (TestNode third = TestNode.start(database, ONE_SLICE, afterSecondRestart)) {
+        // A second job matching both candidates, after every earlier webhook in the one slice: once it is notified
+        // and its offset stored, the projection has run past the first job, which it would have notified again by
+        // now had it started from before it.
+        HttpApi api = new HttpApi(third::uri);
+        assertThat(new WebhookClient(api).bearer("/api/jobs/notify",
+            insert("jobs", jobRow("job-r2", "[\"java\",\"akka\"]", "senior", "Paris", false))).status()).isEqualTo(202);
+        afterSecondRestart.awaitCalls(2, Duration.ofSeconds(30));
+        ProjectionOffsets.awaitPastLastEvent(database, WebhookProcessor.NAME, List.of(WebhookIntake.sliceTag(0)));
+        assertThat(afterSecondRestart.calls())
+            .as("a job already notified is not notified again after another restart")
+            .extracting(Call::userId, Call::idempotencyKey)
+            .containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("user-r1", "job_match:job-r2"),
+                org.assertj.core.groups.Tuple.tuple("user-r2", "job_match:job-r2"));
+        JsonNode status = awaitNotified(api, 4);
+        assertThat(status.get("received").asLong()).as("the counters are kept over restarts").isEqualTo(5);
       }
     }
   }
