@@ -1,16 +1,26 @@
 package io.parley;
 
+import java.util.function.LongSupplier;
+
 /** A token bucket: {@code rate} tokens a second on average, at most {@code burst} at once. Not thread-safe. */
 public final class TokenBucket {
   private final double ratePerNano;
   private final double burst;
+  private final LongSupplier nanoClock;
   private double tokens;
-  private long refilledAt = System.nanoTime();
+  private long refilledAt;
 
   public TokenBucket(double perSecond, int burst) {
+    this(perSecond, burst, System::nanoTime);
+  }
+
+  /** Refilled by {@code nanoClock}, read as {@link System#nanoTime()} is: a test moves it by hand. */
+  public TokenBucket(double perSecond, int burst, LongSupplier nanoClock) {
     this.ratePerNano = perSecond / 1e9;
     this.burst = burst;
+    this.nanoClock = nanoClock;
     this.tokens = burst;
+    this.refilledAt = nanoClock.getAsLong();
   }
 
   public boolean tryTake() {
@@ -41,7 +51,7 @@ public final class TokenBucket {
   }
 
   private void refill() {
-    long now = System.nanoTime();
+    long now = nanoClock.getAsLong();
     tokens = Math.min(burst, tokens + (now - refilledAt) * ratePerNano);
     refilledAt = now;
   }

@@ -5,6 +5,7 @@ import io.parley.api.ApiException;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 /**
  * A budget per user on this node: a token bucket each, so that one user's script cannot take the node's capacity
@@ -21,17 +22,24 @@ public final class UserBudgets {
 
   private final double perSecond;
   private final int burst;
+  private final LongSupplier nanoClock;
   private final ConcurrentHashMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile int sweepAt = MIN_SWEEP_SIZE;
 
   /** {@code perSecond} 0 turns the budget off. */
   public UserBudgets(double perSecond, int burst) {
+    this(perSecond, burst, System::nanoTime);
+  }
+
+  /** Buckets refilled by {@code nanoClock}, read as {@link System#nanoTime()} is: a test moves it by hand. */
+  public UserBudgets(double perSecond, int burst, LongSupplier nanoClock) {
     if (perSecond < 0 || (perSecond > 0 && burst < 1)) {
       throw new IllegalArgumentException("a budget's rate must be >= 0, and its burst >= 1");
     }
     this.perSecond = perSecond;
     this.burst = burst;
+    this.nanoClock = nanoClock;
   }
 
   /** From the keys {@code rate} and {@code burst} of {@code config}. */
@@ -80,7 +88,7 @@ public final class UserBudgets {
     buckets.compute(
         userId,
         (id, bucket) -> {
-          TokenBucket current = bucket != null ? bucket : new TokenBucket(perSecond, burst);
+          TokenBucket current = bucket != null ? bucket : new TokenBucket(perSecond, burst, nanoClock);
           refusedFor[0] = change.apply(current);
           return current;
         });

@@ -10,11 +10,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Each user's budget on one node: refusals, debts, independence, memory and many threads at once. */
 class UserBudgetsTest {
   private static final double ALMOST_NEVER = 0.001;
+
+  /** The buckets' clock, in nanoseconds: it stands still unless a test moves it. */
+  private final AtomicLong clock = new AtomicLong();
 
   private static boolean allowed(UserBudgets budgets, String userId) {
     try {
@@ -28,25 +32,28 @@ class UserBudgetsTest {
 
   @Test
   void aBurstIsAllowedThenRefusedWithWhenToRetry() {
-    UserBudgets budgets = new UserBudgets(2, 3);
+    UserBudgets budgets = new UserBudgets(2, 3, clock::get);
     for (int i = 0; i < 3; i++) budgets.take("ana", "too many requests");
     assertThatThrownBy(() -> budgets.take("ana", "too many requests"))
         .isInstanceOfSatisfying(
             ApiException.class,
             refused -> {
               assertThat(refused.error()).isEqualTo(ApiError.RATE_LIMITED);
-              assertThat(refused.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMillis(500));
+              assertThat(refused.retryAfter().toMillis()).as("one token at 2 a second").isEqualTo(500);
               assertThat(refused.getMessage()).isEqualTo("too many requests; retry in 1 s");
             });
   }
 
   @Test
-  void tokensComeBackAtTheRate() throws InterruptedException {
-    UserBudgets budgets = new UserBudgets(1000, 1);
+  void tokensComeBackAtTheRate() {
+    UserBudgets budgets = new UserBudgets(1000, 1, clock::get);
     budgets.take("ana", "too many requests");
     assertThat(allowed(budgets, "ana")).isFalse();
-    Thread.sleep(20);
-    assertThat(allowed(budgets, "ana")).isTrue();
+    clock.addAndGet(Duration.ofMillis(1).toNanos() * 9 / 10);
+    assertThat(allowed(budgets, "ana")).as("0.9 ms after, at one token a millisecond").isFalse();
+    clock.addAndGet(Duration.ofMillis(1).toNanos() * 2 / 10);
+    assertThat(allowed(budgets, "ana")).as("1.1 ms after").isTrue();
+    assertThat(allowed(budgets, "ana")).as("the token just come back is taken").isFalse();
   }
 
   @Test
@@ -126,14 +133,18 @@ class UserBudgetsTest {
 
   @Test
   void aDebtSaysHowLongUntilItIsPaid() {
-    UserBudgets budgets = new UserBudgets(10, 100);
+    UserBudgets budgets = new UserBudgets(10, 100, clock::get);
     budgets.take("ana", 150, "too many recipients");
     // 51 to come back at 10 a second: 5.1 s, less what came back since.
     assertThatThrownBy(() -> budgets.take("ana", "too many recipients"))
         .isInstanceOfSatisfying(ApiException.class, refused -> {
           assertThat(refused.error()).isEqualTo(ApiError.RATE_LIMITED);
-          assertThat(refused.retryAfter()).isGreaterThan(Duration.ofSeconds(4)).isLessThanOrEqualTo(Duration.ofMillis(5100));
+          assertThat(refused.retryAfter().toMillis()).isEqualTo(5100);
         });
+    clock.addAndGet(Duration.ofSeconds(2).toNanos());
+    assertThatThrownBy(() -> budgets.take("ana", "too many recipients"))
+        .isInstanceOfSatisfying(
+            ApiException.class, refused -> assertThat(refused.retryAfter().toMillis()).isEqualTo(3100));
   }
 
   @Test
