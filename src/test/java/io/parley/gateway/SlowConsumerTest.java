@@ -2,16 +2,21 @@ package io.parley.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /** A client that stops reading is closed with 1008, and its queue never grows past the configured bound. */
 class SlowConsumerTest {
+  private static final int POSTS = 500;
 
   @Test
   void aClientThatStopsReadingIsClosedWith1008() {
@@ -30,7 +35,7 @@ class SlowConsumerTest {
       try (WsClient slow = WsClient.signedIn(node, TestTokens.user("oz"))) {
         slow.pauseReading();
         // Enough large messages to fill the socket buffers on both sides and then the session's queue.
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < POSTS; i++) {
           HttpApi.Response posted =
               api.post("/api/conversations/" + id + "/messages", nan, "{\"content\":\"" + big + "\"}");
           assertThat(posted.status()).isEqualTo(201);
@@ -42,7 +47,27 @@ class SlowConsumerTest {
         assertThat(closed.reason()).isEqualTo("slow_consumer");
       }
       // Nothing was lost: every message is in the history for the client to resume from.
-      assertThat(api.get("/api/conversations/" + id, nan).json().get("lastSeq").asLong()).isPositive();
+      assertThat(api.get("/api/conversations/" + id, nan).json().get("lastSeq").asLong()).isEqualTo(POSTS);
+      assertThat(historySeqs(api, TestTokens.user("oz"), id))
+          .as("every message, once")
+          .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, POSTS).boxed().toList());
     }
+  }
+
+  /** The seq of every message in the conversation's history, page by page from the newest. */
+  private static List<Long> historySeqs(HttpApi api, String token, String conversation) {
+    List<Long> seqs = new ArrayList<>();
+    String page = "/api/conversations/" + conversation + "/messages?limit=200";
+    while (page != null) {
+      HttpApi.Response response = api.get(page, token);
+      assertThat(response.status()).as(response.body()).isEqualTo(200);
+      JsonNode history = response.json();
+      history.get("messages").forEach(message -> seqs.add(message.get("seq").asLong()));
+      page = history.get("hasMore").asBoolean()
+          ? "/api/conversations/" + conversation + "/messages?limit=200&before=" + history.get("nextBefore").asLong()
+          : null;
+      assertThat(seqs).as("pages of history").hasSizeLessThanOrEqualTo(POSTS);
+    }
+    return seqs;
   }
 }
