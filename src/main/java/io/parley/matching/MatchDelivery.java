@@ -189,7 +189,10 @@ public final class MatchDelivery {
           Set<String> held =
               pairsIn(c, pending, "SELECT candidate_id FROM parley_job_match WHERE job_id = ? AND claimed_by = ?"
                   + " AND notified_at IS NULL AND candidate_id", claimKey);
-          return pending.stream().filter(p -> held.contains(pairKey(p))).toList();
+          // One notification per pair however many candidate rows of the user the page holds: the first, as inserted.
+          Map<String, Pending> heldByPair = new LinkedHashMap<>();
+          for (Pending p : pending) if (held.contains(pairKey(p))) heldByPair.putIfAbsent(pairKey(p), p);
+          return List.copyOf(heldByPair.values());
         });
   }
 
