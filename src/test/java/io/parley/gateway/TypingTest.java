@@ -4,18 +4,27 @@ import static io.parley.testkit.WsFrames.typing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.parley.testkit.HttpApi;
+import io.parley.metrics.GatewayStats;
+import io.parley.testkit.Eventually;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Typing indicators start, renew, and always end: on expiry, on send, on leave, and when the last session drops. */
 class TypingTest {
-  @RegisterExtension static final LiveNode live = new LiveNode("parley.conversation.typing-timeout = 1500ms");
+  /** Long enough for a step or two of a test on a loaded machine, short enough to wait for an expiry. */
+  private static final Duration TYPING_TIMEOUT = Duration.ofSeconds(3);
+
+  @RegisterExtension
+  static final LiveNode live =
+      new LiveNode("parley.conversation.typing-timeout = " + TYPING_TIMEOUT.toMillis() + "ms");
 
 
   private static String direct(String a, String b) {
@@ -46,7 +55,7 @@ class TypingTest {
       JsonNode started = nextTyping(reader);
       assertThat(started.get("userId").asText()).isEqualTo("ty1");
       assertThat(started.get("isTyping").asBoolean()).isTrue();
-      assertThat(started.get("ttlMs").asLong()).isEqualTo(1500);
+      assertThat(started.get("ttlMs").asLong()).isEqualTo(TYPING_TIMEOUT.toMillis());
       // The typist never says it stopped: the server ends it.
       JsonNode ended = nextTyping(reader);
       assertThat(ended.get("isTyping").asBoolean()).isFalse();
@@ -71,20 +80,46 @@ class TypingTest {
   @Test
   void theLastSessionDroppingEndsTypingButAnotherSessionKeepsIt() {
     String id = direct("ty5", "ty6");
+    AtomicLong connections = GatewayStats.get(live.node().node().system()).connections;
     try (WsClient reader = WsClient.signedIn(live.node(), TestTokens.user("ty6"))) {
       WsClient phone = WsClient.signedIn(live.node(), TestTokens.user("ty5"));
       WsClient laptop = WsClient.signedIn(live.node(), TestTokens.user("ty5"));
+      // The sessions of earlier tests are gone: the counts below are these three's.
+      Eventually.await("only this test's three sessions", connections::get, open -> open == 3);
       phone.send(typing(id, true));
       laptop.send(typing(id, true));
       assertThat(nextTyping(reader).get("isTyping").asBoolean()).isTrue();
-      phone.abort();
-      // The laptop is still typing: no stop yet, only a renewal at most.
+
+      // The laptop renews its typing, so that it cannot expire meanwhile; its join answers once the conversation
+      // has taken the renewal.
       laptop.send(typing(id, true));
+      laptop.send(join(id, "l"));
+      laptop.until("joined");
+
+      phone.abort();
+      // A session is counted out once it has stopped, after telling the conversation it stopped typing: whatever
+      // reaches the conversation through this node from now on comes after that.
+      Eventually.await("the phone's session gone", connections::get, open -> open == 2);
+      List<JsonNode> beforeJoined = new ArrayList<>();
+      reader.send(join(id, "r"));
+      JsonNode joined = reader.until(frame -> frame.path("type").asText().equals("joined"), beforeJoined);
+      assertThat(joined.get("typing")).as("the laptop still types").extracting(JsonNode::asText).containsExactly("ty5");
+      assertThat(beforeJoined).as("no stop while the laptop types").noneMatch(TypingTest::isStop);
+      assertThat(reader.drain()).as("no stop while the laptop types").noneMatch(TypingTest::isStop);
+
       laptop.abort();
       JsonNode ended = nextTyping(reader);
       while (ended.get("isTyping").asBoolean()) ended = nextTyping(reader);
       assertThat(ended.get("userId").asText()).isEqualTo("ty5");
     }
+  }
+
+  private static String join(String conversationId, String ref) {
+    return "{\"type\":\"join\",\"ref\":\"" + ref + "\",\"conversationId\":\"" + conversationId + "\"}";
+  }
+
+  private static boolean isStop(JsonNode frame) {
+    return frame.path("type").asText().equals("typing") && !frame.path("isTyping").asBoolean();
   }
 
   @Test
