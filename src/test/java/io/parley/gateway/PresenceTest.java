@@ -18,7 +18,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Presence: online per device, a grace period before offline, invisible, and only for people one talks to. */
 class PresenceTest {
-  @RegisterExtension static final LiveNode live = new LiveNode("parley.gateway.offline-grace = 700ms\nparley.gateway.max-watched-users = 3");
+  /**
+   * Long enough for a reconnect to register within it on a loaded machine; the offline frame comes this long after
+   * the last session closes, well within a frame's wait.
+   */
+  private static final Duration OFFLINE_GRACE = Duration.ofSeconds(3);
+
+  @RegisterExtension
+  static final LiveNode live =
+      new LiveNode("parley.gateway.offline-grace = " + OFFLINE_GRACE.toMillis() + "ms\nparley.gateway.max-watched-users = 3");
 
 
   /** A direct conversation that {@code b} started with {@code a}, once the read side knows of it: a may see b. */
@@ -54,7 +62,8 @@ class PresenceTest {
       // A reload: the phone drops and a new session comes within the grace period; no flap.
       phone.abort();
       WsClient again = WsClient.signedIn(live.node(), TestTokens.user("pb"));
-      sleep(1200);
+      // Past the grace the phone's drop started: an offline would have gone out by now.
+      sleep(OFFLINE_GRACE.plusSeconds(1).toMillis());
       assertThat(watcher.drain()).noneMatch(f -> f.path("type").asText().equals("presence"));
 
       Instant before = Instant.now();
