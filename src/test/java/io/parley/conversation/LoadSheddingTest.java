@@ -48,8 +48,9 @@ class LoadSheddingTest {
 
   @AfterAll
   static void stop() {
-    node.close();
-    database.close();
+    // Null when the start failed: its own failure is the one to report, not a NullPointerException here.
+    if (node != null) node.close();
+    if (database != null) database.close();
   }
 
   @Test

@@ -44,8 +44,9 @@ class ConversationRoutesTest {
 
   @AfterAll
   static void stop() {
-    node.close();
-    database.close();
+    // Null when the start failed: its own failure is the one to report, not a NullPointerException here.
+    if (node != null) node.close();
+    if (database != null) database.close();
   }
 
   private static String group(String token, String title, String... others) {

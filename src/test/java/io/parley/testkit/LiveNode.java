@@ -41,8 +41,9 @@ public final class LiveNode implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void afterAll(ExtensionContext context) {
-    node.close();
-    database.close();
+    // Null when beforeAll failed: its own failure is the one to report, not a NullPointerException here.
+    if (node != null) node.close();
+    if (database != null) database.close();
   }
 
   public TestNode node() {

@@ -2,13 +2,16 @@ package io.parley.testkit;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Comparator;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -22,9 +25,19 @@ public record TestDatabase(String kind, String url, String user, Runnable cleanu
   public static TestDatabase h2() {
     try {
       Path dir = Files.createTempDirectory("parley-h2-");
-      return new TestDatabase("h2", "jdbc:h2:file:" + dir.resolve("parley") + ";DATABASE_TO_UPPER=false", "", () -> {});
-    } catch (java.io.IOException e) {
+      return new TestDatabase(
+          "h2", "jdbc:h2:file:" + dir.resolve("parley") + ";DATABASE_TO_UPPER=false", "", () -> deleteRecursively(dir));
+    } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      // Deepest first, so that each folder is empty when its turn comes.
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException ignored) {
+      // A leftover folder only costs disk in the temporary directory.
     }
   }
 

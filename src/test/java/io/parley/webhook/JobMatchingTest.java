@@ -59,8 +59,9 @@ class JobMatchingTest {
 
   @AfterAll
   static void stop() {
-    node.close();
-    database.close();
+    // Null when the start failed: its own failure is the one to report, not a NullPointerException here.
+    if (node != null) node.close();
+    if (database != null) database.close();
   }
 
   private static void accepted(Response response) {

@@ -36,8 +36,9 @@ class WebhookAuthenticationTest {
 
   @AfterAll
   static void stop() {
-    node.close();
-    database.close();
+    // Null when the start failed: its own failure is the one to report, not a NullPointerException here.
+    if (node != null) node.close();
+    if (database != null) database.close();
   }
 
   private static String newJob() {
