@@ -86,8 +86,9 @@ class GatewayTest {
 
   @Test
   void anExpiringTokenClosesTheSessionWith4001() {
-    // Valid for 2 more seconds, within the verifier's leeway of none.
-    String shortLived = TestTokens.user("brief", TestNode.JWT_SECRET, Instant.now().plusSeconds(2));
+    // Valid for 4 to 5 more seconds (exp counts whole seconds), with the verifier's leeway of none: long enough to
+    // sign in on a loaded machine.
+    String shortLived = TestTokens.user("brief", TestNode.JWT_SECRET, Instant.now().plusSeconds(5));
     try (WsClient client = WsClient.signedIn(live.node(), shortLived)) {
       assertThat(client.until("error").get("code").asText()).isEqualTo("token_expired");
       WsClient.Closed closed = client.awaitClose();
@@ -98,11 +99,12 @@ class GatewayTest {
 
   @Test
   void aFreshTokenKeepsTheSessionOpenPastTheFirstOnesExpiry() throws InterruptedException {
-    String shortLived = TestTokens.user("renew", TestNode.JWT_SECRET, Instant.now().plusSeconds(2));
+    Instant firstExpires = Instant.now().plusSeconds(5);
+    String shortLived = TestTokens.user("renew", TestNode.JWT_SECRET, firstExpires);
     try (WsClient client = WsClient.signedIn(live.node(), shortLived)) {
       client.send("{\"type\":\"auth\",\"ref\":\"a\",\"token\":\"" + TestTokens.user("renew") + "\"}");
       assertThat(client.next("ok").get("of").asText()).isEqualTo("auth");
-      Thread.sleep(3000);
+      Thread.sleep(Math.max(0, Duration.between(Instant.now(), firstExpires.plusSeconds(1)).toMillis()));
       assertThat(client.send("{\"type\":\"ping\",\"ref\":\"still\"}").next("pong").get("ref").asText()).isEqualTo("still");
       // Another user's token cannot take over the session.
       client.send("{\"type\":\"auth\",\"token\":\"" + TestTokens.user("someone-else") + "\"}");
