@@ -340,9 +340,7 @@ class GatewayTest {
   }
 
   @Test
-  void browsersFromUnknownOriginsAreRefused() {
-    // The test node allows any origin; the Cors unit decides, and the route applies it before upgrading.
-    assertThat(new io.parley.http.Cors("https://app.example.test").allows("https://evil.example.test")).isFalse();
+  void aRequestToTheSocketPathWithoutAnUpgradeIs400() {
     HttpApi.Response plain = live.api().get("/ws", null);
     assertThat(plain.status()).isEqualTo(400);
     assertThat(plain.code()).isEqualTo("bad_request");
