@@ -195,7 +195,8 @@ class DeviceTokenRaceTest {
    * The answer to the first command of one of {@code commands} to reach an entity: {@code answered} once the entity
    * has made its change and answered, passed on once {@link #release()}d, or never when {@code lost}.
    */
-  private record Hold(Set<Class<?>> commands, boolean lost, CompletableFuture<Void> answered, CompletableFuture<Void> released) {
+  private record Hold(
+      Set<Class<?>> commands, boolean lost, CompletableFuture<Void> answered, CompletableFuture<Void> released) {
     static Hold answerTo(Class<?>... commands) {
       return new Hold(Set.of(commands), false, new CompletableFuture<>(), new CompletableFuture<>());
     }
@@ -269,9 +270,9 @@ class DeviceTokenRaceTest {
               @Override
               public Behavior<C> aroundReceive(TypedActorContext<C> ctx, C command, ReceiveTarget<C> target) {
                 Hold hold = nextHold.get();
-                if (hold == null || !hold.commands().contains(command.getClass()) || !nextHold.compareAndSet(hold, null)) {
-                  return target.apply(ctx, command);
-                }
+                boolean held =
+                    hold != null && hold.commands().contains(command.getClass()) && nextHold.compareAndSet(hold, null);
+                if (!held) return target.apply(ctx, command);
                 Redirect throughGate =
                     new Redirect() {
                       @Override
