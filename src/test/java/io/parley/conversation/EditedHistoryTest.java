@@ -30,23 +30,11 @@ class EditedHistoryTest {
     try (TestDatabase database = TestDatabase.named(kind);
         TestNode node = TestNode.start(database, ConfigFactory.parseString("parley.conversation.recent-window = 3"))) {
       HttpApi api = new HttpApi(node::uri);
-      String conversation =
-          api.post("/api/conversations", ANA, "{\"type\":\"direct\",\"userId\":\"bo\"}").json().get("id").asText();
-      String first = null;
-      for (int i = 1; i <= 5; i++) {
-        HttpApi.Response posted =
-            api.post("/api/conversations/" + conversation + "/messages", ANA, "{\"content\":\"message " + i + "\"}");
-        assertThat(posted.status()).as(posted.body()).isEqualTo(201);
-        if (i == 1) first = posted.json().get("id").asText();
-      }
+      String conversation = direct(api);
+      String first = postFive(api, conversation)[1];
       String history = "/api/conversations/" + conversation + "/messages?limit=5";
-      Eventually.await("the read side to hold messages 1 and 2", () -> api.get(history, BO).status(), s -> s == 200);
-
       // The read side stops before the edit, as if it lagged.
-      ProjectionId slice =
-          ProjectionId.of(
-              ConversationProjection.NAME,
-              Conversation.tagFor(conversation, ConversationSettings.fromConfig(node.node().system().settings().config()).tagSlices()));
+      ProjectionId slice = readSideOf(node, conversation);
       ProjectionManagement management = ProjectionManagement.get(node.node().system());
       management.pause(slice).toCompletableFuture().get(10, TimeUnit.SECONDS);
       HttpApi.Response edited =
@@ -66,6 +54,7 @@ class EditedHistoryTest {
       assertThat(caughtUp.get("messages").get(0).get("editedAt").isNull()).isFalse();
     }
   }
+
   /** The same for a retry of a message older than the window: its original is never shown as it was before. */
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgres"})
@@ -73,21 +62,10 @@ class EditedHistoryTest {
     try (TestDatabase database = TestDatabase.named(kind);
         TestNode node = TestNode.start(database, ConfigFactory.parseString("parley.conversation.recent-window = 3"))) {
       HttpApi api = new HttpApi(node::uri);
-      String conversation =
-          api.post("/api/conversations", ANA, "{\"type\":\"direct\",\"userId\":\"bo\"}").json().get("id").asText();
+      String conversation = direct(api);
       String messages = "/api/conversations/" + conversation + "/messages";
-      String[] ids = new String[6];
-      for (int i = 1; i <= 5; i++) {
-        HttpApi.Response posted =
-            api.post(messages, ANA, "{\"clientMsgId\":\"r-" + i + "\",\"content\":\"message " + i + "\"}");
-        assertThat(posted.status()).as(posted.body()).isEqualTo(201);
-        ids[i] = posted.json().get("id").asText();
-      }
-      Eventually.await("the read side to hold messages 1 and 2", () -> api.get(messages + "?limit=5", BO).status(), s -> s == 200);
-      ProjectionId slice =
-          ProjectionId.of(
-              ConversationProjection.NAME,
-              Conversation.tagFor(conversation, ConversationSettings.fromConfig(node.node().system().settings().config()).tagSlices()));
+      String[] ids = postFive(api, conversation);
+      ProjectionId slice = readSideOf(node, conversation);
       ProjectionManagement management = ProjectionManagement.get(node.node().system());
       management.pause(slice).toCompletableFuture().get(10, TimeUnit.SECONDS);
       assertThat(api.delete(messages + "/" + ids[1], ANA).status()).isEqualTo(200);
@@ -112,5 +90,29 @@ class EditedHistoryTest {
       assertThat(edited.get("content").asText()).isEqualTo("fixed");
       assertThat(api.get(messages + "?limit=10", ANA).json().get("lastSeq").asLong()).as("nothing posted twice").isEqualTo(5);
     }
+  }
+
+  private static String direct(HttpApi api) {
+    return api.post("/api/conversations", ANA, "{\"type\":\"direct\",\"userId\":\"bo\"}").json().get("id").asText();
+  }
+
+  /** Posts r-1..r-5 as ana and waits until the read side holds the two below the window; their ids by number. */
+  private static String[] postFive(HttpApi api, String conversation) {
+    String messages = "/api/conversations/" + conversation + "/messages";
+    String[] ids = new String[6];
+    for (int i = 1; i <= 5; i++) {
+      HttpApi.Response posted =
+          api.post(messages, ANA, "{\"clientMsgId\":\"r-" + i + "\",\"content\":\"message " + i + "\"}");
+      assertThat(posted.status()).as(posted.body()).isEqualTo(201);
+      ids[i] = posted.json().get("id").asText();
+    }
+    Eventually.await("the read side to hold messages 1 and 2", () -> api.get(messages + "?limit=5", BO).status(), s -> s == 200);
+    return ids;
+  }
+
+  /** The read side's projection of the conversation's slice. */
+  private static ProjectionId readSideOf(TestNode node, String conversation) {
+    int slices = ConversationSettings.fromConfig(node.node().system().settings().config()).tagSlices();
+    return ProjectionId.of(ConversationProjection.NAME, Conversation.tagFor(conversation, slices));
   }
 }
