@@ -196,6 +196,7 @@ public final class ParleyNode implements AutoCloseable {
     AuthSettings auth = AuthSettings.fromConfig(config);
     User.requireSettleAfterReregistration(config);
     TokenVerifier verifier = TokenVerifier.create(auth);
+    // Checked before anything starts: a node with no way (or two ways) to join is refused, not left waiting.
     ClusterMembership.joining(config);
     Database.createSchemaIfConfigured(database);
     PushGateway push = parts.push().apply(config);
