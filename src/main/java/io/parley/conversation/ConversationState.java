@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a {@link Conversation} knows between commands. It is mutated in place by the event handler only: copying a
@@ -151,8 +152,8 @@ public final class ConversationState implements CborSerializable {
   }
 
   /** When each message the entity remembers as edited outside its window was last edited (see the field). */
-  public java.util.Map<String, Instant> editedOutsideWindow() {
-    return java.util.Map.copyOf(editedOutsideWindow);
+  public Map<String, Instant> editedOutsideWindow() {
+    return Map.copyOf(editedOutsideWindow);
   }
 
   /** Whether the message was deleted, as the window or the memory of deletions outside it says. */
@@ -260,9 +261,9 @@ public final class ConversationState implements CborSerializable {
     }
     if (e.clientMsgId() != null) {
       sentByClientMsgId.put(dedupKey(e.senderId(), e.clientMsgId()), new Sent(e.messageId(), e.seq(), e.at()));
-      Iterator<java.util.Map.Entry<String, Sent>> oldest = sentByClientMsgId.entrySet().iterator();
+      Iterator<Map.Entry<String, Sent>> oldest = sentByClientMsgId.entrySet().iterator();
       while (sentByClientMsgId.size() > settings.dedupWindow() && oldest.hasNext()) {
-        java.util.Map.Entry<String, Sent> leaving = oldest.next();
+        Map.Entry<String, Sent> leaving = oldest.next();
         oldest.remove();
         keepOlderSent(leaving.getKey(), leaving.getValue(), settings.dedupPerSender());
       }

@@ -76,12 +76,6 @@ public final class Sql implements AutoCloseable {
     return time == null ? null : time.toInstant();
   }
 
-  /** As {@link #instant(ResultSet, String)}, by column index. */
-  public static Instant instant(ResultSet rows, int column) throws SQLException {
-    OffsetDateTime time = rows.getObject(column, OffsetDateTime.class);
-    return time == null ? null : time.toInstant();
-  }
-
   @Override
   public void close() throws SQLException {
     for (PreparedStatement statement : prepared.values()) statement.close();

@@ -116,7 +116,7 @@ public final class JobStore {
       Sql.bind(statement, jobId);
       try (ResultSet rows = statement.executeQuery()) {
         if (!rows.next()) return null;
-        return new Stored(Sql.instant(rows, 1), rows.getBoolean(2));
+        return new Stored(Sql.instant(rows, "row_version"), rows.getBoolean("row_deleted"));
       }
     }
   }

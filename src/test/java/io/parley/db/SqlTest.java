@@ -47,7 +47,6 @@ class SqlTest {
         for (Instant expected : instants) {
           assertThat(rows.next()).isTrue();
           assertThat(Sql.instant(rows, "at")).isEqualTo(expected);
-          assertThat(Sql.instant(rows, 2)).isEqualTo(expected);
         }
       }
     } finally {
