@@ -13,9 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import scala.Option;
 import scala.Tuple2;
 import scala.collection.immutable.Seq;
@@ -31,13 +29,15 @@ import slick.jdbc.PostgresProfile;
 import slick.jdbc.SimpleJdbcAction;
 
 /**
- * The journal of akka-persistence-jdbc, writing each batch on PostgreSQL in three statements: its events in one
- * insert, their tags in another, and the commit. The plugin inserts tagged events one row at a time (it needs each
- * row's generated {@code ordering} for the tag table, and Slick asks for generated keys row by row), so a batch of n
- * events cost n + 2 round trips to the database, each one a wake-up of a PostgreSQL backend and of a pool thread
- * (docs/benchmarks.md). Here the rows travel as one array per column, unnested in their order, so the orderings are
- * drawn in the order the plugin would draw them, and every row's ordering comes back by its persistence id and
- * sequence number. H2, in the same process, has no round trip to save and keeps the plugin's writes.
+ * The journal of akka-persistence-jdbc, writing each batch on PostgreSQL in one statement: its events in one insert
+ * and their tags in another, joined in a single statement that commits on its own. The plugin inserts tagged events
+ * one row at a time (it needs each row's generated {@code ordering} for the tag table, and Slick asks for generated
+ * keys row by row), so a batch of n events cost n + 2 round trips to the database, each one a wake-up of a PostgreSQL
+ * backend and of a pool thread (docs/benchmarks.md). Here the rows travel as one array per column, unnested in their
+ * order, so the orderings are drawn in the order the plugin would draw them, and each tag finds its event's ordering
+ * by the event's persistence id and sequence number inside the statement. One statement is one transaction, so a
+ * batch's events are never committed without their tags, and it costs one round trip instead of three (insert,
+ * insert, commit). H2, in the same process, has no round trip to save and keeps the plugin's writes.
  */
 public final class BatchedJournalDao extends DefaultJournalDao {
   /** The element type of each column's array, in the order of the insert's columns and of the values bound to it. */
@@ -46,8 +46,7 @@ public final class BatchedJournalDao extends DefaultJournalDao {
 
   private final JdbcBackend.DatabaseDef db;
   private final boolean postgres;
-  final String insertEvents;
-  final String insertTags;
+  final String insertBatch;
 
   public BatchedJournalDao(
       JdbcBackend.DatabaseDef db,
@@ -81,15 +80,22 @@ public final class BatchedJournalDao extends DefaultJournalDao {
             journal.metaPayload());
     String quotedColumns = String.join(", ", columns.stream().map(Identifiers::quoted).toList());
     String arrays = String.join(", ", ARRAY_TYPES.stream().map(type -> "?::" + type + "[]").toList());
-    this.insertEvents =
-        "INSERT INTO " + journalTable + " (" + quotedColumns + ")"
+    String ordering = Identifiers.quoted(journal.ordering());
+    String persistenceId = Identifiers.quoted(journal.persistenceId());
+    String sequenceNumber = Identifiers.quoted(journal.sequenceNumber());
+    this.insertBatch =
+        "WITH parley_events AS (INSERT INTO " + journalTable + " (" + quotedColumns + ")"
             + " SELECT " + quotedColumns + " FROM unnest(" + arrays + ") WITH ORDINALITY AS row (" + quotedColumns
             + ", parley_position) ORDER BY parley_position"
-            + " RETURNING " + Identifiers.quoted(journal.ordering()) + ", " + Identifiers.quoted(journal.persistenceId()) + ", "
-            + Identifiers.quoted(journal.sequenceNumber());
-    this.insertTags =
-        "INSERT INTO " + tagTable + " (" + Identifiers.quoted(tags.eventId()) + ", " + Identifiers.quoted(tags.tag()) + ")"
-            + " SELECT * FROM unnest(?::bigint[], ?::varchar[])";
+            + " RETURNING " + ordering + ", " + persistenceId + ", " + sequenceNumber + "),"
+            + " parley_tags AS (INSERT INTO " + tagTable + " (" + Identifiers.quoted(tags.eventId()) + ", "
+            + Identifiers.quoted(tags.tag()) + ")"
+            + " SELECT parley_events." + ordering + ", tag.parley_tag"
+            + " FROM unnest(?::varchar[], ?::int8[], ?::varchar[]) AS tag (parley_persistence_id, parley_sequence_number, parley_tag)"
+            + " JOIN parley_events ON parley_events." + persistenceId + " = tag.parley_persistence_id"
+            + " AND parley_events." + sequenceNumber + " = tag.parley_sequence_number"
+            + " RETURNING 1)"
+            + " SELECT (SELECT count(*) FROM parley_events), (SELECT count(*) FROM parley_tags)";
   }
 
   @Override
@@ -102,40 +108,28 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     SimpleJdbcAction<BoxedUnit> action =
         SimpleJdbcAction.apply(
             context -> {
-              inOneTransaction(context.connection(), sorted);
+              inOneStatement(context.connection(), sorted);
               return BoxedUnit.UNIT;
             });
     // The action's effect type is Effect.All; run's parameter is invariant in Java's eyes, not in Scala's.
     return db.run((DBIOAction) action);
   }
 
-  private void inOneTransaction(Connection connection, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows) {
+  private void inOneStatement(Connection connection, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows) {
     try {
       boolean autoCommit = connection.getAutoCommit();
-      connection.setAutoCommit(false);
+      if (!autoCommit) connection.setAutoCommit(true);
       try {
-        Map<EventKey, Long> orderings = insertEvents(connection, rows);
-        insertTags(connection, rows, orderings);
-        connection.commit();
-      } catch (Throwable failed) {
-        // Errors too: switching auto-commit back on below would commit the events without their tags.
-        try {
-          connection.rollback();
-        } catch (SQLException rollbackFailed) {
-          failed.addSuppressed(rollbackFailed);
-        }
-        throw failed;
+        insertBatch(connection, rows);
       } finally {
-        connection.setAutoCommit(autoCommit);
+        if (!autoCommit) connection.setAutoCommit(false);
       }
     } catch (SQLException e) {
       throw new IllegalStateException("The journal could not write " + rows.size() + " events", e);
     }
   }
 
-  private record EventKey(String persistenceId, long sequenceNumber) {}
-
-  private Map<EventKey, Long> insertEvents(Connection connection, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows)
+  private void insertBatch(Connection connection, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows)
       throws SQLException {
     int n = rows.size();
     Boolean[] deleted = new Boolean[n];
@@ -150,6 +144,9 @@ public final class BatchedJournalDao extends DefaultJournalDao {
     Integer[] metaSerIds = new Integer[n];
     String[] metaSerManifests = new String[n];
     byte[][] metaPayloads = new byte[n][];
+    List<String> taggedPersistenceIds = new ArrayList<>();
+    List<Long> taggedSequenceNumbers = new ArrayList<>();
+    List<String> tags = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       JournalAkkaSerializationRow row = rows.get(i)._1();
       deleted[i] = row.deleted();
@@ -164,43 +161,31 @@ public final class BatchedJournalDao extends DefaultJournalDao {
       metaSerIds[i] = (Integer) orNull(row.metaSerId());
       metaSerManifests[i] = orNull(row.metaSerManifest());
       metaPayloads[i] = orNull(row.metaPayload());
+      for (String tag : CollectionConverters.asJava(rows.get(i)._2())) {
+        taggedPersistenceIds.add(persistenceIds[i]);
+        taggedSequenceNumbers.add(sequenceNumbers[i]);
+        tags.add(tag);
+      }
     }
-    Map<EventKey, Long> orderings = new HashMap<>(n * 2);
     Object[][] values = {
       deleted, persistenceIds, sequenceNumbers, writers, writeTimestamps, adapterManifests, eventSerIds, eventSerManifests,
       eventPayloads, metaSerIds, metaSerManifests, metaPayloads
     };
-    try (PreparedStatement insert = connection.prepareStatement(insertEvents)) {
+    try (PreparedStatement insert = connection.prepareStatement(insertBatch)) {
       for (int i = 0; i < values.length; i++) insert.setArray(i + 1, connection.createArrayOf(ARRAY_TYPES.get(i), values[i]));
-      try (ResultSet inserted = insert.executeQuery()) {
-        while (inserted.next()) {
-          orderings.put(new EventKey(inserted.getString(2), inserted.getLong(3)), inserted.getLong(1));
+      insert.setArray(values.length + 1, connection.createArrayOf("varchar", taggedPersistenceIds.toArray(String[]::new)));
+      insert.setArray(values.length + 2, connection.createArrayOf("int8", taggedSequenceNumbers.toArray(Long[]::new)));
+      insert.setArray(values.length + 3, connection.createArrayOf("varchar", tags.toArray(String[]::new)));
+      try (ResultSet counts = insert.executeQuery()) {
+        counts.next();
+        long events = counts.getLong(1);
+        long tagged = counts.getLong(2);
+        // Committed already, so this cannot happen unless the statement itself is wrong; fail the write loudly.
+        if (events != n || tagged != tags.size()) {
+          throw new IllegalStateException(
+              "The journal inserted " + events + " of " + n + " events and " + tagged + " of " + tags.size() + " tags");
         }
       }
-    }
-    if (orderings.size() != n) {
-      throw new IllegalStateException("The journal inserted " + orderings.size() + " of " + n + " events");
-    }
-    return orderings;
-  }
-
-  private void insertTags(
-      Connection connection, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows, Map<EventKey, Long> orderings)
-      throws SQLException {
-    List<Long> eventIds = new ArrayList<>();
-    List<String> tags = new ArrayList<>();
-    for (Tuple2<JournalAkkaSerializationRow, Set<String>> row : rows) {
-      Long ordering = orderings.get(new EventKey(row._1().persistenceId(), row._1().sequenceNumber()));
-      for (String tag : CollectionConverters.asJava(row._2())) {
-        eventIds.add(ordering);
-        tags.add(tag);
-      }
-    }
-    if (tags.isEmpty()) return;
-    try (PreparedStatement insert = connection.prepareStatement(insertTags)) {
-      insert.setArray(1, connection.createArrayOf("int8", eventIds.toArray(Long[]::new)));
-      insert.setArray(2, connection.createArrayOf("varchar", tags.toArray(String[]::new)));
-      insert.executeUpdate();
     }
   }
 
