@@ -109,7 +109,8 @@ public final class Conversation
    * Asked by the projection that puts messages into the inboxes of recipients who were offline
    * ({@code io.parley.notification.MessageInboxes}), not on behalf of a user: the participants as they are now, with
    * their watermarks, and the messages {@code fromSeq..toSeq} as they are now (edited, deleted), those still in the
-   * window, and which of {@code messageIds} (the projection's messages of that range) it knows were deleted.
+   * window, which of {@code messageIds} (the projection's messages of that range) it knows were deleted, and when
+   * those outside the window were last edited.
    */
   public record GetRecipients(long fromSeq, long toSeq, List<String> messageIds, ActorRef<Reply> replyTo)
       implements Command {
@@ -176,10 +177,16 @@ public final class Conversation
   /**
    * {@code held}: the messages asked for that are still in the window, oldest first, as a notification shows them:
    * their text cut to {@link #NOTICE_TEXT_LIMIT} code points, without metadata. {@code deleted}: the ids asked about
-   * that the conversation knows were deleted, in its window or outside it (null from nodes of earlier versions, and
-   * for askers of earlier versions, who ask about none).
+   * that the conversation knows were deleted, in its window or outside it. {@code lastEdited}: the ids asked about
+   * that it remembers as edited outside its window, with the time of their last edit, so that the asker can tell
+   * whether an edit it read is still the text. Both are null from nodes of earlier versions, and for askers of earlier
+   * versions, who ask about none.
    */
-  public record Recipients(List<ConversationView.Participant> participants, List<MessageView> held, List<String> deleted)
+  public record Recipients(
+      List<ConversationView.Participant> participants,
+      List<MessageView> held,
+      List<String> deleted,
+      Map<String, Instant> lastEdited)
       implements Reply {}
 
   // ---------------------------------------------------------------- events
@@ -395,7 +402,9 @@ public final class Conversation
             .toList();
     List<String> deleted =
         command.messageIds() == null ? null : command.messageIds().stream().filter(state::knownDeleted).toList();
-    return Effect().reply(command.replyTo(), new Recipients(state.view().participants(), held, deleted));
+    Map<String, Instant> lastEdited =
+        command.messageIds() == null ? null : state.lastEditedOutsideWindow(command.messageIds());
+    return Effect().reply(command.replyTo(), new Recipients(state.view().participants(), held, deleted, lastEdited));
   }
 
   private ReplyEffect<Event, ConversationState> setTyping(ConversationState state, SetTyping command) {

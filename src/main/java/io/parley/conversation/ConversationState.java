@@ -156,6 +156,16 @@ public final class ConversationState implements CborSerializable {
     return Map.copyOf(editedOutsideWindow);
   }
 
+  /** Of {@code messageIds}, those remembered as edited outside the window, with the time of their last edit. */
+  public Map<String, Instant> lastEditedOutsideWindow(List<String> messageIds) {
+    Map<String, Instant> lastEdited = new LinkedHashMap<>();
+    for (String messageId : messageIds) {
+      Instant at = editedOutsideWindow.get(messageId);
+      if (at != null) lastEdited.put(messageId, at);
+    }
+    return Map.copyOf(lastEdited);
+  }
+
   /** Whether the message was deleted, as the window or the memory of deletions outside it says. */
   public boolean knownDeleted(String messageId) {
     MessageView held = findByMessageId(messageId);

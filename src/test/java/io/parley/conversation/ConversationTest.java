@@ -122,10 +122,13 @@ class ConversationTest {
 
   @Test
   void repliesAndSnapshotsOfEarlierVersionsAreReadWithoutTheFieldsAddedSince() throws Exception {
-    Recipients recipients = new Recipients(List.of(), List.of(), List.of("m1"));
-    Messages messages =
-        new Messages(List.of(), 5, 3, List.of("m1"), java.util.Map.of("m2", java.time.Instant.parse("2026-01-01T10:00:00Z")));
-    assertThat(withoutField(recipients, "deleted")).isEqualTo(new Recipients(List.of(), List.of(), null));
+    java.util.Map<String, java.time.Instant> edited =
+        java.util.Map.of("m2", java.time.Instant.parse("2026-01-01T10:00:00Z"));
+    Recipients recipients = new Recipients(List.of(), List.of(), List.of("m1"), edited);
+    Messages messages = new Messages(List.of(), 5, 3, List.of("m1"), edited);
+    assertThat(withoutField(recipients, "deleted")).isEqualTo(new Recipients(List.of(), List.of(), null, edited));
+    assertThat(withoutField(recipients, "lastEdited"))
+        .isEqualTo(new Recipients(List.of(), List.of(), List.of("m1"), null));
     assertThat(withoutField(messages, "editedBelowWindow")).isEqualTo(new Messages(List.of(), 5, 3, List.of("m1"), null));
     assertThat(withoutField(new ConversationState("g_" + "3".repeat(32)), "editedOutsideWindow").editedOutsideWindow())
         .isEmpty();
@@ -416,6 +419,30 @@ class ConversationTest {
     assertThat(recipients.deleted()).containsExactly(ids.get(0), ids.get(3));
     Recipients forAnEarlierAsker = (Recipients) kit.<Reply>runCommand(r -> new GetRecipients(1, 5, null, r)).reply();
     assertThat(forAnEarlierAsker.deleted()).isNull();
+  }
+
+  @Test
+  void recipientsSayWhenTheMessagesAskedAboutWereLastEditedOutsideTheWindow() {
+    group("ana", "bo");
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 1; i <= 5; i++) ids.add(post("ana", "c" + i, "m" + i).message().messageId());
+    MessageLocation outside = new MessageLocation(1, "ana", false);
+    kit.<Reply>runCommand(r -> new EditMessage("ana", ids.get(0), "first edit", outside, r));
+    MessageEdited last =
+        (MessageEdited)
+            kit.<Reply>runCommand(r -> new EditMessage("ana", ids.get(0), "second edit", outside, r)).event();
+    kit.<Reply>runCommand(r -> new EditMessage("ana", ids.get(4), "edited in the window", null, r));
+
+    Recipients recipients = (Recipients) kit.<Reply>runCommand(r -> new GetRecipients(1, 5, ids, r)).reply();
+    assertThat(recipients.lastEdited())
+        .as("a message edited in the window is held with its text instead")
+        .isEqualTo(java.util.Map.of(ids.get(0), last.at()));
+    assertThat(recipients.held()).last().extracting(MessageView::content).isEqualTo("edited in the window");
+    Recipients aboutOthers =
+        (Recipients) kit.<Reply>runCommand(r -> new GetRecipients(2, 5, ids.subList(1, 5), r)).reply();
+    assertThat(aboutOthers.lastEdited()).as("only the messages asked about").isEmpty();
+    Recipients forAnEarlierAsker = (Recipients) kit.<Reply>runCommand(r -> new GetRecipients(1, 5, null, r)).reply();
+    assertThat(forAnEarlierAsker.lastEdited()).isNull();
   }
 
   @Test
