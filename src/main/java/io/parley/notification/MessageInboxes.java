@@ -18,6 +18,7 @@ import io.parley.conversation.MessageView;
 import io.parley.db.TaggedProjections;
 import io.parley.user.User;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -102,13 +103,14 @@ public final class MessageInboxes {
      * The message as the conversation holds it now, none when it was deleted since: the conversation says so (the
      * delete maybe in a later group, the message maybe out of its window), or a delete later in this group does. One
      * that left the conversation's window is known only as it was posted, and may have been edited since: it is
-     * notified without its text, or with that of an edit later in this group (a still later edit may have replaced
-     * it), never with text its sender deleted.
+     * notified without its text, or with that of the last edit in this group when the conversation says no edit came
+     * after it ({@code lastEdited}, null when it could not say), never with text its sender replaced or deleted.
      */
     static Optional<MessageView> current(
         Conversation.MessagePosted posted,
         Map<Long, MessageView> held,
         Set<String> deletedSince,
+        Map<String, Instant> lastEdited,
         Map<String, Conversation.Event> changed) {
       Conversation.Event change = changed.get(posted.messageId());
       if (deletedSince.contains(posted.messageId()) || change instanceof Conversation.MessageDeleted) {
@@ -118,8 +120,12 @@ public final class MessageInboxes {
       // The window has every change stored before the question, this group's and any later edit.
       if (view != null) return view.deleted() ? Optional.empty() : Optional.of(view);
       MessageView unknownText = posted.view().withoutContent();
+      // Equal, not "at or after": an entity that moved to a node whose clock is behind stamps a later edit earlier.
+      // A time the conversation no longer remembers (500 later edits outside its window) proves nothing either.
       return Optional.of(
           change instanceof Conversation.MessageEdited edited
+                  && lastEdited != null
+                  && edited.at().equals(lastEdited.get(posted.messageId()))
               ? unknownText.edited(edited.content(), edited.at())
               : unknownText);
     }
@@ -127,7 +133,8 @@ public final class MessageInboxes {
     /**
      * Who of the conversation's participants each message is for, as the conversation stands now: not its sender,
      * nor anyone whose watermark already passed it (a device got it, or they read it, or they joined after it),
-     * and nobody at all for a message deleted since. An edit made since shows in the notification.
+     * and nobody at all for a message deleted since. An edit made since shows in the notification when the
+     * conversation can tell it is the last.
      */
     private CompletionStage<Map<String, List<Conversation.MessageNotice>>> noticesFor(
         String conversationId, List<Conversation.MessagePosted> posted, Map<String, Conversation.Event> changed) {
@@ -148,7 +155,8 @@ public final class MessageInboxes {
                 for (MessageView view : recipients.held()) held.put(view.seq(), view);
                 Set<String> deletedSince = recipients.deleted() == null ? Set.of() : Set.copyOf(recipients.deleted());
                 for (Conversation.MessagePosted message : posted) {
-                  Optional<MessageView> current = current(message, held, deletedSince, changed);
+                  Optional<MessageView> current =
+                      current(message, held, deletedSince, recipients.lastEdited(), changed);
                   if (current.isEmpty()) continue;
                   MessageView now = current.get();
                   for (Participant p : recipients.participants()) {

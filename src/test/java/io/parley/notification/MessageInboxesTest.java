@@ -141,28 +141,48 @@ class MessageInboxesTest {
         new Conversation.MessagePosted("c1", "m1", 7, "ana", "cm1", "secret", null, at, "Ana");
     Map<String, Conversation.Event> noChange = Map.of();
     Set<String> noneDeleted = Set.of();
-    Map<String, Conversation.Event> editedInTheGroup =
-        Map.of("m1", new Conversation.MessageEdited("c1", "m1", 7, "fixed", at.plusSeconds(2)));
+    Map<String, Instant> noneEdited = Map.of();
+    Conversation.MessageEdited edit = new Conversation.MessageEdited("c1", "m1", 7, "fixed", at.plusSeconds(2));
+    Map<String, Conversation.Event> editedInTheGroup = Map.of("m1", edit);
 
     MessageView held = posted.view().edited("edited in the window", at.plusSeconds(3));
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(7L, held), noneDeleted, noChange))
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(7L, held), noneDeleted, noneEdited, noChange))
         .hasValueSatisfying(now -> assertThat(now.content()).isEqualTo("edited in the window"));
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(7L, held), noneDeleted, editedInTheGroup))
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(7L, held), noneDeleted, noneEdited, editedInTheGroup))
         .as("the window has the edit after the group's")
         .hasValueSatisfying(now -> assertThat(now.content()).isEqualTo("edited in the window"));
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(7L, held.tombstone(at.plusSeconds(4))), noneDeleted, noChange))
+    assertThat(
+            MessageInboxes.Filler.current(
+                posted, Map.of(7L, held.tombstone(at.plusSeconds(4))), noneDeleted, noneEdited, noChange))
         .isEmpty();
 
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, noChange))
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, noneEdited, noChange))
         .as("it may have changed since it left the window")
         .hasValueSatisfying(now -> assertThat(now.content()).isNull());
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, editedInTheGroup))
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, Map.of("m1", edit.at()), editedInTheGroup))
+        .as("the group's edit is the last")
         .hasValueSatisfying(now -> assertThat(now.content()).isEqualTo("fixed"));
+    assertThat(
+            MessageInboxes.Filler.current(
+                posted, Map.of(), noneDeleted, Map.of("m1", at.plusSeconds(5)), editedInTheGroup))
+        .as("edited again since, in a later group")
+        .hasValueSatisfying(now -> assertThat(now.content()).isNull());
+    assertThat(
+            MessageInboxes.Filler.current(
+                posted, Map.of(), noneDeleted, Map.of("m1", at.plusSeconds(1)), editedInTheGroup))
+        .as("edited again since, by a node whose clock is behind")
+        .hasValueSatisfying(now -> assertThat(now.content()).isNull());
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, noneEdited, editedInTheGroup))
+        .as("the conversation no longer remembers the last edit")
+        .hasValueSatisfying(now -> assertThat(now.content()).isNull());
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, null, editedInTheGroup))
+        .as("a node of an earlier version does not say when it was last edited")
+        .hasValueSatisfying(now -> assertThat(now.content()).isNull());
 
     Map<String, Conversation.Event> deletedInTheGroup =
         Map.of("m1", new Conversation.MessageDeleted("c1", "m1", 7, "ana", at.plusSeconds(3)));
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, deletedInTheGroup)).isEmpty();
-    assertThat(MessageInboxes.Filler.current(posted, Map.of(), Set.of("m1"), editedInTheGroup))
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), noneDeleted, noneEdited, deletedInTheGroup)).isEmpty();
+    assertThat(MessageInboxes.Filler.current(posted, Map.of(), Set.of("m1"), Map.of("m1", edit.at()), editedInTheGroup))
         .as("deleted outside the window, in a later group")
         .isEmpty();
   }
