@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * Puts each message into the inboxes of the participants who had no session to hear it, from the journal. The
@@ -70,12 +71,22 @@ public final class MessageInboxes {
     private final ClusterSharding sharding;
     private final LiveBroadcasts live;
     private final Settings settings;
+    /**
+     * Completes when the inboxes may be told, once every conversation of the group has answered: at once, but for
+     * tests, which change a message in that gap.
+     */
+    private final Supplier<CompletionStage<?>> beforeNotifying;
 
     Filler(ActorSystem<?> system, Settings settings) {
+      this(system, settings, () -> CompletableFuture.completedFuture(null));
+    }
+
+    Filler(ActorSystem<?> system, Settings settings, Supplier<CompletionStage<?>> beforeNotifying) {
       this.system = system;
       this.sharding = ClusterSharding.get(system);
       this.live = LiveBroadcasts.get(system);
       this.settings = settings;
+      this.beforeNotifying = beforeNotifying;
     }
 
     @Override
@@ -96,7 +107,8 @@ public final class MessageInboxes {
       if (postedByConversation.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
       List<CompletionStage<Map<String, List<Conversation.MessageNotice>>>> asked = new ArrayList<>();
       postedByConversation.forEach((id, posted) -> asked.add(noticesFor(id, posted, changed)));
-      return Futures.all(asked).thenCompose(this::notifyAll);
+      return Futures.all(asked)
+          .thenCompose(notices -> beforeNotifying.get().thenCompose(held -> notifyAll(notices)));
     }
 
     /**
