@@ -36,6 +36,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -406,6 +407,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Far more sessions than a user opens while a heartbeat is on its way. */
   private static final int EVICTIONS_REMEMBERED = 64;
 
+  /**
+   * Far more edits and deletes than reach an offline user while the message inboxes are between asking a
+   * conversation and telling this entity, a moment (see {@link #earlyChanges}).
+   */
+  private static final int CHANGES_HEARD_EARLY = 256;
+
   /** A set that keeps the newest {@code bound} entries added, in memory only. */
   private static Set<String> newestOf(int bound) {
     return java.util.Collections.newSetFromMap(
@@ -451,6 +458,13 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
    * journal, and must not be stored (nor pushed) because the user left in between; memory only, like the sessions.
    */
   private final Set<String> toldLive = newestOf(TOLD_LIVE_REMEMBERED);
+  /**
+   * Edits and deletes of messages not notified yet, heard while no session was open: the message inboxes may have
+   * taken the message from its conversation before the change, and tell it here after. Memory only, like the
+   * sessions: the gap is a moment, and the entity stays for an idle check after each; a move or a crash within it
+   * loses them, and the notification then shows the text the inboxes took.
+   */
+  private final EarlyChanges earlyChanges = new EarlyChanges(CHANGES_HEARD_EARLY);
   private final GatewayStats stats;
   /** Memory only: the entity does not passivate before it is full again (see the idle check). */
   private final TokenBucket deviceChanges;
@@ -620,7 +634,16 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     if (notice instanceof Conversation.MessageChangedNotice changed) {
       Notification revised = MessageNotifications.revised(state.inbox(), changed.message());
-      if (revised == null) return Effect().none();
+      if (revised == null) {
+        // No notification of it yet, and maybe one on its way. A user with a session open is not notified of
+        // messages at all.
+        if (sessions.isEmpty() && !state.inbox().seen(messageKey(changed.message().messageId()))) {
+          earlyChanges.remember(changed.message());
+          // Passivating would forget it before the inboxes' notice, a moment behind, arrives.
+          idleSinceLastCheck = false;
+        }
+        return Effect().none();
+      }
       return Effect()
           .persist(new NotificationRevised(revised))
           .thenRun(s -> tellSessions(new NotificationNotice(revised, s.inbox().unreadCount(), null)));
@@ -634,8 +657,12 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   /** Nobody was connected to see it: the message goes to the inbox, and to the phone when a device is registered. */
   private Effect<Event, State> onNotifyMessage(State state, NotifyMessage command) {
     MessageView message = command.notice().message();
-    String key = "message:" + message.messageId();
-    if (!sessions.isEmpty()
+    String key = messageKey(message.messageId());
+    // Deleted since the inboxes took it: nothing is stored, so nothing is pushed. Nor is the key: a retry finds the
+    // delete here, or, asking the conversation again, the message deleted.
+    Optional<Conversation.MessageNotice> notice = earlyChanges.applyTo(command.notice());
+    if (notice.isEmpty()
+        || !sessions.isEmpty()
         || toldLive.contains(message.messageId())
         || message.senderId().equals(userId)
         || message.deleted()
@@ -643,16 +670,22 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       return Effect().none().thenRun(s -> command.replyTo().tell(Done.getInstance()));
     }
     Inbox.Collapse collapse = state.inbox().collapsing(message.conversationId());
-    Draft draft = MessageNotifications.draft(command.notice(), collapse.count());
+    Draft draft = MessageNotifications.draft(notice.get(), collapse.count());
     NotificationAdded added = added(state, draft, collapse, key, Inbox.KeyWindow.MESSAGES, null, true);
     return Effect()
         .persist(added)
         .thenRun(
             s -> {
+              earlyChanges.forget(message);
               // A session that comes back while presence settles is told it, as it would be of any other kind.
               if (sessions.isEmpty() && settling()) rememberUntold(added);
               command.replyTo().tell(Done.getInstance());
             });
+  }
+
+  /** The idempotency key of a message's notification: the message id, in the messages' window. */
+  private static String messageKey(String messageId) {
+    return "message:" + messageId;
   }
 
   private Effect<Event, State> onNotify(State state, Notify notify) {

@@ -413,6 +413,59 @@ class UserTest {
     assertThat(((NotificationAdded) stored.event()).notification().body()).isEqualTo("New message");
   }
 
+  /**
+   * The message inboxes take a message from its conversation and tell it here a moment later; its sender's edit or
+   * delete in between reaches the entity first, as the conversation's notice, before there is a notification to revise.
+   */
+  @Test
+  void anEditThatCameBeforeItsMessagesNotificationIsWhatTheNotificationAndItsPushShow() {
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.ANDROID, r));
+    MessageView taken = message("m1", 1, "bo", "see you at 8");
+    Instant editedAt = taken.at().plusSeconds(1);
+    var early = kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(taken.edited("see you at 9", editedAt))));
+    assertThat(early.hasNoEvents()).as("nothing to revise yet").isTrue();
+
+    var notified = offline(taken);
+    NotificationAdded added = (NotificationAdded) notified.event();
+    assertThat(added.notification().body()).isEqualTo("see you at 9");
+    assertThat(added.pushTo()).extracting(Device::token).containsExactly("phone");
+    assertThat(notified.reply()).isEqualTo(akka.Done.getInstance());
+
+    var again = offline(taken);
+    assertThat(again.hasNoEvents()).as("a retry is the same message").isTrue();
+    assertThat(kit.getState().inbox().newestFirst()).singleElement()
+        .satisfies(n -> assertThat(n.body()).isEqualTo("see you at 9"));
+  }
+
+  @Test
+  void aDeleteThatCameBeforeItsMessagesNotificationLeavesNothingToStoreOrPush() {
+    kit.<StatusReply<akka.Done>>runCommand(r -> new RegisterDevice("phone", Platform.ANDROID, r));
+    MessageView taken = message("m1", 1, "bo", "the secret I take back");
+    kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(taken.tombstone(taken.at().plusSeconds(2)))));
+    // An edit made before the delete, heard after it: its conversation moved in between.
+    kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(taken.edited("still secret", taken.at().plusSeconds(1)))));
+
+    var notified = offline(taken);
+    assertThat(notified.hasNoEvents()).as("no notification, so no push").isTrue();
+    assertThat(notified.reply()).as("answered, so that the inboxes move on").isEqualTo(akka.Done.getInstance());
+    assertThat(offline(taken).hasNoEvents()).as("nor when the inboxes retry").isTrue();
+    assertThat(kit.getState().inbox().newestFirst()).isEmpty();
+
+    NotificationAdded later = (NotificationAdded) offline(message("m2", 2, "bo", "a later message")).event();
+    assertThat(later.notification().count()).as("the deleted message is not counted").isEqualTo(1);
+    assertThat(later.notification().body()).isEqualTo("a later message");
+  }
+
+  @Test
+  void anEditHeardEarlyIsNotShownOverTheLaterTextTheNotificationTook() {
+    MessageView posted = message("m1", 1, "bo", "first");
+    Instant at = posted.at();
+    kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(posted.edited("second", at.plusSeconds(1)))));
+
+    var notified = offline(posted.edited("third", at.plusSeconds(2)));
+    assertThat(((NotificationAdded) notified.event()).notification().body()).isEqualTo("third");
+  }
+
   @Test
   void readingAConversationReadsOnlyTheMessageNotificationsItReadUpTo() {
     kit.<StatusReply<Notified>>runCommand(
