@@ -39,6 +39,9 @@ final class MessageNotifications {
     data.put("messageId", message.messageId());
     data.put("seq", message.seq());
     data.put("senderId", message.senderId());
+    if (count == 1 && message.content() != null && message.editedAt() != null) {
+      data.put("editedAt", message.editedAt().toString());
+    }
     return new User.Draft(KIND, sender, body, data.toString(), null, message.conversationId());
   }
 
@@ -69,18 +72,30 @@ final class MessageNotifications {
       }
     }
     if (shown == null) return null;
+    ObjectNode data = (ObjectNode) data(shown);
+    // A delete is final, and an edit older than the text shown changes nothing: notices from a conversation that moved
+    // between two changes may come out of order.
+    if (data.path("deleted").asBoolean(false)) return null;
     if (!changed.deleted()) {
       String body = preview(changed.content());
-      return shown.count() > 1 || body.equals(shown.body()) ? null : revision(shown, body, shown.data(), shown.readAt(), 1);
+      if (shown.count() > 1 || body.equals(shown.body()) || !newerThanShown(changed, data)) return null;
+      data.put("editedAt", changed.editedAt().toString());
+      return revision(shown, body, data.toString(), shown.readAt(), 1);
     }
     if (shown.count() > 1) {
       int left = shown.count() - 1;
       return revision(shown, countBody(left, shown.title()), shown.data(), shown.readAt(), left);
     }
-    ObjectNode data = (ObjectNode) data(shown);
     data.put("deleted", true);
     Instant readAt = shown.unread() ? changed.deletedAt().truncatedTo(ChronoUnit.MILLIS) : shown.readAt();
     return revision(shown, DELETED_BODY, data.toString(), readAt, 1);
+  }
+
+  /** Whether the edit came after the text the notification shows: any edit does, when it shows the text as posted. */
+  private static boolean newerThanShown(MessageView edit, JsonNode data) {
+    if (edit.editedAt() == null) return true;
+    String shownEditedAt = data.path("editedAt").asText(null);
+    return shownEditedAt == null || edit.editedAt().isAfter(Instant.parse(shownEditedAt));
   }
 
   private static Notification revision(Notification n, String body, String data, Instant readAt, int count) {

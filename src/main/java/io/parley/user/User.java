@@ -730,9 +730,9 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     return new Notified(null, true, state.inbox().unreadCount());
   }
 
-  /** The event for a new notification: its id, what it collapses and drops, and the devices to push to if nobody is online. */
   /**
-   * {@code presenceKnown}: the sender already found that no session of this user is connected on any node (as the
+   * The event for a new notification: its id, what it collapses and drops, and the devices to push to if nobody is
+   * online. {@code presenceKnown}: the sender already found that no session of this user is connected on any node (as the
    * message inboxes do before they notify), so a push need not wait for presence to settle: an entity started by
    * that very notice (it had passivated, having no sessions) would otherwise hold its push, and with it every other
    * push of the same group, for the whole settle.

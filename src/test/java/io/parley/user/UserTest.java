@@ -467,6 +467,27 @@ class UserTest {
   }
 
   @Test
+  void changesHeardOutOfOrderNeverBringBackADeletedOrReplacedText() {
+    MessageView posted = message("m1", 1, "bo", "first");
+    Instant at = posted.at();
+    offline(posted);
+    // Notices of a conversation that moved between two changes may come in either order.
+    kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(posted.edited("third", at.plusSeconds(3)))));
+    var older = kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(posted.edited("second", at.plusSeconds(2)))));
+    assertThat(older.hasNoEvents()).as("an edit older than the text shown").isTrue();
+    assertThat(kit.getState().inbox().newestFirst()).singleElement()
+        .satisfies(n -> assertThat(n.body()).isEqualTo("third"));
+
+    kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(posted.tombstone(at.plusSeconds(5)))));
+    var afterDelete =
+        kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(posted.edited("taken back", at.plusSeconds(4)))));
+    assertThat(afterDelete.hasNoEvents()).as("an edit heard after the delete").isTrue();
+    assertThat(kit.getState().inbox().newestFirst()).singleElement()
+        .satisfies(n -> assertThat(n.body()).isEqualTo("Message deleted"))
+        .satisfies(n -> assertThat(n.data()).contains("\"deleted\":true").doesNotContain("taken back"));
+  }
+
+  @Test
   void readingAConversationReadsOnlyTheMessageNotificationsItReadUpTo() {
     kit.<StatusReply<Notified>>runCommand(
         r -> new Notify(new Draft("comment", "Bo commented", "", null, null, "c1"), null, null, r));
