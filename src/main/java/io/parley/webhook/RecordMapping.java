@@ -42,7 +42,9 @@ public final class RecordMapping {
   static final int MAX_ID_LENGTH = 200;
   /**
    * Longest values of the columns Parley stores (conf/schema: parley_job, parley_job_skill): a longer one is the
-   * sender's 400 at intake, never a write that fails in processing and holds up its slice for good.
+   * sender's 400 at intake, never a write that fails in processing and holds up its slice for good. A value stored
+   * normalized (a location's lower-cased city) is checked as stored, since lower-casing can lengthen it. Lengths are
+   * UTF-16 units, which H2 counts; PostgreSQL counts code points, never more.
    */
   static final int MAX_TITLE_LENGTH = 1000;
   static final int MAX_LOCATION_LENGTH = 500;
@@ -151,6 +153,7 @@ public final class RecordMapping {
   public JobPosting job(JsonNode row, String where, Skills skills) {
     Row r = new Row(row, where);
     String location = r.text(jobs.get("location"), MAX_LOCATION_LENGTH);
+    String city = r.city(jobs.get("location"), location);
     Boolean remote = r.bool(jobs.get("remote"));
     String status = r.text(jobs.get("status"));
     boolean open = status == null || !closedStatuses.contains(status.trim().toLowerCase(Locale.ROOT));
@@ -160,7 +163,7 @@ public final class RecordMapping {
         r.text(jobs.get("company"), MAX_TITLE_LENGTH),
         skills.normalizeAll(r.list(jobs.get("skills"))),
         Level.parse(r.text(jobs.get("level"))),
-        Locations.city(location),
+        city,
         Locations.label(location),
         Boolean.TRUE.equals(remote) || Locations.isRemote(location),
         r.text(jobs.get("job-type"), MAX_JOB_TYPE_LENGTH),
@@ -177,6 +180,7 @@ public final class RecordMapping {
       if (years != null) level = Level.fromYears(years);
     }
     String location = r.text(candidates.get("location"), MAX_LOCATION_LENGTH);
+    String city = r.city(candidates.get("location"), location);
     Boolean openToRemote = r.bool(candidates.get("open-to-remote"));
     Boolean jobAlerts = r.bool(candidates.get("job-alerts"));
     return new CandidateProfile(
@@ -184,7 +188,7 @@ public final class RecordMapping {
         userId == null || userId.isBlank() ? candidateId : userId,
         skills.normalizeAll(r.list(candidates.get("skills"))),
         level,
-        Locations.city(location),
+        city,
         Locations.label(location),
         Boolean.TRUE.equals(openToRemote),
         // job_alerts is an opt-out: a row without the column, or with null, gets alerts.
@@ -314,6 +318,19 @@ public final class RecordMapping {
         if (Texts.containsNul(item)) throw bad(column, "must not contain NUL characters");
       }
       return items;
+    }
+
+    /**
+     * The location's city key, as parley_job.city stores it; a candidate's takes the same limit, so that any city
+     * they give can be a job's.
+     */
+    String city(List<String> columns, String location) {
+      String city = Locations.city(location);
+      if (city != null && city.length() > MAX_LOCATION_LENGTH) {
+        throw bad(column(columns), "is longer than " + MAX_LOCATION_LENGTH + " once lower-cased, as it is stored"
+            + " (some letters, such as '\u0130', lower-case to two characters)");
+      }
+      return city;
     }
 
     ApiException bad(String column, String problem) {

@@ -147,6 +147,24 @@ class RecordMappingTest {
   }
 
   @Test
+  void aLocationIsCheckedAsItIsStoredLowerCased() throws Exception {
+    RecordMapping mapping = WebhookSettings.fromConfig(ParleyConfig.load(), false).mapping();
+    String dotted = "\u0130";
+    // 251 of them are 502 characters lower-cased: 'i' and a combining dot each.
+    assertThatThrownBy(() -> mapping.job(row("{\"id\":\"j\",\"location\":\"" + dotted.repeat(251) + ", X\"}"), "record",
+            MATCHING.skills()))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("'record.location' is longer than 500 once lower-cased");
+    assertThatThrownBy(() -> mapping.candidate(row("{\"id\":\"c\",\"location\":\"" + dotted.repeat(251) + "\"}"),
+            "record", MATCHING.skills()))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("'record.location' is longer than 500 once lower-cased");
+    JobPosting fits = mapping.job(row("{\"id\":\"j\",\"location\":\"" + dotted.repeat(250) + "\"}"), "record", MATCHING.skills());
+    assertThat(fits.city()).hasSize(500);
+    assertThat(fits.locationLabel()).hasSize(250);
+  }
+
+  @Test
   void theRowHashIgnoresColumnOrder() {
     SupabasePayload a = SupabasePayload.parse(bytes("{\"type\":\"INSERT\",\"table\":\"jobs\",\"record\":{\"id\":1,\"t\":{\"x\":1,\"y\":2}}}"));
     SupabasePayload b = SupabasePayload.parse(bytes("{\"table\":\"jobs\",\"record\":{\"t\":{\"y\":2,\"x\":1},\"id\":1},\"type\":\"insert\"}"));
@@ -154,6 +172,10 @@ class RecordMappingTest {
 
     assertThat(a.rowHash()).isEqualTo(b.rowHash()).isNotEqualTo(c.rowHash());
     assertThat(b.type()).isEqualTo("INSERT");
+  }
+
+  private static JsonNode row(String json) throws Exception {
+    return Json.MAPPER.readTree(json);
   }
 
   private static byte[] bytes(String json) {
