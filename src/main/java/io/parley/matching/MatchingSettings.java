@@ -30,6 +30,13 @@ public record MatchingSettings(
     Config aliasConfig = c.getConfig("aliases");
     // Alias keys such as "react.js" are quoted in HOCON; entrySet gives them back with the quotes.
     aliasConfig.root().forEach((alias, value) -> aliases.put(alias, String.valueOf(value.unwrapped())));
+    // Every job listing the alias would otherwise be refused: better the operator's error at start.
+    aliases.forEach((alias, canonical) -> {
+      if (Skills.clean(canonical).length() > Skills.MAX_KEY_LENGTH) {
+        throw new IllegalArgumentException("parley.matching.aliases: \"" + alias + "\" folds into a skill longer than "
+            + Skills.MAX_KEY_LENGTH + " characters once normalized, more than parley_job_skill holds");
+      }
+    });
     int partitions = c.getInt("partitions");
     if (partitions < 1) throw new IllegalArgumentException("parley.matching.partitions must be at least 1");
     return new MatchingSettings(

@@ -13,6 +13,9 @@ import java.util.Map;
  * ("Node.js" = "nodejs"), and a configurable alias table folds synonyms ({@code js} = {@code javascript}).
  */
 public final class Skills {
+  /** The longest key parley_job_skill.skill holds. */
+  public static final int MAX_KEY_LENGTH = 200;
+
   private final Map<String, String> aliases = new HashMap<>();
 
   public Skills(Map<String, String> aliases) {

@@ -43,13 +43,13 @@ public final class RecordMapping {
   /**
    * Longest values of the columns Parley stores (conf/schema: parley_job, parley_job_skill): a longer one is the
    * sender's 400 at intake, never a write that fails in processing and holds up its slice for good. A value stored
-   * normalized (a location's lower-cased city) is checked as stored, since lower-casing can lengthen it. Lengths are
-   * UTF-16 units, which H2 counts; PostgreSQL counts code points, never more.
+   * normalized (a location's lower-cased city, a skill's key) is checked as stored, since lower-casing can lengthen
+   * it and an alias replace it. Lengths are UTF-16 units, which H2 counts; PostgreSQL counts code points, never more.
    */
   static final int MAX_TITLE_LENGTH = 1000;
   static final int MAX_LOCATION_LENGTH = 500;
   static final int MAX_JOB_TYPE_LENGTH = 100;
-  static final int MAX_SKILL_LENGTH = 200;
+  static final int MAX_SKILL_LENGTH = Skills.MAX_KEY_LENGTH;
   /** Far more skills than a job asks for or a profile lists, and few enough to match and index cheaply. */
   static final int MAX_SKILLS = 100;
 
@@ -161,7 +161,7 @@ public final class RecordMapping {
         jobId(row, where),
         r.text(jobs.get("title"), MAX_TITLE_LENGTH),
         r.text(jobs.get("company"), MAX_TITLE_LENGTH),
-        skills.normalizeAll(r.list(jobs.get("skills"))),
+        r.skills(jobs.get("skills"), skills),
         Level.parse(r.text(jobs.get("level"))),
         city,
         Locations.label(location),
@@ -186,7 +186,7 @@ public final class RecordMapping {
     return new CandidateProfile(
         candidateId,
         userId == null || userId.isBlank() ? candidateId : userId,
-        skills.normalizeAll(r.list(candidates.get("skills"))),
+        r.skills(candidates.get("skills"), skills),
         level,
         city,
         Locations.label(location),
@@ -331,6 +331,17 @@ public final class RecordMapping {
             + " (some letters, such as '\u0130', lower-case to two characters)");
       }
       return city;
+    }
+
+    /** The skills' index keys, as parley_job_skill stores them: an alias may fold a skill into a longer key. */
+    List<String> skills(List<String> columns, Skills skills) {
+      List<String> keys = skills.normalizeAll(list(columns));
+      for (String key : keys) {
+        if (key.length() > MAX_SKILL_LENGTH) {
+          throw bad(column(columns), "has an item longer than " + MAX_SKILL_LENGTH + " once normalized, as it is stored");
+        }
+      }
+      return keys;
     }
 
     ApiException bad(String column, String problem) {

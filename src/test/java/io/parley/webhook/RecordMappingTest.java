@@ -12,9 +12,11 @@ import io.parley.matching.CandidateProfile;
 import io.parley.matching.JobPosting;
 import io.parley.matching.Level;
 import io.parley.matching.MatchingSettings;
+import io.parley.matching.Skills;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Rows read through the configured column names, so a platform with its own schema needs no code. */
@@ -162,6 +164,23 @@ class RecordMappingTest {
     JobPosting fits = mapping.job(row("{\"id\":\"j\",\"location\":\"" + dotted.repeat(250) + "\"}"), "record", MATCHING.skills());
     assertThat(fits.city()).hasSize(500);
     assertThat(fits.locationLabel()).hasSize(250);
+  }
+
+  @Test
+  void aSkillIsCheckedAsItIsStoredNormalized() throws Exception {
+    RecordMapping mapping = WebhookSettings.fromConfig(ParleyConfig.load(), false).mapping();
+    String dotted = "\u0130";
+    // A skill's key drops the combining dot; an alias may fold a short skill into a key longer than the column.
+    assertThat(mapping.job(row("{\"id\":\"j\",\"required_skills\":[\"" + dotted.repeat(200) + "\"]}"), "record",
+            MATCHING.skills()).skills())
+        .containsExactly("i".repeat(200));
+    Skills longAlias = new Skills(Map.of("k8s", "k".repeat(201)));
+    assertThatThrownBy(() -> mapping.job(row("{\"id\":\"j\",\"required_skills\":[\"K8s\"]}"), "record", longAlias))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("'record.required_skills' has an item longer than 200 once normalized");
+    assertThatThrownBy(() -> mapping.candidate(row("{\"id\":\"c\",\"skills\":\"k8s\"}"), "record", longAlias))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("'record.skills' has an item longer than 200 once normalized");
   }
 
   @Test
