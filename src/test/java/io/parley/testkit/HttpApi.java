@@ -29,18 +29,7 @@ public final class HttpApi {
 
     /** The body with every number as its exact decimal value, where {@link #json} reads doubles. */
     public JsonNode exactJson() {
-      // Jackson's USE_BIG_DECIMAL_FOR_FLOATS still reads a number past a double's range as a double (Infinity).
-      try (JsonParser parser =
-          new JsonParserDelegate(EXACT.getFactory().createParser(body)) {
-            @Override
-            public NumberType getNumberType() throws IOException {
-              return hasToken(JsonToken.VALUE_NUMBER_FLOAT) ? NumberType.BIG_DECIMAL : super.getNumberType();
-            }
-          }) {
-        return EXACT.readTree(parser);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON: " + body, e);
-      }
+      return HttpApi.exactJson(body);
     }
 
     public String code() {
@@ -50,6 +39,22 @@ public final class HttpApi {
 
   private static final ObjectMapper EXACT =
       JsonMapper.builder().nodeFactory(JsonNodeFactory.withExactBigDecimals(true)).build();
+
+  /** {@code text} with every number as its exact decimal value (a server's frame, a response body). */
+  public static JsonNode exactJson(String text) {
+    // Jackson's USE_BIG_DECIMAL_FOR_FLOATS still reads a number past a double's range as a double (Infinity).
+    try (JsonParser parser =
+        new JsonParserDelegate(EXACT.getFactory().createParser(text)) {
+          @Override
+          public NumberType getNumberType() throws IOException {
+            return hasToken(JsonToken.VALUE_NUMBER_FLOAT) ? NumberType.BIG_DECIMAL : super.getNumberType();
+          }
+        }) {
+      return EXACT.readTree(parser);
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + text, e);
+    }
+  }
 
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Function<String, URI> uri;

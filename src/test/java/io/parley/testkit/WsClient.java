@@ -22,7 +22,10 @@ import java.util.function.Predicate;
 public final class WsClient implements AutoCloseable {
   public record Closed(int code, String reason) {}
 
-  private final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+  /** A frame as the server wrote it, and as read with doubles for numbers. */
+  private record Received(String text, JsonNode json) {}
+
+  private final LinkedBlockingQueue<Received> frames = new LinkedBlockingQueue<>();
   private final CompletableFuture<Closed> closed = new CompletableFuture<>();
   private final WebSocket socket;
 
@@ -42,7 +45,8 @@ public final class WsClient implements AutoCloseable {
                     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
                       partial.append(data);
                       if (last) {
-                        frames.add(Json.parse(partial.toString(), JsonNode.class));
+                        String text = partial.toString();
+                        frames.add(new Received(text, Json.parse(text, JsonNode.class)));
                         partial.setLength(0);
                       }
                       // A paused client asks for nothing more: the JDK stops reading the socket, as a slow phone would.
@@ -101,13 +105,7 @@ public final class WsClient implements AutoCloseable {
 
   /** The next frame, whatever its type. */
   public JsonNode next() {
-    try {
-      JsonNode frame = frames.poll(10, TimeUnit.SECONDS);
-      assertThat(frame).as("a frame within 10 s").isNotNull();
-      return frame;
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
+    return receive().json();
   }
 
   /** The next frame, which must be of this type. */
@@ -115,6 +113,23 @@ public final class WsClient implements AutoCloseable {
     JsonNode frame = next();
     assertThat(frame.path("type").asText()).as("frame " + frame).isEqualTo(type);
     return frame;
+  }
+
+  /** The next frame, which must be of this type, with every number as its exact decimal value. */
+  public JsonNode nextExactly(String type) {
+    JsonNode frame = HttpApi.exactJson(receive().text());
+    assertThat(frame.path("type").asText()).as("frame " + frame).isEqualTo(type);
+    return frame;
+  }
+
+  private Received receive() {
+    try {
+      Received frame = frames.poll(10, TimeUnit.SECONDS);
+      assertThat(frame).as("a frame within 10 s").isNotNull();
+      return frame;
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   /** Skips frames until one matches; the skipped ones are returned too, for assertions on what came before. */
@@ -133,7 +148,7 @@ public final class WsClient implements AutoCloseable {
   /** No frame arrives within the given time. */
   public void expectNothing(Duration within) {
     try {
-      JsonNode frame = frames.poll(within.toMillis(), TimeUnit.MILLISECONDS);
+      Received frame = frames.poll(within.toMillis(), TimeUnit.MILLISECONDS);
       assertThat(frame).as("no frame expected").isNull();
     } catch (InterruptedException e) {
       throw new AssertionError(e);
@@ -141,9 +156,9 @@ public final class WsClient implements AutoCloseable {
   }
 
   public List<JsonNode> drain() {
-    List<JsonNode> all = new ArrayList<>();
+    List<Received> all = new ArrayList<>();
     frames.drainTo(all);
-    return all;
+    return all.stream().map(Received::json).toList();
   }
 
   public Closed awaitClose() {
