@@ -50,8 +50,14 @@ public final class Json {
    */
   public static final int MAX_NUMBER_LENGTH = 100;
 
+  /**
+   * Longest number literal in JSON that Parley wrote itself from exact trees: BigDecimal writes what it read as
+   * {@code 1222e9} as {@code 1.222E+12}, up to 4 characters longer (a point, an exponent's sign, two more digits).
+   */
+  private static final int MAX_WRITTEN_NUMBER_LENGTH = MAX_NUMBER_LENGTH + 4;
+
   public static final ObjectMapper MAPPER =
-      JsonMapper.builder(new ShallowJsonFactory())
+      JsonMapper.builder(new ShallowJsonFactory(MAX_NUMBER_LENGTH))
           .addModule(new ParameterNamesModule())
           .addModule(new Jdk8Module())
           .addModule(new JavaTimeModule())
@@ -67,7 +73,7 @@ public final class Json {
 
   /**
    * Reads trees whose numbers keep their exact decimal value, where Parley keeps JSON for a client and gives it back
-   * (a message's metadata): read as doubles, 1e400 came back as "Infinity", 1E-400 as 0.0 and
+   * (a message's metadata, a notification's data): read as doubles, 1e400 came back as "Infinity", 1E-400 as 0.0 and
    * 0.1000000000000000055511151231257827 as 0.1. Only there: elsewhere (a webhook's row, whose hash deduplicates it)
    * numbers are read as they always were. The parser is made to call every fraction a BigDecimal, as Jackson's own
    * USE_BIG_DECIMAL_FOR_FLOATS keeps a double for a number no double holds (1e400 as Infinity).
@@ -75,6 +81,13 @@ public final class Json {
   private static final ObjectReader EXACT_TREES =
       MAPPER.readerFor(JsonNode.class)
           // Else 1.50 would be kept as 1.5, and 100.0 as 1E+2.
+          .with(JsonNodeFactory.withExactBigDecimals(true));
+
+  /** {@link #EXACT_TREES} for JSON that Parley wrote itself, its numbers perhaps longer than they came. */
+  private static final ObjectReader STORED_TREES =
+      JsonMapper.builder(new ShallowJsonFactory(MAX_WRITTEN_NUMBER_LENGTH))
+          .build()
+          .readerFor(JsonNode.class)
           .with(JsonNodeFactory.withExactBigDecimals(true));
 
   private Json() {}
@@ -87,6 +100,18 @@ public final class Json {
       throw malformed;
     } catch (IOException e) {
       throw new UncheckedIOException("text in memory is read without I/O", e);
+    }
+  }
+
+  /**
+   * JSON that Parley wrote from an exact tree and stored (a notification's data), read again with its numbers exact:
+   * for its push, say, which would otherwise round them. Unchecked: what was read once reads again.
+   */
+  public static JsonNode readStoredExactly(String text) {
+    try (JsonParser parser = STORED_TREES.getFactory().createParser(text)) {
+      return STORED_TREES.readTree(decimalFractions(parser));
+    } catch (IOException e) {
+      throw new IllegalStateException("stored JSON was read by these same parsers before it was stored", e);
     }
   }
 
@@ -130,15 +155,20 @@ public final class Json {
 
   /**
    * Every parser it makes refuses, as it reads them, a document nested deeper than {@link #MAX_DEPTH}, a number longer
-   * than {@link #MAX_NUMBER_LENGTH}, and text (a value or a name) with an unpaired surrogate. JSON's escapes can spell
-   * one (backslash, u, D800); Java strings hold it, but no encoding does: the journal's serializer would refuse the event
-   * that carries it, and the entity writing it would stop.
+   * than its limit ({@link #MAX_NUMBER_LENGTH} for what comes in), and text (a value or a name) with an unpaired
+   * surrogate. JSON's escapes can spell one (backslash, u, D800); Java strings hold it, but no encoding does: the
+   * journal's serializer would refuse the event that carries it, and the entity writing it would stop.
    */
   private static final class ShallowJsonFactory extends JsonFactory {
-    ShallowJsonFactory() {}
+    private final int maxNumberLength;
+
+    ShallowJsonFactory(int maxNumberLength) {
+      this.maxNumberLength = maxNumberLength;
+    }
 
     private ShallowJsonFactory(ShallowJsonFactory source) {
       super(source, null);
+      this.maxNumberLength = source.maxNumberLength;
     }
 
     @Override
@@ -181,7 +211,7 @@ public final class Json {
       return shallow(super.createParser(in));
     }
 
-    private static JsonParser shallow(JsonParser parser) {
+    private JsonParser shallow(JsonParser parser) {
       return new JsonParserDelegate(parser) {
         @Override
         public JsonToken nextToken() throws IOException {
@@ -200,8 +230,8 @@ public final class Json {
                   this, "text at " + getParsingContext().pathAsPointer() + " has an unpaired UTF-16 surrogate");
             }
           } else if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
-            if (getTextLength() > MAX_NUMBER_LENGTH) {
-              throw new JsonParseException(this, "number longer than " + MAX_NUMBER_LENGTH + " characters");
+            if (getTextLength() > maxNumberLength) {
+              throw new JsonParseException(this, "number longer than " + maxNumberLength + " characters");
             }
           } else if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
             // The root context is not a level; Jackson 2.13's contexts do not count their depth themselves.

@@ -94,10 +94,7 @@ public final class AdminNotificationRoutes {
 
   private User.Draft draft(NotificationDraft body) {
     if (body == null) throw new ApiException(ApiError.BAD_REQUEST, "field 'notification' is required");
-    if (body.data() != null && !body.data().isNull() && !body.data().isObject()) {
-      throw new ApiException(ApiError.BAD_REQUEST, "field 'notification.data' must be a JSON object");
-    }
-    String data = body.data() == null || body.data().isNull() ? null : Json.write(body.data());
+    String data = Json.objectText(body.data(), "notification.data");
     return Notifications.draft(body.kind(), body.title(), body.body(), data, body.push(), body.collapseKey(), maxDataBytes);
   }
 

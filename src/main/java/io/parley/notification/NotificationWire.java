@@ -2,6 +2,8 @@ package io.parley.notification;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import io.parley.api.Json;
 import io.parley.user.Inbox;
 import io.parley.user.User;
 import java.time.Instant;
@@ -51,9 +53,17 @@ public final class NotificationWire {
 
   public record DeviceList(List<Device> devices) {}
 
-  /** What the platform's backend sends; {@code data} must be a JSON object, {@code push} overrides the kind's default. */
+  /**
+   * What the platform's backend sends; {@code data} must be a JSON object, kept as its compact text with its numbers
+   * exact; {@code push} overrides the kind's default.
+   */
   public record NotificationDraft(
-      String kind, String title, String body, JsonNode data, Boolean push, String collapseKey) {}
+      String kind,
+      String title,
+      String body,
+      @JsonDeserialize(using = Json.ExactNumbers.class) JsonNode data,
+      Boolean push,
+      String collapseKey) {}
 
   /** Exactly one of {@code userIds}, {@code topic} and {@code broadcast: true}. */
   public record AdminSend(

@@ -27,7 +27,8 @@ public record PushMessage(
    */
   public static PushMessage of(Notification notification, PushSettings links) {
     Map<String, String> data = new LinkedHashMap<>();
-    JsonNode fields = Json.parse(notification.data(), JsonNode.class);
+    // Exactly: read as doubles, 0.1000000000000000055511151231257827 was pushed as "0.1" and 1e400 as "Infinity".
+    JsonNode fields = Json.readStoredExactly(notification.data());
     fields.fields().forEachRemaining(field -> {
       String key = field.getKey();
       if (RESERVED_KEYS.contains(key) || key.startsWith("google") || key.startsWith("gcm")) return;

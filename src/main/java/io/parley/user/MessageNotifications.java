@@ -110,8 +110,9 @@ final class MessageNotifications {
     return KIND.equals(n.kind()) && conversationId.equals(n.collapseKey());
   }
 
+  /** Exactly, as the admin route stored it: a tombstone writes the data back, and must not round its numbers. */
   private static JsonNode data(Notification n) {
-    return Json.parse(n.data(), JsonNode.class);
+    return Json.readStoredExactly(n.data());
   }
 
   private static String preview(String text) {

@@ -102,6 +102,27 @@ class JsonTest {
         .isInstanceOf(JsonProcessingException.class);
   }
 
+  /**
+   * A notification's data is read again after it is stored (for its push): BigDecimal writes a number up to 4
+   * characters longer than it came (1222e9 as 1.222E+12), and the longest one accepted must still read back.
+   */
+  @Test
+  void storedJsonReadsBackWithItsNumbersExactlyEvenWhenWrittenLonger() throws Exception {
+    String longest = "1" + "2".repeat(Json.MAX_NUMBER_LENGTH - 3) + "e9";
+    assertThat(longest).hasSize(Json.MAX_NUMBER_LENGTH);
+    String stored = Json.objectText(Json.readTreeExactly("{\"n\":" + longest + ",\"p\":0.1000000000000000055511151231257827}"), "data");
+    String written = "1." + "2".repeat(Json.MAX_NUMBER_LENGTH - 3) + "E+106";
+    assertThat(written).hasSize(Json.MAX_NUMBER_LENGTH + 4);
+    assertThat(stored).contains(":" + written + ",");
+
+    JsonNode read = Json.readStoredExactly(stored);
+    assertThat(read.get("n").decimalValue()).isEqualByComparingTo(longest);
+    assertThat(read.get("p").decimalValue()).isEqualByComparingTo("0.1000000000000000055511151231257827");
+    assertThatThrownBy(() -> Json.readStoredExactly("{\"n\":" + "9".repeat(Json.MAX_NUMBER_LENGTH + 5) + "}"))
+        .as("only by the few characters BigDecimal may add")
+        .isInstanceOf(IllegalStateException.class);
+  }
+
   @Test
   void aNumberLongerThanTheLimitIsRefusedBeforeItIsConverted() {
     String longest = "9".repeat(Json.MAX_NUMBER_LENGTH);

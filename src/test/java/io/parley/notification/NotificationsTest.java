@@ -9,6 +9,7 @@ import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.NotificationApi;
+import io.parley.testkit.PreciseNumbers;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import java.util.ArrayList;
@@ -142,6 +143,43 @@ class NotificationsTest {
             () -> api.get("/api/notifications", TestTokens.user("ik1")).json(),
             page -> page.get("notifications").size() > 0);
     assertThat(inbox.get("notifications")).hasSize(1);
+  }
+
+  /**
+   * An admin notification's data keeps its numbers as sent, as a message's metadata does, on every way it reaches a
+   * device: read as doubles, 0.1000000000000000055511151231257827 became 0.1 and 1e400 the string "Infinity".
+   */
+  @Test
+  void anAdminNotificationsDataKeepsItsNumbersExactly() {
+    String notification = "{\"kind\":\"like\",\"title\":\"Figures\",\"data\":" + PreciseNumbers.object() + "}";
+    try (WsClient phone = WsClient.signedIn(live.node(), TestTokens.user("pn1"))) {
+      notifications.send("pn1", notification);
+      PreciseNumbers.assertKept(phone.nextExactly("notification").get("notification").get("data"));
+    }
+    PreciseNumbers.assertKept(
+        api.get("/api/notifications", TestTokens.user("pn1")).exactJson().get("notifications").get(0).get("data"));
+
+    // To several users, the notification is stored as a batch and reaches the inboxes from the journal.
+    notifications.adminSend("{\"userIds\":[\"pn2\",\"pn3\"],\"notification\":" + notification + "}");
+    for (String user : List.of("pn2", "pn3")) {
+      JsonNode inbox =
+          Eventually.await(
+              "the batch in " + user + "'s inbox",
+              () -> api.get("/api/notifications", TestTokens.user(user)).exactJson(),
+              page -> page.get("notifications").size() > 0);
+      PreciseNumbers.assertKept(inbox.get("notifications").get(0).get("data"));
+    }
+
+    // One that no decimal holds is malformed, as in a message's metadata: not stored as "Infinity".
+    HttpApi.Response unrepresentable =
+        api.post(
+            "/api/admin/notifications",
+            TestTokens.serviceRole(),
+            "{\"userIds\":[\"pn4\"],\"notification\":{\"kind\":\"like\",\"title\":\"Hi\",\"data\":{\"n\":1e9999999999}}}");
+    assertThat(unrepresentable.status()).as(unrepresentable.body()).isEqualTo(400);
+    assertThat(unrepresentable.code()).isEqualTo("bad_request");
+    assertThat(unrepresentable.json().get("detail").asText()).contains("notification.data");
+    assertThat(api.get("/api/notifications", TestTokens.user("pn4")).json().get("notifications")).isEmpty();
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.NotificationApi;
+import io.parley.testkit.PreciseNumbers;
 import io.parley.testkit.TestTokens;
 import io.parley.testkit.WsClient;
 import io.parley.tools.FakeFcmTransport;
@@ -124,6 +125,15 @@ class PushTest {
     assertThat(good.message().path("data").path("kind").asText()).isEqualTo("job_match");
     assertThat(good.message().path("webpush").path("fcm_options").path("link").asText())
         .isEqualTo("https://app.example.com/jobs/j-42");
+  }
+
+  /** FCM takes data as strings: each number of the notification's data is the text of its exact value. */
+  @Test
+  void aPushCarriesTheNumbersOfItsDataExactly() {
+    notifications.registerDevice("pn", "pn-phone");
+    notifications.send("pn", "{\"kind\":\"system\",\"title\":\"Figures\",\"data\":" + PreciseNumbers.object() + "}");
+
+    PreciseNumbers.assertKeptAsText(awaitPushes("pn-phone", 1).get(0).message().path("data"));
   }
 
   @Test
