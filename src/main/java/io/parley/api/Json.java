@@ -4,6 +4,7 @@ import akka.http.javadsl.marshalling.Marshaller;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.RequestEntity;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
@@ -29,6 +30,9 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -44,9 +48,10 @@ public final class Json {
   public static final int MAX_DEPTH = 64;
 
   /**
-   * Longest number literal, in characters. Jackson 2.13 sets no limit, and turning a literal of n digits into a
-   * BigInteger (which happens whenever a value is buffered, even one the target type ignores) takes time in n squared:
-   * 250,000 digits, well under the largest body, held a request thread for seconds.
+   * Longest number literal, in characters, anywhere in a document. Jackson 2.13 sets no limit (StreamReadConstraints
+   * came with 2.15), and turning a literal of n digits into a BigInteger (which happens whenever a value is read into a
+   * tree, a map or a buffer) takes time in n squared: 250,000 digits, well under the largest body, held a request
+   * thread for seconds.
    */
   public static final int MAX_NUMBER_LENGTH = 100;
 
@@ -62,6 +67,7 @@ public final class Json {
           .addModule(new Jdk8Module())
           .addModule(new JavaTimeModule())
           .addModule(new SimpleModule("strict-strings").addDeserializer(String.class, new StrictStringDeserializer()))
+          .addMixIn(Object.class, SkipUnknownFields.class)
           .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
           .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -92,10 +98,42 @@ public final class Json {
 
   private Json() {}
 
-  /** A whole document (a WebSocket frame) as a tree whose numbers are exact: see {@link #EXACT_TREES}. */
-  public static JsonNode readTreeExactly(String text) throws JsonProcessingException {
+  /**
+   * A record's field that no component names is skipped, not buffered: Jackson buffers it for a record (a creator),
+   * converting its numbers as it does, so that 1e9999999999, which no BigDecimal holds, refused a whole body or frame
+   * for a field the server never reads. Skipped, it is still checked against the parsers' limits.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  private interface SkipUnknownFields {}
+
+  /** One value within a document, as a tree (a frame's type or ref: a number there only has to be no string). */
+  private static final ObjectReader VALUES =
+      MAPPER.readerFor(JsonNode.class).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  /**
+   * The top-level fields {@code names} of a document that should be a JSON object (a WebSocket frame: its type and
+   * ref), as trees; null when it is valid JSON but no object. Every other value is only read past, as the wire records
+   * skip a field they do not know: checked against the parsers' limits, its numbers never converted. The frame's own
+   * record then reads the fields it knows from the text, numbers included.
+   */
+  public static Map<String, JsonNode> fieldsOf(String text, Set<String> names) throws JsonProcessingException {
     try (JsonParser parser = MAPPER.getFactory().createParser(text)) {
-      return EXACT_TREES.readTree(decimalFractions(parser));
+      JsonToken first = parser.nextToken();
+      Map<String, JsonNode> fields = first == JsonToken.START_OBJECT ? new HashMap<>() : null;
+      if (fields == null) {
+        parser.skipChildren();
+      } else {
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String name = parser.currentName();
+          parser.nextToken();
+          if (names.contains(name)) fields.put(name, VALUES.readTree(parser));
+          else parser.skipChildren();
+        }
+      }
+      if (first != null && parser.nextToken() != null) {
+        throw new JsonParseException(parser, "more after the end of the value");
+      }
+      return fields;
     } catch (JsonProcessingException malformed) {
       throw malformed;
     } catch (IOException e) {
@@ -144,8 +182,7 @@ public final class Json {
 
   /**
    * An optional field that must hold a JSON object, as its compact text: null when absent or null, else a 400 naming
-   * the field. Its numbers are written as they were read: exactly, by {@link ExactNumbers} or
-   * {@link #readTreeExactly}.
+   * the field. Its numbers are written as they were read: exactly, by {@link ExactNumbers}.
    */
   public static String objectText(JsonNode value, String field) {
     if (value == null || value.isNull()) return null;
@@ -223,6 +260,19 @@ public final class Json {
           return checked(super.nextValue());
         }
 
+        /** The parser's own skip would read past this delegate, and past its checks: skipped values are checked too. */
+        @Override
+        public JsonParser skipChildren() throws IOException {
+          if (!hasToken(JsonToken.START_OBJECT) && !hasToken(JsonToken.START_ARRAY)) return this;
+          for (int open = 1; open > 0; ) {
+            JsonToken token = nextToken();
+            if (token == null) return this;
+            if (token.isStructStart()) open++;
+            else if (token.isStructEnd()) open--;
+          }
+          return this;
+        }
+
         private JsonToken checked(JsonToken token) throws IOException {
           if (token == JsonToken.VALUE_STRING || token == JsonToken.FIELD_NAME) {
             if (hasUnpairedSurrogate(getTextCharacters(), getTextOffset(), getTextLength())) {
@@ -285,11 +335,6 @@ public final class Json {
   public static <T> T parse(String body, Class<T> type) {
     if (body == null || body.isBlank()) throw new ApiException(ApiError.BAD_REQUEST, "request body is empty");
     return bind(() -> MAPPER.readValue(body, type));
-  }
-
-  /** A JSON object already parsed (a WebSocket frame, read once for its type) as {@code type}. */
-  public static <T> T convert(JsonNode tree, Class<T> type) {
-    return bind(() -> MAPPER.treeToValue(tree, type));
   }
 
   private interface Binding<T> {

@@ -382,20 +382,25 @@ public final class Session implements OrderedDelivery.Port {
 
   // ---------------------------------------------------------------- client frames
 
+  /** The fields every frame is read for before its type is known. */
+  private static final java.util.Set<String> ENVELOPE = java.util.Set.of("type", "ref");
+
   private Behavior<Command> onIncoming(Incoming incoming) {
     lastHeardNanos = System.nanoTime();
     stats.framesIn.incrementAndGet();
     if (closing) return Behaviors.same();
-    JsonNode frame;
+    String text = incoming.text();
+    Map<String, JsonNode> frame;
     try {
-      // Exactly, for a send's metadata: kept and given back as the client wrote it.
-      frame = Json.readTreeExactly(incoming.text());
+      // Only the type and the ref: the frame's record reads the rest (a send's metadata exactly), and skips what it
+      // does not know, so that no value of a field the server does not read can refuse the frame.
+      frame = Json.fieldsOf(text, ENVELOPE);
     } catch (JsonProcessingException e) {
       return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame is not valid JSON: " + Json.brief(e.getOriginalMessage())));
     } catch (RuntimeException e) {
       return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame is not valid JSON"));
     }
-    if (frame == null || !frame.isObject()) {
+    if (frame == null) {
       return reply(new Frames.Error(null, ApiError.BAD_REQUEST.code(), "frame must be a JSON object"));
     }
     JsonNode refNode = frame.get("ref");
@@ -413,7 +418,7 @@ public final class Session implements OrderedDelivery.Port {
       return reply(new Frames.Error(ref, ApiError.RATE_LIMITED.code(), "too many frames; slow down"));
     }
     try {
-      return dispatch(type, ref, frame);
+      return dispatch(type, ref, text);
     } catch (RuntimeException e) {
       // A frame the code did not foresee is that frame's error, logged when it is a defect: the session and its
       // socket go on, as an HTTP request's failure leaves its connection open.
@@ -421,7 +426,7 @@ public final class Session implements OrderedDelivery.Port {
     }
   }
 
-  private Behavior<Command> dispatch(String type, String ref, JsonNode frame) {
+  private Behavior<Command> dispatch(String type, String ref, String frame) {
     if (type.equals("auth")) {
       verify(field(frame, Frames.Auth.class).token(), ref);
       return Behaviors.same();
@@ -834,8 +839,8 @@ public final class Session implements OrderedDelivery.Port {
     return new Frames.Error(ref, ApiError.INTERNAL.code(), "internal error");
   }
 
-  private static <T> T field(JsonNode frame, Class<T> type) {
-    return Json.convert(frame, type);
+  private static <T> T field(String frame, Class<T> type) {
+    return Json.parse(frame, type);
   }
 
   private static String brief(String text) {
