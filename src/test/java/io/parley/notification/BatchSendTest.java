@@ -20,7 +20,6 @@ import io.parley.tools.FakeFcmTransport.Answer;
 import io.parley.user.User;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,7 +38,10 @@ class BatchSendTest {
     fcm.answer((request, attempt) -> "bs-dead".equals(request.token()) ? Answer.unregistered() : Answer.sent());
   }
 
-  /** No presence settle: a push the inbox wrongly made would leave at once, within the tests' wait, not 5 s later. */
+  /**
+   * No presence settle: a push the inbox wrongly made would leave at once, before the push projection's offset passes
+   * it, not 5 s later.
+   */
   @RegisterExtension
   static final LiveNode live =
       new LiveNode(
@@ -110,7 +112,7 @@ class BatchSendTest {
   }
 
   @Test
-  void aRetryOfABatchWithItsKeyStoresAndPushesNobodyTwiceAndAddsTheNewUsers() throws InterruptedException {
+  void aRetryOfABatchWithItsKeyStoresAndPushesNobodyTwiceAndAddsTheNewUsers() {
     notifications.registerDevice("br1", "br1-phone");
     notifications.registerDevice("br3", "br3-phone");
     live.node().awaitDevices(Map.of("br1", 1, "br3", 1));
@@ -124,7 +126,7 @@ class BatchSendTest {
 
     Eventually.await("the pushes", () -> pushedTokens(), tokens -> tokens.contains("br1-phone") && tokens.contains("br3-phone"));
     for (String user : List.of("br1", "br2", "br3")) awaitInbox(user, 1);
-    Thread.sleep(500);
+    awaitSettled(live.database(), live.node());
     assertThat(pushedTokens().stream().filter("br1-phone"::equals)).hasSize(1);
     for (String user : List.of("br1", "br2", "br3")) {
       assertThat(api.get("/api/notifications", TestTokens.user(user)).json().get("notifications")).hasSize(1);
@@ -132,7 +134,7 @@ class BatchSendTest {
   }
 
   @Test
-  void aKeyedSendRetriedWithMoreUsersOrFewerPushesAndStoresNobodyTwice() throws InterruptedException {
+  void aKeyedSendRetriedWithMoreUsersOrFewerPushesAndStoresNobodyTwice() {
     notifications.registerDevice("bk1", "bk1-phone");
     notifications.registerDevice("bk2", "bk2-phone");
     live.node().awaitDevices(Map.of("bk1", 1, "bk2", 1));
@@ -150,7 +152,7 @@ class BatchSendTest {
 
     Eventually.await("bk2's push", () -> pushedTokens().contains("bk2-phone"), pushed -> pushed);
     awaitInbox("bk2", 1);
-    Thread.sleep(Duration.ofSeconds(1).toMillis());
+    awaitSettled(live.database(), live.node());
     assertThat(pushedTokens()).filteredOn(token -> token.startsWith("bk")).containsExactlyInAnyOrder("bk1-phone", "bk2-phone");
     assertThat(awaitInbox("bk1", 1).get("notifications")).hasSize(1);
   }
@@ -236,15 +238,19 @@ class BatchSendTest {
     }
   }
 
-  /** Waits until the push and inbox projections have stored offsets past every batch stored so far. */
+  /**
+   * Waits until the inbox and push projections have stored offsets past every event stored so far: both store theirs
+   * once an event is handled, so past them a second push or inbox entry would have shown. The inboxes first, since
+   * an inbox that wrongly pushed would store a push event of its own as it is filled.
+   */
   private static void awaitSettled(TestDatabase database, TestNode node) {
     Config config = node.node().system().settings().config();
-    ProjectionOffsets.awaitPastLastEvent(
-        database, "push", ProjectionOffsets.tags(config.getInt("parley.push.tag-slices"), User::pushTag));
     ProjectionOffsets.awaitPastLastEvent(
         database,
         "batch-inbox",
         ProjectionOffsets.tags(config.getInt("parley.notifications.batch.tag-slices"), NotificationBatch::inboxTag));
+    ProjectionOffsets.awaitPastLastEvent(
+        database, "push", ProjectionOffsets.tags(config.getInt("parley.push.tag-slices"), User::pushTag));
   }
 
   private JsonNode awaitInbox(String user, int size) {

@@ -53,4 +53,9 @@ public final class LiveNode implements BeforeAllCallback, AfterAllCallback {
   public HttpApi api() {
     return api;
   }
+
+  /** The node's database, for a test that reads how far its projections have come ({@link ProjectionOffsets}). */
+  public TestDatabase database() {
+    return database;
+  }
 }
