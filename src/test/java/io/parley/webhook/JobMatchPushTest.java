@@ -25,7 +25,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -44,14 +43,14 @@ class JobMatchPushTest {
   private static final String SKILLS = "[\"Erlang\",\"Elixir\",\"Phoenix\",\"OTP\"]";
   /**
    * One partition, so that a job's matches come in one page; no presence settle, so that a push an inbox wrongly
-   * made would leave at once, within the tests' wait.
+   * made would leave at once, before the push projection's offset passes it.
    */
   private static final Config NODE =
       ConfigFactory.parseString("parley.matching.partitions = 1\nparley.user.presence-settle = 0s")
           .withFallback(WebhookClient.config());
 
   @Test
-  void aMatchingJobReachesTheInboxesOnlineDevicesAndOfflinePhonesOnce() throws InterruptedException {
+  void aMatchingJobReachesTheInboxesOnlineDevicesAndOfflinePhonesOnce() {
     FakeFcmTransport fcm = new FakeFcmTransport();
     try (TestDatabase database = TestDatabase.h2();
         TestNode node = TestNode.start(database, WebhookClient.config(), fcm)) {
@@ -81,7 +80,7 @@ class JobMatchPushTest {
         assertThat(push.message().path("notification").path("body").asText()).startsWith("100% match: 4/4 skills");
       }
 
-      Thread.sleep(Duration.ofSeconds(1).toMillis());
+      WebhookProjections.awaitDelivered(database, node);
       for (String user : List.of("user-jp1", "user-jp2")) {
         JsonNode inbox = api.get("/api/notifications", TestTokens.user(user)).json();
         assertThat(inbox.get("notifications")).as(user).singleElement().satisfies(n -> {
@@ -150,7 +149,7 @@ class JobMatchPushTest {
       assertThat(webhooks.bearer(JOBS, update("jobs", jobRow.replace("Backend", "Elixir"), jobRow)).status())
           .as("the job changes and matches them all again")
           .isEqualTo(202);
-      Thread.sleep(Duration.ofSeconds(2).toMillis());
+      WebhookProjections.awaitDelivered(database, node);
 
       assertThat(fcm.requests()).extracting(FakeFcmTransport.Request::token).containsExactlyInAnyOrder("b1-phone", "b4-phone");
       for (String user : List.of("user-b1", "user-b2", "user-b4")) {
@@ -212,7 +211,7 @@ class JobMatchPushTest {
         assertThat(webhooks.bearer(JOBS, update("jobs", jobRow.replace("Backend", "Elixir"), jobRow)).status()).isEqualTo(202);
         assertThat(webhooks.bearer(CANDIDATES, update("candidates", r2.replace("\"Lyon\"", "\"Lyon, France\""), r2)).status())
             .isEqualTo(202);
-        Thread.sleep(Duration.ofSeconds(2).toMillis());
+        WebhookProjections.awaitDelivered(database, second);
 
         assertThat(after.requests()).extracting(FakeFcmTransport.Request::token).containsExactly("r1-phone");
         for (String user : List.of("user-r1", "user-r2")) {

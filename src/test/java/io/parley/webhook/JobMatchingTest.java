@@ -34,7 +34,6 @@ class JobMatchingTest {
   private static final String JOBS = "/api/webhooks/jobs/notify";
   private static final String CANDIDATES = "/api/webhooks/matching/update";
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private static final Duration QUIET = Duration.ofMillis(1500);
 
   private static TestDatabase database;
   private static TestNode node;
@@ -82,7 +81,7 @@ class JobMatchingTest {
         jobRow("job-m1", "[\"M1Java\",\"m1akka\",\"m1sql\",\"m1kafka\",\"m1aws\"]", "senior", "Paris, France", true))));
 
     awaitCallsAbout("job-m1", 2);
-    notifier.settle(QUIET);
+    WebhookProjections.awaitProcessed(database, node);
 
     assertThat(notifier.callsAbout("job-m1")).extracting(Call::userId).containsExactlyInAnyOrder("user-m1", "user-m2");
     Call ana = notifier.callsFor("user-m1").get(0);
@@ -113,7 +112,7 @@ class JobMatchingTest {
     assertThat(again.json().get("eventKey").asText()).isEqualTo(first.json().get("eventKey").asText());
 
     awaitCallsAbout("job-d1", 1);
-    notifier.settle(QUIET);
+    WebhookProjections.awaitProcessed(database, node);
     assertThat(notifier.callsAbout("job-d1")).hasSize(1);
   }
 
@@ -129,7 +128,7 @@ class JobMatchingTest {
     String after = candidateRow("u1", "[\"u1java\",\"u1akka\",\"u1python\",\"u1django\"]", "senior", "Lyon", false, true);
     accepted(webhooks.bearer(CANDIDATES, update("candidates", after, before)));
     awaitCallsFor("user-u1", 2);
-    notifier.settle(QUIET);
+    WebhookProjections.awaitProcessed(database, node);
 
     assertThat(notifier.callsFor("user-u1"))
         .extracting(c -> c.match().jobId())
@@ -149,7 +148,7 @@ class JobMatchingTest {
     awaitClosed("job-j1");
     accepted(webhooks.bearer(CANDIDATES, insert("candidates",
         candidateRow("j2", "[\"j1scala\"]", "senior", "Rome", false, true))));
-    notifier.settle(Duration.ofSeconds(3));
+    WebhookProjections.awaitProcessed(database, node);
 
     assertThat(notifier.callsAbout("job-j1")).extracting(Call::userId).containsExactly("user-j1");
   }
@@ -168,7 +167,7 @@ class JobMatchingTest {
 
     accepted(webhooks.bearer(JOBS, insert("jobs", jobRow("job-x1", "[\"x1elixir\"]", "mid", "Lisbon", false))));
     awaitCallsFor("user-x3", 1);
-    notifier.settle(QUIET);
+    WebhookProjections.awaitProcessed(database, node);
 
     assertThat(notifier.callsAbout("job-x1")).extracting(Call::userId).containsExactly("user-x3");
   }
@@ -181,7 +180,7 @@ class JobMatchingTest {
     accepted(webhooks.bearer(JOBS, insert("jobs", jobRow("job-f1", "[\"f1ocaml\"]", "senior", "Nice", false))));
 
     awaitCallsFor("user-f1", 1);
-    notifier.settle(QUIET);
+    WebhookProjections.awaitProcessed(database, node);
 
     assertThat(notifier.callsFor("user-f1")).hasSize(1);
     assertThat(api.get("/api/jobs/notify/status", WebhookClient.SECRET).json().get("failed").asLong())

@@ -86,7 +86,7 @@ class OutOfOrderWebhooksTest {
       accepted(webhooks.bearer(JOBS, insert("jobs", versioned(matching, V1))));
       accepted(webhooks.standard(JOBS, insert("jobs", versioned(matching, V1)), "msg-job-o3", Instant.now()));
       notifier.awaitCalls(2, WAIT);
-      notifier.settle(Duration.ofSeconds(3));
+      WebhookProjections.awaitProcessed(database, node);
 
       assertThat(notifier.calls()).extracting(Call::userId).containsExactlyInAnyOrder("user-o4", "user-o5");
       assertThat(notifier.calls()).extracting(c -> c.match().jobId()).containsOnly("job-o3");
@@ -120,7 +120,7 @@ class OutOfOrderWebhooksTest {
       String job = jobRow("job-f1", "[\"fkotlin\"]", "senior", "Oslo", false);
       accepted(webhooks.bearer(JOBS, insert("jobs", versioned(job, Instant.now().toString()))));
       notifier.awaitCalls(1, WAIT);
-      notifier.settle(Duration.ofSeconds(3));
+      WebhookProjections.awaitProcessed(database, node);
 
       assertThat(notifier.calls()).extracting(Call::userId).containsExactly("user-f2");
     }

@@ -49,7 +49,7 @@ class PostgresMatchingTest {
         String after = candidateRow("pg-c", "[\"java\",\"akka\",\"go\",\"python\",\"django\"]", "senior", "Paris", false, true);
         webhooks.bearer("/api/webhooks/matching/update", update("candidates", after, before));
         notifier.awaitCalls(2, WAIT);
-        notifier.settle(Duration.ofSeconds(2));
+        WebhookProjections.awaitProcessed(database, node);
 
         assertThat(notifier.calls()).extracting(c -> c.match().jobId()).containsExactly("pg-1", "pg-2");
         assertThat(notifier.calls()).extracting(Call::userId).containsOnly("user-pg-c");
