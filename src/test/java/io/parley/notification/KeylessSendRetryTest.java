@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import io.parley.db.Database;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.HttpApi;
+import io.parley.testkit.ProjectionOffsets;
 import io.parley.testkit.TestDatabase;
 import io.parley.testkit.TestNode;
 import io.parley.testkit.TestTokens;
@@ -66,7 +67,13 @@ class KeylessSendRetryTest {
       assertThat(retried.json().get("duplicates").asInt()).isEqualTo(2);
 
       for (String user : List.of("kr1", "kr2", "kr3")) assertThat(inbox(api, user, 1)).hasSize(1);
-      Thread.sleep(500);
+      // The inbox fan-out stores its offset once a chunk is in its inboxes: past every chunk, a second would show.
+      ProjectionOffsets.awaitPastLastEvent(
+          database,
+          "batch-inbox",
+          ProjectionOffsets.tags(
+              node.node().system().settings().config().getInt("parley.notifications.batch.tag-slices"),
+              NotificationBatch::inboxTag));
       for (String user : List.of("kr1", "kr2", "kr3")) assertThat(inbox(api, user, 0)).hasSize(1);
     }
   }
