@@ -64,7 +64,10 @@ public final class RecordingNotifier implements MatchNotifier {
     assertThat(calls).as("notifications within " + timeout).hasSizeGreaterThanOrEqualTo(count);
   }
 
-  /** Lets the processing run a while longer, so that a second notification would have had its chance to arrive. */
+  /**
+   * Pauses the caller, between two polls. Not a way to show that no further notification comes: a test waits for
+   * the processing projection's offsets for that (the webhook tests' WebhookProjections), which no load delays.
+   */
   public void settle(Duration quiet) {
     sleep(quiet.toMillis());
   }
