@@ -6,8 +6,12 @@ import akka.actor.typed.ActorSystem;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
+import akka.http.javadsl.settings.ServerSettings;
+import com.sun.management.UnixOperatingSystemMXBean;
 import com.typesafe.config.Config;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +33,47 @@ public final class HttpServer {
             request -> cors.decorate(request, ErrorHandling.timedOut(request)),
             () ->
                 cors.route(() -> withErrors(routes)));
-    return bind(system, http, sealed, "HTTP, REST and WebSocket");
+    ServerSettings settings =
+        ServerSettings.create(system.classicSystem())
+            .withMaxConnections(maxConnections(http.getInt("max-connections"), openFilesLimit()));
+    return bind(system, http, settings, sealed, "HTTP, REST and WebSocket");
+  }
+
+  /**
+   * Descriptors a node keeps for itself, out of reach of its clients' connections: database pools, cluster sockets,
+   * FCM's connections, Akka Management, the metrics listener (up to Akka's default of 1,024 connections), jars and
+   * logs. A node with none left fails every accept, and Akka's listener then retries and logs an ERROR with its
+   * stack trace thousands of times a second, while the database pool cannot open a connection either.
+   */
+  static final long RESERVED_FILE_DESCRIPTORS = 2_000;
+
+  /**
+   * The most connections not upgraded to a WebSocket that the front end holds at once ({@code
+   * parley.http.max-connections}); more wait in the kernel's backlog until one closes. It is lowered, with a warning,
+   * to leave {@link #RESERVED_FILE_DESCRIPTORS} (or half the limit, when that is small) below the process's limit on
+   * open files, so that idle connections alone cannot use up the node's descriptors.
+   */
+  static int maxConnections(int configured, OptionalLong openFilesLimit) {
+    if (configured < 1) {
+      throw new IllegalArgumentException("parley.http.max-connections must be at least 1, not " + configured);
+    }
+    if (openFilesLimit.isEmpty()) return configured;
+    long limit = openFilesLimit.getAsLong();
+    long room = Math.max(1, limit - Math.min(RESERVED_FILE_DESCRIPTORS, limit / 2));
+    if (configured <= room) return configured;
+    log.warn(
+        "parley.http.max-connections is {}, but this process may open only {} files: at most {} connections are"
+            + " taken at once, and WebSockets need descriptors of their own. Raise the limit (ulimit -n) to at least"
+            + " the WebSockets a node holds plus max-connections plus {}",
+        configured, limit, room, RESERVED_FILE_DESCRIPTORS);
+    return (int) room;
+  }
+
+  /** The process's limit on open files, where the JVM can tell (Unix). */
+  private static OptionalLong openFilesLimit() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+        ? OptionalLong.of(unix.getMaxFileDescriptorCount())
+        : OptionalLong.empty();
   }
 
   /** {@code routes} with every failure and rejection answered as problem+json. */
@@ -42,8 +86,14 @@ public final class HttpServer {
    * shutdown. A listener that cannot bind terminates the node: better an exit and a restart than a node half served.
    */
   public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, Config listener, Route route, String what) {
+    return bind(system, listener, ServerSettings.create(system.classicSystem()), route, what);
+  }
+
+  private static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system, Config listener, ServerSettings settings, Route route, String what) {
     return Http.get(system)
         .newServerAt(listener.getString("interface"), listener.getInt("port"))
+        .withSettings(settings)
         .bind(route)
         .thenApply(binding -> binding.addToCoordinatedShutdown(requestsDoneDeadline(system.settings().config()), system))
         .whenComplete(
