@@ -13,6 +13,7 @@ import akka.http.javadsl.server.MethodRejection;
 import akka.http.javadsl.server.MissingQueryParamRejection;
 import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.UnsupportedRequestContentTypeRejection;
+import akka.http.scaladsl.model.EntityStreamException;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.http.scaladsl.model.IllegalRequestException;
 import io.parley.Futures;
@@ -86,8 +87,22 @@ public final class ErrorHandling {
     if (cause instanceof IllegalRequestException illegal) {
       return Problem.response(ApiError.BAD_REQUEST, illegal.info().summary());
     }
+    if (cause instanceof EntityStreamException broken) return brokenBody(broken);
     log.error("Unhandled failure while serving a request", cause);
     return Problem.response(ApiError.INTERNAL, "internal error");
+  }
+
+  /**
+   * A body the parser could not read to its end: bad chunk framing, a chunk past {@code akka.http.parsing}'s limits
+   * (413), or a connection closed before the body was all there. The client's doing, and it happens before any
+   * credential is checked on the webhook routes, so it is no ERROR: anyone could fill the log with stack traces.
+   */
+  private static HttpResponse brokenBody(EntityStreamException broken) {
+    String summary = broken.info().summary();
+    log.debug("Request body unreadable: {}", summary);
+    // Akka says which of its limits a body broke only in words: "HTTP chunk size exceeds the configured limit of ...".
+    ApiError error = summary.contains("configured limit") ? ApiError.TOO_LARGE : ApiError.BAD_REQUEST;
+    return Problem.response(error, "request body unreadable: " + summary);
   }
 
   public static Throwable unwrap(Throwable failure) {
