@@ -13,6 +13,9 @@ import io.parley.Futures;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.api.Json;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -32,7 +35,24 @@ public final class RequestBodies {
   }
 
   public <T> Route json(Class<T> type, Function<T, Route> inner) {
-    return bytes(body -> inner.apply(Json.parse(new String(body, StandardCharsets.UTF_8), type)));
+    return bytes(body -> inner.apply(Json.parse(utf8(body), type)));
+  }
+
+  /**
+   * JSON is UTF-8, and bytes that are not are refused, as the webhook routes and the WebSocket (1007) refuse them:
+   * decoded leniently, each would become U+FFFD and be stored as the client never wrote it.
+   */
+  private static String utf8(byte[] body) {
+    ByteBuffer in = ByteBuffer.wrap(body);
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(in)
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new ApiException(ApiError.BAD_REQUEST, "malformed JSON: Invalid UTF-8 at byte " + in.position());
+    }
   }
 
   /** The raw body, for callers that need its exact bytes (a signature over it, say). */

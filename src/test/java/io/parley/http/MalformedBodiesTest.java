@@ -8,12 +8,14 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.api.Json;
+import io.parley.testkit.HttpApi;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestTokens;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -79,6 +81,31 @@ class MalformedBodiesTest {
       assertThat(answer.code()).as(route).isEqualTo("bad_request");
     }
     assertNothingLoggedAsAnError();
+  }
+
+  /** The WebSocket closes with 1007 and the webhook routes answer 400 for the same bytes; so does REST. */
+  @Test
+  void aJsonBodyThatIsNotUtf8IsABadRequestAndNothingIsStored() {
+    HttpApi api = live.api();
+    String conversation =
+        api.post("/api/conversations", TOKEN, "{\"type\":\"direct\",\"userId\":\"mb-bo\"}").json().get("id").asText();
+    String messages = "/api/conversations/" + conversation + "/messages";
+    // "caf" and a Latin-1 é, then a UTF-8 lead byte followed by "(" instead of a continuation byte.
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.writeBytes("{\"content\":\"caf".getBytes(StandardCharsets.US_ASCII));
+    body.writeBytes(new byte[] {(byte) 0xe9, ' ', (byte) 0xc3, '('});
+    body.writeBytes("\"}".getBytes(StandardCharsets.US_ASCII));
+
+    HttpApi.Response refused =
+        api.send(
+            api.request(messages, TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+
+    assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+    assertThat(refused.code()).isEqualTo("bad_request");
+    assertThat(refused.json().get("detail").asText()).contains("UTF-8");
+    assertThat(api.get(messages, TOKEN).json().get("messages")).isEmpty();
   }
 
   private void assertNothingLoggedAsAnError() {
