@@ -3,19 +3,30 @@ package io.parley.http;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** Query parameters read strictly: a value that is not what the route expects is a 400 naming the parameter. */
 final class QueryParameters {
   private QueryParameters() {}
 
+  private static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?[0-9]+");
+
+  /**
+   * A whole number of at least {@code min}. One past a long's range is still a whole number: it is read as the
+   * largest (or smallest) long, for the caller to cap as it caps any value past its maximum, instead of a 400.
+   */
   static long longValue(String name, String value, long min) {
+    long parsed;
     try {
-      long parsed = Long.parseLong(value);
-      if (parsed < min) throw badRequest("query parameter '" + name + "' must be at least " + min);
-      return parsed;
+      parsed = Long.parseLong(value);
     } catch (NumberFormatException e) {
-      throw badRequest("query parameter '" + name + "' must be a whole number");
+      if (!WHOLE_NUMBER.matcher(value).matches()) {
+        throw badRequest("query parameter '" + name + "' must be a whole number");
+      }
+      parsed = value.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
     }
+    if (parsed < min) throw badRequest("query parameter '" + name + "' must be at least " + min);
+    return parsed;
   }
 
   /** A positive count, clamped while still a long so that a huge value cannot wrap around; null when absent. */

@@ -183,9 +183,12 @@ class ConversationRoutesTest {
     assertThat(seen).containsExactlyInAnyOrderElementsOf(created).doesNotHaveDuplicates();
     assertProblem(api.get("/api/conversations?cursor=not-a-cursor", dan), 400, "bad_request");
     // A huge limit is capped, never wrapped into a negative one.
-    Response huge = api.get("/api/conversations?limit=4294967296", dan);
-    assertThat(huge.status()).as(huge.body()).isEqualTo(200);
-    assertThat(huge.json().get("conversations")).hasSize(5);
+    for (String limit : List.of("4294967296", "9223372036854775808", "100000000000000000000")) {
+      Response huge = api.get("/api/conversations?limit=" + limit, dan);
+      assertThat(huge.status()).as(limit + ": " + huge.body()).isEqualTo(200);
+      assertThat(huge.json().get("conversations")).hasSize(5);
+    }
+    assertProblem(api.get("/api/conversations?limit=lots", dan), 400, "bad_request");
   }
 
   /**
