@@ -10,6 +10,7 @@ import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
 import io.parley.Futures;
+import io.parley.Texts;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.auth.UserIds;
@@ -392,6 +393,9 @@ public final class Notifications {
     if (required && value.isBlank()) throw new ApiException(ApiError.BAD_REQUEST, "field '" + field + "' is empty");
     if (value.codePointCount(0, value.length()) > max) {
       throw new ApiException(ApiError.BAD_REQUEST, "field '" + field + "' is longer than " + max + " characters");
+    }
+    if (Texts.containsNul(value)) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field '" + field + "' must not contain NUL characters");
     }
   }
 

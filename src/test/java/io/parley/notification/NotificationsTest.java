@@ -3,6 +3,7 @@ package io.parley.notification;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.parley.api.Json;
 import io.parley.push.FcmPushGateway;
 import io.parley.push.PushMessage;
 import io.parley.testkit.Eventually;
@@ -272,6 +273,18 @@ class NotificationsTest {
     assertThat(api.post("/api/admin/notifications", TestTokens.serviceRole(),
             "{\"broadcast\":true,\"notification\":" + unpushed + "}").status())
         .isEqualTo(202);
+  }
+
+  /** As a message's content or a group's title: PostgreSQL text cannot hold U+0000. */
+  @Test
+  void anAdminNotificationWithANulInItsTextIsRefusedAndNotStored() {
+    for (String field : List.of("title", "body", "collapseKey")) {
+      Map<String, String> draft = new java.util.LinkedHashMap<>(Map.of("kind", "system", "title", "Hi"));
+      draft.put(field, "a\u0000b");
+      String send = Json.write(Map.of("userIds", List.of("nul1"), "notification", draft));
+      assertBadRequest(send, "'" + field + "' must not contain NUL");
+    }
+    assertThat(api.get("/api/notifications", TestTokens.user("nul1")).json().get("notifications")).isEmpty();
   }
 
   @Test
