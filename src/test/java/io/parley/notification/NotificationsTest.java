@@ -288,6 +288,18 @@ class NotificationsTest {
   }
 
   @Test
+  void aNotificationSentWithoutABodyHasAnEmptyOne() {
+    HttpApi.Response sent =
+        api.post("/api/admin/notifications", TestTokens.serviceRole(),
+            "{\"userIds\":[\"nb1\"],\"notification\":{\"kind\":\"system\",\"title\":\"Hi\"}}");
+    assertThat(sent.status()).as(sent.body()).isEqualTo(202);
+
+    JsonNode stored = api.get("/api/notifications", TestTokens.user("nb1")).json().get("notifications").get(0);
+    assertThat(stored.get("body").isTextual()).as(stored.toString()).isTrue();
+    assertThat(stored.get("body").asText()).isEmpty();
+  }
+
+  @Test
   void anAdminIdempotencyKeyOfTheJobMatchesNamespaceIsRefused() {
     HttpApi.Response refused =
         api.post("/api/admin/notifications", TestTokens.serviceRole(),
