@@ -4,6 +4,7 @@ import static akka.http.javadsl.server.Directives.*;
 
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
+import io.parley.Texts;
 import io.parley.api.ApiError;
 import io.parley.api.ApiException;
 import io.parley.api.Json;
@@ -70,6 +71,9 @@ public final class AdminNotificationRoutes {
     String key = request.idempotencyKey();
     if (key != null && (key.isBlank() || key.length() > 200)) {
       throw new ApiException(ApiError.BAD_REQUEST, "field 'idempotencyKey' must be 1-200 characters");
+    }
+    if (key != null && Texts.containsNul(key)) {
+      throw new ApiException(ApiError.BAD_REQUEST, "field 'idempotencyKey' must not contain NUL characters");
     }
     // Batches and inbox keys share one namespace with job matches: such a key would be taken for a job's matches.
     if (key != null && key.startsWith(MatchNotifier.KEY_PREFIX)) {

@@ -108,6 +108,19 @@ class MalformedBodiesTest {
     assertThat(api.get(messages, TOKEN).json().get("messages")).isEmpty();
   }
 
+  /** Headers anyone can send without a token: a malformed one is ignored, not logged (a WARN each, 64 a request). */
+  @Test
+  void malformedHeadersAreServedWithoutAWarningEach() throws IOException {
+    String request =
+        "GET /api/health HTTP/1.1\r\nHost: parley.test\r\nAccept: ///\r\nContent-Type: garbage;;\r\n"
+            + "If-Modified-Since: yesterday\r\n\r\n";
+    assertThat(exchange(request, false).status()).isEqualTo(200);
+    assertThat(logged.list)
+        .filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .isEmpty();
+  }
+
   private void assertNothingLoggedAsAnError() {
     assertThat(logged.list)
         .filteredOn(event -> event.getLevel().isGreaterOrEqual(Level.ERROR) || event.getThrowableProxy() != null)

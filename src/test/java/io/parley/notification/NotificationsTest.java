@@ -284,6 +284,9 @@ class NotificationsTest {
       String send = Json.write(Map.of("userIds", List.of("nul1"), "notification", draft));
       assertBadRequest(send, "'" + field + "' must not contain NUL");
     }
+    String keyed =
+        Json.write(Map.of("userIds", List.of("nul1"), "idempotencyKey", "a\u0000b", "notification", Map.of("kind", "system", "title", "Hi")));
+    assertBadRequest(keyed, "'idempotencyKey' must not contain NUL");
     assertThat(api.get("/api/notifications", TestTokens.user("nul1")).json().get("notifications")).isEmpty();
   }
 
