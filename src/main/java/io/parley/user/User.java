@@ -232,6 +232,7 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   public record StatusChosen(Status status) implements Event {}
 
+  /** When others last saw the user online; it stays put while they are invisible. */
   public record LastSeen(Instant at) implements Event {}
 
   /**
@@ -881,7 +882,14 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
   private Effect<Event, State> onSetStatus(State state, SetStatus set) {
     if (set.status() == Status.OFFLINE) return Effect().none();
     if (set.status() == state.chosen()) return Effect().none();
-    return Effect().persist(new StatusChosen(set.status())).thenRun(this::publish);
+    StatusChosen chosen = new StatusChosen(set.status());
+    // To others, going invisible is going offline, last seen now: the time they were last seen before would tell
+    // the two apart.
+    if (set.status() == Status.INVISIBLE && presence(state).status() != Status.OFFLINE) {
+      return Effect().persist(List.of(new LastSeen(Instant.now().truncatedTo(ChronoUnit.MILLIS)), chosen))
+          .thenRun(this::publish);
+    }
+    return Effect().persist(chosen).thenRun(this::publish);
   }
 
   private Effect<Event, State> onWatch(State state, Watch watch) {
@@ -910,6 +918,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     }
     if (signal == Internal.GRACE_OVER) {
       if (!sessions.isEmpty()) return Effect().none();
+      // When an invisible user's last session ended is theirs to keep: others go on seeing what they saw.
+      if (state.chosen() == Status.INVISIBLE) return Effect().none();
       return Effect().persist(new LastSeen(Instant.now().truncatedTo(ChronoUnit.MILLIS))).thenRun(this::publish);
     }
     // A bucket not yet full again would come back full after a restart: the entity stays until it is.
@@ -942,7 +952,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
 
   private State applyEvent(State state, Event event) {
     if (event instanceof StatusChosen e) return new State(e.status(), state.lastSeenAt(), state.inbox(), state.devices());
-    if (event instanceof LastSeen e) return new State(state.chosen(), e.at(), state.inbox(), state.devices());
+    // Earlier versions stored the end of an invisible user's sessions too; it must not show after a replay either.
+    if (event instanceof LastSeen e) {
+      return state.chosen() == Status.INVISIBLE ? state : new State(state.chosen(), e.at(), state.inbox(), state.devices());
+    }
     if (event instanceof NotificationAdded e) return state.with(withAdded(state.inbox(), e));
     if (event instanceof NotificationsRead e) return state.with(state.inbox().markRead(e.ids(), e.at()));
     if (event instanceof NotificationRevised e) return state.with(state.inbox().revise(e.notification()));

@@ -98,6 +98,45 @@ class PresenceTest {
   }
 
   @Test
+  void anInvisibleUserLooksOfflineSinceTheyWentInvisibleAndTheirSessionsEndingShowsNothing() {
+    acquaint("pm", "pn");
+    try (WsClient watcher = WsClient.signedIn(live.node(), TestTokens.user("pm"))) {
+      WsClient watched = WsClient.signedIn(live.node(), TestTokens.user("pn"));
+      watcher.send(subscribe("pn"));
+      assertThat(presenceOf(watcher, "pn").get("status").asText()).isEqualTo("online");
+
+      Instant before = Instant.now();
+      watched.send("{\"type\":\"presence.set\",\"ref\":\"i\",\"status\":\"invisible\"}").until("ok");
+      JsonNode hidden = presenceOf(watcher, "pn");
+      assertThat(hidden.get("status").asText()).isEqualTo("offline");
+      assertThat(Instant.parse(hidden.get("lastSeenAt").asText()))
+          .as("seen last when they went invisible, as if they had gone offline")
+          .isAfterOrEqualTo(before.minusSeconds(1));
+
+      // A later watcher, REST, and the end of the session past the grace all show that same moment, and nothing moves.
+      watched.close();
+      sleep(OFFLINE_GRACE.plusSeconds(1).toMillis());
+      assertThat(watcher.drain()).noneMatch(f -> f.path("type").asText().equals("presence"));
+      JsonNode rest = live.api().get("/api/presence?userIds=pn", TestTokens.user("pm")).json().get("presence").get(0);
+      assertThat(rest.get("status")).isEqualTo(hidden.get("status"));
+      assertThat(rest.get("lastSeenAt")).isEqualTo(hidden.get("lastSeenAt"));
+      try (WsClient later = WsClient.signedIn(live.node(), TestTokens.user("pm"))) {
+        assertThat(presenceOf(later.send(subscribe("pn")), "pn")).isEqualTo(hidden);
+      }
+
+      // Back and still invisible: nothing again. Visible again: online, then the real last-seen time once gone.
+      watched = WsClient.signedIn(live.node(), TestTokens.user("pn"));
+      watched.send("{\"type\":\"presence.set\",\"ref\":\"o\",\"status\":\"online\"}").until("ok");
+      assertThat(presenceOf(watcher, "pn").get("status").asText()).isEqualTo("online");
+      Instant beforeLeaving = Instant.now();
+      watched.close();
+      JsonNode offline = presenceOf(watcher, "pn");
+      assertThat(offline.get("status").asText()).isEqualTo("offline");
+      assertThat(Instant.parse(offline.get("lastSeenAt").asText())).isAfterOrEqualTo(beforeLeaving);
+    }
+  }
+
+  @Test
   void subscribingAgainAnswersWithThePresenceOfTheMomentAndAnUnsubscribeRightAfterASubscribeWins() {
     acquaint("pg", "ph");
     try (WsClient watcher = WsClient.signedIn(live.node(), TestTokens.user("pg"));

@@ -587,6 +587,15 @@ class UserTest {
     assertThat(nothingLeft.hasNoEvents()).isTrue();
   }
 
+  @Test
+  void aLastSeenTimeStoredWhileInvisibleByAnEarlierVersionDoesNotShowAfterAReplay() {
+    Instant seen = Instant.parse("2026-01-01T10:00:00Z");
+    kit.initialize(new LastSeen(seen), new StatusChosen(Status.INVISIBLE), new LastSeen(seen.plusSeconds(3600)));
+
+    assertThat(kit.<Presence>runCommand(GetPresence::new).reply())
+        .isEqualTo(new Presence("u1", Status.OFFLINE, seen));
+  }
+
   private static Settings settings(int inboxSize, int keyWindow, int maxDevices) {
     return settings(inboxSize, keyWindow, maxDevices, Duration.ZERO);
   }
