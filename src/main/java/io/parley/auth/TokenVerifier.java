@@ -161,10 +161,8 @@ public final class TokenVerifier {
     Instant now = clock.instant();
     Instant expiresAt = jwt.getExpiresAtAsInstant();
     if (expiresAt == null) throw new ApiException(ApiError.TOKEN_MISSING_CLAIM, "the token has no exp claim");
-    // Subtracting from now: adding to an exp near Instant.MAX would overflow.
-    if (!expiresAt.isAfter(now.minus(settings.leeway()))) {
-      throw new ApiException(ApiError.TOKEN_EXPIRED, "the token has expired");
-    }
+    Instant validUntil = validUntil(expiresAt);
+    if (!now.isBefore(validUntil)) throw new ApiException(ApiError.TOKEN_EXPIRED, "the token has expired");
     Instant notBefore = jwt.getNotBeforeAsInstant();
     if (notBefore != null && notBefore.isAfter(now.plus(settings.leeway()))) {
       throw new ApiException(ApiError.TOKEN_NOT_YET_VALID, "the token is not valid yet");
@@ -181,8 +179,18 @@ public final class TokenVerifier {
         role,
         nonBlank(jwt.getClaim("email").asString()),
         expiresAt,
+        validUntil,
         jwt.getClaim("session_id").asString(),
         displayName(jwt));
+  }
+
+  /**
+   * The one definition of when a token stops being accepted, which REST checks and a WebSocket session closes at: a
+   * token the verifier took must not end the session that took it a moment later.
+   */
+  private Instant validUntil(Instant expiresAt) {
+    // An exp near Instant.MAX would overflow.
+    return expiresAt.isAfter(Instant.MAX.minus(settings.leeway())) ? Instant.MAX : expiresAt.plus(settings.leeway());
   }
 
   /** Longest display name kept, in code points: it titles other people's notifications. */

@@ -323,6 +323,11 @@ public final class Session implements OrderedDelivery.Port {
   private Behavior<Command> onVerified(Verified verified) {
     if (closing) return Behaviors.same();
     Principal fresh = verified.principal();
+    // Verified in time, but its answer came too late (a key set was being fetched): it is expired all the same.
+    if (!Instant.now().isBefore(fresh.validUntil())) {
+      return onVerifyFailed(
+          new VerifyFailed(new ApiException(ApiError.TOKEN_EXPIRED, "the token has expired"), verified.ref()));
+    }
     if (principal != null && !principal.userId().equals(fresh.userId())) {
       return closeWith(4001, ApiError.FORBIDDEN, "a session cannot change its user");
     }
@@ -336,6 +341,8 @@ public final class Session implements OrderedDelivery.Port {
       }
       connectedAtMillis = System.currentTimeMillis();
     }
+    // The token sent last is in force, even one that expires sooner than the one before: the session lasts as long
+    // as the token the client holds now.
     principal = fresh;
     timers.cancel(Timer.AUTH_DEADLINE);
     armTokenExpiry();
@@ -691,11 +698,12 @@ public final class Session implements OrderedDelivery.Port {
   private static final int MAX_JOIN_ATTEMPTS = 12;
 
   /**
-   * Closes the session when its token expires. Akka's scheduler refuses delays past about 248 days (and the session
+   * Closes the session when the verifier would no longer accept its token (the token's exp plus the leeway), so that a
+   * token is good for as long on a socket as over REST. Akka's scheduler refuses delays past about 248 days (and the session
    * would stop on that refusal), so a token valid longer is checked again every {@link #LONGEST_TIMER}.
    */
   private Behavior<Command> armTokenExpiry() {
-    Duration untilExpiry = Duration.between(Instant.now(), principal.expiresAt());
+    Duration untilExpiry = Duration.between(Instant.now(), principal.validUntil());
     Duration delay = untilExpiry.isNegative() ? Duration.ZERO : untilExpiry;
     timers.startSingleTimer(Timer.TOKEN_EXPIRY, delay.compareTo(LONGEST_TIMER) > 0 ? LONGEST_TIMER : delay);
     return Behaviors.same();
@@ -705,10 +713,10 @@ public final class Session implements OrderedDelivery.Port {
 
   private Behavior<Command> onTokenExpiry() {
     Instant now = Instant.now();
-    if (now.isBefore(principal.expiresAt())) return armTokenExpiry();
+    if (now.isBefore(principal.validUntil())) return armTokenExpiry();
     // A fresh token sent just before expiry may still be verifying (its key set being fetched): it decides, for as
     // long as a verification can take, so that a client that refreshed in time is not closed.
-    if (verifying > 0 && now.isBefore(principal.expiresAt().plus(REFRESH_VERIFICATION_GRACE))) {
+    if (verifying > 0 && now.isBefore(principal.validUntil().plus(REFRESH_VERIFICATION_GRACE))) {
       timers.startSingleTimer(Timer.TOKEN_EXPIRY, Duration.ofMillis(250));
       return Behaviors.same();
     }

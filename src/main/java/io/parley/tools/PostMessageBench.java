@@ -133,7 +133,7 @@ public final class PostMessageBench {
 
   /** The bench posts through the service directly, as a signed-in user with no name would. */
   private static Principal benchUser(String userId) {
-    return new Principal(userId, "authenticated", null, null, null, null);
+    return new Principal(userId, "authenticated", null, null, null, null, null);
   }
 
   /**

@@ -91,6 +91,25 @@ class TokenClaimsTest {
   }
 
   @Test
+  void aTokenIsValidUntilItsExpPlusTheLeewayTheInstantTheVerifierStartsRefusingIt() {
+    String token = hs256(userClaims("user-1", NOW));
+    Instant validUntil = Verified.user(verifier, token).validUntil();
+    assertThat(validUntil).isEqualTo(NOW.plusSeconds(3600 + 10));
+
+    clock.advance(Duration.between(NOW, validUntil).minusMillis(1));
+    assertThat(Verified.user(verifier, token).userId()).isEqualTo("user-1");
+    clock.advance(Duration.ofMillis(1));
+    assertThat(rejectionOf(verifier::verifyUser, token)).isEqualTo(ApiError.TOKEN_EXPIRED);
+  }
+
+  @Test
+  void aTokenExpiringAtTheEndOfTimeIsValidUntilThen() {
+    String token = userTokenWith("exp", Instant.MAX.getEpochSecond());
+
+    assertThat(Verified.user(verifier, token).validUntil()).isEqualTo(Instant.MAX);
+  }
+
+  @Test
   void rejectsATokenWithoutExp() {
     assertThat(rejectionOf(verifier::verifyUser, userTokenWith("exp", null))).isEqualTo(ApiError.TOKEN_MISSING_CLAIM);
   }

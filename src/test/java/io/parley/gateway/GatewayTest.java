@@ -3,6 +3,7 @@ package io.parley.gateway;
 import static io.parley.testkit.WsFrames.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.auth0.jwt.JWT;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.parley.api.Json;
 import io.parley.testkit.Eventually;
@@ -24,6 +25,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The WebSocket gateway against a real node, with real clients over real sockets. */
 class GatewayTest {
   @RegisterExtension static final LiveNode live = new LiveNode();
+
+  /** When the node's verifier starts refusing {@code token}: its exp plus {@code parley.auth.leeway} (10 s). */
+  private static Instant refusedFrom(String token) {
+    Duration leeway = live.node().node().system().settings().config().getDuration("parley.auth.leeway");
+    return JWT.decode(token).getExpiresAtAsInstant().plus(leeway);
+  }
 
 
   private static String group(String creator, String... others) {
@@ -85,15 +92,44 @@ class GatewayTest {
   }
 
   @Test
-  void anExpiringTokenClosesTheSessionWith4001() {
-    // Valid for 4 to 5 more seconds (exp counts whole seconds), with the verifier's leeway of none: long enough to
-    // sign in on a loaded machine.
-    String shortLived = TestTokens.user("brief", TestNode.JWT_SECRET, Instant.now().plusSeconds(5));
-    try (WsClient client = WsClient.signedIn(live.node(), shortLived)) {
+  void aTokenPastItsExpButWithinTheLeewayServesUntilTheVerifierWouldRefuseItThenCloses4001() {
+    // Expired 5 to 6 s ago (exp counts whole seconds): the verifier's 10 s leeway takes it for 4 to 5 more seconds,
+    // long enough to sign in on a loaded machine, and so does REST.
+    String late = TestTokens.user("brief", TestNode.JWT_SECRET, Instant.now().minusSeconds(5));
+    Instant refusedFrom = refusedFrom(late);
+    assertThat(live.api().get("/api/conversations", late).status()).isEqualTo(200);
+    try (WsClient client = WsClient.signedIn(live.node(), late)) {
+      assertThat(client.send("{\"type\":\"presence.set\",\"ref\":\"p\",\"status\":\"away\"}").next("ok").get("ref").asText())
+          .as("the session serves its user")
+          .isEqualTo("p");
       assertThat(client.until("error").get("code").asText()).isEqualTo("token_expired");
       WsClient.Closed closed = client.awaitClose();
+      assertThat(Instant.now()).as("closed once the verifier refuses the token, not before").isAfterOrEqualTo(refusedFrom);
       assertThat(closed.code()).isEqualTo(4001);
       assertThat(closed.reason()).isEqualTo("token_expired");
+    }
+  }
+
+  @Test
+  void aRefreshWithAnExpiredTokenKeepsTheCurrentOneAndOneWithinTheLeewayIsInForceUntilItsEnd() {
+    try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("refreshing"))) {
+      String expired = TestTokens.user("refreshing", TestNode.JWT_SECRET, Instant.now().minusSeconds(60));
+      assertThat(client.send("{\"type\":\"auth\",\"ref\":\"old\",\"token\":\"" + expired + "\"}").next("error")
+          .get("code").asText()).isEqualTo("token_expired");
+      assertThat(client.send("{\"type\":\"presence.set\",\"ref\":\"p\",\"status\":\"away\"}").next("ok").get("ref").asText())
+          .isEqualTo("p");
+
+      // Taken, as REST would take it, though it expires sooner than the token it replaces: it is in force until the
+      // verifier would refuse it.
+      String late = TestTokens.user("refreshing", TestNode.JWT_SECRET, Instant.now().minusSeconds(6));
+      Instant refusedFrom = refusedFrom(late);
+      assertThat(client.send("{\"type\":\"auth\",\"ref\":\"late\",\"token\":\"" + late + "\"}").next("ok")
+          .get("ref").asText()).isEqualTo("late");
+      assertThat(client.send("{\"type\":\"presence.set\",\"ref\":\"q\",\"status\":\"busy\"}").next("ok").get("ref").asText())
+          .isEqualTo("q");
+      assertThat(client.until("error").get("code").asText()).isEqualTo("token_expired");
+      assertThat(client.awaitClose().code()).isEqualTo(4001);
+      assertThat(Instant.now()).isAfterOrEqualTo(refusedFrom);
     }
   }
 

@@ -32,9 +32,12 @@ class TokenRefreshTest {
   @Test
   void aRefreshStillBeingVerifiedWhenTheOldTokenExpiresKeepsTheSessionOpen() throws InterruptedException {
     Map<String, Object> shortLived = project.userClaims("refresher");
-    // Far enough ahead that signing in on a slow machine ends well before it.
-    Instant expiry = Instant.ofEpochSecond(Instant.now().plusSeconds(6).getEpochSecond());
-    shortLived.put("exp", expiry.getEpochSecond());
+    // The session ends at exp plus the verifier's leeway: far enough ahead that signing in on a slow machine ends well
+    // before it.
+    Duration leeway = project.node().node().system().settings().config().getDuration("parley.auth.leeway");
+    Instant exp = Instant.ofEpochSecond(Instant.now().plusSeconds(6).minus(leeway).getEpochSecond());
+    Instant expiry = exp.plus(leeway);
+    shortLived.put("exp", exp.getEpochSecond());
     Map<String, Object> fresh = project.userClaims("refresher");
     try (WsClient client = WsClient.signedIn(project.node(), project.hs256(shortLived))) {
       Thread.sleep(Math.max(0, Duration.between(Instant.now(), expiry).toMillis() - 2000));
