@@ -486,10 +486,13 @@ public final class Session implements OrderedDelivery.Port {
       case "join" -> join(ref, field(frame, Frames.Join.class), 1);
       case "leave" -> {
         // Only typing ends: messages go to every device, joined or not, so the device keeps its place (and whatever
-        // is being fetched or held for it) in the conversation.
+        // is being fetched or held for it) in the conversation. The conversation is asked even when this session
+        // was not typing there, so that a conversation the user is not in is not_found, as for every other frame,
+        // whether it exists or not.
         String conversationId = field(frame, Frames.Leave.class).conversationId();
-        stopTyping(conversationId);
-        send(new Frames.Ok(ref, "leave"));
+        typingIn.remove(conversationId);
+        answer(
+            ref, conversations.setTyping(userId, sessionId, conversationId, false), stopped -> new Frames.Ok(ref, type));
       }
       case "typing" -> {
         Frames.SetTyping typing = field(frame, Frames.SetTyping.class);

@@ -114,6 +114,34 @@ class TypingTest {
     }
   }
 
+  @Test
+  void leavingEndsTypingAndAConversationTheUserIsNotInIsNotFoundWhetherItExistsOrNot() {
+    String id = direct("ty10", "ty11");
+    try (WsClient typist = WsClient.signedIn(live.node(), TestTokens.user("ty10"));
+        WsClient reader = WsClient.signedIn(live.node(), TestTokens.user("ty11"));
+        WsClient stranger = WsClient.signedIn(live.node(), TestTokens.user("ty12"))) {
+      typist.send(typing(id, true));
+      assertThat(nextTyping(reader).get("isTyping").asBoolean()).isTrue();
+      assertThat(typist.send(leave(id, "l")).next("ok").get("ref").asText()).isEqualTo("l");
+      JsonNode ended = nextTyping(reader);
+      assertThat(ended.get("isTyping").asBoolean()).isFalse();
+      assertThat(reader.send(leave(id, "r")).next("ok").get("ref").asText()).as("not typing there").isEqualTo("r");
+
+      JsonNode notIn = stranger.send(leave(id, "a")).next("error");
+      JsonNode nowhere = stranger.send(leave("g_" + "0".repeat(32), "b")).next("error");
+      JsonNode garbage = stranger.send(leave("garbage", "c")).next("error");
+      for (JsonNode refused : List.of(notIn, nowhere, garbage)) {
+        assertThat(refused.get("code").asText()).isEqualTo("not_found");
+        assertThat(refused.get("message")).as("no telling which exists").isEqualTo(notIn.get("message"));
+      }
+      assertThat(List.of(notIn, nowhere, garbage)).extracting(f -> f.get("ref").asText()).containsExactly("a", "b", "c");
+    }
+  }
+
+  private static String leave(String conversationId, String ref) {
+    return "{\"type\":\"leave\",\"ref\":\"" + ref + "\",\"conversationId\":\"" + conversationId + "\"}";
+  }
+
   private static String join(String conversationId, String ref) {
     return "{\"type\":\"join\",\"ref\":\"" + ref + "\",\"conversationId\":\"" + conversationId + "\"}";
   }
