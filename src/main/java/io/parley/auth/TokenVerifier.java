@@ -175,7 +175,7 @@ public final class TokenVerifier {
     if (kind == Kind.USER) checkUserSession(jwt);
     else checkServiceIssuer(jwt);
     return new Principal(
-        jwt.getSubject(),
+        subject(jwt),
         role,
         nonBlank(jwt.getClaim("email").asString()),
         expiresAt,
@@ -240,14 +240,24 @@ public final class TokenVerifier {
     }
     Optional<String> issuer = settings.issuer();
     if (issuer.isPresent() && !issuer.get().equals(jwt.getIssuer())) throw badIssuer();
-    if (nonBlank(jwt.getSubject()) == null) {
-      throw new ApiException(ApiError.TOKEN_MISSING_CLAIM, "the token has no sub claim");
+    String subject = subject(jwt);
+    if (nonBlank(subject) == null) {
+      throw new ApiException(ApiError.TOKEN_MISSING_CLAIM, "the token has no sub claim (a non-blank string)");
     }
     // The sub becomes the user id everywhere, keys of VARCHAR(128) columns among them.
-    if (!UserIds.isValid(jwt.getSubject())) {
+    if (!UserIds.isValid(subject)) {
       throw new ApiException(
           ApiError.TOKEN_BAD_SUBJECT, "the token's sub is not a valid user id (1-128 of A-Z a-z 0-9 . _ : @ | + -)");
     }
+  }
+
+  /**
+   * The sub when it is a string, as Supabase's always is (a UUID), else null, as if it were missing:
+   * {@link DecodedJWT#getSubject} gives the text of a number or a boolean, and a sub of 12345 or true would be taken
+   * for the user of that name.
+   */
+  private static String subject(DecodedJWT jwt) {
+    return jwt.getClaim("sub").asString();
   }
 
   /** Supabase's API keys carry no sub or aud, and the issuer {@code supabase} rather than the auth server's. */

@@ -184,6 +184,15 @@ class TokenClaimsTest {
   }
 
   @Test
+  void rejectsASubThatIsNotAStringAsIfItWereMissing() {
+    for (Object sub : List.of(12345, true, 1.5, List.of("user-1"), Map.of("id", "user-1"))) {
+      assertThat(rejectionOf(verifier::verifyUser, userTokenWith("sub", sub)))
+          .as("sub %s", sub)
+          .isEqualTo(ApiError.TOKEN_MISSING_CLAIM);
+    }
+  }
+
+  @Test
   void rejectsASubLongerThanAUserIdMayBe() {
     assertThat(rejectionOf(verifier::verifyUser, userTokenWith("sub", "u".repeat(129))))
         .isEqualTo(ApiError.TOKEN_BAD_SUBJECT);

@@ -171,6 +171,9 @@ class AuthRoutesTest {
         rejected("missing sub", () -> rs256(without("sub")), TOKEN_MISSING_CLAIM),
         rejected("blank sub", () -> hs256(with("sub", " ")), TOKEN_MISSING_CLAIM),
         rejected("sub longer than a user id", () -> rs256(with("sub", "u".repeat(129))), TOKEN_BAD_SUBJECT),
+        // Read as text, they would be the users "12345" and "true".
+        rejected("numeric sub", () -> hs256(with("sub", 12345)), TOKEN_MISSING_CLAIM),
+        rejected("boolean sub", () -> es256(with("sub", true)), TOKEN_MISSING_CLAIM),
         rejected("Supabase anon key", () -> supabaseApiKey("anon"), TOKEN_ROLE_REJECTED),
         rejected("Supabase service_role key", () -> supabaseApiKey("service_role"), TOKEN_ROLE_REJECTED),
         rejected("user token without role", () -> hs256(without("role")), TOKEN_ROLE_REJECTED),
@@ -190,7 +193,7 @@ class AuthRoutesTest {
         rejected("two parts", () -> "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmEifQ", TOKEN_MALFORMED),
         rejected("payload not JSON", () -> "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2lnbmF0dXJl", TOKEN_MALFORMED),
         rejected("signed, exp not a number", () -> hs256HandBuilt(with("exp", "tomorrow")), TOKEN_MALFORMED),
-        // The JWT library reads a non-text aud as absent and a non-text sub as blank: rejected all the same.
+        // A non-text aud is read as absent, and a sub that is not a string as none: rejected all the same.
         rejected("signed, aud a number", () -> hs256HandBuilt(with("aud", 7)), TOKEN_BAD_AUDIENCE),
         rejected("signed, sub an object", () -> hs256HandBuilt(with("sub", Map.of("id", "ana"))), TOKEN_MISSING_CLAIM));
   }
@@ -237,6 +240,15 @@ class AuthRoutesTest {
     assertThat(api.get(ROUTE, rs256(claims())).status()).isEqualTo(200);
 
     assertThat(project.jwks().requests()).as("JWKS fetches").isPositive();
+  }
+
+  @Test
+  void aSubThatIsNotAStringIsRefusedOnASocketToo() {
+    String numeric = hs256(with("sub", 12345));
+    try (WsClient socket = WsClient.connect(project.node().wsUri("/ws?access_token=" + numeric), Map.of())) {
+      assertThat(socket.next("error").get("code").asText()).isEqualTo(TOKEN_MISSING_CLAIM.code());
+      assertThat(socket.awaitClose().code()).isEqualTo(4001);
+    }
   }
 
   /**
