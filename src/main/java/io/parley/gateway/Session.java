@@ -1,5 +1,6 @@
 package io.parley.gateway;
 
+import io.parley.Texts;
 import io.parley.TokenBucket;
 import io.parley.UserBudgets;
 import akka.actor.typed.ActorRef;
@@ -542,7 +543,7 @@ public final class Session implements OrderedDelivery.Port {
         Frames.DeviceUnregister device = field(frame, Frames.DeviceUnregister.class);
         answer(ref, deps.notifications().unregisterDevice(userId, device.token()), done -> new Frames.Ok(ref, type));
       }
-      default -> throw new ApiException(ApiError.BAD_REQUEST, "unknown frame type '" + brief(type) + "'");
+      default -> throw new ApiException(ApiError.BAD_REQUEST, "unknown frame type '" + Texts.shortened(type, 40) + "'");
     }
     return Behaviors.same();
   }
@@ -852,9 +853,5 @@ public final class Session implements OrderedDelivery.Port {
 
   private static <T> T field(String frame, Class<T> type) {
     return Json.parse(frame, type);
-  }
-
-  private static String brief(String text) {
-    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
   }
 }

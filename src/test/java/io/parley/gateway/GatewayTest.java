@@ -315,6 +315,17 @@ class GatewayTest {
   }
 
   @Test
+  void anUnknownFrameTypeIsQuotedCutBetweenCharactersNotWithinOne() {
+    try (WsClient client = WsClient.signedIn(live.node(), TestTokens.user("emoji-typer"))) {
+      // One char, then emoji of two chars each: a cut after 40 chars would split the twentieth.
+      client.send("{\"type\":\"x" + "🙂".repeat(50) + "\"}");
+      JsonNode error = client.next("error");
+      assertThat(error.get("code").asText()).isEqualTo("bad_request");
+      assertThat(error.get("message").asText()).isEqualTo("unknown frame type 'x" + "🙂".repeat(38) + "…'");
+    }
+  }
+
+  @Test
   void aJoinAndAHistoryPageOverTheLongestMessagesGetEveryOneInOrder() {
     String id = group("lo1", "lo2");
     String longest = "語".repeat(4000);
