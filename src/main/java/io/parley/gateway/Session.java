@@ -493,7 +493,9 @@ public final class Session implements OrderedDelivery.Port {
         String conversationId = field(frame, Frames.Leave.class).conversationId();
         typingIn.remove(conversationId);
         answer(
-            ref, conversations.setTyping(userId, sessionId, conversationId, false), stopped -> new Frames.Ok(ref, type));
+            ref,
+            conversations.setTyping(userId, sessionId, conversationId, false),
+            stopped -> new Frames.Ok(ref, type));
       }
       case "typing" -> {
         Frames.SetTyping typing = field(frame, Frames.SetTyping.class);
@@ -703,8 +705,8 @@ public final class Session implements OrderedDelivery.Port {
 
   /**
    * Closes the session when the verifier would no longer accept its token (the token's exp plus the leeway), so that a
-   * token is good for as long on a socket as over REST. Akka's scheduler refuses delays past about 248 days (and the session
-   * would stop on that refusal), so a token valid longer is checked again every {@link #LONGEST_TIMER}.
+   * token is good for as long on a socket as over REST. Akka's scheduler refuses delays past about 248 days (and the
+   * session would stop on that refusal), so a token valid longer is checked again every {@link #LONGEST_TIMER}.
    */
   private Behavior<Command> armTokenExpiry() {
     Duration untilExpiry = Duration.between(Instant.now(), principal.validUntil());

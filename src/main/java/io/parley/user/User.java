@@ -954,7 +954,8 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
     if (event instanceof StatusChosen e) return new State(e.status(), state.lastSeenAt(), state.inbox(), state.devices());
     // Earlier versions stored the end of an invisible user's sessions too; it must not show after a replay either.
     if (event instanceof LastSeen e) {
-      return state.chosen() == Status.INVISIBLE ? state : new State(state.chosen(), e.at(), state.inbox(), state.devices());
+      if (state.chosen() == Status.INVISIBLE) return state;
+      return new State(state.chosen(), e.at(), state.inbox(), state.devices());
     }
     if (event instanceof NotificationAdded e) return state.with(withAdded(state.inbox(), e));
     if (event instanceof NotificationsRead e) return state.with(state.inbox().markRead(e.ids(), e.at()));

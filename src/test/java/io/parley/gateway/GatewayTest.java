@@ -26,6 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class GatewayTest {
   @RegisterExtension static final LiveNode live = new LiveNode();
 
+  /** A frame that needs the session's user, answered with ok. */
+  private static final String PRESENCE_SET = "{\"type\":\"presence.set\",\"ref\":\"%s\",\"status\":\"%s\"}";
+
   /** When the node's verifier starts refusing {@code token}: its exp plus {@code parley.auth.leeway} (10 s). */
   private static Instant refusedFrom(String token) {
     Duration leeway = live.node().node().system().settings().config().getDuration("parley.auth.leeway");
@@ -99,12 +102,13 @@ class GatewayTest {
     Instant refusedFrom = refusedFrom(late);
     assertThat(live.api().get("/api/conversations", late).status()).isEqualTo(200);
     try (WsClient client = WsClient.signedIn(live.node(), late)) {
-      assertThat(client.send("{\"type\":\"presence.set\",\"ref\":\"p\",\"status\":\"away\"}").next("ok").get("ref").asText())
+      assertThat(client.send(PRESENCE_SET.formatted("p", "away")).next("ok").get("ref").asText())
           .as("the session serves its user")
           .isEqualTo("p");
       assertThat(client.until("error").get("code").asText()).isEqualTo("token_expired");
       WsClient.Closed closed = client.awaitClose();
-      assertThat(Instant.now()).as("closed once the verifier refuses the token, not before").isAfterOrEqualTo(refusedFrom);
+      assertThat(Instant.now()).as("closed once the verifier refuses the token, not before")
+          .isAfterOrEqualTo(refusedFrom);
       assertThat(closed.code()).isEqualTo(4001);
       assertThat(closed.reason()).isEqualTo("token_expired");
     }
@@ -116,7 +120,7 @@ class GatewayTest {
       String expired = TestTokens.user("refreshing", TestNode.JWT_SECRET, Instant.now().minusSeconds(60));
       assertThat(client.send("{\"type\":\"auth\",\"ref\":\"old\",\"token\":\"" + expired + "\"}").next("error")
           .get("code").asText()).isEqualTo("token_expired");
-      assertThat(client.send("{\"type\":\"presence.set\",\"ref\":\"p\",\"status\":\"away\"}").next("ok").get("ref").asText())
+      assertThat(client.send(PRESENCE_SET.formatted("p", "away")).next("ok").get("ref").asText())
           .isEqualTo("p");
 
       // Taken, as REST would take it, though it expires sooner than the token it replaces: it is in force until the
@@ -125,7 +129,7 @@ class GatewayTest {
       Instant refusedFrom = refusedFrom(late);
       assertThat(client.send("{\"type\":\"auth\",\"ref\":\"late\",\"token\":\"" + late + "\"}").next("ok")
           .get("ref").asText()).isEqualTo("late");
-      assertThat(client.send("{\"type\":\"presence.set\",\"ref\":\"q\",\"status\":\"busy\"}").next("ok").get("ref").asText())
+      assertThat(client.send(PRESENCE_SET.formatted("q", "busy")).next("ok").get("ref").asText())
           .isEqualTo("q");
       assertThat(client.until("error").get("code").asText()).isEqualTo("token_expired");
       assertThat(client.awaitClose().code()).isEqualTo(4001);

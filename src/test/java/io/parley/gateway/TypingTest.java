@@ -134,7 +134,9 @@ class TypingTest {
         assertThat(refused.get("code").asText()).isEqualTo("not_found");
         assertThat(refused.get("message")).as("no telling which exists").isEqualTo(notIn.get("message"));
       }
-      assertThat(List.of(notIn, nowhere, garbage)).extracting(f -> f.get("ref").asText()).containsExactly("a", "b", "c");
+      assertThat(List.of(notIn, nowhere, garbage))
+          .extracting(f -> f.get("ref").asText())
+          .containsExactly("a", "b", "c");
     }
   }
 
