@@ -20,12 +20,14 @@ public final class GatewayRoutes {
   private final Predicate<String> originAllowed;
   private final WebSocketCloseCodes sockets;
   private final AtomicLong sessions = new AtomicLong();
+  private final int maxSessions;
 
   /** {@code originAllowed} is the browser origin check, the same as CORS's. */
   public GatewayRoutes(ActorSystem<?> system, Session.Context deps, Predicate<String> originAllowed) {
     this.system = system;
     this.originAllowed = originAllowed;
     GatewaySettings settings = deps.settings();
+    this.maxSessions = settings.maxSessions();
     this.sockets =
         new WebSocketCloseCodes(
             system,
@@ -51,6 +53,14 @@ public final class GatewayRoutes {
                           // A node shutting down takes no new sessions: the client tries another node.
                           if (LocalSessions.get(system).draining()) {
                             throw new ApiException(ApiError.UNAVAILABLE, "this node is restarting; connect to another");
+                          }
+                          // Each session keeps a file descriptor that Akka's max-connections no longer counts; a
+                          // node with none left fails every accept and every database connection. A soft cap: a
+                          // session is counted once its actor starts, so upgrades under way at the same moment may
+                          // pass it together; the descriptors kept in reserve absorb that.
+                          if (LocalSessions.get(system).size() >= maxSessions) {
+                            throw new ApiException(
+                                ApiError.UNAVAILABLE, "this node holds all the sessions it can; connect to another");
                           }
                           // Browsers always send Origin; servers and mobile apps need not.
                           if (origin.isPresent() && !originAllowed.test(origin.get())) {

@@ -1,11 +1,14 @@
 package io.parley.gateway;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.parley.http.HttpServer;
 import java.time.Duration;
 
 /**
  * Limits and timings of WebSocket sessions, from {@code parley.gateway}; {@code typingTtl} is the conversations'
- * {@code typing-timeout}, which a joined frame passes on for the indicators it lists.
+ * {@code typing-timeout}, which a joined frame passes on for the indicators it lists. {@code maxSessions} is the
+ * effective cap of sessions on this node, fitted to the process's open-files limit ({@link HttpServer#maxSessions}).
  */
 public record GatewaySettings(
     int maxFrameBytes,
@@ -22,6 +25,7 @@ public record GatewaySettings(
     Duration refillRetry,
     Duration resumeWindow,
     int maxWatchedUsers,
+    int maxSessions,
     Duration typingTtl) {
 
   public static GatewaySettings fromConfig(Config root) {
@@ -41,6 +45,20 @@ public record GatewaySettings(
         c.getDuration("refill-retry"),
         c.getDuration("resume-window"),
         c.getInt("max-watched-users"),
+        HttpServer.maxSessions(
+            configuredMaxSessions(c), root.getInt("parley.http.max-connections"), HttpServer.openFilesLimit()),
         root.getDuration("parley.conversation.typing-timeout"));
+  }
+
+  /** {@code max-sessions}: a number, or {@code auto} (given as 0) to fit the open-files limit. */
+  private static int configuredMaxSessions(Config gateway) {
+    String value = gateway.getString("max-sessions").trim();
+    if (value.equalsIgnoreCase("auto")) return 0;
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigException.BadValue(
+          gateway.origin(), "parley.gateway.max-sessions", "auto or a whole number, not " + value, e);
+    }
   }
 }
