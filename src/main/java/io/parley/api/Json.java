@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.module.paramnames.ParameterNamesModule;
+import io.parley.Texts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
@@ -371,7 +372,6 @@ public final class Json {
 
   /** Jackson's messages can quote long stretches of input; people need the first line, not an echo of the body. */
   public static String brief(String message) {
-    String line = message == null ? "" : message.split("\n")[0];
-    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
+    return Texts.shortened(message == null ? "" : message.split("\n")[0], 200);
   }
 }

@@ -26,10 +26,10 @@ public final class Skills {
   static String clean(String raw) {
     String lower = raw.toLowerCase(Locale.ROOT);
     StringBuilder out = new StringBuilder(lower.length());
-    for (int i = 0; i < lower.length(); i++) {
-      char c = lower.charAt(i);
-      if (Character.isLetterOrDigit(c) || c == '+' || c == '#') out.append(c);
-    }
+    // By code point: a letter outside the basic plane ('𠀀') is two chars, neither of them a letter on its own.
+    lower.codePoints()
+        .filter(c -> Character.isLetterOrDigit(c) || c == '+' || c == '#')
+        .forEach(out::appendCodePoint);
     return out.toString();
   }
 

@@ -467,7 +467,6 @@ public final class Notifications {
   }
 
   private static String brief(String text) {
-    if (text == null) return "null";
-    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    return text == null ? "null" : Texts.shortened(text, 40);
   }
 }

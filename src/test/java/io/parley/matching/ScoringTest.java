@@ -133,6 +133,13 @@ class ScoringTest {
   }
 
   @Test
+  void lettersOutsideTheBasicPlaneAreKeptAsLetters() {
+    // Two chars each, neither a letter alone: read char by char, the skill vanished. Deseret letters have a case.
+    assertThat(SKILLS.normalizeAll(List.of("\uD840\uDC00\uD840\uDC01", "\uD801\uDC00ava-\uD840\uDC00")))
+        .containsExactly("\uD840\uDC00\uD840\uDC01", "\uD801\uDC28ava\uD840\uDC00");
+  }
+
+  @Test
   void configurableWeightsAndThresholdMoveTheEdge() {
     Scoring strict = new Scoring(new Scoring.Weights(60, 20, 20), 70);
     JobPosting job = job(List.of("a", "b", "c", "d", "e"), Level.MID, "paris", "Paris", false);
