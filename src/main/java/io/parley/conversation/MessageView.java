@@ -18,6 +18,14 @@ public record MessageView(
     Instant deletedAt)
     implements CborSerializable {
 
+  /**
+   * Whether this is an edit made after the text as of {@code shownEditedAt} (null: the text as posted, older than any
+   * edit). Notices of a conversation that moved between two changes may come out of order, so the newest edit wins.
+   */
+  public boolean editedAfter(Instant shownEditedAt) {
+    return editedAt != null && (shownEditedAt == null || editedAt.isAfter(shownEditedAt));
+  }
+
   public boolean deleted() {
     return deletedAt != null;
   }

@@ -117,13 +117,10 @@ public final class BatchedJournalDao extends DefaultJournalDao {
 
   private void inOneStatement(Connection connection, List<Tuple2<JournalAkkaSerializationRow, Set<String>>> rows) {
     try {
-      boolean autoCommit = connection.getAutoCommit();
-      if (!autoCommit) connection.setAutoCommit(true);
-      try {
-        insertBatch(connection, rows);
-      } finally {
-        if (!autoCommit) connection.setAutoCommit(false);
-      }
+      // Slick runs an action that is not transactional on an auto-commit connection; inside a caller's transaction,
+      // the statement would not commit on its own, and switching auto-commit on would commit the caller's work.
+      if (!connection.getAutoCommit()) throw new IllegalStateException("The journal writes on auto-commit connections");
+      insertBatch(connection, rows);
     } catch (SQLException e) {
       throw new IllegalStateException("The journal could not write " + rows.size() + " events", e);
     }

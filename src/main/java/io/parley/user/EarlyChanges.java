@@ -32,14 +32,14 @@ final class EarlyChanges {
   }
 
   /**
-   * Kept as the inbox would show it. A delete is final: an edit heard after it was made before it, by a conversation
-   * that has moved since, and must not bring its text back.
+   * Kept as the inbox would show it. A delete is final, and of two edits the newer stays: a change heard after another
+   * may have been made before it, by a conversation that has moved since.
    */
   void remember(MessageView changed) {
     Key key = Key.of(changed);
     MessageView known = changes.remove(key);
-    changes.put(
-        key, known != null && known.deleted() ? known : changed.forNotice(Conversation.NOTICE_TEXT_LIMIT));
+    boolean keepKnown = known != null && (known.deleted() || (!changed.deleted() && !changed.editedAfter(known.editedAt())));
+    changes.put(key, keepKnown ? known : changed.forNotice(Conversation.NOTICE_TEXT_LIMIT));
   }
 
   /**
@@ -51,10 +51,8 @@ final class EarlyChanges {
     MessageView change = changes.get(Key.of(taken));
     if (change == null) return Optional.of(notice);
     if (change.deleted()) return Optional.empty();
-    boolean newer =
-        change.editedAt() != null && (taken.editedAt() == null || change.editedAt().isAfter(taken.editedAt()));
     return Optional.of(
-        newer
+        change.editedAfter(taken.editedAt())
             ? new Conversation.MessageNotice(taken.edited(change.content(), change.editedAt()), notice.senderName())
             : notice);
   }

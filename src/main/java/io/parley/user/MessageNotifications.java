@@ -65,14 +65,17 @@ final class MessageNotifications {
    */
   static Notification revised(Inbox inbox, MessageView changed) {
     Notification shown = null;
+    ObjectNode data = null;
     for (Notification n : inbox.newestFirst()) {
-      if (isAbout(n, changed.conversationId()) && changed.messageId().equals(data(n).path("messageId").asText(null))) {
+      if (!isAbout(n, changed.conversationId())) continue;
+      ObjectNode candidate = (ObjectNode) data(n);
+      if (changed.messageId().equals(candidate.path("messageId").asText(null))) {
         shown = n;
+        data = candidate;
         break;
       }
     }
     if (shown == null) return null;
-    ObjectNode data = (ObjectNode) data(shown);
     // A delete is final, and an edit older than the text shown changes nothing: notices from a conversation that moved
     // between two changes may come out of order.
     if (data.path("deleted").asBoolean(false)) return null;
@@ -91,11 +94,20 @@ final class MessageNotifications {
     return revision(shown, DELETED_BODY, data.toString(), readAt, 1);
   }
 
-  /** Whether the edit came after the text the notification shows: any edit does, when it shows the text as posted. */
+  /**
+   * Whether the edit came after the text the notification shows: any edit does, when it shows the text as posted (or
+   * when its {@code editedAt} is not one Parley wrote: an admin can send data of its own under kind {@code message}).
+   */
   private static boolean newerThanShown(MessageView edit, JsonNode data) {
     if (edit.editedAt() == null) return true;
-    String shownEditedAt = data.path("editedAt").asText(null);
-    return shownEditedAt == null || edit.editedAt().isAfter(Instant.parse(shownEditedAt));
+    Instant shown;
+    try {
+      String text = data.path("editedAt").asText(null);
+      shown = text == null ? null : Instant.parse(text);
+    } catch (java.time.format.DateTimeParseException notOurs) {
+      shown = null;
+    }
+    return edit.editedAfter(shown);
   }
 
   private static Notification revision(Notification n, String body, String data, Instant readAt, int count) {

@@ -638,7 +638,10 @@ public final class User extends EventSourcedBehavior<User.Command, User.Event, U
       if (revised == null) {
         // No notification of it yet, and maybe one on its way. A user with a session open is not notified of
         // messages at all.
-        if (sessions.isEmpty() && !state.inbox().seen(messageKey(changed.message().messageId()))) {
+        // Nor of their own messages: the conversation tells every participant of a change, its sender included.
+        if (sessions.isEmpty()
+            && !changed.message().senderId().equals(userId)
+            && !state.inbox().seen(messageKey(changed.message().messageId()))) {
           earlyChanges.remember(changed.message());
           // Passivating would forget it before the inboxes' notice, a moment behind, arrives.
           idleSinceLastCheck = false;

@@ -457,6 +457,17 @@ class UserTest {
   }
 
   @Test
+  void ofTwoEditsHeardEarlyOutOfOrderTheNewerIsWhatTheNotificationShows() {
+    MessageView taken = message("m1", 1, "bo", "as posted");
+    Instant at = taken.at();
+    kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(taken.edited("second edit", at.plusSeconds(2)))));
+    kit.runCommand(new Deliver(new Conversation.MessageChangedNotice(taken.edited("first edit", at.plusSeconds(1)))));
+
+    var notified = offline(taken);
+    assertThat(((NotificationAdded) notified.event()).notification().body()).isEqualTo("second edit");
+  }
+
+  @Test
   void anEditHeardEarlyIsNotShownOverTheLaterTextTheNotificationTook() {
     MessageView posted = message("m1", 1, "bo", "first");
     Instant at = posted.at();
