@@ -2,13 +2,13 @@ package io.parley.gateway;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import io.parley.http.HttpServer;
+import io.parley.FileDescriptors;
 import java.time.Duration;
 
 /**
  * Limits and timings of WebSocket sessions, from {@code parley.gateway}; {@code typingTtl} is the conversations'
  * {@code typing-timeout}, which a joined frame passes on for the indicators it lists. {@code maxSessions} is the
- * effective cap of sessions on this node, fitted to the process's open-files limit ({@link HttpServer#maxSessions}).
+ * effective cap of sessions on this node, fitted to the process's open-files limit ({@link FileDescriptors#maxSessions}).
  */
 public record GatewaySettings(
     int maxFrameBytes,
@@ -45,8 +45,8 @@ public record GatewaySettings(
         c.getDuration("refill-retry"),
         c.getDuration("resume-window"),
         c.getInt("max-watched-users"),
-        HttpServer.maxSessions(
-            configuredMaxSessions(c), root.getInt("parley.http.max-connections"), HttpServer.openFilesLimit()),
+        FileDescriptors.maxSessions(
+            configuredMaxSessions(c), root.getInt("parley.http.max-connections"), FileDescriptors.openFilesLimit()),
         root.getDuration("parley.conversation.typing-timeout"));
   }
 

@@ -7,9 +7,8 @@ import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.settings.ServerSettings;
-import com.sun.management.UnixOperatingSystemMXBean;
 import com.typesafe.config.Config;
-import java.lang.management.ManagementFactory;
+import io.parley.FileDescriptors;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
@@ -35,90 +34,26 @@ public final class HttpServer {
                 cors.route(() -> withErrors(routes)));
     ServerSettings settings =
         ServerSettings.create(system.classicSystem())
-            .withMaxConnections(maxConnections(http.getInt("max-connections"), openFilesLimit()));
+            .withMaxConnections(maxConnections(http.getInt("max-connections"), FileDescriptors.openFilesLimit()));
     return bind(system, http, settings, sealed, "HTTP, REST and WebSocket");
   }
 
   /**
-   * Descriptors a node keeps for itself, out of reach of its clients' connections: database pools, cluster sockets,
-   * FCM's connections, Akka Management, the metrics listener (up to Akka's default of 1,024 connections), jars and
-   * logs. A node with none left fails every accept, and Akka's listener then retries and logs an ERROR with its
-   * stack trace thousands of times a second, while the database pool cannot open a connection either.
-   */
-  static final long RESERVED_FILE_DESCRIPTORS = 2_000;
-
-  /**
    * The most connections not upgraded to a WebSocket that the front end holds at once ({@code
    * parley.http.max-connections}); more wait in the kernel's backlog until one closes. It is lowered, with a warning,
-   * to leave {@link #RESERVED_FILE_DESCRIPTORS} (or half the limit, when that is small) below the process's limit on
-   * open files, so that idle connections alone cannot use up the node's descriptors.
+   * to stay below the process's limit on open files ({@link FileDescriptors}), so that idle connections alone cannot
+   * use up the node's descriptors.
    */
   static int maxConnections(int configured, OptionalLong openFilesLimit) {
-    int fitted = fittedMaxConnections(configured, openFilesLimit);
+    int fitted = FileDescriptors.fittedMaxConnections(configured, openFilesLimit);
     if (fitted < configured) {
       log.warn(
           "parley.http.max-connections is {}, but this process may open only {} files: at most {} connections are"
               + " taken at once, and WebSockets need descriptors of their own. Raise the limit (ulimit -n) to at"
               + " least the WebSockets a node holds plus max-connections plus {}",
-          configured, openFilesLimit.getAsLong(), fitted, RESERVED_FILE_DESCRIPTORS);
+          configured, openFilesLimit.getAsLong(), fitted, FileDescriptors.RESERVED);
     }
     return fitted;
-  }
-
-  private static int fittedMaxConnections(int configured, OptionalLong openFilesLimit) {
-    if (configured < 1) {
-      throw new IllegalArgumentException("parley.http.max-connections must be at least 1, not " + configured);
-    }
-    if (openFilesLimit.isEmpty()) return configured;
-    long limit = openFilesLimit.getAsLong();
-    return (int) Math.min(configured, Math.max(1, limit - reserve(limit)));
-  }
-
-  private static long reserve(long openFilesLimit) {
-    return Math.min(RESERVED_FILE_DESCRIPTORS, openFilesLimit / 2);
-  }
-
-  /**
-   * Fewest WebSocket sessions a node takes whatever its limit on open files: a node that took none would be of no use.
-   */
-  static final int MIN_SESSIONS = 100;
-
-  /** Below this many sessions, an automatic cap is worth a warning: the node will refuse clients early. */
-  private static final int FEW_SESSIONS = 1_000;
-
-  /**
-   * The most WebSocket sessions a node holds at once ({@code parley.gateway.max-sessions}; 0 for {@code auto}).
-   * Akka's {@code max-connections} stops counting a connection once it is upgraded, yet each session keeps its
-   * descriptor, so sessions get what the open-files limit leaves after {@link #RESERVED_FILE_DESCRIPTORS} and the
-   * effective {@code max-connections} ({@code auto}, at least {@link #MIN_SESSIONS}), and a configured number is
-   * lowered, with a warning, to fit there too. Without a known limit, {@code auto} sets no cap.
-   */
-  public static int maxSessions(int configured, int configuredMaxConnections, OptionalLong openFilesLimit) {
-    if (configured < 0) {
-      throw new IllegalArgumentException("parley.gateway.max-sessions must be auto, 0 or more, not " + configured);
-    }
-    if (openFilesLimit.isEmpty()) return configured == 0 ? Integer.MAX_VALUE : configured;
-    long limit = openFilesLimit.getAsLong();
-    int connections = fittedMaxConnections(configuredMaxConnections, openFilesLimit);
-    long room = Math.max(MIN_SESSIONS, limit - reserve(limit) - connections);
-    int fitted = (int) Math.min(configured == 0 ? Integer.MAX_VALUE : configured, room);
-    if (configured == 0 ? fitted < FEW_SESSIONS : fitted < configured) {
-      log.warn(
-          "This process may open only {} files: with parley.http.max-connections at {} and {} kept for the node"
-              + " itself, it takes at most {} WebSocket sessions (parley.gateway.max-sessions is {}), and answers"
-              + " more upgrades with 503. Raise the limit (ulimit -n) to at least the WebSockets a node should hold"
-              + " plus max-connections plus {}, or lower max-connections",
-          limit, connections, reserve(limit), fitted, configured == 0 ? "auto" : configured,
-          RESERVED_FILE_DESCRIPTORS);
-    }
-    return fitted;
-  }
-
-  /** The process's limit on open files, where the JVM can tell (Unix). */
-  public static OptionalLong openFilesLimit() {
-    return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
-        ? OptionalLong.of(unix.getMaxFileDescriptorCount())
-        : OptionalLong.empty();
   }
 
   /** {@code routes} with every failure and rejection answered as problem+json. */

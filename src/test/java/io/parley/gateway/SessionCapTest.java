@@ -3,7 +3,7 @@ package io.parley.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.parley.http.HttpServer;
+import io.parley.FileDescriptors;
 import io.parley.testkit.Eventually;
 import io.parley.testkit.LiveNode;
 import io.parley.testkit.TestTokens;
@@ -54,19 +54,19 @@ class SessionCapTest {
   @Test
   void theCapIsWhatTheOpenFilesLimitLeavesAfterMaxConnectionsAndTheReserve() {
     OptionalLong twentyThousand = OptionalLong.of(20_000);
-    assertThat(HttpServer.maxSessions(0, 10_000, twentyThousand)).as("auto").isEqualTo(8_000);
-    assertThat(HttpServer.maxSessions(0, 10_000, OptionalLong.of(1_048_576))).isEqualTo(1_036_576);
-    assertThat(HttpServer.maxSessions(0, 30_000, twentyThousand))
+    assertThat(FileDescriptors.maxSessions(0, 10_000, twentyThousand)).as("auto").isEqualTo(8_000);
+    assertThat(FileDescriptors.maxSessions(0, 10_000, OptionalLong.of(1_048_576))).isEqualTo(1_036_576);
+    assertThat(FileDescriptors.maxSessions(0, 30_000, twentyThousand))
         .as("auto, after max-connections lowered to 18,000")
         .isEqualTo(100);
-    assertThat(HttpServer.maxSessions(0, 10_000, OptionalLong.of(700))).as("auto, at least 100").isEqualTo(100);
-    assertThat(HttpServer.maxSessions(5_000, 10_000, twentyThousand)).as("explicit").isEqualTo(5_000);
-    assertThat(HttpServer.maxSessions(19_000, 10_000, twentyThousand)).as("explicit, lowered").isEqualTo(8_000);
-    assertThat(HttpServer.maxSessions(19_000, 1_000, twentyThousand)).as("explicit, lowered").isEqualTo(17_000);
-    assertThat(HttpServer.maxSessions(2, 10_000, OptionalLong.of(700))).as("explicit, small").isEqualTo(2);
-    assertThat(HttpServer.maxSessions(0, 10_000, OptionalLong.empty())).as("limit unknown").isEqualTo(Integer.MAX_VALUE);
-    assertThat(HttpServer.maxSessions(5_000, 10_000, OptionalLong.empty())).isEqualTo(5_000);
-    assertThatThrownBy(() -> HttpServer.maxSessions(-1, 10_000, twentyThousand))
+    assertThat(FileDescriptors.maxSessions(0, 10_000, OptionalLong.of(700))).as("auto, at least 100").isEqualTo(100);
+    assertThat(FileDescriptors.maxSessions(5_000, 10_000, twentyThousand)).as("explicit").isEqualTo(5_000);
+    assertThat(FileDescriptors.maxSessions(19_000, 10_000, twentyThousand)).as("explicit, lowered").isEqualTo(8_000);
+    assertThat(FileDescriptors.maxSessions(19_000, 1_000, twentyThousand)).as("explicit, lowered").isEqualTo(17_000);
+    assertThat(FileDescriptors.maxSessions(2, 10_000, OptionalLong.of(700))).as("explicit, small").isEqualTo(2);
+    assertThat(FileDescriptors.maxSessions(0, 10_000, OptionalLong.empty())).as("limit unknown").isEqualTo(Integer.MAX_VALUE);
+    assertThat(FileDescriptors.maxSessions(5_000, 10_000, OptionalLong.empty())).isEqualTo(5_000);
+    assertThatThrownBy(() -> FileDescriptors.maxSessions(-1, 10_000, twentyThousand))
         .hasMessageContaining("parley.gateway.max-sessions");
   }
 
