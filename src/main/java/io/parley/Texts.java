@@ -7,6 +7,19 @@ package io.parley;
 public final class Texts {
   private Texts() {}
 
+  /**
+   * Whether {@code text} shows nothing: every code point a space of any kind (line and paragraph separators
+   * included) or a format character (a zero-width space, a bidi mark), which {@link String#isBlank} does not count.
+   */
+  public static boolean showsNothing(String text) {
+    return text == null || text.codePoints().allMatch(cp -> isSpace(cp) || Character.getType(cp) == Character.FORMAT);
+  }
+
+  /** Any space, separator or control: what a one-line text shows as a single space. */
+  public static boolean isSpace(int cp) {
+    return Character.isWhitespace(cp) || Character.isSpaceChar(cp) || Character.getType(cp) == Character.CONTROL;
+  }
+
   /** {@code text} if it has at most {@code max} code points, else its beginning and "…", {@code max} in all. */
   public static String shortened(String text, int max) {
     if (text == null) return "";

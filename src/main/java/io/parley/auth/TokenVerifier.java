@@ -220,12 +220,21 @@ public final class TokenVerifier {
   static String cleanName(String name) {
     StringBuilder clean = new StringBuilder(name.length());
     name.codePoints()
-        .filter(cp -> !isBidiControl(cp))
-        .map(cp -> Character.getType(cp) == Character.CONTROL ? ' ' : cp)
+        .filter(cp -> !isBidiControl(cp) && !isHiddenFormat(cp))
+        // Line and paragraph separators break a notification's title as a newline would.
+        .map(cp -> Texts.isSpace(cp) ? ' ' : cp)
         // A lone surrogate is text no encoding holds: the journal would refuse the notification that names the user.
         .map(cp -> Character.getType(cp) == Character.SURROGATE ? 0xFFFD : cp)
         .forEach(clean::appendCodePoint);
     return Texts.shortened(clean.toString().replaceAll("\\s+", " ").strip(), MAX_DISPLAY_NAME);
+  }
+
+  /**
+   * Format characters that show nothing (a zero-width space, a soft hyphen, a BOM), except the joiners that emoji
+   * sequences and some scripts need (U+200C, U+200D) and the tags of flag emoji (U+E0020-E007F).
+   */
+  private static boolean isHiddenFormat(int cp) {
+    return Character.getType(cp) == Character.FORMAT && cp != 0x200C && cp != 0x200D && !(cp >= 0xE0020 && cp <= 0xE007F);
   }
 
   /** Marks, embeddings, overrides and isolates: U+061C, U+200E-200F, U+202A-202E, U+2066-2069. */

@@ -44,7 +44,8 @@ record ConversationLimits(ConversationSettings settings) {
   /** A group's title, as given: it is stored stripped. */
   Optional<Rejected> groupTitle(String title) {
     String stripped = title == null ? "" : title.strip();
-    if (stripped.isEmpty()) return badRequest("a group needs a title");
+    // Zero-width spaces and the like are no title either: a list would show an empty row.
+    if (Texts.showsNothing(stripped)) return badRequest("a group needs a title");
     if (stripped.codePointCount(0, stripped.length()) > settings.maxTitleLength()) {
       return badRequest("title longer than " + settings.maxTitleLength());
     }

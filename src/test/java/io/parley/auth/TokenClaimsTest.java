@@ -47,6 +47,13 @@ class TokenClaimsTest {
     assertThat(Verified.user(verifier, userTokenWith("user_metadata", Map.of("full_name", "\u202E\n", "name", "Bo"))).displayName())
         .as("a name that is nothing but controls counts as none").isEqualTo("Bo");
 
+    // Separators that break a title's line, and characters that show nothing; joiners of emoji sequences stay.
+    String separated = "Parley\u2028Security Team\u200b\u200b\u200b\u2029verify\u00a0\u00a0your account \uD83D\uDC69\u200D\uD83D\uDCBB";
+    assertThat(Verified.user(verifier, userTokenWith("user_metadata", Map.of("full_name", separated))).displayName())
+        .isEqualTo("Parley Security Team verify your account \uD83D\uDC69\u200D\uD83D\uDCBB");
+    assertThat(Verified.user(verifier, userTokenWith("user_metadata", Map.of("full_name", "\u200b\u2029\u00ad", "name", "Bo"))).displayName())
+        .as("a name of zero-width characters counts as none").isEqualTo("Bo");
+
     // Signed by hand: a JSON escape is the only way to put a lone surrogate into a token.
     Map<String, Object> claims = userClaims("user-1", NOW);
     claims.put("user_metadata", Map.of("full_name", "Ana LONE!"));

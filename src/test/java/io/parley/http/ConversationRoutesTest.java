@@ -246,6 +246,9 @@ class ConversationRoutesTest {
     assertProblem(api.post(messages, ANA, "{\"content\":\"hi\",\"clientMsgId\":\"a\\u0000b\"}"), 400, "bad_request");
     assertProblem(api.post("/api/conversations", ANA, "{\"type\":\"group\",\"title\":\"x\\u0000\",\"participantIds\":[\"bo\"]}"),
         400, "bad_request");
+    // A title that shows nothing is blank, whatever String.strip thinks of zero-width spaces.
+    assertProblem(api.post("/api/conversations", ANA, "{\"type\":\"group\",\"title\":\"\\u200b\\u200b \\u2029\",\"participantIds\":[\"bo\"]}"),
+        400, "bad_request");
     String beyondTime = java.util.Base64.getUrlEncoder().withoutPadding()
         .encodeToString("+1000000000-12-31T23:59:59.999999999Z|g_0".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     assertProblem(api.get("/api/conversations?cursor=" + beyondTime, ANA), 400, "bad_request");
